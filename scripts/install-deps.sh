@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what building, running and testing NekoHub needs on Debian, once: the C libraries
+# and tools from apt, and the npm packages of the web app and the test suites with `npm ci`.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config git ca-certificates
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
+  libcurl4-openssl-dev libvips-dev libcmocka-dev
+  cppcheck nodejs npm
+  postgresql postgresql-client
+  chromium nginx-light wrk
+)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages: one lock file per package folder; reinstall only when the lock changed.
+for dir in web tests; do
+  [ -f "$dir/package-lock.json" ] || continue
+  stamp="$dir/node_modules/.nekohub-lock-stamp"
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "install-deps: npm ci in $dir" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+done

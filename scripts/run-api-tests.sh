@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The black-box suites against the sanitizer build: the API suite once on SQLite and once on a
+# throw-away PostgreSQL, then the browser tests. Fails when any test fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NEKOHUB_BIN="$PWD/build/test/nekohub"
+api_tests=$(find tests/api -maxdepth 1 -name '*.test.js' | sort)
+status=0
+
+echo "== API tests on SQLite"
+NEKOHUB_TEST_DB=sqlite node --test --test-concurrency=2 $api_tests || status=1
+
+echo "== API tests on PostgreSQL"
+pg_dir=$(mktemp -d /tmp/nekohub-pg.XXXXXX)
+pg_port=$((20000 + RANDOM % 20000))
+if scripts/pg-temp.sh start "$pg_dir" "$pg_port"; then
+  NEKOHUB_TEST_DB=postgres NEKOHUB_TEST_PG_HOST="$pg_dir" NEKOHUB_TEST_PG_PORT="$pg_port" \
+    node --test --test-concurrency=2 $api_tests || status=1
+  scripts/pg-temp.sh stop "$pg_dir"
+else
+  echo "could not start PostgreSQL" >&2
+  status=1
+fi
+
+e2e_tests=$(find tests/e2e -maxdepth 1 -name '*.test.js' 2>/dev/null | sort)
+if [ -n "$e2e_tests" ]; then
+  echo "== Browser tests"
+  node --test --test-concurrency=1 $e2e_tests || status=1
+fi
+exit $status

@@ -1,0 +1,85 @@
+/* buf.c - growable byte buffer. */
+#include "core/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(buf *b, size_t max_size)
+{
+    b->data = NULL;
+    b->length = 0;
+    b->capacity = 0;
+    b->max_size = max_size;
+}
+
+static int buf_reserve(buf *b, size_t extra)
+{
+    if (extra > ((size_t)-1) / 2 - b->length)
+        return -1;
+    size_t needed = b->length + extra + 1;
+    if (b->max_size && b->length + extra > b->max_size)
+        return -1;
+    if (needed <= b->capacity)
+        return 0;
+    size_t capacity = b->capacity ? b->capacity : 64;
+    while (capacity < needed)
+        capacity *= 2;
+    char *grown = realloc(b->data, capacity);
+    if (!grown)
+        return -1;
+    b->data = grown;
+    b->capacity = capacity;
+    return 0;
+}
+
+int buf_append(buf *b, const void *data, size_t length)
+{
+    if (buf_reserve(b, length) != 0)
+        return -1;
+    if (length)
+        memcpy(b->data + b->length, data, length);
+    b->length += length;
+    b->data[b->length] = '\0';
+    return 0;
+}
+
+int buf_append_str(buf *b, const char *text)
+{
+    return buf_append(b, text, strlen(text));
+}
+
+int buf_printf(buf *b, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int needed = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    if (needed < 0 || buf_reserve(b, (size_t)needed) != 0)
+        return -1;
+    va_start(args, format);
+    vsnprintf(b->data + b->length, (size_t)needed + 1, format, args);
+    va_end(args);
+    b->length += (size_t)needed;
+    return 0;
+}
+
+char *buf_detach(buf *b)
+{
+    char *data = b->data;
+    if (!data)
+        data = calloc(1, 1);
+    b->data = NULL;
+    b->length = 0;
+    b->capacity = 0;
+    return data;
+}
+
+void buf_free(buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->length = 0;
+    b->capacity = 0;
+}

@@ -1,0 +1,420 @@
+/* config.c - reading and validating configuration from the environment and flags. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+
+const char *config_env_get(char *const *environment, const char *name)
+{
+    if (!environment)
+        return NULL;
+    size_t name_length = strlen(name);
+    for (char *const *entry = environment; *entry; entry++) {
+        if (strncasecmp(*entry, name, name_length) == 0 && (*entry)[name_length] == '=')
+            return *entry + name_length + 1;
+    }
+    return NULL;
+}
+
+static char *trimmed_copy(const char *text)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    size_t length = strlen(text);
+    while (length > 0 && isspace((unsigned char)text[length - 1]))
+        length--;
+    char *copy = malloc(length + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+    return copy;
+}
+
+static bool is_blank(const char *text)
+{
+    if (!text)
+        return true;
+    for (; *text; text++)
+        if (!isspace((unsigned char)*text))
+            return false;
+    return true;
+}
+
+typedef struct loader {
+    char *const *environment;
+    char *problem;
+    int failed;
+} loader;
+
+static void fail(loader *l, const char *key, const char *what, const char *value)
+{
+    if (l->failed)
+        return;
+    l->failed = 1;
+    if (value)
+        snprintf(l->problem, CONFIG_PROBLEM_SIZE, "configuration %s: %s (got \"%.64s\")", key,
+                 what, value);
+    else
+        snprintf(l->problem, CONFIG_PROBLEM_SIZE, "configuration %s: %s", key, what);
+}
+
+/* Replace *target with a copy of the (trimmed, when asked) value of key, if set. */
+static void read_string(loader *l, const char *key, char **target, bool trim, bool blank_is_unset)
+{
+    const char *value = config_env_get(l->environment, key);
+    if (!value || (blank_is_unset && is_blank(value)))
+        return;
+    char *copy = trim ? trimmed_copy(value) : strdup(value);
+    if (!copy) {
+        fail(l, key, "out of memory", NULL);
+        return;
+    }
+    free(*target);
+    *target = copy;
+}
+
+static bool parse_int64(const char *text, long long minimum, long long maximum, long long *out)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    if (*text == '\0')
+        return false;
+    errno = 0;
+    char *end;
+    long long value = strtoll(text, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (errno != 0 || *end != '\0' || value < minimum || value > maximum)
+        return false;
+    *out = value;
+    return true;
+}
+
+static void read_int(loader *l, const char *key, int *target, int minimum, int maximum)
+{
+    const char *value = config_env_get(l->environment, key);
+    if (!value)
+        return;
+    long long parsed;
+    if (!parse_int64(value, minimum, maximum, &parsed)) {
+        char what[96];
+        snprintf(what, sizeof what, "must be a whole number from %d to %d", minimum, maximum);
+        fail(l, key, what, value);
+        return;
+    }
+    *target = (int)parsed;
+}
+
+static void read_int64(loader *l, const char *key, int64_t *target, long long minimum)
+{
+    const char *value = config_env_get(l->environment, key);
+    if (!value)
+        return;
+    long long parsed;
+    if (!parse_int64(value, minimum, INT64_MAX, &parsed)) {
+        char what[96];
+        snprintf(what, sizeof what, "must be a whole number of at least %lld", minimum);
+        fail(l, key, what, value);
+        return;
+    }
+    *target = parsed;
+}
+
+static void read_bool(loader *l, const char *key, bool *target)
+{
+    const char *value = config_env_get(l->environment, key);
+    if (!value)
+        return;
+    char *copy = trimmed_copy(value);
+    if (!copy) {
+        fail(l, key, "out of memory", NULL);
+        return;
+    }
+    if (!strcasecmp(copy, "true") || !strcmp(copy, "1"))
+        *target = true;
+    else if (!strcasecmp(copy, "false") || !strcmp(copy, "0"))
+        *target = false;
+    else
+        fail(l, key, "must be true or false", value);
+    free(copy);
+}
+
+static void list_clear(string_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    list->count = 0;
+}
+
+static bool list_contains(const string_list *list, const char *text)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (!strcmp(list->items[i], text))
+            return true;
+    return false;
+}
+
+static int list_add(string_list *list, const char *text)
+{
+    if (list->count >= CONFIG_MAX_LIST)
+        return -1;
+    char *copy = strdup(text);
+    if (!copy)
+        return -1;
+    list->items[list->count++] = copy;
+    return 0;
+}
+
+/* Read PREFIX__0, PREFIX__1, ... (index merge over defaults as .NET does: index N replaces
+ * default N). Entries are trimmed, optionally lower-cased, blanks dropped, duplicates dropped. */
+static void read_list(loader *l, const char *prefix, string_list *list, bool lower)
+{
+    char *values[CONFIG_MAX_LIST] = {0};
+    bool any = false;
+    for (size_t i = 0; i < CONFIG_MAX_LIST; i++) {
+        char key[160];
+        snprintf(key, sizeof key, "%s__%zu", prefix, i);
+        const char *value = config_env_get(l->environment, key);
+        if (value) {
+            values[i] = (char *)value;
+            any = true;
+        }
+    }
+    if (!any)
+        return;
+    string_list merged = {.count = 0};
+    for (size_t i = 0; i < CONFIG_MAX_LIST; i++) {
+        const char *source = values[i] ? values[i] : (i < list->count ? list->items[i] : NULL);
+        if (!source || is_blank(source))
+            continue;
+        char *item = trimmed_copy(source);
+        if (!item) {
+            fail(l, prefix, "out of memory", NULL);
+            break;
+        }
+        if (lower)
+            for (char *c = item; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        if (!list_contains(&merged, item) && list_add(&merged, item) != 0)
+            fail(l, prefix, "too many entries", NULL);
+        free(item);
+    }
+    list_clear(list);
+    *list = merged;
+}
+
+static void set_defaults(config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen_address = strdup("0.0.0.0");
+    cfg->port = 5121;
+    cfg->data_dir = strdup("./data");
+    cfg->max_connections = 1024;
+    cfg->shutdown_timeout_s = 10;
+    cfg->max_json_body_bytes = 1024 * 1024;
+    list_add(&cfg->cors_origins, "*");
+    cfg->log_level = LOG_INFO;
+    cfg->database_provider = DB_PROVIDER_SQLITE;
+    cfg->database_pool_size = 8;
+    cfg->jwt_issuer = strdup("NekoHub");
+    cfg->jwt_audience = strdup("NekoHub.Admin");
+    cfg->access_token_minutes = 15;
+    cfg->refresh_token_days = 30;
+    cfg->password_min_length = 8;
+    cfg->login_max_failures_per_user = 5;
+    cfg->login_max_failures_per_client = 20;
+    cfg->login_window_minutes = 15;
+    cfg->password_hash_concurrency = 4;
+    cfg->max_upload_size_bytes = 10485760;
+    list_add(&cfg->allowed_content_types, "image/jpeg");
+    list_add(&cfg->allowed_content_types, "image/png");
+    list_add(&cfg->allowed_content_types, "image/webp");
+    list_add(&cfg->allowed_content_types, "image/gif");
+    cfg->default_page_size = 20;
+    cfg->max_page_size = 100;
+    cfg->max_image_pixels = 100000000;
+}
+
+static void read_provider(loader *l, config *cfg)
+{
+    const char *key = "Persistence__Database__Provider";
+    const char *value = config_env_get(l->environment, key);
+    if (!value)
+        return;
+    char *name = trimmed_copy(value);
+    if (!name) {
+        fail(l, key, "out of memory", NULL);
+        return;
+    }
+    if (!strcasecmp(name, "sqlite") || !strcasecmp(name, "sqlite3"))
+        cfg->database_provider = DB_PROVIDER_SQLITE;
+    else if (!strcasecmp(name, "postgresql") || !strcasecmp(name, "postgres") ||
+             !strcasecmp(name, "npgsql"))
+        cfg->database_provider = DB_PROVIDER_POSTGRES;
+    else
+        fail(l, key, "must be sqlite or postgresql", value);
+    free(name);
+}
+
+static void apply_overrides(loader *l, config *cfg, const config_overrides *overrides)
+{
+    if (!overrides)
+        return;
+    if (overrides->listen_address) {
+        free(cfg->listen_address);
+        cfg->listen_address = strdup(overrides->listen_address);
+    }
+    if (overrides->port >= 0) {
+        if (overrides->port > 65535)
+            fail(l, "--port", "must be a port number from 0 to 65535", NULL);
+        cfg->port = overrides->port;
+    }
+    if (overrides->data_dir) {
+        free(cfg->data_dir);
+        cfg->data_dir = strdup(overrides->data_dir);
+    }
+}
+
+static void validate(loader *l, config *cfg)
+{
+    if (cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
+        fail(l, "Auth__Jwt__Secret", "must be at least 32 bytes long", NULL);
+    if (cfg->api_key_enabled && cfg->api_keys.count == 0)
+        fail(l, "Auth__ApiKey__Keys__0",
+             "at least one non-blank key is required when Auth__ApiKey__Enabled is true", NULL);
+    if (cfg->default_page_size > cfg->max_page_size)
+        fail(l, "Api__Assets__DefaultPageSize", "must not exceed Api__Assets__MaxPageSize", NULL);
+    if (is_blank(cfg->data_dir))
+        fail(l, "NEKOHUB_DATA_DIR", "must not be blank", NULL);
+    if (cfg->database_provider == DB_PROVIDER_POSTGRES && is_blank(cfg->database_connection))
+        fail(l, "Persistence__Database__ConnectionString",
+             "is required when the provider is postgresql", NULL);
+    if (cfg->public_base_url && strncmp(cfg->public_base_url, "http://", 7) != 0 &&
+        strncmp(cfg->public_base_url, "https://", 8) != 0)
+        fail(l, "Storage__PublicBaseUrl", "must be an absolute http(s) URL",
+             cfg->public_base_url);
+    if (cfg->allowed_content_types.count == 0) {
+        list_add(&cfg->allowed_content_types, "image/jpeg");
+        list_add(&cfg->allowed_content_types, "image/png");
+        list_add(&cfg->allowed_content_types, "image/webp");
+        list_add(&cfg->allowed_content_types, "image/gif");
+    }
+}
+
+static void read_port(loader *l, config *cfg)
+{
+    const char *value = config_env_get(l->environment, "NEKOHUB_PORT");
+    if (!value)
+        return;
+    long long parsed;
+    if (!parse_int64(value, 0, 65535, &parsed)) {
+        fail(l, "NEKOHUB_PORT", "must be a port number from 0 to 65535", value);
+        return;
+    }
+    cfg->port = (int)parsed;
+}
+
+int config_load(config *cfg, char *const *environment, const config_overrides *overrides,
+                char problem[CONFIG_PROBLEM_SIZE])
+{
+    set_defaults(cfg);
+    loader l = {.environment = environment, .problem = problem, .failed = 0};
+    problem[0] = '\0';
+
+    read_string(&l, "NEKOHUB_LISTEN", &cfg->listen_address, true, true);
+    read_port(&l, cfg);
+    read_string(&l, "NEKOHUB_DATA_DIR", &cfg->data_dir, true, true);
+    read_string(&l, "NEKOHUB_WEB_DIR", &cfg->web_dir, true, true);
+    int max_connections = (int)cfg->max_connections;
+    read_int(&l, "Server__MaxConnections", &max_connections, 1, 65536);
+    cfg->max_connections = (unsigned int)max_connections;
+    int shutdown_timeout = (int)cfg->shutdown_timeout_s;
+    read_int(&l, "Server__ShutdownTimeoutSeconds", &shutdown_timeout, 0, 3600);
+    cfg->shutdown_timeout_s = (unsigned int)shutdown_timeout;
+    int64_t max_json = (int64_t)cfg->max_json_body_bytes;
+    read_int64(&l, "Api__MaxJsonBodyBytes", &max_json, 1024);
+    cfg->max_json_body_bytes = (size_t)max_json;
+    read_list(&l, "Cors__AllowedOrigins", &cfg->cors_origins, false);
+    const char *level = config_env_get(environment, "Logging__LogLevel__Default");
+    if (level) {
+        int parsed = log_level_parse(level);
+        if (parsed < 0)
+            fail(&l, "Logging__LogLevel__Default", "must be debug, information, warning or error",
+                 level);
+        else
+            cfg->log_level = parsed;
+    }
+
+    read_provider(&l, cfg);
+    read_string(&l, "Persistence__Database__ConnectionString", &cfg->database_connection, true,
+                true);
+    int pool_size = (int)cfg->database_pool_size;
+    read_int(&l, "Persistence__Database__PoolSize", &pool_size, 1, 256);
+    cfg->database_pool_size = (unsigned int)pool_size;
+
+    read_string(&l, "Auth__Jwt__Secret", &cfg->jwt_secret, false, true);
+    read_string(&l, "Auth__Jwt__Issuer", &cfg->jwt_issuer, true, true);
+    read_string(&l, "Auth__Jwt__Audience", &cfg->jwt_audience, true, true);
+    read_int(&l, "Auth__Jwt__AccessTokenMinutes", &cfg->access_token_minutes, 1, 1440);
+    read_int(&l, "Auth__Jwt__RefreshTokenDays", &cfg->refresh_token_days, 1, 3650);
+    read_string(&l, "Auth__BootstrapSuperAdmin__Username", &cfg->bootstrap_username, true, true);
+    read_string(&l, "Auth__BootstrapSuperAdmin__Password", &cfg->bootstrap_password, false,
+                true);
+    read_bool(&l, "Auth__ApiKey__Enabled", &cfg->api_key_enabled);
+    read_list(&l, "Auth__ApiKey__Keys", &cfg->api_keys, false);
+    read_int(&l, "Auth__Password__MinLength", &cfg->password_min_length, 1, 1024);
+    read_int(&l, "Auth__Password__HashConcurrency", &cfg->password_hash_concurrency, 1, 64);
+    read_int(&l, "Auth__Login__MaxFailuresPerUser", &cfg->login_max_failures_per_user, 1,
+             1000000);
+    read_int(&l, "Auth__Login__MaxFailuresPerClient", &cfg->login_max_failures_per_client, 1,
+             1000000);
+    read_int(&l, "Auth__Login__WindowMinutes", &cfg->login_window_minutes, 1, 1440);
+
+    read_int64(&l, "Api__Assets__MaxUploadSizeBytes", &cfg->max_upload_size_bytes, 1);
+    read_list(&l, "Api__Assets__AllowedContentTypes", &cfg->allowed_content_types, true);
+    read_int(&l, "Api__Assets__DefaultPageSize", &cfg->default_page_size, 1, 100000);
+    read_int(&l, "Api__Assets__MaxPageSize", &cfg->max_page_size, 1, 100000);
+    read_int64(&l, "Api__Assets__MaxImagePixels", &cfg->max_image_pixels, 1);
+
+    read_string(&l, "Storage__PublicBaseUrl", &cfg->public_base_url, true, true);
+    read_string(&l, "Storage__Local__RootPath", &cfg->local_root_path, true, true);
+
+    apply_overrides(&l, cfg, overrides);
+    validate(&l, cfg);
+    if (!l.failed && !cfg->local_root_path) {
+        size_t length = strlen(cfg->data_dir) + sizeof "/assets";
+        cfg->local_root_path = malloc(length);
+        if (cfg->local_root_path)
+            snprintf(cfg->local_root_path, length, "%s/assets", cfg->data_dir);
+    }
+    if (!l.failed && (!cfg->listen_address || !cfg->data_dir || !cfg->jwt_issuer ||
+                      !cfg->jwt_audience || !cfg->local_root_path))
+        fail(&l, "configuration", "out of memory", NULL);
+    return l.failed ? -1 : 0;
+}
+
+void config_free(config *cfg)
+{
+    free(cfg->listen_address);
+    free(cfg->data_dir);
+    free(cfg->web_dir);
+    list_clear(&cfg->cors_origins);
+    free(cfg->database_connection);
+    free(cfg->jwt_secret);
+    free(cfg->jwt_issuer);
+    free(cfg->jwt_audience);
+    free(cfg->bootstrap_username);
+    free(cfg->bootstrap_password);
+    list_clear(&cfg->api_keys);
+    list_clear(&cfg->allowed_content_types);
+    free(cfg->public_base_url);
+    free(cfg->local_root_path);
+    memset(cfg, 0, sizeof *cfg);
+}

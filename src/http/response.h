@@ -1,0 +1,60 @@
+/* response.h - building a response: the JSON envelopes, empty replies, file replies.
+ *
+ * Success: {"data": <payload>}. Error: {"error": {"code", "message", "traceId", "status"}}
+ * where traceId equals the X-Request-Id of the response. The response owns its body, headers
+ * and file descriptor; the server sends and releases them. */
+#ifndef NH_HTTP_RESPONSE_H
+#define NH_HTTP_RESPONSE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+#define HTTP_MAX_HEADERS 24
+
+typedef struct http_header {
+    char *name;
+    char *value;
+} http_header;
+
+typedef struct http_response {
+    int status;          /* 0 until a reply was chosen */
+    const char *request_id;
+    buf body;
+    char *content_type;  /* owned */
+    http_header headers[HTTP_MAX_HEADERS];
+    size_t header_count;
+    int file_descriptor; /* >= 0: send file bytes [file_offset, file_offset + file_length) */
+    uint64_t file_offset;
+    uint64_t file_length;
+} http_response;
+
+void http_response_init(http_response *response, const char *request_id);
+void http_response_release(http_response *response);
+
+/* Add a header (copied). Returns -1 when full or out of memory. */
+int http_response_header(http_response *response, const char *name, const char *value);
+
+/* {"data": payload} with status; takes ownership of payload (NULL renders "data": null). */
+void http_reply_data(http_response *response, int status, json_t *payload);
+/* The error envelope for err. */
+void http_reply_error(http_response *response, const nh_error *err);
+void http_reply_error_code(http_response *response, int status, const char *code,
+                           const char *format, ...) __attribute__((format(printf, 4, 5)));
+/* No body (e.g. 204, 304). */
+void http_reply_empty(http_response *response, int status);
+/* Raw bytes with a content type (copied). */
+void http_reply_bytes(http_response *response, int status, const char *content_type,
+                      const void *data, size_t length);
+/* Send part of an open file (the response takes the descriptor and closes it). */
+void http_reply_file(http_response *response, int status, const char *content_type,
+                     int file_descriptor, uint64_t offset, uint64_t length);
+
+/* Render the envelopes (exposed for unit tests). Caller frees the string. */
+char *http_render_data(json_t *payload);
+char *http_render_error(const nh_error *err, const char *trace_id);
+
+#endif

@@ -1,0 +1,82 @@
+/* router.h - the route table and path matching (pure: no I/O, no libmicrohttpd).
+ *
+ * A route pattern is a path of literal segments and placeholders:
+ *   {name}       one segment, percent-decoded, any text except an empty one
+ *   {name:guid}  one segment that is a GUID in any accepted text form; the captured value is
+ *                the canonical lowercase hyphenated form; anything else does not match (404)
+ *   {*name}      the rest of the path (one or more segments, each percent-decoded, joined
+ *                with '/'); a segment that decodes to text containing '/' or NUL makes the
+ *                path not match
+ * Matching ignores one trailing slash ("/a/b/" matches "/a/b"), and literal segments compare
+ * after percent-decoding. Routes are tried in table order; the first full match wins. */
+#ifndef NH_HTTP_ROUTER_H
+#define NH_HTTP_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROUTER_MAX_PARAMS 4
+#define ROUTER_MAX_PATH 4096
+
+struct http_request;
+struct http_response;
+
+typedef enum {
+    ROUTE_AUTH_ANONYMOUS = 0, /* no authentication; an Authorization header is ignored */
+    ROUTE_AUTH_MANAGEMENT,    /* JWT, machine API key or personal API key; then permission */
+    ROUTE_AUTH_JWT_ONLY,      /* a signed-in person only (no API key of any kind) */
+    ROUTE_AUTH_API_KEY_ONLY,  /* machine or personal API key only (MCP) */
+} route_auth;
+
+typedef enum {
+    ROUTE_BODY_NONE = 0, /* a body is read but ignored */
+    ROUTE_BODY_JSON,     /* buffered up to Api__MaxJsonBodyBytes, must be application/json */
+    ROUTE_BODY_STREAM,   /* handed chunk by chunk to route.body_chunk as it arrives */
+} route_body;
+
+typedef void (*route_handler)(struct http_request *request, struct http_response *response);
+/* For ROUTE_BODY_STREAM: called for each chunk after authentication succeeded. Return 0 to go
+ * on; -1 after filling response with an error to stop reading (the handler is not called). */
+typedef int (*route_body_chunk)(struct http_request *request, struct http_response *response,
+                                const char *data, size_t size);
+
+typedef struct route {
+    const char *method;     /* "GET", "POST", ... ; GET routes also answer HEAD */
+    const char *pattern;    /* e.g. "/api/v1/users/{id:guid}" */
+    route_handler handler;
+    route_auth auth;
+    const char *permission; /* required permission for MANAGEMENT routes, or NULL */
+    route_body body;
+    route_body_chunk body_chunk;
+} route;
+
+typedef struct route_param {
+    const char *name;  /* points into the pattern's text (not NUL-terminated at the '}') */
+    size_t name_length;
+    char *value;       /* decoded; owned by the match */
+} route_param;
+
+typedef enum { ROUTER_MATCHED = 0, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED } router_outcome;
+
+typedef struct route_match {
+    const route *route;
+    route_param params[ROUTER_MAX_PARAMS];
+    size_t param_count;
+    char allow[128]; /* for ROUTER_METHOD_NOT_ALLOWED: "GET, HEAD, POST" */
+} route_match;
+
+/* Match method and raw (still percent-encoded, query removed) path against the table of
+ * `count` routes. The match owns decoded values; release with router_match_free(). */
+router_outcome router_match(const route *routes, size_t count, const char *method,
+                            const char *raw_path, route_match *match);
+void router_match_free(route_match *match);
+
+/* The decoded value of a named parameter, or NULL. */
+const char *router_param(const route_match *match, const char *name);
+
+/* Percent-decode `length` bytes of text into a new NUL-terminated string (caller frees).
+ * `plus_is_space` decodes '+' as ' ' (query strings). Returns NULL on a malformed escape
+ * ("%G1", "%4"), an encoded NUL, or allocation failure. */
+char *router_percent_decode(const char *text, size_t length, bool plus_is_space);
+
+#endif

@@ -1,0 +1,287 @@
+/* main.c - the nekohub command line: serve (default), migrate, version, help; start-up and
+ * graceful shutdown of the server. */
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/secret_file.h"
+#include "http/server.h"
+#include "routes.h"
+
+#ifndef NEKOHUB_VERSION
+#define NEKOHUB_VERSION "dev"
+#endif
+
+extern char **environ;
+
+static const char usage_text[] =
+    "Usage: nekohub [COMMAND] [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  serve      run the server (default)\n"
+    "  migrate    apply database migrations and exit\n"
+    "  version    print the version and exit\n"
+    "  help       print this help\n"
+    "\n"
+    "Options:\n"
+    "  --port N         port to listen on (default 5121, env NEKOHUB_PORT; 0 = any free port)\n"
+    "  --listen ADDR    address to listen on (default 0.0.0.0, env NEKOHUB_LISTEN)\n"
+    "  --data-dir DIR   data directory (default ./data, env NEKOHUB_DATA_DIR)\n"
+    "  -h, --help       print this help\n"
+    "\n"
+    "Configuration comes from the environment with NekoHub's names, e.g. Auth__Jwt__Secret,\n"
+    "Persistence__Database__Provider, Persistence__Database__ConnectionString.\n"
+    "See docs/configuration.md.\n";
+
+typedef struct command_line {
+    const char *command;
+    config_overrides overrides;
+} command_line;
+
+/* Parse argv. Returns 0, or 2 after printing one line naming the bad flag. */
+static int parse_command_line(int argc, char **argv, command_line *line)
+{
+    static const struct option options[] = {{"port", required_argument, NULL, 'p'},
+                                            {"listen", required_argument, NULL, 'l'},
+                                            {"data-dir", required_argument, NULL, 'd'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    line->command = "serve";
+    line->overrides.port = -1;
+    line->overrides.listen_address = NULL;
+    line->overrides.data_dir = NULL;
+    if (argc > 1 && argv[1][0] != '-') {
+        line->command = argv[1];
+        argv++;
+        argc--;
+    }
+    opterr = 0;
+    int option;
+    while ((option = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        switch (option) {
+        case 'p': {
+            char *end;
+            long port = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || port < 0 || port > 65535) {
+                fprintf(stderr, "nekohub: --port: must be a port number from 0 to 65535 "
+                                "(got \"%s\")\n",
+                        optarg);
+                return 2;
+            }
+            line->overrides.port = (int)port;
+            break;
+        }
+        case 'l':
+            line->overrides.listen_address = optarg;
+            break;
+        case 'd':
+            line->overrides.data_dir = optarg;
+            break;
+        case 'h':
+            line->command = "help";
+            break;
+        case ':':
+            fprintf(stderr, "nekohub: %s: needs a value\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "nekohub: %s: unknown option (see nekohub --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nekohub: %s: unexpected argument (see nekohub --help)\n", argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+static int load_configuration(const command_line *line, config *cfg)
+{
+    char problem[CONFIG_PROBLEM_SIZE];
+    if (config_load(cfg, environ, &line->overrides, problem) != 0) {
+        fprintf(stderr, "nekohub: %s\n", problem);
+        config_free(cfg);
+        return 2;
+    }
+    log_set_level((log_level)cfg->log_level);
+    return 0;
+}
+
+/* Data directory, generated secrets (JWT secret when not configured). */
+static int prepare_data_dir(config *cfg)
+{
+    nh_error err;
+    if (secret_file_make_dirs(cfg->data_dir, 0700, &err) != 0) {
+        fprintf(stderr, "nekohub: NEKOHUB_DATA_DIR: %s\n", err.message);
+        return 2;
+    }
+    if (cfg->jwt_secret)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/jwt-secret", cfg->data_dir);
+    if (secret_file_load_or_create(path, 64, &cfg->jwt_secret, &err) != 0) {
+        fprintf(stderr, "nekohub: Auth__Jwt__Secret: %s\n", err.message);
+        return 2;
+    }
+    return 0;
+}
+
+static int open_database(const config *cfg, db **database)
+{
+    nh_error err;
+    if (db_open(cfg, database, &err) != 0) {
+        fprintf(stderr, "nekohub: Persistence__Database__ConnectionString: %s\n", err.message);
+        return 1;
+    }
+    int applied = 0;
+    if (db_migrate(*database, &applied, &err) != 0) {
+        fprintf(stderr, "nekohub: migrate: %s\n", err.message);
+        db_close(*database);
+        *database = NULL;
+        return 1;
+    }
+    log_fields(LOG_INFO, "migrations",
+               json_pack("{s:i, s:i}", "applied", applied, "schemaVersion",
+                         db_schema_version_known()));
+    return 0;
+}
+
+static char *derive_public_base_url(const config *cfg, int port)
+{
+    if (cfg->public_base_url)
+        return strdup(cfg->public_base_url);
+    const char *host = cfg->listen_address;
+    if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "[::]"))
+        host = "localhost";
+    bool ipv6 = strchr(host, ':') != NULL;
+    size_t length = strlen(host) + 64;
+    char *url = malloc(length);
+    if (url)
+        snprintf(url, length, ipv6 ? "http://[%s]:%d/content" : "http://%s:%d/content", host,
+                 port);
+    return url;
+}
+
+static void block_shutdown_signals(sigset_t *signals)
+{
+    sigemptyset(signals);
+    sigaddset(signals, SIGINT);
+    sigaddset(signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int run_server(app *application, int64_t started_ns)
+{
+    sigset_t signals;
+    block_shutdown_signals(&signals); /* before any thread starts: they inherit the mask */
+    nh_error err;
+    http_server *server = http_server_start(application, &err);
+    if (!server) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        return 1;
+    }
+    application->bound_port = http_server_port(server);
+    application->public_base_url = derive_public_base_url(application->cfg,
+                                                          application->bound_port);
+    log_fields(LOG_INFO, "listening",
+               json_pack("{s:s, s:i, s:s, s:f}", "address", application->cfg->listen_address,
+                         "port", application->bound_port, "version", application->version,
+                         "startupMs", (double)(clock_monotonic_ns() - started_ns) / 1e6));
+    int received = 0;
+    sigwait(&signals, &received);
+    log_message(LOG_INFO, "shutdown", "signal %d: finishing requests in flight", received);
+    http_server_quiesce(server);
+    unsigned int timeout_ms = application->cfg->shutdown_timeout_s * 1000;
+    if (!http_server_wait_idle(server, timeout_ms))
+        log_message(LOG_WARN, "shutdown", "requests still running after %u s; closing them",
+                    application->cfg->shutdown_timeout_s);
+    http_server_stop(server);
+    free(application->public_base_url);
+    application->public_base_url = NULL;
+    return 0;
+}
+
+static int command_serve(const command_line *line)
+{
+    int64_t started_ns = clock_monotonic_ns();
+    config cfg;
+    int status = load_configuration(line, &cfg);
+    if (status != 0)
+        return status;
+    status = prepare_data_dir(&cfg);
+    db *database = NULL;
+    if (status == 0)
+        status = open_database(&cfg, &database);
+    http_metrics *metrics = status == 0 ? metrics_create(NEKOHUB_VERSION) : NULL;
+    if (status == 0 && !metrics)
+        status = 1;
+    if (status == 0) {
+        app application = {.cfg = &cfg,
+                           .database = database,
+                           .metrics = metrics,
+                           .routes = ROUTES,
+                           .route_count = ROUTE_COUNT,
+                           .version = NEKOHUB_VERSION};
+        status = run_server(&application, started_ns);
+    }
+    metrics_destroy(metrics);
+    if (database)
+        db_close(database);
+    if (status == 0)
+        log_message(LOG_INFO, "stopped", "bye");
+    if (cfg.jwt_secret)
+        sodium_memzero(cfg.jwt_secret, strlen(cfg.jwt_secret));
+    config_free(&cfg);
+    return status;
+}
+
+static int command_migrate(const command_line *line)
+{
+    config cfg;
+    int status = load_configuration(line, &cfg);
+    if (status != 0)
+        return status;
+    status = prepare_data_dir(&cfg);
+    db *database = NULL;
+    if (status == 0)
+        status = open_database(&cfg, &database);
+    if (database)
+        db_close(database);
+    config_free(&cfg);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "nekohub: libsodium could not be initialised\n");
+        return 1;
+    }
+    command_line line;
+    int status = parse_command_line(argc, argv, &line);
+    if (status != 0)
+        return status;
+    if (!strcmp(line.command, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(line.command, "version")) {
+        printf("nekohub %s\n", NEKOHUB_VERSION);
+        return 0;
+    }
+    if (!strcmp(line.command, "serve"))
+        return command_serve(&line);
+    if (!strcmp(line.command, "migrate"))
+        return command_migrate(&line);
+    fprintf(stderr, "nekohub: %s: unknown command (see nekohub --help)\n", line.command);
+    return 2;
+}

@@ -1,0 +1,57 @@
+/* system.c - handlers of the anonymous system endpoints. */
+#include "system/system.h"
+
+#include "app.h"
+#include "core/clock.h"
+
+void system_ping(http_request *request, http_response *response)
+{
+    (void)request;
+    char now[CLOCK_ISO_SIZE];
+    clock_format_iso(clock_now_ms(), now);
+    http_reply_data(response, 200, json_pack("{s:s, s:s}", "status", "ok", "timestampUtc", now));
+}
+
+void system_bootstrap(http_request *request, http_response *response)
+{
+    const config *cfg = request->app->cfg;
+    json_t *types = json_array();
+    for (size_t i = 0; types && i < cfg->allowed_content_types.count; i++)
+        json_array_append_new(types, json_string(cfg->allowed_content_types.items[i]));
+    http_reply_data(response, 200,
+                    json_pack("{s:b, s:I, s:o*}", "apiKeyRequired", cfg->api_key_enabled,
+                              "maxUploadSizeBytes", (json_int_t)cfg->max_upload_size_bytes,
+                              "allowedContentTypes", types));
+}
+
+void system_healthz(http_request *request, http_response *response)
+{
+    (void)request;
+    http_reply_data(response, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void system_readyz(http_request *request, http_response *response)
+{
+    nh_error err;
+    if (db_ping(request->app->database, &err) != 0) {
+        http_reply_error_code(response, 503, "not_ready", "The database is not reachable.");
+        return;
+    }
+    http_reply_data(response, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
+}
+
+void system_metrics(http_request *request, http_response *response)
+{
+    buf text;
+    buf_init(&text, 0);
+    if (metrics_render(request->app->metrics, &text) != 0) {
+        buf_free(&text);
+        nh_error err;
+        error_internal(&err);
+        http_reply_error(response, &err);
+        return;
+    }
+    http_reply_bytes(response, 200, "text/plain; version=0.0.4; charset=utf-8", text.data,
+                     text.length);
+    buf_free(&text);
+}

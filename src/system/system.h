@@ -1,0 +1,21 @@
+/* system.h - anonymous system endpoints: ping, bootstrap facts, liveness, readiness, metrics.
+ *
+ *   GET /api/v1/system/ping       {"data": {"status": "ok", "timestampUtc": ...}}
+ *   GET /api/v1/system/bootstrap  {"data": {"apiKeyRequired", "maxUploadSizeBytes",
+ *                                           "allowedContentTypes"}}
+ *   GET /healthz                  200 {"data": {"status": "ok"}} while the process runs
+ *   GET /readyz                   200 when the database answers, else 503 not_ready
+ *   GET /metrics                  Prometheus text format */
+#ifndef NH_SYSTEM_H
+#define NH_SYSTEM_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+void system_ping(http_request *request, http_response *response);
+void system_bootstrap(http_request *request, http_response *response);
+void system_healthz(http_request *request, http_response *response);
+void system_readyz(http_request *request, http_response *response);
+void system_metrics(http_request *request, http_response *response);
+
+#endif

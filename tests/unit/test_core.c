@@ -1,0 +1,266 @@
+/* test_core.c - envelopes, UUID v7, ISO-8601 time, configuration parsing and its errors. */
+#include "cmocka_prelude.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/uuid.h"
+#include "http/response.h"
+
+/* ---- envelopes ---- */
+
+static void data_envelope_wraps_payload(void **state)
+{
+    (void)state;
+    char *text = http_render_data(json_pack("{s:s, s:n}", "status", "ok", "empty"));
+    assert_string_equal(text, "{\"data\":{\"status\":\"ok\",\"empty\":null}}");
+    free(text);
+    text = http_render_data(NULL);
+    assert_string_equal(text, "{\"data\":null}");
+    free(text);
+    text = http_render_data(json_array());
+    assert_string_equal(text, "{\"data\":[]}");
+    free(text);
+}
+
+static void error_envelope_has_all_fields(void **state)
+{
+    (void)state;
+    nh_error err;
+    error_set(&err, 404, "user_not_found", "User '%s' was not found.", "x\"y");
+    char *text = http_render_error(&err, "req-1");
+    assert_string_equal(text, "{\"error\":{\"code\":\"user_not_found\",\"message\":\"User "
+                              "'x\\\"y' was not found.\",\"traceId\":\"req-1\",\"status\":404}}");
+    free(text);
+}
+
+static void long_error_message_is_cut_on_utf8_boundary(void **state)
+{
+    (void)state;
+    char long_text[1200];
+    size_t used = 0;
+    while (used + 3 < sizeof long_text - 1) {
+        memcpy(long_text + used, "\xe7\x8c\xab", 3); /* 猫 */
+        used += 3;
+    }
+    long_text[used] = '\0';
+    nh_error err;
+    error_set(&err, 400, "x", "a%s", long_text);
+    size_t length = strlen(err.message);
+    assert_true(length < sizeof err.message);
+    assert_int_equal((length - 1) % 3, 0); /* "a" + whole characters only */
+}
+
+/* ---- UUID v7 ---- */
+
+static void uuid_v7_format_and_order(void **state)
+{
+    (void)state;
+    char previous[UUID_TEXT_SIZE] = "";
+    for (int i = 0; i < 5000; i++) {
+        char id[UUID_TEXT_SIZE];
+        uuid_v7(id);
+        assert_int_equal(strlen(id), 36);
+        assert_int_equal(id[14], '7');
+        assert_true(strchr("89ab", id[19]) != NULL);
+        assert_int_equal(id[8], '-');
+        assert_int_equal(id[23], '-');
+        for (int c = 0; c < 36; c++)
+            assert_true(id[c] == '-' || strchr("0123456789abcdef", id[c]));
+        assert_true(strcmp(previous, id) < 0);
+        strcpy(previous, id);
+    }
+}
+
+static void uuid_v7_carries_the_time(void **state)
+{
+    (void)state;
+    char id[UUID_TEXT_SIZE];
+    uuid_v7_at(4102444800000LL, id); /* 2100-01-01, later than any id made before */
+    assert_memory_equal(id, "03bb2cc3-d800-7", 15);
+}
+
+static void uuid_parse_accepts_guid_forms_only(void **state)
+{
+    (void)state;
+    char out[UUID_TEXT_SIZE];
+    assert_true(uuid_parse("{0192F0A1-2B3C-7D4E-8F90-A1B2C3D4E5F6}", out));
+    assert_string_equal(out, "0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6");
+    assert_true(uuid_parse("0192f0a12b3c7d4e8f90a1b2c3d4e5f6", out));
+    assert_false(uuid_parse("0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f", out));
+    assert_false(uuid_parse("0192f0a1+2b3c-7d4e-8f90-a1b2c3d4e5f6", out));
+    assert_false(uuid_parse("0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5fg", out));
+    assert_false(uuid_parse("", out));
+    assert_false(uuid_parse("{0192f0a12b3c7d4e8f90a1b2c3d4e5f6", out));
+}
+
+/* ---- ISO-8601 ---- */
+
+static void iso_rendering_trims_fraction(void **state)
+{
+    (void)state;
+    char text[CLOCK_ISO_SIZE];
+    clock_format_iso(0, text);
+    assert_string_equal(text, "1970-01-01T00:00:00+00:00");
+    clock_format_iso(1795718329123LL, text);
+    assert_string_equal(text, "2026-11-26T18:38:49.123+00:00");
+    clock_format_iso(1795718329120LL, text);
+    assert_string_equal(text, "2026-11-26T18:38:49.12+00:00");
+    clock_format_iso(1795718329100LL, text);
+    assert_string_equal(text, "2026-11-26T18:38:49.1+00:00");
+    clock_format_iso(951782400000LL, text); /* leap day 2000 */
+    assert_string_equal(text, "2000-02-29T00:00:00+00:00");
+}
+
+static void iso_parsing_round_trips_and_refuses(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_true(clock_parse_iso("2026-11-26T18:38:49.123+00:00", &ms));
+    assert_int_equal(ms, 1795718329123LL);
+    assert_true(clock_parse_iso("2026-11-26T18:38:49.1234567Z", &ms));
+    assert_int_equal(ms, 1795718329123LL);
+    assert_true(clock_parse_iso("2026-11-26T20:38:49+02:00", &ms));
+    assert_int_equal(ms, 1795718329000LL);
+    assert_false(clock_parse_iso("2026-11-26", &ms));
+    assert_false(clock_parse_iso("2026-02-30T00:00:00Z", &ms));
+    assert_false(clock_parse_iso("2026-11-26T24:00:00Z", &ms));
+    assert_false(clock_parse_iso("2026-11-26T18:38:49", &ms));
+    assert_false(clock_parse_iso("2026-11-26T18:38:49Zjunk", &ms));
+    assert_false(clock_parse_iso("2026-11-26T18:38:49.Z", &ms));
+}
+
+/* ---- configuration ---- */
+
+static int load(char **environment, config *cfg, char *problem)
+{
+    config_overrides overrides = {NULL, -1, NULL};
+    return config_load(cfg, environment, &overrides, problem);
+}
+
+static void config_defaults(void **state)
+{
+    (void)state;
+    char *environment[] = {NULL};
+    config cfg;
+    char problem[CONFIG_PROBLEM_SIZE];
+    assert_int_equal(load(environment, &cfg, problem), 0);
+    assert_int_equal(cfg.port, 5121);
+    assert_string_equal(cfg.data_dir, "./data");
+    assert_int_equal(cfg.database_provider, DB_PROVIDER_SQLITE);
+    assert_int_equal(cfg.access_token_minutes, 15);
+    assert_int_equal(cfg.refresh_token_days, 30);
+    assert_string_equal(cfg.jwt_issuer, "NekoHub");
+    assert_string_equal(cfg.jwt_audience, "NekoHub.Admin");
+    assert_int_equal(cfg.max_upload_size_bytes, 10485760);
+    assert_int_equal(cfg.allowed_content_types.count, 4);
+    assert_string_equal(cfg.allowed_content_types.items[0], "image/jpeg");
+    assert_string_equal(cfg.local_root_path, "./data/assets");
+    assert_null(cfg.jwt_secret);
+    config_free(&cfg);
+}
+
+static void config_reads_nekohub_names_case_insensitively(void **state)
+{
+    (void)state;
+    char *environment[] = {"persistence__database__provider=Npgsql",
+                           "Persistence__Database__ConnectionString=Host=db;Database=x",
+                           "AUTH__JWT__SECRET=0123456789abcdef0123456789abcdef",
+                           "Auth__ApiKey__Enabled=TRUE",
+                           "Auth__ApiKey__Keys__0=  key-one  ",
+                           "Auth__ApiKey__Keys__1=   ",
+                           "Auth__ApiKey__Keys__2=key-two",
+                           "Api__Assets__AllowedContentTypes__1= IMAGE/PNG ",
+                           "Api__Assets__AllowedContentTypes__2=image/jpeg",
+                           "NEKOHUB_PORT=0",
+                           NULL};
+    config cfg;
+    char problem[CONFIG_PROBLEM_SIZE];
+    assert_int_equal(load(environment, &cfg, problem), 0);
+    assert_int_equal(cfg.database_provider, DB_PROVIDER_POSTGRES);
+    assert_string_equal(cfg.database_connection, "Host=db;Database=x");
+    assert_true(cfg.api_key_enabled);
+    assert_int_equal(cfg.api_keys.count, 2);
+    assert_string_equal(cfg.api_keys.items[0], "key-one");
+    assert_string_equal(cfg.api_keys.items[1], "key-two");
+    /* index 1 replaced by "image/png"; index 2 "image/jpeg" duplicates index 0 and is dropped */
+    assert_int_equal(cfg.allowed_content_types.count, 3);
+    assert_string_equal(cfg.allowed_content_types.items[1], "image/png");
+    assert_string_equal(cfg.allowed_content_types.items[2], "image/gif");
+    assert_int_equal(cfg.port, 0);
+    config_free(&cfg);
+}
+
+static void expect_problem(char **environment, const char *key_in_message)
+{
+    config cfg;
+    char problem[CONFIG_PROBLEM_SIZE];
+    assert_int_equal(load(environment, &cfg, problem), -1);
+    assert_non_null(strstr(problem, key_in_message));
+    assert_null(strchr(problem, '\n'));
+    config_free(&cfg);
+}
+
+static void config_errors_name_the_key(void **state)
+{
+    (void)state;
+    char *short_secret[] = {"Auth__Jwt__Secret=too-short", NULL};
+    expect_problem(short_secret, "Auth__Jwt__Secret");
+    char *bad_provider[] = {"Persistence__Database__Provider=mysql", NULL};
+    expect_problem(bad_provider, "Persistence__Database__Provider");
+    char *bad_minutes[] = {"Auth__Jwt__AccessTokenMinutes=0", NULL};
+    expect_problem(bad_minutes, "Auth__Jwt__AccessTokenMinutes");
+    char *not_number[] = {"Api__Assets__MaxUploadSizeBytes=10MB", NULL};
+    expect_problem(not_number, "Api__Assets__MaxUploadSizeBytes");
+    char *keys_missing[] = {"Auth__ApiKey__Enabled=true", NULL};
+    expect_problem(keys_missing, "Auth__ApiKey__Keys");
+    char *bad_bool[] = {"Auth__ApiKey__Enabled=yes please", NULL};
+    expect_problem(bad_bool, "Auth__ApiKey__Enabled");
+    char *pg_without_connection[] = {"Persistence__Database__Provider=postgresql", NULL};
+    expect_problem(pg_without_connection, "Persistence__Database__ConnectionString");
+    char *bad_port[] = {"NEKOHUB_PORT=70000", NULL};
+    expect_problem(bad_port, "NEKOHUB_PORT");
+    char *page_sizes[] = {"Api__Assets__DefaultPageSize=500", NULL};
+    expect_problem(page_sizes, "Api__Assets__DefaultPageSize");
+    char *relative_url[] = {"Storage__PublicBaseUrl=/content", NULL};
+    expect_problem(relative_url, "Storage__PublicBaseUrl");
+}
+
+static void config_overrides_win(void **state)
+{
+    (void)state;
+    char *environment[] = {"NEKOHUB_PORT=9000", "NEKOHUB_DATA_DIR=/tmp/a", NULL};
+    config_overrides overrides = {"127.0.0.1", 7000, "/tmp/b"};
+    config cfg;
+    char problem[CONFIG_PROBLEM_SIZE];
+    assert_int_equal(config_load(&cfg, environment, &overrides, problem), 0);
+    assert_int_equal(cfg.port, 7000);
+    assert_string_equal(cfg.data_dir, "/tmp/b");
+    assert_string_equal(cfg.listen_address, "127.0.0.1");
+    assert_string_equal(cfg.local_root_path, "/tmp/b/assets");
+    config_free(&cfg);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(data_envelope_wraps_payload),
+        cmocka_unit_test(error_envelope_has_all_fields),
+        cmocka_unit_test(long_error_message_is_cut_on_utf8_boundary),
+        cmocka_unit_test(uuid_v7_format_and_order),
+        cmocka_unit_test(uuid_v7_carries_the_time),
+        cmocka_unit_test(uuid_parse_accepts_guid_forms_only),
+        cmocka_unit_test(iso_rendering_trims_fraction),
+        cmocka_unit_test(iso_parsing_round_trips_and_refuses),
+        cmocka_unit_test(config_defaults),
+        cmocka_unit_test(config_reads_nekohub_names_case_insensitively),
+        cmocka_unit_test(config_errors_name_the_key),
+        cmocka_unit_test(config_overrides_win),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,211 @@
+/* test_router.c - route matching: literals, placeholders, GUIDs, catch-all, trailing slash,
+ * percent-decoding, method mismatch and the Allow list. */
+#include "cmocka_prelude.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/router.h"
+
+static void handler(struct http_request *request, struct http_response *response)
+{
+    (void)request;
+    (void)response;
+}
+
+static const route routes[] = {
+    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE, NULL},
+    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON, NULL},
+    {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE,
+     NULL},
+    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE,
+     NULL},
+    {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON,
+     NULL},
+    {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT,
+     NULL, ROUTE_BODY_JSON, NULL},
+    {"GET", "/content/{*storageKey}", handler, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+};
+#define ROUTE_TOTAL (sizeof routes / sizeof routes[0])
+
+static void literal_route_matches(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users", &match),
+                     ROUTER_MATCHED);
+    assert_ptr_equal(match.route, &routes[0]);
+    router_match_free(&match);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "POST", "/api/v1/users", &match),
+                     ROUTER_MATCHED);
+    assert_ptr_equal(match.route, &routes[1]);
+    router_match_free(&match);
+}
+
+static void trailing_slash_is_ignored_once(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users/", &match),
+                     ROUTER_MATCHED);
+    router_match_free(&match);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users//", &match),
+                     ROUTER_NOT_FOUND);
+}
+
+static void guid_forms_are_canonicalised(void **state)
+{
+    (void)state;
+    const char *forms[] = {"0192F0A1-2B3C-7D4E-8F90-A1B2C3D4E5F6",
+                           "0192f0a12b3c7d4e8f90a1b2c3d4e5f6",
+                           "%7B0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6%7D"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/users/%s", forms[i]);
+        route_match match;
+        assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", path, &match), ROUTER_MATCHED);
+        assert_string_equal(router_param(&match, "id"), "0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6");
+        router_match_free(&match);
+    }
+}
+
+static void non_guid_id_is_not_found(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users/not-a-guid", &match),
+                     ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users/12345", &match),
+                     ROUTER_NOT_FOUND);
+}
+
+static void literal_beats_placeholder_by_order(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(
+        router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/assets/usage-stats", &match),
+        ROUTER_MATCHED);
+    assert_ptr_equal(match.route, &routes[2]);
+    router_match_free(&match);
+}
+
+static void several_params_are_decoded(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "POST",
+                                  "/api/v1/assets/0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6/skills/"
+                                  "make%20thumb/run",
+                                  &match),
+                     ROUTER_MATCHED);
+    assert_string_equal(router_param(&match, "skillName"), "make thumb");
+    assert_string_equal(router_param(&match, "id"), "0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6");
+    assert_null(router_param(&match, "other"));
+    router_match_free(&match);
+}
+
+static void percent_decoded_literals_match(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/%75sers", &match),
+                     ROUTER_MATCHED);
+    router_match_free(&match);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users%2", &match),
+                     ROUTER_NOT_FOUND);
+}
+
+static void catch_all_keeps_segments(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/2026/11/a%20b.png",
+                                  &match),
+                     ROUTER_MATCHED);
+    assert_string_equal(router_param(&match, "storageKey"), "2026/11/a b.png");
+    router_match_free(&match);
+}
+
+static void encoded_slash_and_nul_do_not_match(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/a%2F..%2Fsecret",
+                                  &match),
+                     ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/a%00b", &match),
+                     ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content//etc/passwd", &match),
+                     ROUTER_NOT_FOUND);
+}
+
+static void method_mismatch_lists_allowed(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "DELETE", "/api/v1/users", &match),
+                     ROUTER_METHOD_NOT_ALLOWED);
+    assert_string_equal(match.allow, "GET, HEAD, POST");
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "PUT",
+                                  "/api/v1/users/0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6", &match),
+                     ROUTER_METHOD_NOT_ALLOWED);
+    assert_string_equal(match.allow, "GET, HEAD, PATCH");
+}
+
+static void head_matches_get(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "HEAD", "/content/x.png", &match),
+                     ROUTER_MATCHED);
+    router_match_free(&match);
+}
+
+static void unknown_and_malformed_paths(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v2/users", &match),
+                     ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "", &match), ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "api/v1/users", &match),
+                     ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/users/a/b", &match),
+                     ROUTER_NOT_FOUND);
+}
+
+static void percent_decode_rules(void **state)
+{
+    (void)state;
+    char *decoded = router_percent_decode("a+b%41%7e", 9, true);
+    assert_string_equal(decoded, "a bA~");
+    free(decoded);
+    decoded = router_percent_decode("a+b", 3, false);
+    assert_string_equal(decoded, "a+b");
+    free(decoded);
+    assert_null(router_percent_decode("%G1", 3, false));
+    assert_null(router_percent_decode("%4", 2, false));
+    assert_null(router_percent_decode("%00", 3, false));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(literal_route_matches),
+        cmocka_unit_test(trailing_slash_is_ignored_once),
+        cmocka_unit_test(guid_forms_are_canonicalised),
+        cmocka_unit_test(non_guid_id_is_not_found),
+        cmocka_unit_test(literal_beats_placeholder_by_order),
+        cmocka_unit_test(several_params_are_decoded),
+        cmocka_unit_test(percent_decoded_literals_match),
+        cmocka_unit_test(catch_all_keeps_segments),
+        cmocka_unit_test(encoded_slash_and_nul_do_not_match),
+        cmocka_unit_test(method_mismatch_lists_allowed),
+        cmocka_unit_test(head_matches_get),
+        cmocka_unit_test(unknown_and_malformed_paths),
+        cmocka_unit_test(percent_decode_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
