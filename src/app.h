@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "core/error.h"
 #include "db/db.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -29,6 +30,14 @@ typedef struct app {
     char *public_base_url; /* Storage__PublicBaseUrl or derived from the bound address */
     const char *version;
     int bound_port;
+    /* accounts: members */
+    /* assets: members */
 } app;
+
+/* Start every feature's services (after migrations, before listening). -1 with err filled
+ * when start-up must stop. */
+int app_services_start(app *application, nh_error *err);
+/* Stop them in reverse order (after the HTTP server stopped). */
+void app_services_stop(app *application);
 
 #endif

@@ -231,7 +231,14 @@ static int command_serve(const command_line *line)
                            .routes = ROUTES,
                            .route_count = ROUTE_COUNT,
                            .version = NEKOHUB_VERSION};
-        status = run_server(&application, started_ns);
+        nh_error err;
+        if (app_services_start(&application, &err) != 0) {
+            fprintf(stderr, "nekohub: %s\n", err.message);
+            status = 1;
+        } else {
+            status = run_server(&application, started_ns);
+        }
+        app_services_stop(&application);
     }
     metrics_destroy(metrics);
     if (database)

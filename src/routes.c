@@ -3,6 +3,7 @@
 #include "routes.h"
 
 #include "system/system.h"
+/* includes: features */
 
 const route ROUTES[] = {
     {"GET", "/api/v1/system/ping", system_ping, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE,
@@ -12,6 +13,8 @@ const route ROUTES[] = {
     {"GET", "/healthz", system_healthz, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
     {"GET", "/readyz", system_readyz, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
     {"GET", "/metrics", system_metrics, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+    /* accounts: routes */
+    /* assets: routes */
 };
 
 const size_t ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];
