@@ -2,12 +2,22 @@
  * server. Each feature adds its start/stop here. */
 #include "app.h"
 
+#include "auth/auth_context.h"
+#include "auth/authenticate.h"
+#include "auth/housekeeping.h"
 #include "core/log.h"
+#include "users/users.h"
 
 int app_services_start(app *application, nh_error *err)
 {
-    (void)application;
-    (void)err;
+    if (auth_context_create(application->cfg, &application->auth, err) != 0)
+        return -1;
+    application->authenticate = auth_authenticate;
+    if (users_bootstrap(application, err) != 0)
+        return -1;
+    application->housekeeping = housekeeping_start(application, 600);
+    if (!application->housekeeping)
+        return error_set(err, 500, "start_failed", "the housekeeping thread could not start");
     /* accounts: start */
     /* assets: start */
     return 0;
@@ -15,7 +25,10 @@ int app_services_start(app *application, nh_error *err)
 
 void app_services_stop(app *application)
 {
-    (void)application;
     /* assets: stop */
     /* accounts: stop */
+    housekeeping_stop(application->housekeeping);
+    application->housekeeping = NULL;
+    auth_context_free(application->auth);
+    application->auth = NULL;
 }

@@ -30,6 +30,7 @@ typedef struct app {
     char *public_base_url; /* Storage__PublicBaseUrl or derived from the bound address */
     const char *version;
     int bound_port;
+    struct housekeeping *housekeeping;
     /* accounts: members */
     /* assets: members */
 } app;

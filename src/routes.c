@@ -3,6 +3,9 @@
 #include "routes.h"
 
 #include "system/system.h"
+#include "audit/audit.h"
+#include "auth/auth_http.h"
+#include "users/users_http.h"
 /* includes: features */
 
 const route ROUTES[] = {
@@ -13,6 +16,41 @@ const route ROUTES[] = {
     {"GET", "/healthz", system_healthz, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
     {"GET", "/readyz", system_readyz, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
     {"GET", "/metrics", system_metrics, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+    {"POST", "/api/v1/auth/login", auth_http_login, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_JSON,
+     NULL},
+    {"POST", "/api/v1/auth/refresh", auth_http_refresh, ROUTE_AUTH_ANONYMOUS, NULL,
+     ROUTE_BODY_JSON, NULL},
+    {"POST", "/api/v1/auth/logout", auth_http_logout, ROUTE_AUTH_JWT_ONLY, NULL, ROUTE_BODY_JSON,
+     NULL},
+    {"GET", "/api/v1/auth/me", auth_http_me, ROUTE_AUTH_JWT_ONLY, NULL, ROUTE_BODY_NONE, NULL},
+    {"POST", "/api/v1/auth/change-password", auth_http_change_password, ROUTE_AUTH_JWT_ONLY,
+     NULL, ROUTE_BODY_JSON, NULL},
+    {"POST", "/api/v1/auth/api-keys", auth_http_create_key, ROUTE_AUTH_JWT_ONLY, NULL,
+     ROUTE_BODY_JSON, NULL},
+    {"GET", "/api/v1/auth/api-keys", auth_http_list_keys, ROUTE_AUTH_JWT_ONLY, NULL,
+     ROUTE_BODY_NONE, NULL},
+    {"DELETE", "/api/v1/auth/api-keys/{keyId:guid}", auth_http_revoke_key, ROUTE_AUTH_JWT_ONLY,
+     NULL, ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/users", users_http_list, ROUTE_AUTH_MANAGEMENT, "users.read",
+     ROUTE_BODY_NONE, NULL},
+    {"POST", "/api/v1/users", users_http_create, ROUTE_AUTH_MANAGEMENT, "users.create",
+     ROUTE_BODY_JSON, NULL},
+    {"GET", "/api/v1/users/{id:guid}", users_http_get, ROUTE_AUTH_MANAGEMENT, "users.read",
+     ROUTE_BODY_NONE, NULL},
+    {"PATCH", "/api/v1/users/{id:guid}", users_http_update, ROUTE_AUTH_MANAGEMENT, "users.update",
+     ROUTE_BODY_JSON, NULL},
+    {"POST", "/api/v1/users/{id:guid}/status", users_http_status, ROUTE_AUTH_MANAGEMENT,
+     "users.disable", ROUTE_BODY_JSON, NULL},
+    {"POST", "/api/v1/users/{id:guid}/reset-password", users_http_reset_password,
+     ROUTE_AUTH_MANAGEMENT, "users.update", ROUTE_BODY_JSON, NULL},
+    {"PATCH", "/api/v1/users/{id:guid}/permissions", users_http_permissions,
+     ROUTE_AUTH_MANAGEMENT, "users.managePermissions", ROUTE_BODY_JSON, NULL},
+    {"GET", "/api/v1/users/{id:guid}/api-keys", auth_http_list_user_keys, ROUTE_AUTH_MANAGEMENT,
+     "users.read", ROUTE_BODY_NONE, NULL},
+    {"DELETE", "/api/v1/users/{id:guid}/api-keys/{keyId:guid}", auth_http_revoke_user_key,
+     ROUTE_AUTH_MANAGEMENT, "users.update", ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/audit-log", audit_http_list, ROUTE_AUTH_MANAGEMENT, "audit.read",
+     ROUTE_BODY_NONE, NULL},
     /* accounts: routes */
     /* assets: routes */
 };

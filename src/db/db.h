@@ -4,7 +4,8 @@
  * SQL text is written once, in PostgreSQL's style with $1, $2 ... parameters; the SQLite
  * driver rewrites them to ?1, ?2. Write portable SQL: BIGINT epoch milliseconds for times,
  * INTEGER 0/1 for booleans, TEXT for ids; where PostgreSQL cannot infer a parameter's type
- * (e.g. `$1 IS NULL`), write CAST($1 AS TEXT) / CAST($1 AS BIGINT).
+ * (e.g. `$1 IS NULL`), write CAST($1 AS TEXT) / CAST($1 AS BIGINT). The drivers even out two
+ * differences: boolean results read "1"/"0" on both, and LIKE is case-sensitive on both.
  *
  * Ownership: db_open() gives a pool the caller closes with db_close(). A connection is
  * borrowed with db_acquire() and given back with db_release() by the same thread; an open
@@ -61,8 +62,9 @@ static inline db_param db_bool(bool value)
 }
 
 /* Open the pool described by cfg (provider, connection string, pool size, data dir). For SQLite
- * the connection string is a file path (default DATA_DIR/nekohub.db), opened in WAL mode with a
- * busy timeout and foreign keys on. For PostgreSQL it accepts NekoHub's
+ * the connection string is a file path (default DATA_DIR/nekohub.db; "Data Source=path" and
+ * "file:" URIs are accepted too; missing directories are created with mode 0700), opened in WAL
+ * mode with a busy timeout and foreign keys on. For PostgreSQL it accepts NekoHub's
  * "Host=..;Port=..;Database=..;Username=..;Password=.." form, libpq URIs and keyword strings;
  * transient connection failures are retried 10 times, 2 s apart. */
 int db_open(const config *cfg, db **out, nh_error *err);

@@ -1,0 +1,274 @@
+/* audit.c - recording and listing audit-log entries. */
+#include "audit/audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "core/clock.h"
+#include "core/uuid.h"
+#include "http/paging.h"
+
+audit_actor audit_actor_of(const http_request *request)
+{
+    audit_actor actor = {.principal = &request->principal,
+                         .actor_name_override = NULL,
+                         .client_address = request->client_address,
+                         .user_agent = http_request_header(request, "User-Agent")};
+    return actor;
+}
+
+void audit_change(json_t *changes, const char *field, json_t *before, json_t *after)
+{
+    json_object_set_new(changes, field,
+                        json_pack("{s:o, s:o}", "before", before ? before : json_null(), "after",
+                                  after ? after : json_null()));
+}
+
+static const char *actor_type_of(const auth_principal *principal)
+{
+    switch (principal ? principal->kind : PRINCIPAL_ANONYMOUS) {
+    case PRINCIPAL_USER:
+        return "user";
+    case PRINCIPAL_MACHINE_KEY:
+        return "apiKey";
+    case PRINCIPAL_PERSONAL_KEY:
+        return "personalApiKey";
+    case PRINCIPAL_ANONYMOUS:
+    default:
+        return "anonymous";
+    }
+}
+
+/* Keep stored client-supplied text bounded (User-Agent can be long). */
+static void bounded_copy(char *out, size_t size, const char *text)
+{
+    if (!text) {
+        out[0] = '\0';
+        return;
+    }
+    size_t length = strnlen(text, size - 1);
+    while (length > 0 && ((unsigned char)text[length] & 0xC0) == 0x80)
+        length--; /* do not cut a UTF-8 sequence */
+    memcpy(out, text, length);
+    out[length] = '\0';
+}
+
+int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *entry,
+                 nh_error *err)
+{
+    char id[UUID_TEXT_SIZE];
+    uuid_v7(id);
+    const auth_principal *principal = actor->principal;
+    bool system_actor = principal == NULL && actor->actor_name_override == NULL;
+    const char *actor_type = system_actor ? "system" : actor_type_of(principal);
+    const char *actor_id = NULL;
+    const char *actor_name = actor->actor_name_override;
+    if (principal && principal->kind != PRINCIPAL_ANONYMOUS) {
+        actor_id = principal->kind == PRINCIPAL_PERSONAL_KEY ? principal->key_id
+                                                             : principal->user_id;
+        if (!actor_name)
+            actor_name = principal->username;
+    }
+    char user_agent[256];
+    bounded_copy(user_agent, sizeof user_agent, actor->user_agent);
+    char *changes = entry->changes ? json_dumps(entry->changes, JSON_COMPACT | JSON_SORT_KEYS)
+                                   : NULL;
+    db_param params[] = {db_text(id),
+                         db_int(clock_now_ms()),
+                         db_text(actor_type),
+                         db_text(actor_id),
+                         db_text(actor_name),
+                         db_text(entry->action),
+                         db_text(entry->target_type),
+                         db_text(entry->target_id),
+                         db_text(entry->target_name),
+                         db_text(actor->client_address),
+                         db_text(actor->user_agent ? user_agent : NULL),
+                         db_text(changes)};
+    int rc = db_exec(conn,
+                     "INSERT INTO audit_log (id, occurred_at, actor_type, actor_id, actor_name, "
+                     "action, target_type, target_id, target_name, client_address, user_agent, "
+                     "changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                     params, 12, NULL, err);
+    free(changes);
+    return rc;
+}
+
+/* ---- listing --------------------------------------------------------------------------- */
+
+typedef struct audit_filter {
+    const char *actor;
+    const char *action;
+    const char *target;
+    int64_t from_ms;
+    int64_t to_ms;
+    bool has_from;
+    bool has_to;
+} audit_filter;
+
+/* Build "WHERE ..." with $N parameters; params/values must have room for 8 entries. */
+static void build_where(const audit_filter *filter, buf *sql, db_param *params, size_t *count,
+                        char *action_prefix, size_t prefix_size)
+{
+    buf_append_str(sql, " WHERE 1 = 1");
+    if (filter->actor) {
+        params[*count] = db_text(filter->actor);
+        (*count)++;
+        buf_printf(sql, " AND (actor_id = $%zu OR actor_name = $%zu)", *count, *count);
+    }
+    if (filter->action) {
+        size_t length = strlen(filter->action);
+        if (length > 0 && filter->action[length - 1] == '.' && length + 2 < prefix_size) {
+            snprintf(action_prefix, prefix_size, "%s%%", filter->action);
+            params[*count] = db_text(action_prefix);
+            (*count)++;
+            buf_printf(sql, " AND action LIKE $%zu", *count);
+        } else {
+            params[*count] = db_text(filter->action);
+            (*count)++;
+            buf_printf(sql, " AND action = $%zu", *count);
+        }
+    }
+    if (filter->target) {
+        params[*count] = db_text(filter->target);
+        (*count)++;
+        buf_printf(sql, " AND (target_id = $%zu OR target_name = $%zu)", *count, *count);
+    }
+    if (filter->has_from) {
+        params[*count] = db_int(filter->from_ms);
+        (*count)++;
+        buf_printf(sql, " AND occurred_at >= $%zu", *count);
+    }
+    if (filter->has_to) {
+        params[*count] = db_int(filter->to_ms);
+        (*count)++;
+        buf_printf(sql, " AND occurred_at <= $%zu", *count);
+    }
+}
+
+static json_t *text_or_null(const db_result *result, size_t row, size_t column)
+{
+    const char *text = db_result_text(result, row, column);
+    return text ? json_string(text) : json_null();
+}
+
+static json_t *entry_json(const db_result *result, size_t row)
+{
+    char occurred[CLOCK_ISO_SIZE];
+    clock_format_iso(db_result_int64(result, row, 1), occurred);
+    json_t *changes = json_null();
+    const char *changes_text = db_result_text(result, row, 11);
+    if (changes_text) {
+        json_t *parsed = json_loads(changes_text, 0, NULL);
+        if (parsed) {
+            json_decref(changes);
+            changes = parsed;
+        }
+    }
+    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                     text_or_null(result, row, 0), "occurredAtUtc", occurred, "actorType",
+                     text_or_null(result, row, 2), "actorId", text_or_null(result, row, 3),
+                     "actorName", text_or_null(result, row, 4), "action",
+                     text_or_null(result, row, 5), "targetType", text_or_null(result, row, 6),
+                     "targetId", text_or_null(result, row, 7), "targetName",
+                     text_or_null(result, row, 8), "clientAddress",
+                     text_or_null(result, row, 9), "userAgent", text_or_null(result, row, 10),
+                     "changes", changes);
+}
+
+static int parse_time_filter(http_request *request, http_response *response, const char *name,
+                             int64_t *out, bool *present)
+{
+    const char *text = http_request_query(request, name);
+    *present = false;
+    if (!text || !*text)
+        return 0;
+    if (!clock_parse_iso(text, out)) {
+        http_reply_error_code(response, 400, "request_invalid",
+                              "The %s parameter must be an ISO-8601 date-time with an offset.",
+                              name);
+        return -1;
+    }
+    *present = true;
+    return 0;
+}
+
+static const char *nonblank_query(http_request *request, const char *name)
+{
+    const char *text = http_request_query(request, name);
+    return text && *text ? text : NULL;
+}
+
+static int query_page(db_conn *conn, const audit_filter *filter, const paging *page,
+                      json_t **items, int64_t *total, nh_error *err)
+{
+    db_param params[8];
+    size_t count = 0;
+    char action_prefix[160];
+    buf where;
+    buf_init(&where, 0);
+    build_where(filter, &where, params, &count, action_prefix, sizeof action_prefix);
+    buf sql;
+    buf_init(&sql, 0);
+    buf_printf(&sql, "SELECT COUNT(*) FROM audit_log%s", where.data);
+    db_result *result = NULL;
+    int rc = db_query(conn, sql.data, params, count, &result, err);
+    if (rc == 0) {
+        *total = db_result_int64(result, 0, 0);
+        db_result_free(result);
+        result = NULL;
+        buf_free(&sql);
+        buf_init(&sql, 0);
+        params[count] = db_int(page->size);
+        params[count + 1] = db_int(page->offset);
+        buf_printf(&sql,
+                   "SELECT id, occurred_at, actor_type, actor_id, actor_name, action, "
+                   "target_type, target_id, target_name, client_address, user_agent, changes "
+                   "FROM audit_log%s ORDER BY occurred_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
+                   where.data, count + 1, count + 2);
+        rc = db_query(conn, sql.data, params, count + 2, &result, err);
+    }
+    buf_free(&sql);
+    buf_free(&where);
+    if (rc != 0)
+        return rc;
+    *items = json_array();
+    for (size_t row = 0; row < db_result_rows(result); row++)
+        json_array_append_new(*items, entry_json(result, row));
+    db_result_free(result);
+    return 0;
+}
+
+void audit_http_list(http_request *request, http_response *response)
+{
+    paging page;
+    nh_error err;
+    if (paging_parse(request, 50, 200, &page, &err) != 0) {
+        http_reply_error(response, &err);
+        return;
+    }
+    audit_filter filter = {.actor = nonblank_query(request, "actor"),
+                           .action = nonblank_query(request, "action"),
+                           .target = nonblank_query(request, "target")};
+    if (parse_time_filter(request, response, "fromUtc", &filter.from_ms, &filter.has_from) ||
+        parse_time_filter(request, response, "toUtc", &filter.to_ms, &filter.has_to))
+        return;
+    db_conn *conn = db_acquire(request->app->database, &err);
+    if (!conn) {
+        http_reply_error(response, &err);
+        return;
+    }
+    json_t *items = NULL;
+    int64_t total = 0;
+    int rc = query_page(conn, &filter, &page, &items, &total, &err);
+    db_release(request->app->database, conn);
+    if (rc != 0) {
+        http_reply_error(response, &err);
+        return;
+    }
+    http_reply_data(response, 200,
+                    json_pack("{s:o, s:i, s:i, s:I}", "items", items, "page", page.number,
+                              "pageSize", page.size, "total", (json_int_t)total));
+}

@@ -1,0 +1,269 @@
+/* authenticate.c - who is calling, and may they use this route. */
+#include "auth/authenticate.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "auth/api_keys.h"
+#include "auth/auth_context.h"
+#include "auth/permissions.h"
+#include "auth/secret_token.h"
+#include "auth/sessions.h"
+#include "core/clock.h"
+#include "users/user_store.h"
+
+#define AUTH_REALM "Bearer realm=\"NekoHub\""
+
+static int reply_unauthorized(http_response *response)
+{
+    http_reply_error_code(response, 401, "auth_unauthorized", "Authentication is required.");
+    return -1;
+}
+
+static int reply_api_key(http_response *response, const char *code)
+{
+    if (!strcmp(code, "api_key_missing"))
+        http_reply_error_code(response, 401, code,
+                              "API key is required. Use Authorization: Bearer <API_KEY>.");
+    else
+        http_reply_error_code(response, 401, code, "API key is invalid.");
+    http_response_header(response, "WWW-Authenticate", AUTH_REALM);
+    return -1;
+}
+
+/* The trimmed credential of "Bearer <credential>" (scheme case-insensitive) in out; false when
+ * the header is not Bearer or the credential is empty. */
+static bool bearer_credential(const char *header, char *out, size_t size)
+{
+    if (!header)
+        return false;
+    while (isspace((unsigned char)*header))
+        header++;
+    if (strncasecmp(header, "Bearer", 6) != 0 || !isspace((unsigned char)header[6]))
+        return false;
+    const char *start = header + 6;
+    while (isspace((unsigned char)*start))
+        start++;
+    size_t length = strlen(start);
+    while (length > 0 && isspace((unsigned char)start[length - 1]))
+        length--;
+    if (length == 0 || length >= size)
+        return false;
+    memcpy(out, start, length);
+    out[length] = '\0';
+    return true;
+}
+
+static bool is_blank(const char *text)
+{
+    if (!text)
+        return true;
+    for (; *text; text++)
+        if (!isspace((unsigned char)*text))
+            return false;
+    return true;
+}
+
+static int count_dots(const char *text)
+{
+    int dots = 0;
+    for (; *text; text++)
+        dots += *text == '.';
+    return dots;
+}
+
+static void fill_user_principal(auth_principal *principal, principal_kind kind,
+                                const user_record *user)
+{
+    principal->kind = kind;
+    principal->role = (int)user->role;
+    principal->permissions = user->permissions;
+    snprintf(principal->user_id, sizeof principal->user_id, "%s", user->id);
+    snprintf(principal->username, sizeof principal->username, "%s", user->username);
+}
+
+/* ---- the three credential kinds -------------------------------------------------------- */
+
+static int authenticate_jwt(http_request *request, const char *token)
+{
+    app *application = request->app;
+    const config *cfg = application->cfg;
+    jwt_claims claims;
+    int64_t now = clock_now_ms();
+    if (jwt_verify(application->auth->jwt, token, cfg->jwt_issuer, cfg->jwt_audience, now / 1000,
+                   AUTH_JWT_CLOCK_SKEW_SECONDS, &claims) != JWT_OK)
+        return -1;
+    int result = -1;
+    nh_error err;
+    db_conn *conn = db_acquire(application->database, &err);
+    if (conn && claims.sid) {
+        user_record user;
+        bool found = false, live = false;
+        if (user_store_find_by_id(conn, claims.sub, false, &user, &found, &err) == 0 && found) {
+            if (user.is_active &&
+                sessions_check(conn, claims.sid, user.id, now, &live, &err) == 0 && live) {
+                fill_user_principal(&request->principal, PRINCIPAL_USER, &user);
+                snprintf(request->principal.session_id, sizeof request->principal.session_id,
+                         "%s", claims.sid);
+                result = 0;
+            }
+            user_record_clear(&user);
+        }
+    }
+    if (conn)
+        db_release(application->database, conn);
+    jwt_claims_free(&claims);
+    return result;
+}
+
+static int authenticate_machine_key(http_request *request, const char *credential)
+{
+    const string_list *keys = &request->app->cfg->api_keys;
+    size_t length = strlen(credential);
+    bool matched = false;
+    for (size_t i = 0; i < keys->count; i++) {
+        const char *key = keys->items[i];
+        /* Every key is compared (no early exit) so timing does not tell which one matched. */
+        if (strlen(key) == length && sodium_memcmp(key, credential, length) == 0)
+            matched = true;
+    }
+    if (!matched)
+        return -1;
+    char digest[SECRET_TOKEN_HEX_SIZE];
+    secret_token_sha256_hex(credential, digest);
+    auth_principal *principal = &request->principal;
+    principal->kind = PRINCIPAL_MACHINE_KEY;
+    principal->role = ROLE_SUPER_ADMIN;
+    principal->permissions = PERMISSIONS_ALL;
+    snprintf(principal->user_id, sizeof principal->user_id, "%.16s", digest);
+    snprintf(principal->username, sizeof principal->username, "api-key:%.16s", digest);
+    return 0;
+}
+
+static int authenticate_personal_key(http_request *request, const char *credential)
+{
+    nh_error err;
+    db_conn *conn = db_acquire(request->app->database, &err);
+    if (!conn)
+        return -1;
+    api_key_owner owner;
+    int rc = api_keys_authenticate(conn, credential, clock_now_ms(), &owner, &err);
+    db_release(request->app->database, conn);
+    if (rc != 0)
+        return -1;
+    fill_user_principal(&request->principal, PRINCIPAL_PERSONAL_KEY, &owner.user);
+    request->principal.permissions = owner.effective_permissions;
+    snprintf(request->principal.key_id, sizeof request->principal.key_id, "%s", owner.key_id);
+    user_record_clear(&owner.user);
+    return 0;
+}
+
+static bool is_personal_key(const char *credential)
+{
+    return strncmp(credential, SECRET_TOKEN_API_KEY_PREFIX,
+                   strlen(SECRET_TOKEN_API_KEY_PREFIX)) == 0;
+}
+
+/* ---- per route family ------------------------------------------------------------------ */
+
+static int authenticate_jwt_only(http_request *request, http_response *response,
+                                 const char *header)
+{
+    char credential[JWT_MAX_TOKEN_LENGTH + 1];
+    if (!bearer_credential(header, credential, sizeof credential))
+        return reply_unauthorized(response);
+    if (authenticate_jwt(request, credential) != 0)
+        return reply_unauthorized(response);
+    return 0;
+}
+
+static int authenticate_management(http_request *request, http_response *response,
+                                   const char *header)
+{
+    const config *cfg = request->app->cfg;
+    char credential[JWT_MAX_TOKEN_LENGTH + 1];
+    bool bearer = bearer_credential(header, credential, sizeof credential);
+    if (bearer && is_personal_key(credential)) {
+        if (authenticate_personal_key(request, credential) != 0)
+            return reply_api_key(response, "api_key_invalid");
+        return 0;
+    }
+    if (!cfg->api_key_enabled) {
+        if (!bearer || authenticate_jwt(request, credential) != 0)
+            return reply_unauthorized(response);
+        return 0;
+    }
+    if (is_blank(header))
+        return reply_api_key(response, "api_key_missing");
+    if (!bearer)
+        return reply_api_key(response, "api_key_invalid");
+    if (count_dots(credential) == 2) {
+        if (authenticate_jwt(request, credential) != 0)
+            return reply_unauthorized(response);
+        return 0;
+    }
+    if (authenticate_machine_key(request, credential) != 0)
+        return reply_api_key(response, "api_key_invalid");
+    return 0;
+}
+
+static int authenticate_api_key_only(http_request *request, http_response *response,
+                                     const char *header)
+{
+    const config *cfg = request->app->cfg;
+    char credential[JWT_MAX_TOKEN_LENGTH + 1];
+    bool bearer = bearer_credential(header, credential, sizeof credential);
+    if (bearer && is_personal_key(credential)) {
+        if (authenticate_personal_key(request, credential) != 0)
+            return reply_api_key(response, "api_key_invalid");
+        return 0;
+    }
+    if (!cfg->api_key_enabled || is_blank(header))
+        return reply_api_key(response, "api_key_missing");
+    if (!bearer || authenticate_machine_key(request, credential) != 0)
+        return reply_api_key(response, "api_key_invalid");
+    return 0;
+}
+
+bool auth_principal_has(const auth_principal *principal, const char *permission_name)
+{
+    if (principal->kind == PRINCIPAL_MACHINE_KEY)
+        return true;
+    permission required;
+    if (permission_from_name(permission_name, &required) != 0)
+        return false;
+    return permissions_has(principal->permissions, required);
+}
+
+int auth_authenticate(http_request *request, http_response *response)
+{
+    const route *matched = request->match.route;
+    const char *header = http_request_header(request, "Authorization");
+    int rc = 0;
+    switch (matched->auth) {
+    case ROUTE_AUTH_ANONYMOUS:
+        return 0;
+    case ROUTE_AUTH_JWT_ONLY:
+        rc = authenticate_jwt_only(request, response, header);
+        break;
+    case ROUTE_AUTH_MANAGEMENT:
+        rc = authenticate_management(request, response, header);
+        break;
+    case ROUTE_AUTH_API_KEY_ONLY:
+        rc = authenticate_api_key_only(request, response, header);
+        break;
+    }
+    if (rc != 0)
+        return rc;
+    if (matched->permission && !auth_principal_has(&request->principal, matched->permission)) {
+        http_reply_error_code(response, 403, "auth_forbidden",
+                              "The permission '%s' is required for this action.",
+                              matched->permission);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* authenticate.h - request authentication and the route permission check (the server calls
+ * auth_authenticate through app->authenticate before a non-anonymous handler runs).
+ *
+ * Scheme selection follows spec/api-conventions.md §11, plus personal keys: a Bearer
+ * credential starting with "nhk_" is always a personal API key (on management and API-key
+ * routes, never on JWT-only routes). JWTs are verified (HS256 pinned, iss/aud/exp/nbf), then
+ * the user is reloaded (must exist and be active) and the token's session must be live; role
+ * and permissions come from the database on every request. Machine keys are compared in
+ * constant time. A missing permission is 403 auth_forbidden naming it. */
+#ifndef NH_AUTH_AUTHENTICATE_H
+#define NH_AUTH_AUTHENTICATE_H
+
+#include "http/request.h"
+#include "http/response.h"
+
+int auth_authenticate(http_request *request, http_response *response);
+
+/* Does the principal hold the permission (machine keys hold all)? */
+bool auth_principal_has(const auth_principal *principal, const char *permission_name);
+
+#endif

@@ -1,0 +1,404 @@
+/* password.c - Argon2id hashing behind a counting semaphore, verification of Argon2 and ASP.NET
+ * Core Identity v3 (PBKDF2) hashes, and the password policy. Everything cryptographic is
+ * libsodium; PBKDF2 is written here on top of its HMAC-SHA-256/512. */
+#include "auth/password.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#define ARGON2ID_PREFIX "$argon2id$"
+#define ARGON2I_PREFIX "$argon2i$"
+
+/* ASP.NET Core Identity v3 layout: marker, prf, iterations, salt length, then salt and key. */
+#define IDENTITY_V3_MARKER 0x01
+#define IDENTITY_V3_HEADER_BYTES 13
+#define IDENTITY_PRF_HMAC_SHA256 1
+#define IDENTITY_PRF_HMAC_SHA512 2
+#define IDENTITY_MIN_SALT_BYTES 16
+#define IDENTITY_MIN_SUBKEY_BYTES 16
+/* Far above any real setting (the original uses 100 000); bounds the work a bad row causes. */
+#define IDENTITY_MAX_ITERATIONS 10000000u
+#define IDENTITY_MAX_DECODED_BYTES (PASSWORD_STORED_HASH_MAX_LENGTH / 4 * 3)
+
+/* The process-wide gate: a counting semaphore made of a mutex and a condition variable, and
+ * the dummy hash. Everything in it is read and written with lock held. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t slot_freed;
+    bool ready;
+    int free_slots;
+    int running; /* callers holding a slot */
+    int waiting; /* callers blocked for one */
+    char dummy_hash[crypto_pwhash_STRBYTES];
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, 0, 0, {0}};
+
+/* Take a slot, waiting while all are busy. Returns 0, or -1 when the module is not ready. */
+static int gate_enter(void)
+{
+    pthread_mutex_lock(&gate.lock);
+    gate.waiting++;
+    while (gate.ready && gate.free_slots == 0)
+        pthread_cond_wait(&gate.slot_freed, &gate.lock);
+    gate.waiting--;
+    int rc = -1;
+    if (gate.ready) {
+        gate.free_slots--;
+        gate.running++;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&gate.lock);
+    return rc;
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate.lock);
+    gate.free_slots++;
+    gate.running--;
+    pthread_cond_signal(&gate.slot_freed);
+    pthread_mutex_unlock(&gate.lock);
+}
+
+static int argon2id_hash(const char *password, char out[crypto_pwhash_STRBYTES])
+{
+    return crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
+/* The dummy hash is of a random password nobody knows, so it can never match. */
+static int make_dummy_hash(char out[crypto_pwhash_STRBYTES])
+{
+    unsigned char random[32];
+    char secret[sizeof random * 2 + 1];
+    randombytes_buf(random, sizeof random);
+    sodium_bin2hex(secret, sizeof secret, random, sizeof random);
+    int rc = argon2id_hash(secret, out);
+    sodium_memzero(random, sizeof random);
+    sodium_memzero(secret, sizeof secret);
+    return rc;
+}
+
+int password_init(int max_concurrent)
+{
+    if (max_concurrent < 1 || sodium_init() < 0)
+        return -1;
+    char dummy[crypto_pwhash_STRBYTES];
+    if (make_dummy_hash(dummy) != 0)
+        return -1;
+    pthread_mutex_lock(&gate.lock);
+    int rc = -1;
+    if (!gate.ready) {
+        memcpy(gate.dummy_hash, dummy, sizeof dummy);
+        gate.free_slots = max_concurrent;
+        gate.ready = true;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&gate.lock);
+    return rc;
+}
+
+void password_shutdown(void)
+{
+    pthread_mutex_lock(&gate.lock);
+    gate.ready = false;
+    gate.free_slots = 0;
+    sodium_memzero(gate.dummy_hash, sizeof gate.dummy_hash);
+    pthread_cond_broadcast(&gate.slot_freed);
+    pthread_mutex_unlock(&gate.lock);
+}
+
+void password_stats(int *running, int *waiting)
+{
+    pthread_mutex_lock(&gate.lock);
+    *running = gate.running;
+    *waiting = gate.waiting;
+    pthread_mutex_unlock(&gate.lock);
+}
+
+int password_hash(const char *password, char out[crypto_pwhash_STRBYTES])
+{
+    out[0] = '\0';
+    if (!password || gate_enter() != 0)
+        return -1;
+    int rc = argon2id_hash(password, out);
+    gate_leave();
+    if (rc != 0)
+        out[0] = '\0';
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- ASP.NET Core Identity v3 ---- */
+
+static uint32_t read_u32_be(const unsigned char *bytes)
+{
+    return ((uint32_t)bytes[0] << 24) | ((uint32_t)bytes[1] << 16) | ((uint32_t)bytes[2] << 8) |
+           (uint32_t)bytes[3];
+}
+
+static void write_u32_be(unsigned char bytes[4], uint32_t value)
+{
+    bytes[0] = (unsigned char)(value >> 24);
+    bytes[1] = (unsigned char)(value >> 16);
+    bytes[2] = (unsigned char)(value >> 8);
+    bytes[3] = (unsigned char)value;
+}
+
+/* PBKDF2 (RFC 8018) with HMAC-SHA-256. The keyed HMAC state is made once and copied for each
+ * of the iterations (libsodium's state is a plain struct), which halves the work. */
+static void pbkdf2_sha256(const char *password, const unsigned char *salt, size_t salt_length,
+                          uint32_t iterations, unsigned char *out, size_t out_length)
+{
+    crypto_auth_hmacsha256_state keyed, state;
+    unsigned char u[crypto_auth_hmacsha256_BYTES], t[crypto_auth_hmacsha256_BYTES], index[4];
+    crypto_auth_hmacsha256_init(&keyed, (const unsigned char *)password, strlen(password));
+    for (uint32_t block = 1; out_length > 0; block++) {
+        write_u32_be(index, block);
+        state = keyed;
+        crypto_auth_hmacsha256_update(&state, salt, salt_length);
+        crypto_auth_hmacsha256_update(&state, index, sizeof index);
+        crypto_auth_hmacsha256_final(&state, u);
+        memcpy(t, u, sizeof t);
+        for (uint32_t i = 1; i < iterations; i++) {
+            state = keyed;
+            crypto_auth_hmacsha256_update(&state, u, sizeof u);
+            crypto_auth_hmacsha256_final(&state, u);
+            for (size_t j = 0; j < sizeof t; j++)
+                t[j] ^= u[j];
+        }
+        size_t take = out_length < sizeof t ? out_length : sizeof t;
+        memcpy(out, t, take);
+        out += take;
+        out_length -= take;
+    }
+    sodium_memzero(&keyed, sizeof keyed);
+    sodium_memzero(&state, sizeof state);
+    sodium_memzero(u, sizeof u);
+    sodium_memzero(t, sizeof t);
+}
+
+/* The same with HMAC-SHA-512. */
+static void pbkdf2_sha512(const char *password, const unsigned char *salt, size_t salt_length,
+                          uint32_t iterations, unsigned char *out, size_t out_length)
+{
+    crypto_auth_hmacsha512_state keyed, state;
+    unsigned char u[crypto_auth_hmacsha512_BYTES], t[crypto_auth_hmacsha512_BYTES], index[4];
+    crypto_auth_hmacsha512_init(&keyed, (const unsigned char *)password, strlen(password));
+    for (uint32_t block = 1; out_length > 0; block++) {
+        write_u32_be(index, block);
+        state = keyed;
+        crypto_auth_hmacsha512_update(&state, salt, salt_length);
+        crypto_auth_hmacsha512_update(&state, index, sizeof index);
+        crypto_auth_hmacsha512_final(&state, u);
+        memcpy(t, u, sizeof t);
+        for (uint32_t i = 1; i < iterations; i++) {
+            state = keyed;
+            crypto_auth_hmacsha512_update(&state, u, sizeof u);
+            crypto_auth_hmacsha512_final(&state, u);
+            for (size_t j = 0; j < sizeof t; j++)
+                t[j] ^= u[j];
+        }
+        size_t take = out_length < sizeof t ? out_length : sizeof t;
+        memcpy(out, t, take);
+        out += take;
+        out_length -= take;
+    }
+    sodium_memzero(&keyed, sizeof keyed);
+    sodium_memzero(&state, sizeof state);
+    sodium_memzero(u, sizeof u);
+    sodium_memzero(t, sizeof t);
+}
+
+/* Decode the whole standard-Base64 text (with padding) into bytes. */
+static int decode_identity_base64(const char *text, unsigned char *bytes, size_t capacity,
+                                  size_t *length)
+{
+    size_t text_length = strnlen(text, PASSWORD_STORED_HASH_MAX_LENGTH + 1);
+    if (text_length > PASSWORD_STORED_HASH_MAX_LENGTH)
+        return -1;
+    const char *end = NULL;
+    if (sodium_base642bin(bytes, capacity, text, text_length, NULL, length, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return -1;
+    return end == text + text_length ? 0 : -1;
+}
+
+static bool verify_identity_v3(const char *stored_hash, const char *password)
+{
+    unsigned char decoded[IDENTITY_MAX_DECODED_BYTES];
+    size_t length = 0;
+    if (decode_identity_base64(stored_hash, decoded, sizeof decoded, &length) != 0)
+        return false;
+    if (length < IDENTITY_V3_HEADER_BYTES || decoded[0] != IDENTITY_V3_MARKER)
+        return false;
+    uint32_t prf = read_u32_be(decoded + 1);
+    uint32_t iterations = read_u32_be(decoded + 5);
+    uint32_t salt_length = read_u32_be(decoded + 9);
+    size_t body_length = length - IDENTITY_V3_HEADER_BYTES;
+    if (salt_length < IDENTITY_MIN_SALT_BYTES || salt_length > body_length)
+        return false;
+    size_t subkey_length = body_length - salt_length;
+    if (subkey_length < IDENTITY_MIN_SUBKEY_BYTES || iterations < 1 ||
+        iterations > IDENTITY_MAX_ITERATIONS)
+        return false;
+    const unsigned char *salt = decoded + IDENTITY_V3_HEADER_BYTES;
+    const unsigned char *subkey = salt + salt_length;
+
+    unsigned char derived[IDENTITY_MAX_DECODED_BYTES];
+    if (prf == IDENTITY_PRF_HMAC_SHA256)
+        pbkdf2_sha256(password, salt, salt_length, iterations, derived, subkey_length);
+    else if (prf == IDENTITY_PRF_HMAC_SHA512)
+        pbkdf2_sha512(password, salt, salt_length, iterations, derived, subkey_length);
+    else
+        return false;
+    bool match = sodium_memcmp(derived, subkey, subkey_length) == 0;
+    sodium_memzero(derived, subkey_length);
+    return match;
+}
+
+/* ---- verification ---- */
+
+static bool has_prefix(const char *text, const char *prefix)
+{
+    return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+static bool verify_argon2(const char *stored_hash, const char *password)
+{
+    if (strnlen(stored_hash, crypto_pwhash_STRBYTES) >= crypto_pwhash_STRBYTES)
+        return false;
+    return crypto_pwhash_str_verify(stored_hash, password, strlen(password)) == 0;
+}
+
+/* Runs with a gate slot held. */
+static bool verify_any_format(const char *stored_hash, const char *password)
+{
+    if (has_prefix(stored_hash, ARGON2ID_PREFIX) || has_prefix(stored_hash, ARGON2I_PREFIX))
+        return verify_argon2(stored_hash, password);
+    return verify_identity_v3(stored_hash, password);
+}
+
+bool password_verify(const char *stored_hash, const char *password)
+{
+    if (!stored_hash || !password || gate_enter() != 0)
+        return false;
+    bool match = verify_any_format(stored_hash, password);
+    gate_leave();
+    return match;
+}
+
+bool password_dummy_verify(const char *password)
+{
+    if (!password || gate_enter() != 0)
+        return false;
+    /* Copied under the lock: password_shutdown() may wipe the original. */
+    char dummy[crypto_pwhash_STRBYTES];
+    pthread_mutex_lock(&gate.lock);
+    memcpy(dummy, gate.dummy_hash, sizeof dummy);
+    pthread_mutex_unlock(&gate.lock);
+    (void)verify_argon2(dummy, password);
+    gate_leave();
+    return false;
+}
+
+bool password_needs_rehash(const char *stored_hash)
+{
+    if (!stored_hash || !has_prefix(stored_hash, ARGON2ID_PREFIX) ||
+        strnlen(stored_hash, crypto_pwhash_STRBYTES) >= crypto_pwhash_STRBYTES)
+        return true;
+    return crypto_pwhash_str_needs_rehash(stored_hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+}
+
+/* ---- policy ---- */
+
+/* The shape of a UTF-8 sequence, from its lead byte. */
+typedef struct utf8_lead {
+    size_t continuation_bytes; /* 0 for ASCII */
+    uint32_t value_bits;       /* the payload bits of the lead byte */
+    uint32_t minimum;          /* smallest code point this length may encode (no overlongs) */
+} utf8_lead;
+
+static int utf8_read_lead(unsigned char lead, utf8_lead *out)
+{
+    if (lead < 0x80)
+        *out = (utf8_lead){0, lead, 0};
+    else if (lead >= 0xC2 && lead <= 0xDF)
+        *out = (utf8_lead){1, lead & 0x1Fu, 0x80};
+    else if (lead >= 0xE0 && lead <= 0xEF)
+        *out = (utf8_lead){2, lead & 0x0Fu, 0x800};
+    else if (lead >= 0xF0 && lead <= 0xF4)
+        *out = (utf8_lead){3, lead & 0x07u, 0x10000};
+    else
+        return -1;
+    return 0;
+}
+
+/* Decode one UTF-8 character at text[*pos] (strictly: no overlong forms, no surrogates, nothing
+ * above U+10FFFF), advance *pos and write the code point. Returns -1 on invalid input. */
+static int utf8_next(const unsigned char *text, size_t length, size_t *pos, uint32_t *cp)
+{
+    utf8_lead lead;
+    if (utf8_read_lead(text[*pos], &lead) != 0)
+        return -1;
+    if (length - *pos <= lead.continuation_bytes)
+        return -1;
+    uint32_t value = lead.value_bits;
+    for (size_t i = 1; i <= lead.continuation_bytes; i++) {
+        unsigned char next = text[*pos + i];
+        if ((next & 0xC0) != 0x80)
+            return -1;
+        value = (value << 6) | (next & 0x3Fu);
+    }
+    if (value < lead.minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+        return -1;
+    *pos += lead.continuation_bytes + 1;
+    *cp = value;
+    return 0;
+}
+
+/* Unicode White_Space, the set .NET's char.IsWhiteSpace uses. */
+static bool is_unicode_whitespace(uint32_t cp)
+{
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000;
+}
+
+/* Count the code points of text and whether any is not whitespace. -1 on invalid UTF-8. */
+static int utf8_scan(const char *text, size_t length, size_t *characters, bool *has_visible)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    size_t pos = 0;
+    *characters = 0;
+    *has_visible = false;
+    while (pos < length) {
+        uint32_t cp;
+        if (utf8_next(bytes, length, &pos, &cp) != 0)
+            return -1;
+        (*characters)++;
+        if (!is_unicode_whitespace(cp))
+            *has_visible = true;
+    }
+    return 0;
+}
+
+int password_check_policy(const char *password, int min_length, nh_error *err)
+{
+    if (!password || password[0] == '\0')
+        return error_set(err, 400, "user_password_required", "Password is required.");
+    size_t length = strnlen(password, PASSWORD_MAX_BYTES + 1);
+    if (length > PASSWORD_MAX_BYTES)
+        return error_set(err, 400, "user_password_too_long",
+                         "Password must be at most %d bytes long.", PASSWORD_MAX_BYTES);
+    size_t characters = 0;
+    bool has_visible = false;
+    if (utf8_scan(password, length, &characters, &has_visible) != 0)
+        return error_set(err, 400, "request_invalid", "Password must be valid UTF-8 text.");
+    if (!has_visible)
+        return error_set(err, 400, "user_password_required", "Password is required.");
+    if (min_length > 0 && characters < (size_t)min_length)
+        return error_set(err, 400, "user_password_too_weak",
+                         "Password must be at least %d characters long.", min_length);
+    return 0;
+}

@@ -1,0 +1,296 @@
+/* migrations.c - the versioned database schema, applied at start-up by db_migrate().
+ *
+ * Every change to the schema is one entry in `migrations` below, applied once, in order, each in
+ * its own transaction together with its row in schema_migrations (version, name, applied_at).
+ * Several instances may start at once: on PostgreSQL the whole run holds an advisory lock; on
+ * SQLite each migration runs under BEGIN IMMEDIATE and checks again that nobody applied it
+ * meanwhile. A database that has a version this binary does not know is refused.
+ *
+ * HOW TO ADD A MIGRATION
+ *   Append an entry at the end of `migrations` with the next version number (never edit or
+ *   reorder an entry that has shipped; fix mistakes with a new migration):
+ *
+ *     {2, "users",
+ *      "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, "
+ *      "created_at BIGINT NOT NULL);"
+ *      "CREATE INDEX users_created_at ON users (created_at);",
+ *      NULL, NULL},
+ *
+ *   - `sql` runs on both databases: several statements separated by ';' are fine; no BEGIN,
+ *     COMMIT or PRAGMA (the runner owns the transaction), no $N parameters.
+ *   - Portable types: TEXT, BIGINT (epoch ms), INTEGER (0/1 booleans, counters); avoid SERIAL,
+ *     BOOLEAN, TIMESTAMP, JSONB and SQLite-only STRICT/WITHOUT ROWID in the common SQL.
+ *   - When the dialects must differ, set sql_sqlite and/or sql_postgres: a non-NULL override
+ *     replaces `sql` for that database (write the whole migration in it).
+ *   - SQLite's ALTER TABLE is limited (ADD COLUMN, RENAME; no ALTER COLUMN / ADD CONSTRAINT):
+ *     rebuild the table in sql_sqlite when you need more. */
+#include "db/db.h"
+
+#include <stdio.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+typedef struct db_migration {
+    int version;              /* 1, 2, 3 ... strictly increasing */
+    const char *name;         /* short snake_case description */
+    const char *sql;          /* for both databases */
+    const char *sql_sqlite;   /* NULL = use sql */
+    const char *sql_postgres; /* NULL = use sql */
+} db_migration;
+
+static const db_migration migrations[] = {
+    {1, "foundation", "CREATE TABLE instance_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+     NULL, NULL},
+    {2, "accounts",
+     /* People, their permission grants, sign-in sessions (a refresh-token family with an
+      * absolute lifetime), refresh tokens (only hashes), personal API keys (only hashes),
+      * failed sign-in attempts for throttling, and the audit log. */
+     "CREATE TABLE users ("
+     " id TEXT PRIMARY KEY,"
+     " username TEXT NOT NULL,"
+     " normalized_username TEXT NOT NULL UNIQUE,"
+     " password_hash TEXT NOT NULL,"
+     " role TEXT NOT NULL CHECK (role IN ('SuperAdmin', 'Admin', 'User')),"
+     " is_active INTEGER NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL,"
+     " last_login_at BIGINT);"
+     "CREATE UNIQUE INDEX users_one_super_admin ON users (role) WHERE role = 'SuperAdmin';"
+     "CREATE INDEX users_created_at ON users (created_at);"
+     "CREATE TABLE user_permissions ("
+     " user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+     " permission TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " PRIMARY KEY (user_id, permission));"
+     "CREATE TABLE sessions ("
+     " id TEXT PRIMARY KEY,"
+     " user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+     " created_at BIGINT NOT NULL,"
+     " expires_at BIGINT NOT NULL,"
+     " revoked_at BIGINT,"
+     " revoked_reason TEXT);"
+     "CREATE INDEX sessions_user ON sessions (user_id);"
+     "CREATE TABLE refresh_tokens ("
+     " id TEXT PRIMARY KEY,"
+     " session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+     " user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+     " token_hash TEXT NOT NULL UNIQUE,"
+     " jwt_id TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " expires_at BIGINT NOT NULL,"
+     " revoked_at BIGINT,"
+     " replaced_by_token_id TEXT);"
+     "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);"
+     "CREATE TABLE api_keys ("
+     " id TEXT PRIMARY KEY,"
+     " user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+     " name TEXT NOT NULL,"
+     " prefix TEXT NOT NULL,"
+     " key_hash TEXT NOT NULL UNIQUE,"
+     " permissions BIGINT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " last_used_at BIGINT,"
+     " expires_at BIGINT,"
+     " revoked_at BIGINT);"
+     "CREATE INDEX api_keys_user ON api_keys (user_id);"
+     "CREATE TABLE login_failures ("
+     " id TEXT PRIMARY KEY,"
+     " username_key TEXT NOT NULL,"
+     " client_address TEXT NOT NULL,"
+     " occurred_at BIGINT NOT NULL);"
+     "CREATE INDEX login_failures_username ON login_failures (username_key, occurred_at);"
+     "CREATE INDEX login_failures_client ON login_failures (client_address, occurred_at);"
+     "CREATE TABLE audit_log ("
+     " id TEXT PRIMARY KEY,"
+     " occurred_at BIGINT NOT NULL,"
+     " actor_type TEXT NOT NULL,"
+     " actor_id TEXT,"
+     " actor_name TEXT,"
+     " action TEXT NOT NULL,"
+     " target_type TEXT,"
+     " target_id TEXT,"
+     " target_name TEXT,"
+     " client_address TEXT,"
+     " user_agent TEXT,"
+     " changes TEXT);"
+     "CREATE INDEX audit_log_occurred ON audit_log (occurred_at);",
+     NULL, NULL},
+    /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
+};
+
+#define MIGRATION_COUNT (sizeof migrations / sizeof migrations[0])
+
+/* 'NekoHub!' as a 64-bit number: the PostgreSQL advisory lock held while migrating. */
+#define MIGRATION_LOCK_KEY INT64_C(0x4E656B6F48756221)
+
+int db_schema_version_known(void)
+{
+    return migrations[MIGRATION_COUNT - 1].version;
+}
+
+/* Guard against a badly appended entry before touching the database. */
+static int check_migration_list(nh_error *err)
+{
+    int previous = 0;
+    for (size_t i = 0; i < MIGRATION_COUNT; i++) {
+        const db_migration *m = &migrations[i];
+        bool has_sql = m->sql || (m->sql_sqlite && m->sql_postgres);
+        if (m->version <= previous || !m->name || !m->name[0] || !has_sql) {
+            log_message(LOG_ERROR, "db_migrate",
+                        "migration entry %zu (version %d) is out of order, unnamed or has no SQL",
+                        i, m->version);
+            return error_internal(err);
+        }
+        previous = m->version;
+    }
+    return 0;
+}
+
+static const char *migration_sql(const db_migration *m, db_provider provider)
+{
+    if (provider == DB_PROVIDER_POSTGRES && m->sql_postgres)
+        return m->sql_postgres;
+    if (provider == DB_PROVIDER_SQLITE && m->sql_sqlite)
+        return m->sql_sqlite;
+    return m->sql;
+}
+
+static int ensure_migrations_table(db_conn *conn, nh_error *err)
+{
+    int rc = db_begin(conn, err);
+    if (rc != 0)
+        return rc;
+    rc = db_exec_script(conn,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                        "applied_at BIGINT NOT NULL)",
+                        err);
+    if (rc == 0)
+        rc = db_commit(conn, err);
+    if (rc != 0)
+        db_rollback(conn);
+    return rc;
+}
+
+static int current_version(db_conn *conn, int *version, nh_error *err)
+{
+    db_result *result = NULL;
+    int rc = db_query(conn, "SELECT MAX(version) FROM schema_migrations", NULL, 0, &result, err);
+    if (rc == 0)
+        *version = (int)db_result_int64(result, 0, 0);
+    db_result_free(result);
+    return rc;
+}
+
+static int is_applied(db_conn *conn, int version, bool *applied, nh_error *err)
+{
+    db_param params[] = {db_int(version)};
+    db_result *result = NULL;
+    int rc = db_query(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", params, 1,
+                      &result, err);
+    if (rc == 0)
+        *applied = db_result_rows(result) > 0;
+    db_result_free(result);
+    return rc;
+}
+
+static int record_migration(db_conn *conn, const db_migration *m, nh_error *err)
+{
+    db_param params[] = {db_int(m->version), db_text(m->name), db_int(clock_now_ms())};
+    return db_exec(conn,
+                   "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                   params, 3, NULL, err);
+}
+
+/* Apply one migration in its own transaction; *ran tells whether it was still pending. */
+static int apply_migration(db_conn *conn, db_provider provider, const db_migration *m, bool *ran,
+                           nh_error *err)
+{
+    *ran = false;
+    int rc = db_begin(conn, err);
+    if (rc != 0)
+        return rc;
+    bool already = false;
+    rc = is_applied(conn, m->version, &already, err);
+    if (rc == 0 && already) {
+        db_rollback(conn);
+        return 0;
+    }
+    if (rc == 0)
+        rc = db_exec_script(conn, migration_sql(m, provider), err);
+    if (rc == 0)
+        rc = record_migration(conn, m, err);
+    if (rc == 0)
+        rc = db_commit(conn, err);
+    if (rc != 0) {
+        db_rollback(conn);
+        log_message(LOG_ERROR, "db_migrate", "migration %d (%s) failed; nothing of it was kept",
+                    m->version, m->name);
+        return DB_ERROR;
+    }
+    *ran = true;
+    log_message(LOG_INFO, "db_migrate", "applied migration %d (%s)", m->version, m->name);
+    return 0;
+}
+
+static int migrate_locked(db_conn *conn, db_provider provider, int *applied, nh_error *err)
+{
+    if (ensure_migrations_table(conn, err) != 0)
+        return DB_ERROR;
+    int version = 0;
+    if (current_version(conn, &version, err) != 0)
+        return DB_ERROR;
+    int known = db_schema_version_known();
+    if (version > known) {
+        log_message(LOG_ERROR, "db_migrate",
+                    "database schema version %d is newer than this binary (%d)", version, known);
+        return error_set(err, 500, "internal_server_error",
+                         "database schema version %d is newer than this binary (%d)", version,
+                         known);
+    }
+    for (size_t i = 0; i < MIGRATION_COUNT; i++) {
+        if (migrations[i].version <= version)
+            continue;
+        bool ran = false;
+        if (apply_migration(conn, provider, &migrations[i], &ran, err) != 0)
+            return DB_ERROR;
+        if (ran && applied)
+            (*applied)++;
+    }
+    return 0;
+}
+
+static int advisory_lock(db_conn *conn, const char *function, nh_error *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT %s($1)", function);
+    db_param params[] = {db_int(MIGRATION_LOCK_KEY)};
+    return db_query(conn, sql, params, 1, NULL, err);
+}
+
+int db_migrate(db *pool, int *applied, nh_error *err)
+{
+    if (applied)
+        *applied = 0;
+    if (check_migration_list(err) != 0)
+        return DB_ERROR;
+    db_conn *conn = db_acquire(pool, err);
+    if (!conn)
+        return DB_ERROR;
+    db_provider provider = db_dialect(pool);
+    bool postgres = provider == DB_PROVIDER_POSTGRES;
+    if (postgres && advisory_lock(conn, "pg_advisory_lock", err) != 0) {
+        db_release(pool, conn);
+        return DB_ERROR;
+    }
+    int rc = migrate_locked(conn, provider, applied, err);
+    if (postgres) {
+        nh_error ignored;
+        if (advisory_lock(conn, "pg_advisory_unlock", &ignored) != 0)
+            log_message(LOG_WARN, "db_migrate",
+                        "could not release the migration lock; it goes with the session");
+    }
+    db_release(pool, conn);
+    return rc == 0 ? 0 : DB_ERROR;
+}

@@ -1,0 +1,251 @@
+/* user_store.c - SQL for users and user_permissions. */
+#include "users/user_store.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USER_COLUMNS \
+    "id, username, role, is_active, created_at, updated_at, last_login_at, password_hash"
+
+void user_record_clear(user_record *user)
+{
+    free(user->password_hash);
+    memset(user, 0, sizeof *user);
+}
+
+void user_store_normalize(const char *username, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; username[i] && i + 1 < size; i++)
+        out[i] = (char)toupper((unsigned char)username[i]);
+    out[i] = '\0';
+}
+
+/* Read one row of USER_COLUMNS. */
+static int read_user_row(const db_result *result, size_t row, bool with_password,
+                         user_record *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", db_result_text(result, row, 0));
+    snprintf(out->username, sizeof out->username, "%s", db_result_text(result, row, 1));
+    if (role_from_stored(db_result_text(result, row, 2), &out->role) != 0)
+        out->role = ROLE_USER;
+    out->is_active = db_result_int64(result, row, 3) != 0;
+    out->created_at = db_result_int64(result, row, 4);
+    out->updated_at = db_result_int64(result, row, 5);
+    out->last_login_at = db_result_is_null(result, row, 6) ? 0 : db_result_int64(result, row, 6);
+    if (with_password) {
+        out->password_hash = strdup(db_result_text(result, row, 7));
+        if (!out->password_hash)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_permissions(db_conn *conn, user_record *user, nh_error *err)
+{
+    if (user->role == ROLE_SUPER_ADMIN) {
+        user->permissions = PERMISSIONS_ALL;
+        return 0;
+    }
+    db_param params[] = {db_text(user->id)};
+    db_result *result = NULL;
+    int rc = db_query(conn, "SELECT permission FROM user_permissions WHERE user_id = $1", params,
+                      1, &result, err);
+    if (rc != 0)
+        return rc;
+    user->permissions = 0;
+    for (size_t row = 0; row < db_result_rows(result); row++) {
+        permission p;
+        if (permission_from_name(db_result_text(result, row, 0), &p) == 0)
+            user->permissions |= permission_bit(p);
+    }
+    db_result_free(result);
+    return 0;
+}
+
+static int find_one(db_conn *conn, const char *sql, const char *key, bool with_password,
+                    user_record *out, bool *found, nh_error *err)
+{
+    *found = false;
+    memset(out, 0, sizeof *out);
+    db_param params[] = {db_text(key)};
+    db_result *result = NULL;
+    int rc = db_query(conn, sql, params, 1, &result, err);
+    if (rc != 0)
+        return rc;
+    if (db_result_rows(result) == 0) {
+        db_result_free(result);
+        return 0;
+    }
+    rc = read_user_row(result, 0, with_password, out);
+    db_result_free(result);
+    if (rc != 0)
+        return error_internal(err);
+    rc = load_permissions(conn, out, err);
+    if (rc != 0) {
+        user_record_clear(out);
+        return rc;
+    }
+    *found = true;
+    return 0;
+}
+
+int user_store_find_by_id(db_conn *conn, const char *id, bool with_password, user_record *out,
+                          bool *found, nh_error *err)
+{
+    return find_one(conn, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", id, with_password,
+                    out, found, err);
+}
+
+int user_store_find_by_username(db_conn *conn, const char *username, bool with_password,
+                                user_record *out, bool *found, nh_error *err)
+{
+    char normalized[USERNAME_MAX_BYTES + 1];
+    user_store_normalize(username, normalized, sizeof normalized);
+    return find_one(conn, "SELECT " USER_COLUMNS " FROM users WHERE normalized_username = $1",
+                    normalized, with_password, out, found, err);
+}
+
+void user_store_free_list(user_record *users, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        user_record_clear(&users[i]);
+    free(users);
+}
+
+/* Fill every user's permissions with one query over all grants. */
+static int load_all_permissions(db_conn *conn, user_record *users, size_t count, nh_error *err)
+{
+    db_result *result = NULL;
+    int rc = db_query(conn, "SELECT user_id, permission FROM user_permissions", NULL, 0, &result,
+                      err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < count; i++)
+        users[i].permissions = users[i].role == ROLE_SUPER_ADMIN ? PERMISSIONS_ALL : 0;
+    for (size_t row = 0; row < db_result_rows(result); row++) {
+        const char *user_id = db_result_text(result, row, 0);
+        permission p;
+        if (permission_from_name(db_result_text(result, row, 1), &p) != 0)
+            continue;
+        for (size_t i = 0; i < count; i++)
+            if (users[i].role != ROLE_SUPER_ADMIN && !strcmp(users[i].id, user_id))
+                users[i].permissions |= permission_bit(p);
+    }
+    db_result_free(result);
+    return 0;
+}
+
+int user_store_list(db_conn *conn, user_record **out, size_t *count, nh_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    db_result *result = NULL;
+    int rc = db_query(conn,
+                      "SELECT " USER_COLUMNS " FROM users ORDER BY created_at DESC, username ASC",
+                      NULL, 0, &result, err);
+    if (rc != 0)
+        return rc;
+    size_t rows = db_result_rows(result);
+    user_record *users = calloc(rows ? rows : 1, sizeof *users);
+    if (!users) {
+        db_result_free(result);
+        return error_internal(err);
+    }
+    for (size_t row = 0; row < rows; row++)
+        read_user_row(result, row, false, &users[row]);
+    db_result_free(result);
+    rc = load_all_permissions(conn, users, rows, err);
+    if (rc != 0) {
+        user_store_free_list(users, rows);
+        return rc;
+    }
+    *out = users;
+    *count = rows;
+    return 0;
+}
+
+int user_store_count(db_conn *conn, int64_t *count, nh_error *err)
+{
+    db_result *result = NULL;
+    int rc = db_query(conn, "SELECT COUNT(*) FROM users", NULL, 0, &result, err);
+    if (rc != 0)
+        return rc;
+    *count = db_result_int64(result, 0, 0);
+    db_result_free(result);
+    return 0;
+}
+
+int user_store_insert(db_conn *conn, const user_record *user, const char *password_hash,
+                      nh_error *err)
+{
+    char normalized[USERNAME_MAX_BYTES + 1];
+    user_store_normalize(user->username, normalized, sizeof normalized);
+    db_param params[] = {db_text(user->id),        db_text(user->username),
+                         db_text(normalized),      db_text(password_hash),
+                         db_text(role_to_stored(user->role)), db_bool(user->is_active),
+                         db_int(user->created_at), db_int(user->updated_at)};
+    int rc = db_exec(conn,
+                     "INSERT INTO users (id, username, normalized_username, password_hash, role, "
+                     "is_active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     params, 8, NULL, err);
+    if (rc != 0)
+        return rc;
+    if (user->role == ROLE_SUPER_ADMIN)
+        return user_store_replace_permissions(conn, user->id, PERMISSIONS_ALL, user->created_at,
+                                              err);
+    return user_store_replace_permissions(conn, user->id, user->permissions, user->created_at,
+                                          err);
+}
+
+int user_store_update(db_conn *conn, const user_record *user, nh_error *err)
+{
+    char normalized[USERNAME_MAX_BYTES + 1];
+    user_store_normalize(user->username, normalized, sizeof normalized);
+    db_param params[] = {db_text(user->id),
+                         db_text(user->username),
+                         db_text(normalized),
+                         db_text(role_to_stored(user->role)),
+                         db_bool(user->is_active),
+                         db_int(user->updated_at)};
+    return db_exec(conn,
+                   "UPDATE users SET username = $2, normalized_username = $3, role = $4, "
+                   "is_active = $5, updated_at = $6 WHERE id = $1",
+                   params, 6, NULL, err);
+}
+
+int user_store_set_password(db_conn *conn, const char *user_id, const char *password_hash,
+                            int64_t now, nh_error *err)
+{
+    db_param params[] = {db_text(user_id), db_text(password_hash), db_int(now)};
+    return db_exec(conn, "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+                   params, 3, NULL, err);
+}
+
+int user_store_set_last_login(db_conn *conn, const char *user_id, int64_t now, nh_error *err)
+{
+    db_param params[] = {db_text(user_id), db_int(now)};
+    return db_exec(conn, "UPDATE users SET last_login_at = $2, updated_at = $2 WHERE id = $1",
+                   params, 2, NULL, err);
+}
+
+int user_store_replace_permissions(db_conn *conn, const char *user_id, uint32_t permissions,
+                                   int64_t now, nh_error *err)
+{
+    db_param owner[] = {db_text(user_id)};
+    int rc = db_exec(conn, "DELETE FROM user_permissions WHERE user_id = $1", owner, 1, NULL, err);
+    for (int p = 0; rc == 0 && p < PERMISSION_COUNT; p++) {
+        if (!permissions_has(permissions, (permission)p))
+            continue;
+        db_param params[] = {db_text(user_id), db_text(permission_name((permission)p)),
+                             db_int(now)};
+        rc = db_exec(conn,
+                     "INSERT INTO user_permissions (user_id, permission, created_at) "
+                     "VALUES ($1, $2, $3)",
+                     params, 3, NULL, err);
+    }
+    return rc;
+}

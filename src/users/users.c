@@ -1,0 +1,869 @@
+/* users.c - user administration rules, bootstrap and break-glass helpers. */
+#include "users/users.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/authenticate.h"
+#include "auth/password.h"
+#include "auth/permissions.h"
+#include "auth/sessions.h"
+#include "core/clock.h"
+#include "core/json_input.h"
+#include "core/log.h"
+#include "core/uuid.h"
+
+/* ---- shapes ---------------------------------------------------------------------------- */
+
+static json_t *time_json(int64_t ms)
+{
+    if (ms == 0)
+        return json_null();
+    char text[CLOCK_ISO_SIZE];
+    clock_format_iso(ms, text);
+    return json_string(text);
+}
+
+json_t *users_to_json(const user_record *user)
+{
+    char created[CLOCK_ISO_SIZE], updated[CLOCK_ISO_SIZE];
+    clock_format_iso(user->created_at, created);
+    clock_format_iso(user->updated_at, updated);
+    bool super_admin = user->role == ROLE_SUPER_ADMIN;
+    return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}", "id", user->id, "username",
+                     user->username, "role", role_to_wire(user->role), "isActive",
+                     user->is_active, "createdAtUtc", created, "updatedAtUtc", updated,
+                     "lastLoginAtUtc", time_json(user->last_login_at), "permissions",
+                     permissions_to_json(super_admin ? PERMISSIONS_ALL : user->permissions,
+                                         super_admin));
+}
+
+/* ---- actors ---------------------------------------------------------------------------- */
+
+static bool is_machine(const auth_principal *actor)
+{
+    return actor->kind == PRINCIPAL_MACHINE_KEY;
+}
+
+/* A person acting (signed in, or through their personal key). */
+static bool is_person(const auth_principal *actor)
+{
+    return actor->kind == PRINCIPAL_USER || actor->kind == PRINCIPAL_PERSONAL_KEY;
+}
+
+static bool is_self(const auth_principal *actor, const user_record *target)
+{
+    return is_person(actor) && !strcmp(actor->user_id, target->id);
+}
+
+static int manage_check(const auth_principal *actor, const user_record *target, nh_error *err)
+{
+    if (is_machine(actor))
+        return 0;
+    if (is_person(actor) && actor->role == ROLE_SUPER_ADMIN) {
+        if (target->role == ROLE_SUPER_ADMIN && !is_self(actor, target))
+            return error_set(err, 403, "user_manage_super_admin_forbidden",
+                             "Another SuperAdmin cannot be managed.");
+        return 0;
+    }
+    if (is_person(actor) && actor->role == ROLE_ADMIN && target->role == ROLE_USER)
+        return 0;
+    return error_set(err, 403, "user_manage_forbidden", "You are not allowed to manage this user.");
+}
+
+static bool sees(const auth_principal *actor, const user_record *user)
+{
+    if (is_machine(actor) || actor->role == ROLE_SUPER_ADMIN)
+        return true;
+    return actor->role == ROLE_ADMIN && user->role == ROLE_USER;
+}
+
+/* Permissions newly granted (not in `before`) that a non-SuperAdmin person does not hold. */
+static int grant_check(const auth_principal *actor, uint32_t before, uint32_t after,
+                       nh_error *err)
+{
+    if (is_machine(actor) || actor->role == ROLE_SUPER_ADMIN)
+        return 0;
+    uint32_t beyond = after & ~before & ~actor->permissions;
+    for (int p = 0; p < PERMISSION_COUNT; p++)
+        if (permissions_has(beyond, (permission)p))
+            return error_set(err, 403, "user_permission_grant_forbidden",
+                             "You cannot grant the permission '%s': you do not hold it.",
+                             permission_name((permission)p));
+    return 0;
+}
+
+/* ---- body parsing ---------------------------------------------------------------------- */
+
+static int require_object(const json_t *body, nh_error *err)
+{
+    if (!json_is_object(body))
+        return error_set(err, 400, "request_invalid",
+                         body ? "The request body must be a JSON object."
+                              : "A non-empty request body is required.");
+    return 0;
+}
+
+/* A string member: absent (NULL), JSON null (null_out true) or a string; else 400. */
+static int optional_string(const json_t *body, const char *name, const char **out,
+                           bool *is_null, nh_error *err)
+{
+    const json_t *value = json_input_get(body, name);
+    *out = NULL;
+    if (is_null)
+        *is_null = value && json_is_null(value);
+    if (!value || json_is_null(value))
+        return 0;
+    if (!json_is_string(value))
+        return error_set(err, 400, "request_invalid", "The %s field must be a string.", name);
+    *out = json_string_value(value);
+    return 0;
+}
+
+static int optional_bool(const json_t *body, const char *name, bool allow_null, bool *present,
+                         bool *out, nh_error *err)
+{
+    const json_t *value = json_input_get(body, name);
+    *present = false;
+    if (!value || (allow_null && json_is_null(value)))
+        return 0;
+    if (!json_is_boolean(value))
+        return error_set(err, 400, "request_invalid", "The %s field must be true or false.",
+                         name);
+    *present = true;
+    *out = json_is_true(value);
+    return 0;
+}
+
+/* Trim, lower-case and check a username; writes into out. */
+static int clean_username(const char *raw, char out[USERNAME_MAX_BYTES + 1], nh_error *err)
+{
+    if (json_input_is_blank(raw))
+        return error_set(err, 400, "user_username_required", "A username is required.");
+    char *trimmed = json_input_trimmed(raw);
+    if (!trimmed)
+        return error_internal(err);
+    size_t characters = json_input_utf8_length(trimmed);
+    size_t bytes = strlen(trimmed);
+    if (characters > USERNAME_MAX_CHARACTERS || bytes > USERNAME_MAX_BYTES) {
+        free(trimmed);
+        return error_set(err, 400, "user_username_too_long",
+                         "A username must be at most %d characters.", USERNAME_MAX_CHARACTERS);
+    }
+    for (size_t i = 0; i < bytes; i++)
+        out[i] = (char)tolower((unsigned char)trimmed[i]);
+    out[bytes] = '\0';
+    free(trimmed);
+    return 0;
+}
+
+/* ---- shared steps ---------------------------------------------------------------------- */
+
+static int load_target(db_conn *conn, const char *id, user_record *target, nh_error *err)
+{
+    bool found = false;
+    int rc = user_store_find_by_id(conn, id, false, target, &found, err);
+    if (rc != 0)
+        return rc;
+    if (!found)
+        return error_set(err, 404, "user_not_found", "User '%s' was not found.", id);
+    return 0;
+}
+
+static int username_taken(db_conn *conn, const char *username, const char *except_id,
+                          nh_error *err)
+{
+    user_record other;
+    bool found = false;
+    int rc = user_store_find_by_username(conn, username, false, &other, &found, err);
+    if (rc != 0)
+        return rc;
+    bool conflict = found && (!except_id || strcmp(other.id, except_id) != 0);
+    user_record_clear(&other);
+    if (conflict)
+        return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
+                         username);
+    return 0;
+}
+
+static int commit_or_rollback(db_conn *conn, int rc, nh_error *err)
+{
+    if (rc != 0) {
+        db_rollback(conn);
+        return rc;
+    }
+    return db_commit(conn, err);
+}
+
+static int audit_user(db_conn *conn, const audit_actor *actor, const char *action,
+                      const user_record *target, json_t *changes, nh_error *err)
+{
+    audit_entry entry = {.action = action,
+                         .target_type = "user",
+                         .target_id = target->id,
+                         .target_name = target->username,
+                         .changes = changes};
+    return audit_record(conn, actor, &entry, err);
+}
+
+/* Run `step` in a transaction on a borrowed connection. */
+typedef int (*transaction_step)(db_conn *conn, void *context, nh_error *err);
+
+static int in_transaction(app *application, transaction_step step, void *context, nh_error *err)
+{
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    int rc = db_begin(conn, err);
+    if (rc == 0)
+        rc = commit_or_rollback(conn, step(conn, context, err), err);
+    db_release(application->database, conn);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- list and get ---------------------------------------------------------------------- */
+
+int users_list(app *application, const audit_actor *actor, json_t **out, nh_error *err)
+{
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    user_record *users = NULL;
+    size_t count = 0;
+    int rc = user_store_list(conn, &users, &count, err);
+    db_release(application->database, conn);
+    if (rc != 0)
+        return -1;
+    *out = json_array();
+    for (size_t i = 0; i < count; i++)
+        if (sees(actor->principal, &users[i]))
+            json_array_append_new(*out, users_to_json(&users[i]));
+    user_store_free_list(users, count);
+    return 0;
+}
+
+int users_load_managed(app *application, const auth_principal *actor, const char *id,
+                       user_record *target, nh_error *err)
+{
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    int rc = load_target(conn, id, target, err);
+    db_release(application->database, conn);
+    if (rc == 0)
+        rc = manage_check(actor, target, err);
+    if (rc != 0)
+        user_record_clear(target);
+    return rc == 0 ? 0 : -1;
+}
+
+int users_get(app *application, const audit_actor *actor, const char *id, json_t **out,
+              nh_error *err)
+{
+    user_record target;
+    if (users_load_managed(application, actor->principal, id, &target, err) != 0)
+        return -1;
+    *out = users_to_json(&target);
+    user_record_clear(&target);
+    return 0;
+}
+
+/* ---- create ---------------------------------------------------------------------------- */
+
+typedef struct create_request {
+    const audit_actor *actor;
+    const char *password;
+    user_record user;
+    char *password_hash;
+    bool explicit_permissions;
+} create_request;
+
+static int parse_create(const json_t *body, create_request *request, nh_error *err)
+{
+    if (require_object(body, err) != 0)
+        return -1;
+    const char *username = NULL, *password = NULL;
+    bool has_active = false, active = true;
+    const json_t *role = json_input_get(body, "role");
+    if (optional_string(body, "username", &username, NULL, err) != 0 ||
+        optional_string(body, "password", &password, NULL, err) != 0 ||
+        optional_bool(body, "isActive", true, &has_active, &active, err) != 0)
+        return -1;
+    if (!role || json_is_null(role))
+        return error_set(err, 400, "user_role_required", "A role (admin or user) is required.");
+    if (role_from_json(role, &request->user.role, err) != 0)
+        return -1;
+    const json_t *permissions = json_input_get(body, "permissions");
+    if (permissions && !json_is_null(permissions) && !json_is_array(permissions))
+        return error_set(err, 400, "request_invalid", "The permissions field must be an array.");
+    request->user.is_active = has_active ? active : true;
+    request->password = password;
+    /* Domain rules in the contract's order. */
+    if (request->user.role == ROLE_SUPER_ADMIN)
+        return error_set(err, 403, "user_super_admin_create_forbidden",
+                         "A SuperAdmin cannot be created.");
+    const auth_principal *actor = request->actor->principal;
+    bool may_create = is_machine(actor) || actor->role == ROLE_SUPER_ADMIN ||
+                      (actor->role == ROLE_ADMIN && request->user.role == ROLE_USER);
+    if (!may_create)
+        return error_set(err, 403, "user_create_forbidden",
+                         "You are not allowed to create a user with this role.");
+    if (clean_username(username, request->user.username, err) != 0)
+        return -1;
+    if (json_input_is_blank(password))
+        return error_set(err, 400, "user_password_required", "A password is required.");
+    request->explicit_permissions = json_is_array(permissions) && json_array_size(permissions) > 0;
+    if (request->explicit_permissions) {
+        if (permissions_normalize(permissions, &request->user.permissions, err) != 0)
+            return -1;
+        return grant_check(actor, 0, request->user.permissions, err);
+    }
+    /* The template is a default, not a request: trim it to what the actor may grant. */
+    request->user.permissions = permissions_template(request->user.role);
+    if (is_person(actor) && actor->role != ROLE_SUPER_ADMIN)
+        request->user.permissions &= actor->permissions;
+    return 0;
+}
+
+static int create_step(db_conn *conn, void *context, nh_error *err)
+{
+    create_request *request = context;
+    int rc = username_taken(conn, request->user.username, NULL, err);
+    if (rc != 0)
+        return rc;
+    rc = user_store_insert(conn, &request->user, request->password_hash, err);
+    if (rc == DB_CONSTRAINT)
+        return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
+                         request->user.username);
+    if (rc != 0)
+        return rc;
+    json_t *changes = json_object();
+    audit_change(changes, "username", json_null(), json_string(request->user.username));
+    audit_change(changes, "role", json_null(), json_string(role_to_wire(request->user.role)));
+    audit_change(changes, "isActive", json_null(), json_boolean(request->user.is_active));
+    audit_change(changes, "permissions", json_null(),
+                 permissions_to_json(request->user.permissions, false));
+    rc = audit_user(conn, request->actor, "user.create", &request->user, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+int users_create(app *application, const audit_actor *actor, const json_t *body, json_t **out,
+                 nh_error *err)
+{
+    create_request request = {.actor = actor};
+    if (parse_create(body, &request, err) != 0)
+        return -1;
+    /* Conflict before the (slow) hash, as the contract orders it. */
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    int rc = username_taken(conn, request.user.username, NULL, err);
+    db_release(application->database, conn);
+    if (rc != 0)
+        return -1;
+    if (password_check_policy(request.password, application->cfg->password_min_length, err) != 0)
+        return -1;
+    char hash[crypto_pwhash_STRBYTES];
+    if (password_hash(request.password, hash) != 0)
+        return error_internal(err);
+    request.password_hash = hash;
+    int64_t now = clock_now_ms();
+    uuid_v7(request.user.id);
+    request.user.created_at = now;
+    request.user.updated_at = now;
+    if (in_transaction(application, create_step, &request, err) != 0)
+        return -1;
+    *out = users_to_json(&request.user);
+    return 0;
+}
+
+/* ---- update ---------------------------------------------------------------------------- */
+
+typedef struct update_request {
+    const audit_actor *actor;
+    const char *id;
+    const char *username; /* NULL = keep */
+    bool has_role;
+    user_role role;
+    bool has_active;
+    bool active;
+    user_record target;
+    bool has_disable_permission;
+} update_request;
+
+static int parse_update(const json_t *body, update_request *request, nh_error *err)
+{
+    if (require_object(body, err) != 0)
+        return -1;
+    if (optional_string(body, "username", &request->username, NULL, err) != 0)
+        return -1;
+    const json_t *role = json_input_get(body, "role");
+    if (role) {
+        if (json_is_null(role))
+            return error_set(err, 400, "request_invalid", "The role field cannot be null.");
+        if (role_from_json(role, &request->role, err) != 0)
+            return -1;
+        request->has_role = true;
+    }
+    const json_t *active = json_input_get(body, "isActive");
+    if (active && json_is_null(active))
+        return error_set(err, 400, "request_invalid", "The isActive field cannot be null.");
+    return optional_bool(body, "isActive", false, &request->has_active, &request->active, err);
+}
+
+static int role_rules(const auth_principal *actor, const user_record *target, bool has_role,
+                      user_role role, nh_error *err)
+{
+    if (!has_role || role == target->role)
+        return 0;
+    if (role == ROLE_SUPER_ADMIN)
+        return error_set(err, 403, "user_super_admin_promote_forbidden",
+                         "Nobody can be promoted to SuperAdmin.");
+    if (target->role == ROLE_SUPER_ADMIN)
+        return error_set(err, 403, "user_super_admin_role_change_forbidden",
+                         "The SuperAdmin's role cannot be changed.");
+    if (is_self(actor, target))
+        return error_set(err, 403, "user_self_role_change_forbidden",
+                         "You cannot change your own role.");
+    if (is_person(actor) && actor->role != ROLE_SUPER_ADMIN && role == ROLE_ADMIN)
+        return error_set(err, 403, "user_role_change_forbidden",
+                         "Only the SuperAdmin can make someone an admin.");
+    return 0;
+}
+
+static int disable_rules(const auth_principal *actor, const user_record *target, bool active,
+                         nh_error *err)
+{
+    if (active)
+        return 0;
+    if (target->role == ROLE_SUPER_ADMIN)
+        return error_set(err, 403, "user_super_admin_disable_forbidden",
+                         "The SuperAdmin cannot be disabled.");
+    if (is_self(actor, target))
+        return error_set(err, 403, "user_self_disable_forbidden", "You cannot disable yourself.");
+    return 0;
+}
+
+static int apply_update(db_conn *conn, update_request *request, char *new_username,
+                        nh_error *err)
+{
+    user_record *target = &request->target;
+    user_record before = *target;
+    before.password_hash = NULL;
+    int64_t now = clock_now_ms();
+    bool role_changed = request->has_role && request->role != target->role;
+    bool deactivated = request->has_active && !request->active && target->is_active;
+    if (new_username)
+        snprintf(target->username, sizeof target->username, "%s", new_username);
+    if (role_changed) {
+        target->role = request->role;
+        target->permissions = permissions_template(request->role);
+    }
+    if (request->has_active)
+        target->is_active = request->active;
+    target->updated_at = now;
+    int rc = user_store_update(conn, target, err);
+    if (rc == DB_CONSTRAINT)
+        return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
+                         target->username);
+    if (rc == 0 && role_changed)
+        rc = user_store_replace_permissions(conn, target->id, target->permissions, now, err);
+    if (rc == 0 && (role_changed || deactivated))
+        rc = sessions_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled",
+                                  now, NULL, err);
+    if (rc != 0)
+        return rc;
+    json_t *changes = json_object();
+    if (strcmp(before.username, target->username) != 0)
+        audit_change(changes, "username", json_string(before.username),
+                     json_string(target->username));
+    if (role_changed) {
+        audit_change(changes, "role", json_string(role_to_wire(before.role)),
+                     json_string(role_to_wire(target->role)));
+        audit_change(changes, "permissions", permissions_to_json(before.permissions, false),
+                     permissions_to_json(target->permissions, false));
+    }
+    if (before.is_active != target->is_active)
+        audit_change(changes, "isActive", json_boolean(before.is_active),
+                     json_boolean(target->is_active));
+    rc = audit_user(conn, request->actor, "user.update", target, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+static int update_step(db_conn *conn, void *context, nh_error *err)
+{
+    update_request *request = context;
+    const auth_principal *actor = request->actor->principal;
+    int rc = load_target(conn, request->id, &request->target, err);
+    if (rc == 0)
+        rc = manage_check(actor, &request->target, err);
+    if (rc == 0)
+        rc = role_rules(actor, &request->target, request->has_role, request->role, err);
+    if (rc == 0 && request->has_active && !request->has_disable_permission)
+        rc = error_set(err, 403, "auth_forbidden",
+                       "The permission 'users.disable' is required to change isActive.");
+    if (rc == 0 && request->has_active)
+        rc = disable_rules(actor, &request->target, request->active, err);
+    if (rc != 0)
+        return rc;
+    char username[USERNAME_MAX_BYTES + 1];
+    if (request->username) {
+        rc = clean_username(request->username, username, err);
+        if (rc == 0)
+            rc = username_taken(conn, username, request->target.id, err);
+        if (rc != 0)
+            return rc;
+    }
+    return apply_update(conn, request, request->username ? username : NULL, err);
+}
+
+int users_update(app *application, const audit_actor *actor, const char *id, const json_t *body,
+                 json_t **out, nh_error *err)
+{
+    update_request request = {.actor = actor, .id = id};
+    request.has_disable_permission = auth_principal_has(actor->principal, "users.disable");
+    if (parse_update(body, &request, err) != 0)
+        return -1;
+    int rc = in_transaction(application, update_step, &request, err);
+    if (rc == 0)
+        *out = users_to_json(&request.target);
+    user_record_clear(&request.target);
+    return rc;
+}
+
+/* ---- status ---------------------------------------------------------------------------- */
+
+static int status_step(db_conn *conn, void *context, nh_error *err)
+{
+    update_request *request = context;
+    const auth_principal *actor = request->actor->principal;
+    int rc = load_target(conn, request->id, &request->target, err);
+    if (rc == 0)
+        rc = manage_check(actor, &request->target, err);
+    if (rc == 0)
+        rc = disable_rules(actor, &request->target, request->active, err);
+    if (rc != 0)
+        return rc;
+    user_record *target = &request->target;
+    bool was_active = target->is_active;
+    int64_t now = clock_now_ms();
+    if (was_active != request->active) {
+        target->is_active = request->active;
+        target->updated_at = now;
+        rc = user_store_update(conn, target, err);
+        if (rc == 0 && !request->active)
+            rc = sessions_revoke_user(conn, target->id, "disabled", now, NULL, err);
+    }
+    if (rc != 0)
+        return rc;
+    json_t *changes = json_object();
+    audit_change(changes, "isActive", json_boolean(was_active), json_boolean(target->is_active));
+    rc = audit_user(conn, request->actor, "user.status", target, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+int users_set_status(app *application, const audit_actor *actor, const char *id,
+                     const json_t *body, json_t **out, nh_error *err)
+{
+    update_request request = {.actor = actor, .id = id};
+    if (require_object(body, err) != 0 ||
+        optional_bool(body, "isActive", false, &request.has_active, &request.active, err) != 0)
+        return -1;
+    if (!request.has_active)
+        return error_set(err, 400, "request_invalid", "The isActive field is required.");
+    int rc = in_transaction(application, status_step, &request, err);
+    if (rc == 0)
+        *out = users_to_json(&request.target);
+    user_record_clear(&request.target);
+    return rc;
+}
+
+/* ---- passwords ------------------------------------------------------------------------- */
+
+typedef struct password_request {
+    const audit_actor *actor;
+    const char *id;
+    const char *hash;
+    const char *action;
+    user_record target;
+} password_request;
+
+static int password_step(db_conn *conn, void *context, nh_error *err)
+{
+    password_request *request = context;
+    int64_t now = clock_now_ms();
+    int64_t revoked = 0;
+    int rc = user_store_set_password(conn, request->target.id, request->hash, now, err);
+    if (rc == 0)
+        rc = sessions_revoke_user(conn, request->target.id, "password_changed", now, &revoked,
+                                  err);
+    if (rc != 0)
+        return rc;
+    json_t *changes = json_pack("{s:I}", "sessionsRevoked", (json_int_t)revoked);
+    rc = audit_user(conn, request->actor, request->action, &request->target, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+static int required_password_field(const json_t *body, const char *name, const char **out,
+                                   nh_error *err)
+{
+    if (require_object(body, err) != 0 || optional_string(body, name, out, NULL, err) != 0)
+        return -1;
+    if (json_input_is_blank(*out))
+        return error_set(err, 400, "request_invalid", "The %s field is required.", name);
+    return 0;
+}
+
+int users_reset_password(app *application, const audit_actor *actor, const char *id,
+                         const json_t *body, nh_error *err)
+{
+    const char *password = NULL;
+    if (required_password_field(body, "newPassword", &password, err) != 0)
+        return -1;
+    password_request request = {.actor = actor, .id = id, .action = "user.reset_password"};
+    if (users_load_managed(application, actor->principal, id, &request.target, err) != 0)
+        return -1;
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = password_check_policy(password, application->cfg->password_min_length, err);
+    if (rc == 0 && password_hash(password, hash) != 0)
+        rc = error_internal(err);
+    request.hash = hash;
+    if (rc == 0)
+        rc = in_transaction(application, password_step, &request, err);
+    user_record_clear(&request.target);
+    return rc;
+}
+
+int users_change_own_password(app *application, const audit_actor *actor, const json_t *body,
+                              nh_error *err)
+{
+    const char *current = NULL, *fresh = NULL;
+    if (required_password_field(body, "currentPassword", &current, err) != 0 ||
+        required_password_field(body, "newPassword", &fresh, err) != 0)
+        return -1;
+    password_request request = {.actor = actor, .action = "user.change_password"};
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    bool found = false;
+    int rc = user_store_find_by_id(conn, actor->principal->user_id, true, &request.target, &found,
+                                   err);
+    db_release(application->database, conn);
+    if (rc == 0 && !found)
+        rc = error_set(err, 401, "auth_unauthorized", "Authentication is required.");
+    if (rc == 0 && !password_verify(request.target.password_hash, current))
+        rc = error_set(err, 400, "auth_current_password_invalid",
+                       "The current password is not correct.");
+    if (rc == 0)
+        rc = password_check_policy(fresh, application->cfg->password_min_length, err);
+    char hash[crypto_pwhash_STRBYTES];
+    if (rc == 0 && password_hash(fresh, hash) != 0)
+        rc = error_internal(err);
+    request.hash = hash;
+    if (rc == 0)
+        rc = in_transaction(application, password_step, &request, err);
+    user_record_clear(&request.target);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- permissions ----------------------------------------------------------------------- */
+
+typedef struct permissions_request {
+    const audit_actor *actor;
+    const char *id;
+    uint32_t permissions;
+    user_record target;
+} permissions_request;
+
+static int permissions_step(db_conn *conn, void *context, nh_error *err)
+{
+    permissions_request *request = context;
+    const auth_principal *actor = request->actor->principal;
+    user_record *target = &request->target;
+    int rc = load_target(conn, request->id, target, err);
+    if (rc == 0)
+        rc = manage_check(actor, target, err);
+    if (rc == 0 && target->role == ROLE_SUPER_ADMIN)
+        rc = error_set(err, 403, "user_super_admin_permissions_forbidden",
+                       "The SuperAdmin's permissions cannot be changed.");
+    if (rc == 0 && is_self(actor, target))
+        rc = error_set(err, 403, "user_self_permissions_forbidden",
+                       "You cannot change your own permissions.");
+    if (rc == 0)
+        rc = grant_check(actor, target->permissions, request->permissions, err);
+    int64_t now = clock_now_ms();
+    if (rc == 0)
+        rc = user_store_replace_permissions(conn, target->id, request->permissions, now, err);
+    if (rc != 0)
+        return rc;
+    json_t *changes = json_object();
+    audit_change(changes, "permissions", permissions_to_json(target->permissions, false),
+                 permissions_to_json(request->permissions, false));
+    target->permissions = request->permissions;
+    rc = audit_user(conn, request->actor, "user.permissions", target, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+int users_set_permissions(app *application, const audit_actor *actor, const char *id,
+                          const json_t *body, json_t **out, nh_error *err)
+{
+    permissions_request request = {.actor = actor, .id = id};
+    if (require_object(body, err) != 0)
+        return -1;
+    const json_t *list = json_input_get(body, "permissions");
+    if (!json_is_array(list))
+        return error_set(err, 400, "request_invalid", "The permissions field must be an array.");
+    if (permissions_normalize(list, &request.permissions, err) != 0)
+        return -1;
+    int rc = in_transaction(application, permissions_step, &request, err);
+    if (rc == 0)
+        *out = users_to_json(&request.target);
+    user_record_clear(&request.target);
+    return rc;
+}
+
+/* ---- bootstrap and break-glass --------------------------------------------------------- */
+
+static int insert_local_user(app *application, user_record *user, const char *password,
+                             const char *action, nh_error *err)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    if (password_hash(password, hash) != 0)
+        return error_internal(err);
+    int64_t now = clock_now_ms();
+    uuid_v7(user->id);
+    user->created_at = now;
+    user->updated_at = now;
+    user->is_active = true;
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    int rc = db_begin(conn, err);
+    if (rc == 0)
+        rc = user_store_insert(conn, user, hash, err);
+    if (rc == 0) {
+        audit_actor system = {0};
+        json_t *changes = json_object();
+        audit_change(changes, "role", json_null(), json_string(role_to_wire(user->role)));
+        rc = audit_user(conn, &system, action, user, changes, err);
+        json_decref(changes);
+    }
+    rc = commit_or_rollback(conn, rc, err);
+    db_release(application->database, conn);
+    return rc;
+}
+
+static char *random_password(void)
+{
+    unsigned char raw[15];
+    randombytes_buf(raw, sizeof raw);
+    size_t size = sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *text = malloc(size);
+    if (text)
+        sodium_bin2base64(text, size, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return text;
+}
+
+int users_bootstrap(app *application, nh_error *err)
+{
+    const config *cfg = application->cfg;
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    int64_t count = 0;
+    int rc = user_store_count(conn, &count, err);
+    db_release(application->database, conn);
+    if (rc != 0)
+        return -1;
+    if (count > 0)
+        return 0;
+    bool configured = cfg->bootstrap_username && cfg->bootstrap_password;
+    char *generated = configured ? NULL : random_password();
+    const char *password = configured ? cfg->bootstrap_password : generated;
+    if (!password)
+        return error_internal(err);
+    if (configured &&
+        password_check_policy(password, cfg->password_min_length, err) != 0) {
+        char reason[sizeof err->message];
+        snprintf(reason, sizeof reason, "%s", err->message);
+        return error_set(err, 500, "bootstrap_password_invalid",
+                         "Auth__BootstrapSuperAdmin__Password: %s", reason);
+    }
+    user_record admin = {.role = ROLE_SUPER_ADMIN, .permissions = PERMISSIONS_ALL};
+    snprintf(admin.username, sizeof admin.username, "%s",
+             configured ? cfg->bootstrap_username : "admin");
+    rc = insert_local_user(application, &admin, password, "user.bootstrap", err);
+    if (rc == DB_CONSTRAINT) { /* another instance bootstrapped at the same moment */
+        free(generated);
+        return 0;
+    }
+    if (rc == 0 && generated)
+        log_fields(LOG_WARN, "bootstrap_super_admin",
+                   json_pack("{s:s, s:s, s:s}", "message",
+                             "Created the SuperAdmin account. Sign in and change this password; "
+                             "it is shown only once.",
+                             "username", admin.username, "password", generated));
+    else if (rc == 0)
+        log_message(LOG_WARN, "bootstrap_super_admin", "Created the SuperAdmin account '%s'.",
+                    admin.username);
+    if (generated) {
+        sodium_memzero(generated, strlen(generated));
+        free(generated);
+    }
+    return rc == 0 ? 0 : -1;
+}
+
+int users_create_local(app *application, const char *username, const char *password,
+                       const char *role, nh_error *err)
+{
+    user_record user = {0};
+    if (role_from_wire(role, &user.role) != 0 || user.role == ROLE_SUPER_ADMIN)
+        return error_set(err, 400, "request_invalid", "--role must be admin or user.");
+    if (clean_username(username, user.username, err) != 0)
+        return -1;
+    if (password_check_policy(password, application->cfg->password_min_length, err) != 0)
+        return -1;
+    user.permissions = permissions_template(user.role);
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    int rc = username_taken(conn, user.username, NULL, err);
+    db_release(application->database, conn);
+    if (rc != 0)
+        return -1;
+    return insert_local_user(application, &user, password, "user.create", err) == 0 ? 0 : -1;
+}
+
+int users_reset_password_local(app *application, const char *username, const char *password,
+                               nh_error *err)
+{
+    password_request request = {.action = "user.reset_password"};
+    audit_actor system = {0};
+    request.actor = &system;
+    db_conn *conn = db_acquire(application->database, err);
+    if (!conn)
+        return -1;
+    bool found = false;
+    int rc = user_store_find_by_username(conn, username, false, &request.target, &found, err);
+    db_release(application->database, conn);
+    if (rc == 0 && !found)
+        rc = error_set(err, 404, "user_not_found", "User '%s' was not found.", username);
+    if (rc == 0)
+        rc = password_check_policy(password, application->cfg->password_min_length, err);
+    char hash[crypto_pwhash_STRBYTES];
+    if (rc == 0 && password_hash(password, hash) != 0)
+        rc = error_internal(err);
+    request.hash = hash;
+    if (rc == 0)
+        rc = in_transaction(application, password_step, &request, err);
+    user_record_clear(&request.target);
+    return rc == 0 ? 0 : -1;
+}
