@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "auth/auth_context.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/secret_file.h"
 #include "http/server.h"
 #include "routes.h"
+#include "users/user_cli.h"
 
 #ifndef NEKOHUB_VERSION
 #define NEKOHUB_VERSION "dev"
@@ -28,6 +30,11 @@ static const char usage_text[] =
     "  serve      run the server (default)\n"
     "  migrate    apply database migrations and exit\n"
     "  version    print the version and exit\n"
+    "  user create --username U --role admin|user\n"
+    "             create an account (password read from standard input)\n"
+    "  user reset-password --username U\n"
+    "             set a new password (read from standard input); signs the user out\n"
+    "  user list  list the accounts\n"
     "  help       print this help\n"
     "\n"
     "Options:\n"
@@ -42,6 +49,9 @@ static const char usage_text[] =
 
 typedef struct command_line {
     const char *command;
+    const char *subcommand; /* for "user" */
+    const char *username;
+    const char *role;
     config_overrides overrides;
 } command_line;
 
@@ -52,8 +62,13 @@ static int parse_command_line(int argc, char **argv, command_line *line)
                                             {"listen", required_argument, NULL, 'l'},
                                             {"data-dir", required_argument, NULL, 'd'},
                                             {"help", no_argument, NULL, 'h'},
+                                            {"username", required_argument, NULL, 'u'},
+                                            {"role", required_argument, NULL, 'r'},
                                             {NULL, 0, NULL, 0}};
     line->command = "serve";
+    line->subcommand = NULL;
+    line->username = NULL;
+    line->role = NULL;
     line->overrides.port = -1;
     line->overrides.listen_address = NULL;
     line->overrides.data_dir = NULL;
@@ -61,6 +76,11 @@ static int parse_command_line(int argc, char **argv, command_line *line)
         line->command = argv[1];
         argv++;
         argc--;
+        if (!strcmp(line->command, "user") && argc > 1 && argv[1][0] != '-') {
+            line->subcommand = argv[1];
+            argv++;
+            argc--;
+        }
     }
     opterr = 0;
     int option;
@@ -86,6 +106,12 @@ static int parse_command_line(int argc, char **argv, command_line *line)
             break;
         case 'h':
             line->command = "help";
+            break;
+        case 'u':
+            line->username = optarg;
+            break;
+        case 'r':
+            line->role = optarg;
             break;
         case ':':
             fprintf(stderr, "nekohub: %s: needs a value\n", argv[optind - 1]);
@@ -267,6 +293,31 @@ static int command_migrate(const command_line *line)
     return status;
 }
 
+static int command_user(const command_line *line)
+{
+    config cfg;
+    int status = load_configuration(line, &cfg);
+    if (status != 0)
+        return status;
+    status = prepare_data_dir(&cfg);
+    db *database = NULL;
+    if (status == 0)
+        status = open_database(&cfg, &database);
+    app application = {.cfg = &cfg, .database = database, .version = NEKOHUB_VERSION};
+    nh_error err;
+    if (status == 0 && auth_context_create(&cfg, &application.auth, &err) != 0) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        status = 1;
+    }
+    if (status == 0)
+        status = user_cli_run(&application, line->subcommand, line->username, line->role);
+    auth_context_free(application.auth);
+    if (database)
+        db_close(database);
+    config_free(&cfg);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) {
@@ -289,6 +340,8 @@ int main(int argc, char **argv)
         return command_serve(&line);
     if (!strcmp(line.command, "migrate"))
         return command_migrate(&line);
+    if (!strcmp(line.command, "user"))
+        return command_user(&line);
     fprintf(stderr, "nekohub: %s: unknown command (see nekohub --help)\n", line.command);
     return 2;
 }

@@ -1,0 +1,139 @@
+/* user_cli.c - the `nekohub user ...` commands. */
+#include "users/user_cli.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "auth/password.h"
+#include "auth/permissions.h"
+#include "core/clock.h"
+#include "users/user_store.h"
+#include "users/users.h"
+
+#define PASSWORD_INPUT_MAX (PASSWORD_MAX_BYTES + 2)
+
+/* Read one line (without its newline) into out; false on end of input or an over-long line. */
+static bool read_line(FILE *input, char *out, size_t size)
+{
+    if (!fgets(out, (int)size, input))
+        return false;
+    size_t length = strlen(out);
+    if (length > 0 && out[length - 1] == '\n') {
+        out[--length] = '\0';
+        if (length > 0 && out[length - 1] == '\r')
+            out[--length] = '\0';
+        return true;
+    }
+    return feof(input) != 0; /* last line without newline is fine; a cut line is not */
+}
+
+static bool prompt_hidden(const char *question, char *out, size_t size)
+{
+    struct termios saved, hidden;
+    fputs(question, stderr);
+    fflush(stderr);
+    if (tcgetattr(STDIN_FILENO, &saved) != 0)
+        return false;
+    hidden = saved;
+    hidden.c_lflag &= (tcflag_t)~ECHO;
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden);
+    bool ok = read_line(stdin, out, size);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    fputc('\n', stderr);
+    return ok;
+}
+
+static bool read_password(char *out, size_t size)
+{
+    if (!isatty(STDIN_FILENO))
+        return read_line(stdin, out, size);
+    char confirmation[PASSWORD_INPUT_MAX];
+    if (!prompt_hidden("New password: ", out, size) ||
+        !prompt_hidden("Repeat it: ", confirmation, sizeof confirmation))
+        return false;
+    bool same = strcmp(out, confirmation) == 0;
+    sodium_memzero(confirmation, sizeof confirmation);
+    if (!same)
+        fputs("nekohub: the passwords differ\n", stderr);
+    return same;
+}
+
+static int list_users(app *application)
+{
+    nh_error err;
+    db_conn *conn = db_acquire(application->database, &err);
+    if (!conn) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        return 1;
+    }
+    user_record *users = NULL;
+    size_t count = 0;
+    int rc = user_store_list(conn, &users, &count, &err);
+    db_release(application->database, conn);
+    if (rc != 0) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        return 1;
+    }
+    printf("%-36s  %-24s  %-10s  %-8s  %s\n", "ID", "USERNAME", "ROLE", "ACTIVE", "LAST LOGIN");
+    for (size_t i = 0; i < count; i++) {
+        char last_login[CLOCK_ISO_SIZE] = "never";
+        if (users[i].last_login_at)
+            clock_format_iso(users[i].last_login_at, last_login);
+        printf("%-36s  %-24s  %-10s  %-8s  %s\n", users[i].id, users[i].username,
+               role_to_wire(users[i].role), users[i].is_active ? "yes" : "no", last_login);
+    }
+    user_store_free_list(users, count);
+    return 0;
+}
+
+static int change_with_password(app *application, const char *subcommand, const char *username,
+                                const char *role)
+{
+    if (!username) {
+        fprintf(stderr, "nekohub: user %s: --username is required\n", subcommand);
+        return 2;
+    }
+    bool create = !strcmp(subcommand, "create");
+    if (create && !role) {
+        fprintf(stderr, "nekohub: user create: --role is required (admin or user)\n");
+        return 2;
+    }
+    char password[PASSWORD_INPUT_MAX];
+    if (!read_password(password, sizeof password)) {
+        fprintf(stderr, "nekohub: user %s: no password was given on standard input\n",
+                subcommand);
+        return 2;
+    }
+    nh_error err;
+    int rc = create ? users_create_local(application, username, password, role, &err)
+                    : users_reset_password_local(application, username, password, &err);
+    sodium_memzero(password, sizeof password);
+    if (rc != 0) {
+        fprintf(stderr, "nekohub: user %s: %s (%s)\n", subcommand, err.message, err.code);
+        return 1;
+    }
+    printf(create ? "created user %s\n" : "password of %s reset; its sessions are signed out\n",
+           username);
+    return 0;
+}
+
+int user_cli_run(app *application, const char *subcommand, const char *username,
+                 const char *role)
+{
+    if (!subcommand) {
+        fprintf(stderr, "nekohub: user: a subcommand is required (create, reset-password, "
+                        "list)\n");
+        return 2;
+    }
+    if (!strcmp(subcommand, "list"))
+        return list_users(application);
+    if (!strcmp(subcommand, "create") || !strcmp(subcommand, "reset-password"))
+        return change_with_password(application, subcommand, username, role);
+    fprintf(stderr, "nekohub: user %s: unknown subcommand (create, reset-password, list)\n",
+            subcommand);
+    return 2;
+}
