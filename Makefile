@@ -16,7 +16,7 @@ TEST_DIR := build/test
 RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -DNEKOHUB_VERSION=\"$(VERSION)\"
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g -Werror -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -DNEKOHUB_VERSION=\"test\"
-LDLIBS := $(PKG_LIBS) -lm -pthread
+LDLIBS := -Wl,--as-needed $(PKG_LIBS) -lm -pthread
 
 SOURCES := $(shell find src -name '*.c' | sort)
 LIB_SOURCES := $(filter-out src/main.c,$(SOURCES))
