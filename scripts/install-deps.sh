@@ -9,14 +9,18 @@ APT_PACKAGES=(
   build-essential pkg-config git ca-certificates
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libcurl4-openssl-dev libvips-dev libcmocka-dev
-  cppcheck nodejs npm
-  postgresql postgresql-client
-  chromium nginx-light wrk
+  cppcheck postgresql chromium nginx-light wrk
 )
+# Tools that may come from other packagings (e.g. Node.js from NodeSource bundles npm, which
+# then conflicts with Debian's npm package): installed only when the command is missing.
+declare -A COMMAND_PACKAGES=([node]=nodejs [npm]=npm [psql]=postgresql-client)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+for command in "${!COMMAND_PACKAGES[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${COMMAND_PACKAGES[$command]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
