@@ -90,8 +90,9 @@ static int parse_command_line(int argc, char **argv, command_line *line)
             char *end;
             long port = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || port < 0 || port > 65535) {
-                fprintf(stderr, "nekohub: --port: must be a port number from 0 to 65535 "
-                                "(got \"%s\")\n",
+                fprintf(stderr,
+                        "nekohub: --port: must be a port number from 0 to 65535 "
+                        "(got \"%s\")\n",
                         optarg);
                 return 2;
             }
@@ -117,8 +118,7 @@ static int parse_command_line(int argc, char **argv, command_line *line)
             fprintf(stderr, "nekohub: %s: needs a value\n", argv[optind - 1]);
             return 2;
         default:
-            fprintf(stderr, "nekohub: %s: unknown option (see nekohub --help)\n",
-                    argv[optind - 1]);
+            fprintf(stderr, "nekohub: %s: unknown option (see nekohub --help)\n", argv[optind - 1]);
             return 2;
         }
     }
@@ -174,9 +174,9 @@ static int open_database(const config *cfg, db **database)
         *database = NULL;
         return 1;
     }
-    log_fields(LOG_INFO, "migrations",
-               json_pack("{s:i, s:i}", "applied", applied, "schemaVersion",
-                         db_schema_version_known()));
+    log_fields(
+        LOG_INFO, "migrations",
+        json_pack("{s:i, s:i}", "applied", applied, "schemaVersion", db_schema_version_known()));
     return 0;
 }
 
@@ -191,8 +191,7 @@ static char *derive_public_base_url(const config *cfg, int port)
     size_t length = strlen(host) + 64;
     char *url = malloc(length);
     if (url)
-        snprintf(url, length, ipv6 ? "http://[%s]:%d/content" : "http://%s:%d/content", host,
-                 port);
+        snprintf(url, length, ipv6 ? "http://[%s]:%d/content" : "http://%s:%d/content", host, port);
     return url;
 }
 
@@ -216,8 +215,8 @@ static int run_server(app *application, int64_t started_ns)
         return 1;
     }
     application->bound_port = http_server_port(server);
-    application->public_base_url = derive_public_base_url(application->cfg,
-                                                          application->bound_port);
+    application->public_base_url =
+        derive_public_base_url(application->cfg, application->bound_port);
     log_fields(LOG_INFO, "listening",
                json_pack("{s:s, s:i, s:s, s:f}", "address", application->cfg->listen_address,
                          "port", application->bound_port, "version", application->version,

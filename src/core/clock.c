@@ -44,8 +44,7 @@ void clock_format_iso(int64_t unix_ms, char out[CLOCK_ISO_SIZE])
     }
     char text[128];
     snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d%s+00:00", parts.tm_year + 1900,
-             parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
-             fraction);
+             parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, fraction);
     size_t length = strnlen(text, CLOCK_ISO_SIZE - 1);
     memcpy(out, text, length);
     out[length] = '\0';

@@ -59,8 +59,8 @@ static void fail(loader *l, const char *key, const char *what, const char *value
         return;
     l->failed = 1;
     if (value)
-        snprintf(l->problem, CONFIG_PROBLEM_SIZE, "configuration %s: %s (got \"%.64s\")", key,
-                 what, value);
+        snprintf(l->problem, CONFIG_PROBLEM_SIZE, "configuration %s: %s (got \"%.64s\")", key, what,
+                 value);
     else
         snprintf(l->problem, CONFIG_PROBLEM_SIZE, "configuration %s: %s", key, what);
 }
@@ -298,8 +298,7 @@ static void validate(loader *l, config *cfg)
              "is required when the provider is postgresql", NULL);
     if (cfg->public_base_url && strncmp(cfg->public_base_url, "http://", 7) != 0 &&
         strncmp(cfg->public_base_url, "https://", 8) != 0)
-        fail(l, "Storage__PublicBaseUrl", "must be an absolute http(s) URL",
-             cfg->public_base_url);
+        fail(l, "Storage__PublicBaseUrl", "must be an absolute http(s) URL", cfg->public_base_url);
     if (cfg->allowed_content_types.count == 0) {
         list_add(&cfg->allowed_content_types, "image/jpeg");
         list_add(&cfg->allowed_content_types, "image/png");
@@ -365,14 +364,12 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_int(&l, "Auth__Jwt__AccessTokenMinutes", &cfg->access_token_minutes, 1, 1440);
     read_int(&l, "Auth__Jwt__RefreshTokenDays", &cfg->refresh_token_days, 1, 3650);
     read_string(&l, "Auth__BootstrapSuperAdmin__Username", &cfg->bootstrap_username, true, true);
-    read_string(&l, "Auth__BootstrapSuperAdmin__Password", &cfg->bootstrap_password, false,
-                true);
+    read_string(&l, "Auth__BootstrapSuperAdmin__Password", &cfg->bootstrap_password, false, true);
     read_bool(&l, "Auth__ApiKey__Enabled", &cfg->api_key_enabled);
     read_list(&l, "Auth__ApiKey__Keys", &cfg->api_keys, false);
     read_int(&l, "Auth__Password__MinLength", &cfg->password_min_length, 1, 1024);
     read_int(&l, "Auth__Password__HashConcurrency", &cfg->password_hash_concurrency, 1, 64);
-    read_int(&l, "Auth__Login__MaxFailuresPerUser", &cfg->login_max_failures_per_user, 1,
-             1000000);
+    read_int(&l, "Auth__Login__MaxFailuresPerUser", &cfg->login_max_failures_per_user, 1, 1000000);
     read_int(&l, "Auth__Login__MaxFailuresPerClient", &cfg->login_max_failures_per_client, 1,
              1000000);
     read_int(&l, "Auth__Login__WindowMinutes", &cfg->login_window_minutes, 1, 1440);

@@ -24,47 +24,47 @@ typedef struct string_list {
 
 typedef struct config {
     /* server */
-    char *listen_address;        /* NEKOHUB_LISTEN / --listen; default "0.0.0.0" */
-    int port;                    /* NEKOHUB_PORT / --port; default 5121; 0 = any free port */
-    char *data_dir;              /* NEKOHUB_DATA_DIR / --data-dir; default "./data" */
-    char *web_dir;               /* NEKOHUB_WEB_DIR; default: web/dist beside the binary's cwd */
-    unsigned int max_connections;     /* Server__MaxConnections; default 1024 */
-    unsigned int shutdown_timeout_s;  /* Server__ShutdownTimeoutSeconds; default 10 */
-    size_t max_json_body_bytes;       /* Api__MaxJsonBodyBytes; default 1 MiB */
-    string_list cors_origins;         /* Cors__AllowedOrigins__N; default ["*"] */
-    int log_level;                    /* Logging__LogLevel__Default; default info */
+    char *listen_address;         /* NEKOHUB_LISTEN / --listen; default "0.0.0.0" */
+    int port;                     /* NEKOHUB_PORT / --port; default 5121; 0 = any free port */
+    char *data_dir;               /* NEKOHUB_DATA_DIR / --data-dir; default "./data" */
+    char *web_dir;                /* NEKOHUB_WEB_DIR; default: web/dist beside the binary's cwd */
+    unsigned int max_connections; /* Server__MaxConnections; default 1024 */
+    unsigned int shutdown_timeout_s; /* Server__ShutdownTimeoutSeconds; default 10 */
+    size_t max_json_body_bytes;      /* Api__MaxJsonBodyBytes; default 1 MiB */
+    string_list cors_origins;        /* Cors__AllowedOrigins__N; default ["*"] */
+    int log_level;                   /* Logging__LogLevel__Default; default info */
 
     /* persistence */
-    db_provider database_provider;    /* Persistence__Database__Provider; default sqlite */
-    char *database_connection;        /* Persistence__Database__ConnectionString (may be NULL) */
-    unsigned int database_pool_size;  /* Persistence__Database__PoolSize; default 8 */
+    db_provider database_provider;   /* Persistence__Database__Provider; default sqlite */
+    char *database_connection;       /* Persistence__Database__ConnectionString (may be NULL) */
+    unsigned int database_pool_size; /* Persistence__Database__PoolSize; default 8 */
 
     /* auth */
-    char *jwt_secret;                 /* Auth__Jwt__Secret; NULL = generated into data dir */
-    char *jwt_issuer;                 /* default "NekoHub" */
-    char *jwt_audience;               /* default "NekoHub.Admin" */
-    int access_token_minutes;         /* default 15 */
-    int refresh_token_days;           /* default 30 */
-    char *bootstrap_username;         /* Auth__BootstrapSuperAdmin__Username (trimmed) */
-    char *bootstrap_password;         /* verbatim */
-    bool api_key_enabled;             /* Auth__ApiKey__Enabled */
-    string_list api_keys;             /* Auth__ApiKey__Keys__N (trimmed, blanks dropped) */
-    int password_min_length;          /* Auth__Password__MinLength; default 8 */
-    int login_max_failures_per_user;  /* Auth__Login__MaxFailuresPerUser; default 5 */
-    int login_max_failures_per_client;/* Auth__Login__MaxFailuresPerClient; default 20 */
-    int login_window_minutes;         /* Auth__Login__WindowMinutes; default 15 */
-    int password_hash_concurrency;    /* Auth__Password__HashConcurrency; default 4 */
+    char *jwt_secret;                  /* Auth__Jwt__Secret; NULL = generated into data dir */
+    char *jwt_issuer;                  /* default "NekoHub" */
+    char *jwt_audience;                /* default "NekoHub.Admin" */
+    int access_token_minutes;          /* default 15 */
+    int refresh_token_days;            /* default 30 */
+    char *bootstrap_username;          /* Auth__BootstrapSuperAdmin__Username (trimmed) */
+    char *bootstrap_password;          /* verbatim */
+    bool api_key_enabled;              /* Auth__ApiKey__Enabled */
+    string_list api_keys;              /* Auth__ApiKey__Keys__N (trimmed, blanks dropped) */
+    int password_min_length;           /* Auth__Password__MinLength; default 8 */
+    int login_max_failures_per_user;   /* Auth__Login__MaxFailuresPerUser; default 5 */
+    int login_max_failures_per_client; /* Auth__Login__MaxFailuresPerClient; default 20 */
+    int login_window_minutes;          /* Auth__Login__WindowMinutes; default 15 */
+    int password_hash_concurrency;     /* Auth__Password__HashConcurrency; default 4 */
 
     /* assets */
-    int64_t max_upload_size_bytes;    /* Api__Assets__MaxUploadSizeBytes; default 10485760 */
-    string_list allowed_content_types;/* Api__Assets__AllowedContentTypes__N */
-    int default_page_size;            /* Api__Assets__DefaultPageSize; default 20 */
-    int max_page_size;                /* Api__Assets__MaxPageSize; default 100 */
-    int64_t max_image_pixels;         /* Api__Assets__MaxImagePixels; default 100 000 000 */
+    int64_t max_upload_size_bytes;     /* Api__Assets__MaxUploadSizeBytes; default 10485760 */
+    string_list allowed_content_types; /* Api__Assets__AllowedContentTypes__N */
+    int default_page_size;             /* Api__Assets__DefaultPageSize; default 20 */
+    int max_page_size;                 /* Api__Assets__MaxPageSize; default 100 */
+    int64_t max_image_pixels;          /* Api__Assets__MaxImagePixels; default 100 000 000 */
 
     /* storage */
-    char *public_base_url;            /* Storage__PublicBaseUrl; NULL = derived from listen */
-    char *local_root_path;            /* Storage__Local__RootPath; default DATA_DIR/assets */
+    char *public_base_url; /* Storage__PublicBaseUrl; NULL = derived from listen */
+    char *local_root_path; /* Storage__Local__RootPath; default DATA_DIR/assets */
 } config;
 
 /* Flags given on the command line override the environment. NULL/negative = not given. */

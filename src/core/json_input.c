@@ -15,7 +15,8 @@ const json_t *json_input_get(const json_t *object, const char *name)
         return exact;
     const char *key;
     const json_t *value;
-    json_object_foreach((json_t *)object, key, value) {
+    json_object_foreach((json_t *)object, key, value)
+    {
         if (!strcasecmp(key, name))
             return value;
     }

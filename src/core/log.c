@@ -42,8 +42,8 @@ void log_fields(log_level level, const char *event, json_t *fields)
     }
     char now[CLOCK_ISO_SIZE];
     clock_format_iso(clock_now_ms(), now);
-    json_t *line = json_pack("{s:s, s:s, s:s}", "time", now, "level", level_names[level],
-                             "event", event);
+    json_t *line =
+        json_pack("{s:s, s:s, s:s}", "time", now, "level", level_names[level], "event", event);
     if (!line) {
         json_decref(fields);
         return;

@@ -109,8 +109,8 @@ static int write_secret(const char *path, size_t bytes, char **out_hex, nh_error
     }
     size_t length = strlen(hex);
     hex[length] = '\n';
-    bool written = write(descriptor, hex, length + 1) == (ssize_t)(length + 1) &&
-                   fsync(descriptor) == 0;
+    bool written =
+        write(descriptor, hex, length + 1) == (ssize_t)(length + 1) && fsync(descriptor) == 0;
     hex[length] = '\0';
     close(descriptor);
     /* link() refuses to replace an existing file: if another instance won the race, use its. */

@@ -9,8 +9,8 @@
 #define METRICS_MAX_SERIES 1024
 #define METRICS_MAX_ROUTES 256
 
-static const double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                         0.1,   0.25,   0.5,   1,    2.5,   5,  10};
+static const double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                         0.25,  0.5,    1,     2.5,  5,     10};
 #define BUCKET_COUNT (sizeof latency_buckets / sizeof latency_buckets[0])
 
 typedef struct request_series {
@@ -114,9 +114,8 @@ static const char *known_method(const char *method)
     return "OTHER";
 }
 
-void metrics_request_finished(http_metrics *metrics, const char *route_template,
-                              const char *method, int status, int64_t duration_ns,
-                              uint64_t bytes)
+void metrics_request_finished(http_metrics *metrics, const char *route_template, const char *method,
+                              int status, int64_t duration_ns, uint64_t bytes)
 {
     atomic_fetch_sub(&metrics->in_flight, 1);
     double seconds = (double)duration_ns / 1e9;

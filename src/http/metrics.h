@@ -18,9 +18,8 @@ http_metrics *metrics_create(const char *version);
 void metrics_destroy(http_metrics *metrics);
 
 void metrics_request_started(http_metrics *metrics);
-void metrics_request_finished(http_metrics *metrics, const char *route_template,
-                              const char *method, int status, int64_t duration_ns,
-                              uint64_t bytes);
+void metrics_request_finished(http_metrics *metrics, const char *route_template, const char *method,
+                              int status, int64_t duration_ns, uint64_t bytes);
 int64_t metrics_in_flight(http_metrics *metrics);
 
 /* Append the exposition text to out. Returns -1 on allocation failure. */

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-int paging_query_int(const http_request *request, const char *name, int64_t *value,
-                     bool *present, nh_error *err)
+int paging_query_int(const http_request *request, const char *name, int64_t *value, bool *present,
+                     nh_error *err)
 {
     *present = false;
     const char *text = http_request_query(request, name);
@@ -21,8 +21,7 @@ int paging_query_int(const http_request *request, const char *name, int64_t *val
     long long parsed = strtoll(start, &end, 10);
     while (isspace((unsigned char)*end))
         end++;
-    if (*start == '\0' || *end != '\0' || errno != 0 || parsed < INT32_MIN ||
-        parsed > INT32_MAX)
+    if (*start == '\0' || *end != '\0' || errno != 0 || parsed < INT32_MIN || parsed > INT32_MAX)
         return error_set(err, 400, "request_invalid", "The value '%.64s' is not valid for %s.",
                          text, name);
     *value = parsed;

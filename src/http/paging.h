@@ -23,7 +23,7 @@ int paging_parse(const http_request *request, int default_size, int max_size, pa
 
 /* Parse an optional integer query parameter strictly ("12", "-3"; not "1.5", "", "12abc").
  * Returns 0 with *present false when absent; -1 with err (400 request_invalid) when bad. */
-int paging_query_int(const http_request *request, const char *name, int64_t *value,
-                     bool *present, nh_error *err);
+int paging_query_int(const http_request *request, const char *name, int64_t *value, bool *present,
+                     nh_error *err);
 
 #endif

@@ -39,8 +39,8 @@ int http_query_add(http_query_pair **pairs, size_t *count, const char *raw_name,
                    const char *raw_value)
 {
     char *name = router_percent_decode(raw_name, strlen(raw_name), false);
-    char *value = raw_value ? router_percent_decode(raw_value, strlen(raw_value), false)
-                            : strdup("");
+    char *value =
+        raw_value ? router_percent_decode(raw_value, strlen(raw_value), false) : strdup("");
     if (!name || !value) {
         free(name);
         free(value);

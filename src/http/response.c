@@ -53,8 +53,7 @@ int http_response_header(http_response *response, const char *name, const char *
     return 0;
 }
 
-static void set_body_text(http_response *response, int status, const char *content_type,
-                          char *text)
+static void set_body_text(http_response *response, int status, const char *content_type, char *text)
 {
     reset_body(response);
     response->status = status;
@@ -85,9 +84,9 @@ char *http_render_data(json_t *payload)
 
 char *http_render_error(const nh_error *err, const char *trace_id)
 {
-    json_t *envelope = json_pack("{s:{s:s, s:s, s:s, s:i}}", "error", "code", err->code,
-                                 "message", err->message, "traceId", trace_id ? trace_id : "",
-                                 "status", err->status);
+    json_t *envelope =
+        json_pack("{s:{s:s, s:s, s:s, s:i}}", "error", "code", err->code, "message", err->message,
+                  "traceId", trace_id ? trace_id : "", "status", err->status);
     if (!envelope)
         return NULL;
     char *text = json_dumps(envelope, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -21,10 +21,10 @@ typedef struct http_header {
 } http_header;
 
 typedef struct http_response {
-    int status;          /* 0 until a reply was chosen */
+    int status; /* 0 until a reply was chosen */
     const char *request_id;
     buf body;
-    char *content_type;  /* owned */
+    char *content_type; /* owned */
     http_header headers[HTTP_MAX_HEADERS];
     size_t header_count;
     int file_descriptor; /* >= 0: send file bytes [file_offset, file_offset + file_length) */

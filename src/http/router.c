@@ -201,8 +201,8 @@ static bool match_pattern(const char *pattern, const char *path, route_match *ma
             }
             return true;
         }
-        if (!match_segment(match, kind, pattern_segment, pattern_length, name, name_length,
-                           segment, segment_length)) {
+        if (!match_segment(match, kind, pattern_segment, pattern_length, name, name_length, segment,
+                           segment_length)) {
             free_params(match);
             return false;
         }

@@ -41,8 +41,8 @@ typedef int (*route_body_chunk)(struct http_request *request, struct http_respon
                                 const char *data, size_t size);
 
 typedef struct route {
-    const char *method;     /* "GET", "POST", ... ; GET routes also answer HEAD */
-    const char *pattern;    /* e.g. "/api/v1/users/{id:guid}" */
+    const char *method;  /* "GET", "POST", ... ; GET routes also answer HEAD */
+    const char *pattern; /* e.g. "/api/v1/users/{id:guid}" */
     route_handler handler;
     route_auth auth;
     const char *permission; /* required permission for MANAGEMENT routes, or NULL */
@@ -51,9 +51,9 @@ typedef struct route {
 } route;
 
 typedef struct route_param {
-    const char *name;  /* points into the pattern's text (not NUL-terminated at the '}') */
+    const char *name; /* points into the pattern's text (not NUL-terminated at the '}') */
     size_t name_length;
-    char *value;       /* decoded; owned by the match */
+    char *value; /* decoded; owned by the match */
 } route_param;
 
 typedef enum { ROUTER_MATCHED = 0, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED } router_outcome;

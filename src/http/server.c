@@ -95,8 +95,8 @@ static enum MHD_Result collect_query(void *closure, enum MHD_ValueKind kind, con
 {
     (void)kind;
     query_collector *collector = closure;
-    if (http_query_add(&collector->request->query, &collector->request->query_count, key,
-                       value) != 0) {
+    if (http_query_add(&collector->request->query, &collector->request->query_count, key, value) !=
+        0) {
         collector->failed = 1;
         return MHD_NO;
     }
@@ -134,8 +134,8 @@ static bool has_body(struct MHD_Connection *connection)
     int64_t length = declared_length(connection);
     if (length > 0)
         return true;
-    const char *encoding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                       MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *encoding =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     return encoding && strcasestr(encoding, "chunked");
 }
 
@@ -183,8 +183,8 @@ static void reply_preflight(request_context *context, struct MHD_Connection *con
     http_reply_empty(response, 204);
     http_response_header(response, "Access-Control-Allow-Methods",
                          "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-    const char *asked = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                    "Access-Control-Request-Headers");
+    const char *asked =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Access-Control-Request-Headers");
     if (asked && strlen(asked) < 1024)
         http_response_header(response, "Access-Control-Allow-Headers", asked);
     http_response_header(response, "Access-Control-Max-Age", "600");
@@ -364,10 +364,9 @@ static void finish_request(request_context *context)
     matched->handler(request, response);
 }
 
-static enum MHD_Result on_request(void *closure, struct MHD_Connection *connection,
-                                  const char *url, const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **connection_state)
+static enum MHD_Result on_request(void *closure, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **connection_state)
 {
     (void)version;
     http_server *server = closure;
@@ -410,12 +409,11 @@ static enum MHD_Result on_request(void *closure, struct MHD_Connection *connecti
 static void log_access(const request_context *context, int64_t duration_ns, bool completed)
 {
     const http_request *request = &context->request;
-    json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "requestId",
-                               request->request_id, "method", request->method, "route",
-                               context->route_label, "path", request->path ? request->path : "",
-                               "status", context->final_status, "bytes",
-                               (json_int_t)context->final_bytes, "durationMs",
-                               (double)duration_ns / 1e6, "client", request->client_address);
+    json_t *fields = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "requestId", request->request_id, "method",
+        request->method, "route", context->route_label, "path", request->path ? request->path : "",
+        "status", context->final_status, "bytes", (json_int_t)context->final_bytes, "durationMs",
+        (double)duration_ns / 1e6, "client", request->client_address);
     if (fields && !completed)
         json_object_set_new(fields, "aborted", json_true());
     if (fields && request->principal.kind != PRINCIPAL_ANONYMOUS)
@@ -423,8 +421,8 @@ static void log_access(const request_context *context, int64_t duration_ns, bool
     log_fields(LOG_INFO, "http_request", fields);
 }
 
-static void on_completed(void *closure, struct MHD_Connection *connection,
-                         void **connection_state, enum MHD_RequestTerminationCode reason)
+static void on_completed(void *closure, struct MHD_Connection *connection, void **connection_state,
+                         enum MHD_RequestTerminationCode reason)
 {
     (void)connection;
     http_server *server = closure;
@@ -517,11 +515,11 @@ http_server *http_server_start(app *application, nh_error *err)
         flags |= MHD_USE_IPv6;
     server->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_UNESCAPE_CALLBACK,
+        keep_escaped, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (!server->daemon) {
         error_set(err, 500, "listen_failed", "could not listen on %s port %d", cfg->listen_address,
                   cfg->port);

@@ -70,8 +70,7 @@ static bool find_web_dir(const app *application, char *out, size_t size)
         return false;
     *slash = '\0';
     int written = snprintf(out, size, "%s/../../web/dist", executable);
-    return written > 0 && (size_t)written < size && stat(out, &info) == 0 &&
-           S_ISDIR(info.st_mode);
+    return written > 0 && (size_t)written < size && stat(out, &info) == 0 && S_ISDIR(info.st_mode);
 }
 
 static bool safe_relative_path(const char *path)

@@ -104,8 +104,7 @@ static int change_with_password(app *application, const char *subcommand, const 
     }
     char password[PASSWORD_INPUT_MAX];
     if (!read_password(password, sizeof password)) {
-        fprintf(stderr, "nekohub: user %s: no password was given on standard input\n",
-                subcommand);
+        fprintf(stderr, "nekohub: user %s: no password was given on standard input\n", subcommand);
         return 2;
     }
     nh_error err;
@@ -121,8 +120,7 @@ static int change_with_password(app *application, const char *subcommand, const 
     return 0;
 }
 
-int user_cli_run(app *application, const char *subcommand, const char *username,
-                 const char *role)
+int user_cli_run(app *application, const char *subcommand, const char *username, const char *role)
 {
     if (!subcommand) {
         fprintf(stderr, "nekohub: user: a subcommand is required (create, reset-password, "

@@ -12,7 +12,6 @@
 
 /* Run one subcommand against an application whose database and auth services are started.
  * Returns the process exit status. */
-int user_cli_run(app *application, const char *subcommand, const char *username,
-                 const char *role);
+int user_cli_run(app *application, const char *subcommand, const char *username, const char *role);
 
 #endif

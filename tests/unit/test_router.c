@@ -19,8 +19,7 @@ static const route routes[] = {
     {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON, NULL},
     {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE,
      NULL},
-    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE,
-     NULL},
+    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE, NULL},
     {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON,
      NULL},
     {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT,
@@ -84,9 +83,8 @@ static void literal_beats_placeholder_by_order(void **state)
 {
     (void)state;
     route_match match;
-    assert_int_equal(
-        router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/assets/usage-stats", &match),
-        ROUTER_MATCHED);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/api/v1/assets/usage-stats", &match),
+                     ROUTER_MATCHED);
     assert_ptr_equal(match.route, &routes[2]);
     router_match_free(&match);
 }
@@ -121,8 +119,7 @@ static void catch_all_keeps_segments(void **state)
 {
     (void)state;
     route_match match;
-    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/2026/11/a%20b.png",
-                                  &match),
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/2026/11/a%20b.png", &match),
                      ROUTER_MATCHED);
     assert_string_equal(router_param(&match, "storageKey"), "2026/11/a b.png");
     router_match_free(&match);
@@ -132,8 +129,7 @@ static void encoded_slash_and_nul_do_not_match(void **state)
 {
     (void)state;
     route_match match;
-    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/a%2F..%2Fsecret",
-                                  &match),
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/a%2F..%2Fsecret", &match),
                      ROUTER_NOT_FOUND);
     assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/a%00b", &match),
                      ROUTER_NOT_FOUND);
