@@ -1,6 +1,7 @@
 /* main.c - the nekohub command line: serve (default), migrate, version, help; start-up and
  * graceful shutdown of the server. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -195,19 +196,27 @@ static char *derive_public_base_url(const config *cfg, int port)
     return url;
 }
 
-static void block_shutdown_signals(sigset_t *signals)
+static void shutdown_signals(sigset_t *signals)
 {
     sigemptyset(signals);
     sigaddset(signals, SIGINT);
     sigaddset(signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, signals, NULL);
+}
+
+/* Block SIGINT/SIGTERM before any thread starts (threads inherit the mask), so only the main
+ * thread's sigwait() receives them. */
+static void block_shutdown_signals(void)
+{
+    sigset_t signals;
+    shutdown_signals(&signals);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
 static int run_server(app *application, int64_t started_ns)
 {
     sigset_t signals;
-    block_shutdown_signals(&signals); /* before any thread starts: they inherit the mask */
+    shutdown_signals(&signals);
     nh_error err;
     http_server *server = http_server_start(application, &err);
     if (!server) {
@@ -235,19 +244,66 @@ static int run_server(app *application, int64_t started_ns)
     return 0;
 }
 
+/* What every database command needs: configuration, the data directory and a migrated
+ * database. On failure everything is released and the exit status returned. */
+static int open_for_command(const command_line *line, config *cfg, db **database)
+{
+    *database = NULL;
+    int status = load_configuration(line, cfg);
+    if (status != 0)
+        return status;
+    status = prepare_data_dir(cfg);
+    if (status == 0)
+        status = open_database(cfg, database);
+    if (status != 0)
+        config_free(cfg);
+    return status;
+}
+
+static int command_migrate(const command_line *line)
+{
+    config cfg;
+    db *database;
+    int status = open_for_command(line, &cfg, &database);
+    if (status != 0)
+        return status;
+    db_close(database);
+    config_free(&cfg);
+    return 0;
+}
+
+static int command_user(const command_line *line)
+{
+    config cfg;
+    db *database;
+    int status = open_for_command(line, &cfg, &database);
+    if (status != 0)
+        return status;
+    app application = {.cfg = &cfg, .database = database, .version = NEKOHUB_VERSION};
+    nh_error err;
+    if (auth_context_create(&cfg, &application.auth, &err) != 0) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        status = 1;
+    } else {
+        status = user_cli_run(&application, line->subcommand, line->username, line->role);
+    }
+    auth_context_free(application.auth);
+    db_close(database);
+    config_free(&cfg);
+    return status;
+}
+
 static int command_serve(const command_line *line)
 {
     int64_t started_ns = clock_monotonic_ns();
+    block_shutdown_signals();
     config cfg;
-    int status = load_configuration(line, &cfg);
+    db *database;
+    int status = open_for_command(line, &cfg, &database);
     if (status != 0)
         return status;
-    status = prepare_data_dir(&cfg);
-    db *database = NULL;
-    if (status == 0)
-        status = open_database(&cfg, &database);
-    http_metrics *metrics = status == 0 ? metrics_create(NEKOHUB_VERSION) : NULL;
-    if (status == 0 && !metrics)
+    http_metrics *metrics = metrics_create(NEKOHUB_VERSION);
+    if (!metrics)
         status = 1;
     if (status == 0) {
         app application = {.cfg = &cfg,
@@ -266,56 +322,14 @@ static int command_serve(const command_line *line)
         app_services_stop(&application);
     }
     metrics_destroy(metrics);
-    if (database)
-        db_close(database);
+    db_close(database);
     if (status == 0)
         log_message(LOG_INFO, "stopped", "bye");
-    if (cfg.jwt_secret)
-        sodium_memzero(cfg.jwt_secret, strlen(cfg.jwt_secret));
+    sodium_memzero(cfg.jwt_secret, strlen(cfg.jwt_secret));
     config_free(&cfg);
     return status;
 }
 
-static int command_migrate(const command_line *line)
-{
-    config cfg;
-    int status = load_configuration(line, &cfg);
-    if (status != 0)
-        return status;
-    status = prepare_data_dir(&cfg);
-    db *database = NULL;
-    if (status == 0)
-        status = open_database(&cfg, &database);
-    if (database)
-        db_close(database);
-    config_free(&cfg);
-    return status;
-}
-
-static int command_user(const command_line *line)
-{
-    config cfg;
-    int status = load_configuration(line, &cfg);
-    if (status != 0)
-        return status;
-    status = prepare_data_dir(&cfg);
-    db *database = NULL;
-    if (status == 0)
-        status = open_database(&cfg, &database);
-    app application = {.cfg = &cfg, .database = database, .version = NEKOHUB_VERSION};
-    nh_error err;
-    if (status == 0 && auth_context_create(&cfg, &application.auth, &err) != 0) {
-        fprintf(stderr, "nekohub: %s\n", err.message);
-        status = 1;
-    }
-    if (status == 0)
-        status = user_cli_run(&application, line->subcommand, line->username, line->role);
-    auth_context_free(application.auth);
-    if (database)
-        db_close(database);
-    config_free(&cfg);
-    return status;
-}
 
 int main(int argc, char **argv)
 {

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/text.h"
 
 const char *config_env_get(char *const *environment, const char *name)
 {
@@ -20,31 +21,6 @@ const char *config_env_get(char *const *environment, const char *name)
             return *entry + name_length + 1;
     }
     return NULL;
-}
-
-static char *trimmed_copy(const char *text)
-{
-    while (isspace((unsigned char)*text))
-        text++;
-    size_t length = strlen(text);
-    while (length > 0 && isspace((unsigned char)text[length - 1]))
-        length--;
-    char *copy = malloc(length + 1);
-    if (!copy)
-        return NULL;
-    memcpy(copy, text, length);
-    copy[length] = '\0';
-    return copy;
-}
-
-static bool is_blank(const char *text)
-{
-    if (!text)
-        return true;
-    for (; *text; text++)
-        if (!isspace((unsigned char)*text))
-            return false;
-    return true;
 }
 
 typedef struct loader {
@@ -69,9 +45,9 @@ static void fail(loader *l, const char *key, const char *what, const char *value
 static void read_string(loader *l, const char *key, char **target, bool trim, bool blank_is_unset)
 {
     const char *value = config_env_get(l->environment, key);
-    if (!value || (blank_is_unset && is_blank(value)))
+    if (!value || (blank_is_unset && text_is_blank(value)))
         return;
-    char *copy = trim ? trimmed_copy(value) : strdup(value);
+    char *copy = trim ? text_trimmed_copy(value) : strdup(value);
     if (!copy) {
         fail(l, key, "out of memory", NULL);
         return;
@@ -132,7 +108,7 @@ static void read_bool(loader *l, const char *key, bool *target)
     const char *value = config_env_get(l->environment, key);
     if (!value)
         return;
-    char *copy = trimmed_copy(value);
+    char *copy = text_trimmed_copy(value);
     if (!copy) {
         fail(l, key, "out of memory", NULL);
         return;
@@ -192,9 +168,9 @@ static void read_list(loader *l, const char *prefix, string_list *list, bool low
     string_list merged = {.count = 0};
     for (size_t i = 0; i < CONFIG_MAX_LIST; i++) {
         const char *source = values[i] ? values[i] : (i < list->count ? list->items[i] : NULL);
-        if (!source || is_blank(source))
+        if (!source || text_is_blank(source))
             continue;
-        char *item = trimmed_copy(source);
+        char *item = text_trimmed_copy(source);
         if (!item) {
             fail(l, prefix, "out of memory", NULL);
             break;
@@ -248,7 +224,7 @@ static void read_provider(loader *l, config *cfg)
     const char *value = config_env_get(l->environment, key);
     if (!value)
         return;
-    char *name = trimmed_copy(value);
+    char *name = text_trimmed_copy(value);
     if (!name) {
         fail(l, key, "out of memory", NULL);
         return;
@@ -291,9 +267,9 @@ static void validate(loader *l, config *cfg)
              "at least one non-blank key is required when Auth__ApiKey__Enabled is true", NULL);
     if (cfg->default_page_size > cfg->max_page_size)
         fail(l, "Api__Assets__DefaultPageSize", "must not exceed Api__Assets__MaxPageSize", NULL);
-    if (is_blank(cfg->data_dir))
+    if (text_is_blank(cfg->data_dir))
         fail(l, "NEKOHUB_DATA_DIR", "must not be blank", NULL);
-    if (cfg->database_provider == DB_PROVIDER_POSTGRES && is_blank(cfg->database_connection))
+    if (cfg->database_provider == DB_PROVIDER_POSTGRES && text_is_blank(cfg->database_connection))
         fail(l, "Persistence__Database__ConnectionString",
              "is required when the provider is postgresql", NULL);
     if (cfg->public_base_url && strncmp(cfg->public_base_url, "http://", 7) != 0 &&

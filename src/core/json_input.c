@@ -1,10 +1,10 @@
 /* json_input.c - lenient, case-insensitive access to request JSON. */
 #include "core/json_input.h"
 
-#include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/text.h"
 
 const json_t *json_input_get(const json_t *object, const char *name)
 {
@@ -25,34 +25,15 @@ const json_t *json_input_get(const json_t *object, const char *name)
 
 bool json_input_is_blank(const char *text)
 {
-    if (!text)
-        return true;
-    for (; *text; text++)
-        if (!isspace((unsigned char)*text))
-            return false;
-    return true;
+    return text_is_blank(text);
 }
 
 char *json_input_trimmed(const char *text)
 {
-    while (isspace((unsigned char)*text))
-        text++;
-    size_t length = strlen(text);
-    while (length > 0 && isspace((unsigned char)text[length - 1]))
-        length--;
-    char *copy = malloc(length + 1);
-    if (!copy)
-        return NULL;
-    memcpy(copy, text, length);
-    copy[length] = '\0';
-    return copy;
+    return text_trimmed_copy(text);
 }
 
 size_t json_input_utf8_length(const char *text)
 {
-    size_t count = 0;
-    for (; *text; text++)
-        if (((unsigned char)*text & 0xC0) != 0x80)
-            count++;
-    return count;
+    return text_utf8_length(text);
 }
