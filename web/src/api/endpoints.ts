@@ -1,0 +1,82 @@
+// Typed calls of the REST API used by the console and gallery.
+
+import { api, type ApiClient } from './client';
+import type {
+  ApiKey,
+  AssetDetail,
+  AssetListItem,
+  AssetPatch,
+  AuditEntry,
+  BatchDeleteResult,
+  Bootstrap,
+  CreatedApiKey,
+  Paged,
+  PublicAsset,
+  Role,
+  UsageStats,
+  User,
+} from './types';
+
+const id = (v: string) => encodeURIComponent(v);
+
+export function endpoints(c: ApiClient) {
+  return {
+    bootstrap: () => c.request<Bootstrap>('/system/bootstrap', { auth: false }),
+
+    // account
+    me: () => c.get<User>('/auth/me'),
+    changePassword: (currentPassword: string, newPassword: string) =>
+      c.request<void>('/auth/change-password', { method: 'POST', body: { currentPassword, newPassword }, expect: 'none' }),
+    listApiKeys: () => c.get<ApiKey[]>('/auth/api-keys'),
+    createApiKey: (body: { name: string; permissions: string[]; expiresAtUtc: string | null }) =>
+      c.post<CreatedApiKey>('/auth/api-keys', body),
+    revokeApiKey: (keyId: string) => c.request<void>(`/auth/api-keys/${id(keyId)}`, { method: 'DELETE', expect: 'none' }),
+
+    // users
+    listUsers: () => c.get<User[]>('/users'),
+    createUser: (body: { username: string; password: string; role: Role; isActive: boolean; permissions?: string[] }) =>
+      c.post<User>('/users', body),
+    updateUser: (userId: string, body: { username?: string; role?: Role }) => c.patch<User>(`/users/${id(userId)}`, body),
+    setUserStatus: (userId: string, isActive: boolean) => c.post<User>(`/users/${id(userId)}/status`, { isActive }),
+    resetPassword: (userId: string, newPassword: string) =>
+      c.request<void>(`/users/${id(userId)}/reset-password`, { method: 'POST', body: { newPassword }, expect: 'none' }),
+    setPermissions: (userId: string, permissions: string[]) =>
+      c.patch<User>(`/users/${id(userId)}/permissions`, { permissions }),
+
+    // audit
+    auditLog: (query: Record<string, string | number | undefined>, signal?: AbortSignal) =>
+      c.get<Paged<AuditEntry>>('/audit-log', query, signal),
+
+    // assets
+    listAssets: (query: Record<string, string | number | boolean | undefined>, signal?: AbortSignal) =>
+      c.get<Paged<AssetListItem>>('/assets', query, signal),
+    usageStats: () => c.get<UsageStats>('/assets/usage-stats'),
+    getAsset: (assetId: string, signal?: AbortSignal) => c.get<AssetDetail>(`/assets/${id(assetId)}`, undefined, signal),
+    patchAsset: (assetId: string, patch: AssetPatch) => c.patch<AssetDetail>(`/assets/${id(assetId)}`, patch),
+    deleteAsset: (assetId: string) => c.del<{ id: string; status: string; deletedAtUtc: string }>(`/assets/${id(assetId)}`),
+    batchDelete: (ids: string[]) => c.post<BatchDeleteResult>('/assets/batch-delete', ids),
+    assetContent: (assetId: string) =>
+      c.request<Blob>(`/assets/${id(assetId)}/content`, { expect: 'blob', timeoutMs: 120_000 }),
+
+    // public gallery (anonymous)
+    publicAssets: (query: Record<string, string | number | undefined>, signal?: AbortSignal) =>
+      c.request<Paged<PublicAsset>>('/public/assets', { query, auth: false, signal }),
+    publicAsset: (assetId: string, signal?: AbortSignal) =>
+      c.request<PublicAsset>(`/public/assets/${id(assetId)}`, { auth: false, signal }),
+  };
+}
+
+export const API = endpoints(api);
+
+let bootstrapPromise: Promise<Bootstrap> | null = null;
+
+/** /system/bootstrap, fetched once per page load (retried after a failure). */
+export function loadBootstrap(): Promise<Bootstrap> {
+  if (!bootstrapPromise) {
+    bootstrapPromise = API.bootstrap().catch((e) => {
+      bootstrapPromise = null;
+      throw e;
+    });
+  }
+  return bootstrapPromise;
+}

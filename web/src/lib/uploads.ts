@@ -1,0 +1,151 @@
+// The upload queue: client-side checks from /system/bootstrap, then XHR uploads (two at a
+// time) with progress and cancel. Lives outside the page so uploads survive navigation.
+
+import { api } from '../api/client';
+import type { Bootstrap } from '../api/types';
+import { uploadAsset, type UploadFields, type UploadHandle } from '../api/upload';
+import { isAbortError } from '../api/client';
+import { errorMessage } from './errors';
+import { createStore } from './store';
+
+const EXTENSION_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  jpe: 'image/jpeg',
+  jfif: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+  bmp: 'image/bmp',
+  svg: 'image/svg+xml',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  ico: 'image/x-icon',
+};
+
+/** The content type to send: the browser's, or one guessed from the extension. */
+export function effectiveType(file: { name: string; type: string }): string {
+  if (file.type) return file.type.toLowerCase();
+  const ext = file.name.includes('.') ? file.name.split('.').pop()!.toLowerCase() : '';
+  return EXTENSION_TYPES[ext] ?? '';
+}
+
+export type Rejection = { reason: 'badType'; type: string } | { reason: 'tooLarge'; max: number } | { reason: 'empty' };
+
+/** Client-side checks (the server checks again). Null = acceptable. */
+export function checkFile(file: { name: string; type: string; size: number }, limits: Bootstrap | null): Rejection | null {
+  if (file.size === 0) return { reason: 'empty' };
+  if (!limits) return null;
+  const type = effectiveType(file);
+  const allowed = limits.allowedContentTypes.map((x) => x.toLowerCase());
+  if (allowed.length && !allowed.includes(type)) return { reason: 'badType', type };
+  if (limits.maxUploadSizeBytes > 0 && file.size > limits.maxUploadSizeBytes) return { reason: 'tooLarge', max: limits.maxUploadSizeBytes };
+  return null;
+}
+
+export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled' | 'rejected';
+
+export interface UploadItem {
+  id: number;
+  name: string;
+  size: number;
+  type: string;
+  status: UploadStatus;
+  loaded: number;
+  total: number;
+  rejection: Rejection | null;
+  error: string | null;
+  assetId: string | null;
+}
+
+export const uploadsStore = createStore<UploadItem[]>([]);
+
+const files = new Map<number, File>();
+const fieldsFor = new Map<number, UploadFields>();
+const handles = new Map<number, UploadHandle>();
+let seq = 0;
+const CONCURRENCY = 2;
+
+function patch(id: number, changes: Partial<UploadItem>) {
+  uploadsStore.update((list) => list.map((x) => (x.id === id ? { ...x, ...changes } : x)));
+}
+
+export function addFiles(list: File[], limits: Bootstrap | null, fields: UploadFields): void {
+  const added: UploadItem[] = list.map((f) => {
+    const id = ++seq;
+    const rejection = checkFile(f, limits);
+    if (!rejection) {
+      const type = effectiveType(f);
+      // Send the guessed type when the browser left it empty (the server trusts the part's type).
+      files.set(id, type && type !== f.type ? new File([f], f.name, { type, lastModified: f.lastModified }) : f);
+      fieldsFor.set(id, { ...fields });
+    }
+    return {
+      id,
+      name: f.name,
+      size: f.size,
+      type: effectiveType(f),
+      status: rejection ? 'rejected' : 'queued',
+      loaded: 0,
+      total: f.size,
+      rejection,
+      error: null,
+      assetId: null,
+    };
+  });
+  uploadsStore.update((l) => [...l, ...added]);
+  pump();
+}
+
+function pump(): void {
+  const list = uploadsStore.get();
+  let active = list.filter((x) => x.status === 'uploading').length;
+  for (const item of list) {
+    if (active >= CONCURRENCY) break;
+    if (item.status !== 'queued') continue;
+    active++;
+    start(item.id);
+  }
+}
+
+function start(id: number): void {
+  const file = files.get(id);
+  const fields = fieldsFor.get(id);
+  if (!file || !fields) return;
+  patch(id, { status: 'uploading', loaded: 0 });
+  const handle = uploadAsset(api, file, fields, (loaded, total) => patch(id, { loaded, total }));
+  handles.set(id, handle);
+  handle.promise
+    .then((asset) => patch(id, { status: 'done', loaded: file.size, assetId: asset.id }))
+    .catch((err) => {
+      if (isAbortError(err)) patch(id, { status: 'cancelled' });
+      else patch(id, { status: 'failed', error: errorMessage(err) });
+    })
+    .finally(() => {
+      handles.delete(id);
+      files.delete(id);
+      fieldsFor.delete(id);
+      pump();
+    });
+}
+
+export function cancelUpload(id: number): void {
+  const handle = handles.get(id);
+  if (handle) {
+    handle.cancel();
+    return;
+  }
+  const item = uploadsStore.get().find((x) => x.id === id);
+  if (item?.status === 'queued') {
+    files.delete(id);
+    fieldsFor.delete(id);
+    patch(id, { status: 'cancelled' });
+  }
+}
+
+export function clearFinished(): void {
+  uploadsStore.update((l) => l.filter((x) => x.status === 'queued' || x.status === 'uploading'));
+}

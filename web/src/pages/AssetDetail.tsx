@@ -1,0 +1,421 @@
+import { useEffect, useState } from 'preact/hooks';
+import { API } from '../api/endpoints';
+import type { AssetDetail } from '../api/types';
+import { metadataPatch } from '../lib/assets';
+import { copyText, htmlImage, markdownImage } from '../lib/clipboard';
+import { can } from '../lib/permissions';
+import { navigate } from '../lib/router';
+import { useSession } from '../lib/session';
+import { useAsync } from '../lib/useAsync';
+import { formatBytes, formatDateTime, t, type MessageKey } from '../i18n';
+import { confirmDialog } from '../ui/confirm';
+import { TextAreaField, TextField } from '../ui/fields';
+import { Link } from '../ui/Link';
+import { ErrorState, Loading } from '../ui/states';
+import { Switch } from '../ui/Switch';
+import { toast } from '../ui/toast';
+import { useTitle } from '../ui/useTitle';
+import { assetName, dims } from './Assets';
+
+/** Private content fetched with the bearer token, shown through a blob: URL. */
+function usePrivateBlob(asset: AssetDetail | undefined) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const needs = !!asset && !asset.publicUrl && asset.contentType.startsWith('image/');
+  useEffect(() => {
+    if (!needs || !asset) return;
+    let revoked = false;
+    let objectUrl: string | null = null;
+    API.assetContent(asset.id)
+      .then((blob) => {
+        if (revoked) return;
+        objectUrl = URL.createObjectURL(blob);
+        setUrl(objectUrl);
+      })
+      .catch((e) => !revoked && setError(e));
+    return () => {
+      revoked = true;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+      setUrl(null);
+    };
+  }, [asset?.id, needs]);
+  return { url, error };
+}
+
+export function AssetDetailPage({ id }: { id: string }) {
+  const { user } = useSession();
+  const asset = useAsync((signal) => API.getAsset(id, signal), [id]);
+  const a = asset.data;
+  useTitle(a ? assetName(a) : t('asset.details'));
+  const blob = usePrivateBlob(a);
+  const [openLink, setOpenLink] = useState<string | null>(null);
+
+  // Poll while processing.
+  useEffect(() => {
+    if (a?.status !== 'pending') return;
+    const timer = setTimeout(asset.reload, 5000);
+    return () => clearTimeout(timer);
+  }, [a]);
+
+  if (asset.loading && !a) return <Loading />;
+  if (asset.error && !a)
+    return (
+      <section class="stack">
+        <Link href="/assets">{t('asset.back')}</Link>
+        <ErrorState error={asset.error} onRetry={asset.reload} />
+      </section>
+    );
+  if (!a) return null;
+
+  const canUpdate = can(user, 'assets.update');
+  const canDelete = can(user, 'assets.delete');
+  const name = assetName(a);
+  const previewUrl = a.publicUrl ?? blob.url;
+  const alt = a.altText || a.description || name;
+
+  const setVisibility = async (isPublic: boolean) => {
+    try {
+      const updated = await API.patchAsset(a.id, { isPublic });
+      asset.setData(() => updated);
+      toast.success(t(updated.isPublic ? 'assets.nowPublic' : 'assets.nowPrivate', { name }));
+    } catch (err) {
+      toast.error(err);
+    }
+  };
+
+  const openContent = async () => {
+    if (a.publicUrl) {
+      window.open(a.publicUrl, '_blank', 'noopener');
+      return;
+    }
+    // Open the tab synchronously (popup blockers), then point it at the blob.
+    const win = window.open('', '_blank');
+    try {
+      const data = await API.assetContent(a.id);
+      const objectUrl = URL.createObjectURL(data);
+      setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
+      if (win) {
+        win.opener = null;
+        win.location.href = objectUrl;
+      } else {
+        setOpenLink(objectUrl);
+        toast.info(t('asset.openBlocked'));
+      }
+    } catch (err) {
+      win?.close();
+      toast.error(err);
+    }
+  };
+
+  const remove = async () => {
+    const ok = await confirmDialog({
+      title: t('asset.deleteTitle', { name }),
+      body: t('asset.deleteBody'),
+      confirmLabel: t('common.delete'),
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await API.deleteAsset(a.id);
+      toast.success(t('asset.deleted', { name }));
+      navigate('/assets');
+    } catch (err) {
+      toast.error(err);
+    }
+  };
+
+  const caption = a.structuredResults
+    .map((r) => {
+      try {
+        const p = JSON.parse(r.payloadJson) as { caption?: string; generator?: string };
+        return p.caption ? { caption: p.caption, generator: p.generator ?? null } : null;
+      } catch {
+        return null;
+      }
+    })
+    .find(Boolean);
+
+  return (
+    <section class="stack" data-testid="asset-detail" data-asset-id={a.id}>
+      <Link href="/assets" class="back-link">
+        ‹ {t('asset.back')}
+      </Link>
+      <div class="page-head">
+        <h1 id="asset-title" class="break">
+          {name}
+        </h1>
+        <span class={`badge badge-${a.status}`}>{t(`assets.status.${a.status}` as MessageKey)}</span>
+      </div>
+      {a.status === 'pending' && <p class="notice">{t('asset.pendingHint')}</p>}
+
+      <div class="detail-grid">
+        <figure class="card preview" data-testid="asset-preview">
+          {previewUrl ? (
+            <img src={previewUrl} alt={alt} decoding="async" />
+          ) : blob.error ? (
+            <ErrorState error={blob.error} />
+          ) : !a.publicUrl && a.contentType.startsWith('image/') ? (
+            <Loading />
+          ) : (
+            <span class="thumb-placeholder">{t('assets.noPreview')}</span>
+          )}
+          <figcaption class="preview-actions">
+            <button type="button" class="btn" onClick={openContent} data-testid="asset-open-content">
+              {t('asset.openContent')}
+            </button>
+            {openLink && (
+              <a href={openLink} target="_blank" rel="noopener" data-testid="asset-open-link">
+                {t('asset.openLink')}
+              </a>
+            )}
+          </figcaption>
+        </figure>
+
+        <div class="stack">
+          <section class="card" aria-labelledby="vis-title">
+            <h2 id="vis-title">{t('asset.visibility')}</h2>
+            <Switch
+              checked={a.isPublic}
+              onChange={setVisibility}
+              label={t('asset.public')}
+              text={a.isPublic ? t('assets.vis.public') : t('assets.vis.private')}
+              disabled={!canUpdate}
+              reason={canUpdate ? null : t('assets.needUpdate', { permission: 'assets.update' })}
+              testid="asset-visibility-toggle"
+            />
+            <p class="hint">{t('asset.publicHint')}</p>
+            <h3>{t('asset.publicUrl')}</h3>
+            {a.publicUrl ? (
+              <>
+                <p class="break">
+                  <a href={a.publicUrl} target="_blank" rel="noopener" data-testid="asset-public-url">
+                    {a.publicUrl}
+                  </a>
+                </p>
+                <div class="button-row">
+                  <button type="button" class="btn btn-small" onClick={() => copyText(a.publicUrl!)} data-testid="asset-copy-url">
+                    {t('asset.copyUrl')}
+                  </button>
+                  <button type="button" class="btn btn-small" onClick={() => copyText(markdownImage(a.publicUrl!, alt))} data-testid="asset-copy-markdown">
+                    {t('asset.copyMarkdown')}
+                  </button>
+                  <button type="button" class="btn btn-small" onClick={() => copyText(htmlImage(a.publicUrl!, alt))} data-testid="asset-copy-html">
+                    {t('asset.copyHtml')}
+                  </button>
+                </div>
+              </>
+            ) : (
+              <p class="muted">{t('asset.noPublicUrl')}</p>
+            )}
+          </section>
+
+          <MetadataForm key={`${a.id}|${a.originalFileName}|${a.description}|${a.altText}`} asset={a} canUpdate={canUpdate} onSaved={(u) => asset.setData(() => u)} />
+        </div>
+      </div>
+
+      <section class="card" aria-labelledby="details-title">
+        <h2 id="details-title">{t('asset.details')}</h2>
+        <dl class="kv">
+          <dt>{t('asset.id')}</dt>
+          <dd>
+            <code>{a.id}</code>
+          </dd>
+          <dt>{t('asset.contentType')}</dt>
+          <dd>
+            <code>{a.contentType}</code>
+          </dd>
+          <dt>{t('asset.size')}</dt>
+          <dd>{formatBytes(a.size)}</dd>
+          <dt>{t('asset.dimensions')}</dt>
+          <dd>{dims(a.width, a.height)}</dd>
+          <dt>{t('asset.extension')}</dt>
+          <dd>{a.extension || t('common.none')}</dd>
+          <dt>{t('asset.storedFileName')}</dt>
+          <dd class="break">{a.storedFileName ?? t('common.none')}</dd>
+          <dt>{t('asset.storage')}</dt>
+          <dd>{a.storageProvider}</dd>
+          <dt>{t('asset.storageKey')}</dt>
+          <dd class="break">
+            <code>{a.storageKey}</code>
+          </dd>
+          <dt>{t('asset.checksum')}</dt>
+          <dd class="break">
+            <code>{a.checksumSha256 ?? t('common.none')}</code>
+          </dd>
+          {a.duplicateOfAssetId && (
+            <>
+              <dt>{t('asset.duplicateOf')}</dt>
+              <dd>
+                <Link href={`/assets/${a.duplicateOfAssetId}`} data-testid="asset-duplicate-of">
+                  {a.duplicateOfAssetId}
+                </Link>
+              </dd>
+            </>
+          )}
+          <dt>{t('asset.created')}</dt>
+          <dd>{formatDateTime(a.createdAtUtc)}</dd>
+          <dt>{t('asset.updated')}</dt>
+          <dd>{formatDateTime(a.updatedAtUtc)}</dd>
+        </dl>
+      </section>
+
+      <section class="card">
+        <h2 id="der-title">{t('asset.derivatives')}</h2>
+        {a.derivatives.length === 0 ? (
+          <p class="muted">{t('asset.noDerivatives')}</p>
+        ) : (
+          <div class="table-wrap" role="region" aria-labelledby="der-title" tabIndex={0}>
+            <table class="table" data-testid="asset-derivatives">
+              <thead>
+                <tr>
+                  <th scope="col">{t('asset.der.kind')}</th>
+                  <th scope="col">{t('asset.contentType')}</th>
+                  <th scope="col">{t('asset.size')}</th>
+                  <th scope="col">{t('asset.dimensions')}</th>
+                  <th scope="col">{t('asset.created')}</th>
+                  <th scope="col">{t('common.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {a.derivatives.map((d) => (
+                  <tr key={d.kind}>
+                    <th scope="row">{d.kind}</th>
+                    <td>
+                      <code>{d.contentType}</code>
+                    </td>
+                    <td>{formatBytes(d.size)}</td>
+                    <td>{dims(d.width, d.height)}</td>
+                    <td>{formatDateTime(d.createdAtUtc)}</td>
+                    <td>
+                      {d.publicUrl ? (
+                        <a href={d.publicUrl} target="_blank" rel="noopener">
+                          {t('common.open')}
+                        </a>
+                      ) : (
+                        t('common.none')
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      {(caption || a.latestExecutionSummary) && (
+        <section class="card" aria-labelledby="results-title">
+          <h2 id="results-title">{t('asset.results')}</h2>
+          {caption && (
+            <blockquote class="caption">
+              <p>{caption.caption}</p>
+              {caption.generator && <footer class="muted small">{t('asset.generator', { generator: caption.generator })}</footer>}
+            </blockquote>
+          )}
+          {a.latestExecutionSummary && (
+            <>
+              <h3>{t('asset.execution')}</h3>
+              <dl class="kv">
+                <dt>{t('asset.exec.skill')}</dt>
+                <dd>
+                  <code>{a.latestExecutionSummary.skillName}</code>
+                </dd>
+                <dt>{t('asset.exec.trigger')}</dt>
+                <dd>{a.latestExecutionSummary.triggerSource}</dd>
+                <dt>{t('asset.exec.started')}</dt>
+                <dd>{formatDateTime(a.latestExecutionSummary.startedAtUtc)}</dd>
+                <dt>{t('asset.exec.completed')}</dt>
+                <dd>{formatDateTime(a.latestExecutionSummary.completedAtUtc)}</dd>
+                <dt>{t('asset.exec.result')}</dt>
+                <dd>{a.latestExecutionSummary.succeeded ? t('asset.exec.ok') : t('asset.exec.failed')}</dd>
+              </dl>
+              {a.latestExecutionSummary.steps.length > 0 && (
+                <div class="table-wrap" role="region" aria-label={t('asset.execution')} tabIndex={0}>
+                  <table class="table">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('asset.exec.step')}</th>
+                        <th scope="col">{t('asset.exec.result')}</th>
+                        <th scope="col">{t('asset.exec.error')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {a.latestExecutionSummary.steps.map((s) => (
+                        <tr key={s.stepName + s.startedAtUtc}>
+                          <th scope="row">
+                            <code>{s.stepName}</code>
+                          </th>
+                          <td>{s.succeeded ? t('asset.exec.ok') : t('asset.exec.failed')}</td>
+                          <td class="break">{s.errorMessage ?? t('common.none')}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </>
+          )}
+        </section>
+      )}
+
+      {canDelete && (
+        <section class="card danger" aria-labelledby="danger-title">
+          <h2 id="danger-title">{t('asset.danger')}</h2>
+          <button type="button" class="btn btn-danger" onClick={remove} data-testid="asset-delete">
+            {t('asset.delete')}
+          </button>
+        </section>
+      )}
+    </section>
+  );
+}
+
+function MetadataForm({ asset, canUpdate, onSaved }: { asset: AssetDetail; canUpdate: boolean; onSaved: (a: AssetDetail) => void }) {
+  const [fileName, setFileName] = useState(asset.originalFileName ?? '');
+  const [description, setDescription] = useState(asset.description ?? '');
+  const [altText, setAltText] = useState(asset.altText ?? '');
+  const [busy, setBusy] = useState(false);
+  const [tried, setTried] = useState(false);
+  const nameError = tried && !fileName.trim() && asset.originalFileName ? t('asset.fileNameRequired') : null;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setTried(true);
+    const patch = metadataPatch(asset, { originalFileName: fileName, description, altText });
+    if (patch.originalFileName === '') return;
+    if (!Object.keys(patch).length) {
+      toast.info(t('common.noChanges'));
+      return;
+    }
+    setBusy(true);
+    try {
+      const updated = await API.patchAsset(asset.id, patch);
+      toast.success(t('asset.saved'));
+      onSaved(updated);
+    } catch (err) {
+      toast.error(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="meta-title" data-testid="asset-meta-form">
+      <h2 id="meta-title">{t('asset.metadata')}</h2>
+      <fieldset disabled={!canUpdate || busy} class="plain-fieldset">
+        <TextField id="asset-file-name" label={t('asset.fileName')} value={fileName} onValue={setFileName} error={nameError} maxLength={512} testid="asset-file-name" />
+        <TextAreaField id="asset-description" label={t('asset.description')} value={description} onValue={setDescription} maxLength={1000} testid="asset-description" />
+        <TextAreaField id="asset-alt-text" label={t('asset.altText')} value={altText} onValue={setAltText} maxLength={1000} rows={2} testid="asset-alt-text" />
+      </fieldset>
+      {!canUpdate && <p class="hint">{t('assets.needUpdate', { permission: 'assets.update' })}</p>}
+      {canUpdate && (
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary" disabled={busy} data-testid="asset-meta-save">
+            {busy ? t('common.saving') : t('asset.save')}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+

@@ -1,0 +1,188 @@
+import { useState } from 'preact/hooks';
+import { loadBootstrap } from '../api/endpoints';
+import type { Bootstrap } from '../api/types';
+import { useStore } from '../lib/store';
+import { useAsync } from '../lib/useAsync';
+import { addFiles, cancelUpload, clearFinished, uploadsStore, type UploadItem } from '../lib/uploads';
+import { formatBytes, formatNumber, t, type MessageKey } from '../i18n';
+import { TextAreaField } from '../ui/fields';
+import { Link } from '../ui/Link';
+import { useTitle } from '../ui/useTitle';
+
+function rejectionText(item: UploadItem): string {
+  const r = item.rejection;
+  if (!r) return '';
+  if (r.reason === 'badType') return t('upload.badType', { type: r.type || t('upload.unknownType') });
+  if (r.reason === 'tooLarge') return t('upload.tooLarge', { size: formatBytes(r.max) });
+  return t('upload.emptyFile');
+}
+
+function percent(item: UploadItem): number {
+  if (item.status === 'done') return 100;
+  return item.total > 0 ? Math.min(100, Math.round((item.loaded / item.total) * 100)) : 0;
+}
+
+export function UploadPage() {
+  useTitle(t('upload.title'));
+  const boot = useAsync<Bootstrap | null>(() => loadBootstrap().catch(() => null), []);
+  const limits = boot.data ?? null;
+  const items = useStore(uploadsStore);
+  const [description, setDescription] = useState('');
+  const [altText, setAltText] = useState('');
+  const [isPublic, setIsPublic] = useState(true);
+  const [dragging, setDragging] = useState(false);
+
+  const add = (list: FileList | null | undefined) => {
+    if (!list || !list.length) return;
+    addFiles(Array.from(list), limits, { description, altText, isPublic });
+  };
+
+  const counts = {
+    done: items.filter((x) => x.status === 'done').length,
+    failed: items.filter((x) => x.status === 'failed' || x.status === 'rejected').length,
+    active: items.filter((x) => x.status === 'uploading' || x.status === 'queued').length,
+  };
+  const accept = limits?.allowedContentTypes.join(',') || 'image/*';
+
+  return (
+    <section class="stack">
+      <div class="page-head">
+        <h1 id="upload-title">{t('upload.title')}</h1>
+        <Link href="/assets" class="btn">
+          {t('asset.back')}
+        </Link>
+      </div>
+
+      <div
+        class={`dropzone${dragging ? ' dragging' : ''}`}
+        data-testid="upload-dropzone"
+        onDragEnter={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragOver={(e) => {
+          e.preventDefault();
+          if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (e.currentTarget === e.target) setDragging(false);
+        }}
+        onDrop={(e) => {
+          e.preventDefault();
+          setDragging(false);
+          add(e.dataTransfer?.files);
+        }}
+      >
+        <p class="dropzone-title" aria-hidden="true">
+          {t('upload.drop')}
+        </p>
+        <p class="muted" aria-hidden="true">
+          {t('upload.or')}
+        </p>
+        <label for="upload-input" class="btn btn-primary file-label">
+          {t('upload.choose')}
+        </label>
+        <input
+          id="upload-input"
+          class="file-input"
+          type="file"
+          multiple
+          accept={accept}
+          aria-describedby="upload-limits upload-autostart"
+          onChange={(e) => {
+            const input = e.target as HTMLInputElement;
+            add(input.files);
+            input.value = '';
+          }}
+          data-testid="upload-input"
+        />
+        <p id="upload-limits" class="hint" data-testid="upload-limits">
+          {boot.loading
+            ? t('common.loading')
+            : limits
+              ? t('upload.limits', { types: limits.allowedContentTypes.join(', '), size: formatBytes(limits.maxUploadSizeBytes) })
+              : t('upload.limitsUnknown')}
+        </p>
+      </div>
+
+      <fieldset class="card">
+        <legend>{t('upload.options')}</legend>
+        <p id="upload-autostart" class="hint">
+          {t('upload.autoStart')}
+        </p>
+        <div class="field-row">
+          <TextAreaField id="upload-description" label={t('upload.description')} value={description} onValue={setDescription} maxLength={1000} rows={2} testid="upload-description" />
+          <TextAreaField id="upload-alt-text" label={t('upload.altText')} value={altText} onValue={setAltText} maxLength={1000} rows={2} testid="upload-alt-text" />
+        </div>
+        <div class="check">
+          <input id="upload-public" type="checkbox" checked={isPublic} onChange={(e) => setIsPublic((e.target as HTMLInputElement).checked)} data-testid="upload-public" />
+          <label for="upload-public">{t('upload.public')}</label>
+        </div>
+      </fieldset>
+
+      {items.length > 0 && (
+        <section class="card" aria-labelledby="queue-title">
+          <div class="page-head">
+            <h2 id="queue-title">{t('upload.queue')}</h2>
+            <button type="button" class="btn btn-small" onClick={clearFinished} disabled={counts.active === items.length} data-testid="upload-clear">
+              {t('upload.clear')}
+            </button>
+          </div>
+          <p class="muted small" aria-live="polite" data-testid="upload-summary">
+            {t('upload.summary', { done: formatNumber(counts.done), failed: formatNumber(counts.failed), active: formatNumber(counts.active) })}
+          </p>
+          <ul class="upload-list" data-testid="upload-list">
+            {items.map((item) => {
+              const pct = percent(item);
+              const progressId = `upload-progress-${item.id}`;
+              return (
+                <li key={item.id} class={`upload-item upload-${item.status}`} data-testid="upload-item" data-file-name={item.name} data-status={item.status}>
+                  <div class="upload-row">
+                    <span class="upload-name" title={item.name}>
+                      {item.name}
+                    </span>
+                    <span class="muted small">{formatBytes(item.size)}</span>
+                    <span class={`badge badge-${item.status}`} data-testid="upload-status">
+                      {t(`upload.st.${item.status}` as MessageKey)}
+                      {item.status === 'uploading' && ` ${pct}%`}
+                    </span>
+                    {(item.status === 'queued' || item.status === 'uploading') && (
+                      <button type="button" class="btn btn-small" onClick={() => cancelUpload(item.id)} aria-label={t('upload.cancelLabel', { name: item.name })} data-testid="upload-cancel">
+                        {t('upload.cancel')}
+                      </button>
+                    )}
+                    {item.status === 'done' && item.assetId && (
+                      <Link href={`/assets/${item.assetId}`} class="btn btn-small" data-testid="upload-result-link" data-asset-id={item.assetId}>
+                        {t('upload.open')}
+                      </Link>
+                    )}
+                  </div>
+                  {(item.status === 'uploading' || item.status === 'queued' || item.status === 'done') && (
+                    <progress
+                      id={progressId}
+                      max={100}
+                      value={pct}
+                      aria-label={t('upload.progress', { name: item.name })}
+                      data-testid="upload-progress"
+                    />
+                  )}
+                  {item.status === 'rejected' && (
+                    <p class="field-error" data-testid="upload-error">
+                      {rejectionText(item)}
+                    </p>
+                  )}
+                  {item.status === 'failed' && (
+                    <p class="field-error" data-testid="upload-error">
+                      {item.error}
+                    </p>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+    </section>
+  );
+}
