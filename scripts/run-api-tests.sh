@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The black-box suites against the sanitizer build: the API suite once on SQLite and once on a
-# throw-away PostgreSQL, then the browser tests. Fails when any test fails.
+# The suites beyond the C unit tests: the console's Vitest unit tests, the black-box API suite
+# against the sanitizer build once on SQLite and once on a throw-away PostgreSQL, then the
+# browser tests. Fails when any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEKOHUB_BIN="$PWD/build/test/nekohub"
 api_tests=$(find tests/api -maxdepth 1 -name '*.test.js' | sort)
 status=0
+
+if [ -f web/package.json ]; then
+  echo "== Web unit tests (Vitest)"
+  (cd web && npm test --silent) || status=1
+fi
 
 echo "== API tests on SQLite"
 NEKOHUB_TEST_DB=sqlite node --test --test-concurrency=2 $api_tests || status=1
