@@ -109,8 +109,7 @@ typedef struct audit_filter {
 } audit_filter;
 
 /* Build "WHERE ..." with $N parameters; params/values must have room for 8 entries. */
-static void build_where(const audit_filter *filter, buf *sql, db_param *params, size_t *count,
-                        char *action_prefix, size_t prefix_size)
+static void build_where(const audit_filter *filter, buf *sql, db_param *params, size_t *count)
 {
     buf_append_str(sql, " WHERE 1 = 1");
     if (filter->actor) {
@@ -120,11 +119,12 @@ static void build_where(const audit_filter *filter, buf *sql, db_param *params, 
     }
     if (filter->action) {
         size_t length = strlen(filter->action);
-        if (length > 0 && filter->action[length - 1] == '.' && length + 2 < prefix_size) {
-            snprintf(action_prefix, prefix_size, "%s%%", filter->action);
-            params[*count] = db_text(action_prefix);
+        if (length > 0 && filter->action[length - 1] == '.') {
+            /* A prefix: compared exactly (LIKE would treat '_' and '%' as wildcards, and SQLite's
+             * LIKE ignores case). Actions are ASCII, so bytes are characters. */
+            params[*count] = db_text(filter->action);
             (*count)++;
-            buf_printf(sql, " AND action LIKE $%zu", *count);
+            buf_printf(sql, " AND substr(action, 1, %zu) = $%zu", length, *count);
         } else {
             params[*count] = db_text(filter->action);
             (*count)++;
@@ -206,10 +206,9 @@ static int query_page(db_conn *conn, const audit_filter *filter, const paging *p
 {
     db_param params[8];
     size_t count = 0;
-    char action_prefix[160];
     buf where;
     buf_init(&where, 0);
-    build_where(filter, &where, params, &count, action_prefix, sizeof action_prefix);
+    build_where(filter, &where, params, &count);
     buf sql;
     buf_init(&sql, 0);
     buf_printf(&sql, "SELECT COUNT(*) FROM audit_log%s", where.data);

@@ -154,6 +154,16 @@ static const char *presented_refresh_token(http_request *request, http_response 
     return NULL;
 }
 
+/* Is the session of a refused refresh over for sure? auth_refresh_token_invalid is also what
+ * the loser of a refresh race gets; clearing the cookie then could erase the one the winner just
+ * set. */
+static bool session_over(const nh_error *err)
+{
+    return !strcmp(err->code, "auth_refresh_token_reused") ||
+           !strcmp(err->code, "auth_refresh_token_expired") ||
+           !strcmp(err->code, "auth_user_inactive");
+}
+
 void auth_http_refresh(http_request *request, http_response *response)
 {
     char cookie[256];
@@ -171,7 +181,7 @@ void auth_http_refresh(http_request *request, http_response *response)
     }
     if (sessions_refresh(request->app, &actor, trimmed, &tokens, &err) != 0) {
         reply_failure(response, &err);
-        if (cookie_mode(request))
+        if (cookie_mode(request) && session_over(&err))
             set_cookie(request, response, "", 0);
     } else {
         reply_tokens(request, response, &tokens, 200);

@@ -1,6 +1,7 @@
 /* sessions.c - sign-in, refresh rotation, logout, revocation, purge, throttling. */
 #include "auth/sessions.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,40 +33,44 @@ static int64_t days_ms(int days)
 /* ---- throttling ------------------------------------------------------------------------ */
 
 /* When at least `limit` failures match since window_start, the time (ms) until the oldest of
- * the newest `limit` leaves the window; else 0. */
+ * the newest `limit` leaves the window; else 0. *failures gets how many match (up to limit). */
 static int throttle_wait(db_conn *conn, const char *column, const char *key, int limit,
                          int64_t window_start, int64_t window_ms, int64_t now, int64_t *wait_ms,
-                         nh_error *err)
+                         int *failures, nh_error *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
              "SELECT occurred_at FROM login_failures WHERE %s = $1 AND occurred_at > $2 "
-             "ORDER BY occurred_at DESC LIMIT 1 OFFSET $3",
+             "ORDER BY occurred_at DESC LIMIT $3",
              column);
-    db_param params[] = {db_text(key), db_int(window_start), db_int(limit - 1)};
+    db_param params[] = {db_text(key), db_int(window_start), db_int(limit)};
     db_result *result = NULL;
     int rc = db_query(conn, sql, params, 3, &result, err);
     if (rc != 0)
         return rc;
+    *failures = (int)db_result_rows(result);
     *wait_ms = 0;
-    if (db_result_rows(result) > 0)
-        *wait_ms = db_result_int64(result, 0, 0) + window_ms - now;
+    if (*failures >= limit)
+        *wait_ms = db_result_int64(result, (size_t)limit - 1, 0) + window_ms - now;
+    if (*wait_ms > window_ms) /* recorded by a parallel attempt after `now` was taken */
+        *wait_ms = window_ms;
     db_result_free(result);
     return 0;
 }
 
+/* 429 when the failures reach a limit; otherwise the counts, for admission. */
 static int throttle_check(db_conn *conn, const config *cfg, const char *username_key,
-                          const char *client, int64_t now, int64_t *retry_after_seconds,
-                          nh_error *err)
+                          const char *client, int64_t now, int *user_failures,
+                          int *client_failures, int64_t *retry_after_seconds, nh_error *err)
 {
     int64_t window_ms = (int64_t)cfg->login_window_minutes * 60000;
     int64_t window_start = now - window_ms;
     int64_t user_wait = 0, client_wait = 0;
     int rc = throttle_wait(conn, "username_key", username_key, cfg->login_max_failures_per_user,
-                           window_start, window_ms, now, &user_wait, err);
+                           window_start, window_ms, now, &user_wait, user_failures, err);
     if (rc == 0)
         rc = throttle_wait(conn, "client_address", client, cfg->login_max_failures_per_client,
-                           window_start, window_ms, now, &client_wait, err);
+                           window_start, window_ms, now, &client_wait, client_failures, err);
     if (rc != 0)
         return rc;
     int64_t wait_ms = user_wait > client_wait ? user_wait : client_wait;
@@ -75,6 +80,125 @@ static int throttle_check(db_conn *conn, const config *cfg, const char *username
     return error_set(err, 429, "auth_too_many_attempts",
                      "Too many failed sign-in attempts. Try again in %lld seconds.",
                      (long long)*retry_after_seconds);
+}
+
+/* Sign-in attempts being judged right now (in this process), per username key and per client
+ * address. An attempt is admitted only while failures + attempts in flight stay under both
+ * limits, otherwise it waits for those in flight to finish and looks again: parallel attempts
+ * cannot get more guesses than the limit, and nobody is refused for attempts that may still
+ * succeed. `generation` counts finished attempts, so an admission never rests on failure counts
+ * read before one of them was recorded. */
+typedef struct attempt_count {
+    char key[USERNAME_MAX_BYTES + 8];
+    int count;
+    struct attempt_count *next;
+} attempt_count;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+    uint64_t generation;
+    attempt_count *counts;
+} attempts = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL};
+
+/* The count of key (lock held); created at 0 when create, else NULL when absent. */
+static attempt_count *attempt_slot(const char *key, bool create)
+{
+    for (attempt_count *slot = attempts.counts; slot; slot = slot->next)
+        if (!strcmp(slot->key, key))
+            return slot;
+    if (!create)
+        return NULL;
+    attempt_count *slot = calloc(1, sizeof *slot);
+    if (!slot)
+        return NULL;
+    snprintf(slot->key, sizeof slot->key, "%s", key);
+    slot->next = attempts.counts;
+    attempts.counts = slot;
+    return slot;
+}
+
+static int in_flight(const char *key)
+{
+    attempt_count *slot = attempt_slot(key, false);
+    return slot ? slot->count : 0;
+}
+
+/* Add delta to key's count (lock held); a count back at 0 is removed. -1 when out of memory. */
+static int count_attempt(const char *key, int delta)
+{
+    attempt_count *slot = attempt_slot(key, true);
+    if (!slot)
+        return -1;
+    slot->count += delta;
+    if (slot->count > 0)
+        return 0;
+    for (attempt_count **link = &attempts.counts; *link; link = &(*link)->next) {
+        if (*link == slot) {
+            *link = slot->next;
+            free(slot);
+            break;
+        }
+    }
+    return 0;
+}
+
+static void attempt_keys(const char *username_key, const char *client, char *user_key,
+                         char *client_key, size_t size)
+{
+    snprintf(user_key, size, "u:%s", username_key);
+    snprintf(client_key, size, "c:%s", client);
+}
+
+/* Wait for admission (0) or refuse: 429 when the failures reach a limit, or a database error. */
+static int admit_attempt(db *database, const config *cfg, const char *username_key,
+                         const char *client, int64_t *retry_after_seconds, nh_error *err)
+{
+    char user_key[USERNAME_MAX_BYTES + 8], client_key[USERNAME_MAX_BYTES + 8];
+    attempt_keys(username_key, client, user_key, client_key, sizeof user_key);
+    for (;;) {
+        pthread_mutex_lock(&attempts.lock);
+        uint64_t seen = attempts.generation;
+        pthread_mutex_unlock(&attempts.lock);
+        db_conn *conn = db_acquire(database, err);
+        if (!conn)
+            return -1;
+        int user_failures = 0, client_failures = 0;
+        int rc = throttle_check(conn, cfg, username_key, client, clock_now_ms(), &user_failures,
+                                &client_failures, retry_after_seconds, err);
+        db_release(database, conn);
+        if (rc != 0)
+            return rc;
+        pthread_mutex_lock(&attempts.lock);
+        if (attempts.generation == seen) {
+            if (user_failures + in_flight(user_key) < cfg->login_max_failures_per_user &&
+                client_failures + in_flight(client_key) < cfg->login_max_failures_per_client) {
+                rc = count_attempt(user_key, 1);
+                if (rc == 0 && count_attempt(client_key, 1) != 0) {
+                    count_attempt(user_key, -1);
+                    rc = -1;
+                }
+                pthread_mutex_unlock(&attempts.lock);
+                return rc == 0 ? 0 : error_internal(err);
+            }
+            while (attempts.generation == seen)
+                pthread_cond_wait(&attempts.finished, &attempts.lock);
+        }
+        pthread_mutex_unlock(&attempts.lock);
+    }
+}
+
+/* An admitted attempt is over (its failure, if any, is recorded). */
+static void finish_attempt(const char *username_key, const char *client)
+{
+    char user_key[USERNAME_MAX_BYTES + 8], client_key[USERNAME_MAX_BYTES + 8];
+    attempt_keys(username_key, client, user_key, client_key, sizeof user_key);
+    pthread_mutex_lock(&attempts.lock);
+    count_attempt(user_key, -1);
+    count_attempt(client_key, -1);
+    attempts.generation++;
+    pthread_cond_broadcast(&attempts.finished);
+    pthread_mutex_unlock(&attempts.lock);
 }
 
 static int record_failure(db_conn *conn, const char *username_key, const char *client,
@@ -234,21 +358,18 @@ static int start_session(app *application, db_conn *conn, const audit_actor *act
     return rc;
 }
 
-int sessions_login(app *application, const audit_actor *actor, const char *username,
-                   const char *password, session_tokens *out, int64_t *retry_after_seconds,
-                   nh_error *err)
+/* Judge an admitted attempt: look the user up, verify, and start a session or refuse. */
+static int judge_attempt(app *application, const audit_actor *actor, const char *username,
+                         const char *username_key, const char *password, session_tokens *out,
+                         nh_error *err)
 {
-    memset(out, 0, sizeof *out);
-    char username_key[USERNAME_MAX_BYTES + 1];
-    user_store_normalize(username, username_key, sizeof username_key);
     db *database = application->database;
     db_conn *conn = db_acquire(database, err);
     if (!conn)
         return -1;
     bool found = false;
-    int rc = throttle_check(conn, application->cfg, username_key, actor->client_address,
-                            clock_now_ms(), retry_after_seconds, err);
-    if (rc == 0 && strlen(username) <= USERNAME_MAX_BYTES)
+    int rc = 0;
+    if (strlen(username) <= USERNAME_MAX_BYTES)
         rc = user_store_find_by_username(conn, username, true, &out->user, &found, err);
     db_release(database, conn);
     if (rc != 0)
@@ -281,6 +402,21 @@ int sessions_login(app *application, const audit_actor *actor, const char *usern
     db_release(database, conn);
     if (rc != 0)
         sessions_tokens_clear(out);
+    return rc;
+}
+
+int sessions_login(app *application, const audit_actor *actor, const char *username,
+                   const char *password, session_tokens *out, int64_t *retry_after_seconds,
+                   nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char username_key[USERNAME_MAX_BYTES + 1];
+    user_store_normalize(username, username_key, sizeof username_key);
+    if (admit_attempt(application->database, application->cfg, username_key,
+                      actor->client_address, retry_after_seconds, err) != 0)
+        return -1;
+    int rc = judge_attempt(application, actor, username, username_key, password, out, err);
+    finish_attempt(username_key, actor->client_address);
     return rc;
 }
 
@@ -396,9 +532,10 @@ static int rotate(app *application, db_conn *conn, const audit_actor *actor, con
         return error_set(err, 401, "auth_refresh_token_invalid", "The refresh token is invalid.");
     if (!out->user.is_active)
         return error_set(err, 401, "auth_user_inactive", "The user account is disabled.");
-    if (stored.session_revoked_at && !stored.revoked_at)
-        return error_set(err, 401, "auth_refresh_token_invalid",
-                         "This session has been signed out.");
+    /* Revoking a session (logout, disable, password or role change) also marks its tokens
+     * revoked; only a token that was rotated away is evidence of reuse. */
+    if (stored.session_revoked_at && !stored.replaced)
+        return error_set(err, 401, "auth_refresh_token_invalid", "This session has ended.");
     if (stored.revoked_at)
         return handle_revoked_token(conn, actor, &stored, &out->user, now, commit, err);
     if (stored.expires_at <= now || stored.session_expires_at <= now) {

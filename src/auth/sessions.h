@@ -12,6 +12,8 @@
  * MaxFailuresPerClient from one client address, within WindowMinutes -> 429
  * auth_too_many_attempts with retry_after_seconds, the same whether or not the user exists.
  * A success clears the username's failures. Unknown usernames cost one dummy verification.
+ * Attempts in flight count too (per process): a parallel burst waits rather than getting more
+ * guesses than the limit.
  *
  * Ownership: session_tokens owns its strings and user; sessions_tokens_clear() frees them. */
 #ifndef NH_AUTH_SESSIONS_H

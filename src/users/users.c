@@ -313,8 +313,8 @@ static int parse_create(const json_t *body, create_request *request, nh_error *e
                          "You are not allowed to create a user with this role.");
     if (clean_username(username, request->user.username, err) != 0)
         return -1;
-    if (json_input_is_blank(password))
-        return error_set(err, 400, "user_password_required", "A password is required.");
+    /* A blank password (400 user_password_required) is reported by the policy check, after
+     * the username conflict, as the contract orders it. */
     request->explicit_permissions = json_is_array(permissions) && json_array_size(permissions) > 0;
     if (request->explicit_permissions) {
         if (permissions_normalize(permissions, &request->user.permissions, err) != 0)
@@ -392,7 +392,6 @@ typedef struct update_request {
     bool has_active;
     bool active;
     user_record target;
-    bool has_disable_permission;
 } update_request;
 
 static int parse_update(const json_t *body, update_request *request, nh_error *err)
@@ -504,9 +503,6 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
         rc = manage_check(actor, &request->target, err);
     if (rc == 0)
         rc = role_rules(actor, &request->target, request->has_role, request->role, err);
-    if (rc == 0 && request->has_active && !request->has_disable_permission)
-        rc = error_set(err, 403, "auth_forbidden",
-                       "The permission 'users.disable' is required to change isActive.");
     if (rc == 0 && request->has_active)
         rc = disable_rules(actor, &request->target, request->active, err);
     if (rc != 0)
@@ -526,9 +522,12 @@ int users_update(app *application, const audit_actor *actor, const char *id, con
                  json_t **out, nh_error *err)
 {
     update_request request = {.actor = actor, .id = id};
-    request.has_disable_permission = auth_principal_has(actor->principal, "users.disable");
     if (parse_update(body, &request, err) != 0)
         return -1;
+    /* A permission check, so before the target lookup like the route's own. */
+    if (request.has_active && !auth_principal_has(actor->principal, "users.disable"))
+        return error_set(err, 403, "auth_forbidden",
+                         "The permission 'users.disable' is required for this action.");
     int rc = in_transaction(application, update_step, &request, err);
     if (rc == 0)
         *out = users_to_json(&request.target);
@@ -761,14 +760,21 @@ static int insert_local_user(app *application, user_record *user, const char *pa
     return rc;
 }
 
-static char *random_password(void)
+/* At least 20 characters, and at least min_length so that it obeys the policy too. */
+static char *random_password(int min_length)
 {
-    unsigned char raw[15];
-    randombytes_buf(raw, sizeof raw);
-    size_t size = sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    unsigned char raw[PASSWORD_MAX_BYTES / 4 * 3];
+    size_t bytes = 15; /* 20 characters of Base64 */
+    if (min_length > 20)
+        bytes = ((size_t)min_length * 3 + 3) / 4;
+    if (bytes > sizeof raw)
+        bytes = sizeof raw;
+    randombytes_buf(raw, bytes);
+    size_t size = sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char *text = malloc(size);
     if (text)
-        sodium_bin2base64(text, size, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        sodium_bin2base64(text, size, raw, bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, bytes);
     return text;
 }
 
@@ -785,8 +791,9 @@ int users_bootstrap(app *application, nh_error *err)
         return -1;
     if (count > 0)
         return 0;
-    bool configured = cfg->bootstrap_username && cfg->bootstrap_password;
-    char *generated = configured ? NULL : random_password();
+    /* Each setting has its default: the name `admin`, a generated password (logged once). */
+    bool configured = cfg->bootstrap_password != NULL;
+    char *generated = configured ? NULL : random_password(cfg->password_min_length);
     const char *password = configured ? cfg->bootstrap_password : generated;
     if (!password)
         return error_internal(err);
@@ -799,7 +806,7 @@ int users_bootstrap(app *application, nh_error *err)
     }
     user_record admin = {.role = ROLE_SUPER_ADMIN, .permissions = PERMISSIONS_ALL};
     snprintf(admin.username, sizeof admin.username, "%s",
-             configured ? cfg->bootstrap_username : "admin");
+             cfg->bootstrap_username ? cfg->bootstrap_username : "admin");
     rc = insert_local_user(application, &admin, password, "user.bootstrap", err);
     if (rc == DB_CONSTRAINT) { /* another instance bootstrapped at the same moment */
         free(generated);
