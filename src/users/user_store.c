@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLUMNS \
+#define USER_COLUMNS                                                                               \
     "id, username, role, is_active, created_at, updated_at, last_login_at, password_hash"
 
 void user_record_clear(user_record *user)
@@ -24,8 +24,7 @@ void user_store_normalize(const char *username, char *out, size_t size)
 }
 
 /* Read one row of USER_COLUMNS. */
-static int read_user_row(const db_result *result, size_t row, bool with_password,
-                         user_record *out)
+static int read_user_row(const db_result *result, size_t row, bool with_password, user_record *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", db_result_text(result, row, 0));
@@ -52,8 +51,8 @@ static int load_permissions(db_conn *conn, user_record *user, nh_error *err)
     }
     db_param params[] = {db_text(user->id)};
     db_result *result = NULL;
-    int rc = db_query(conn, "SELECT permission FROM user_permissions WHERE user_id = $1", params,
-                      1, &result, err);
+    int rc = db_query(conn, "SELECT permission FROM user_permissions WHERE user_id = $1", params, 1,
+                      &result, err);
     if (rc != 0)
         return rc;
     user->permissions = 0;
@@ -120,8 +119,8 @@ void user_store_free_list(user_record *users, size_t count)
 static int load_all_permissions(db_conn *conn, user_record *users, size_t count, nh_error *err)
 {
     db_result *result = NULL;
-    int rc = db_query(conn, "SELECT user_id, permission FROM user_permissions", NULL, 0, &result,
-                      err);
+    int rc =
+        db_query(conn, "SELECT user_id, permission FROM user_permissions", NULL, 0, &result, err);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < count; i++)
@@ -139,14 +138,22 @@ static int load_all_permissions(db_conn *conn, user_record *users, size_t count,
     return 0;
 }
 
+/* Newest first, then username in byte order: sorted here, not in SQL, because PostgreSQL
+ * would order names by the database's collation. */
+static int compare_for_list(const void *left, const void *right)
+{
+    const user_record *a = left, *b = right;
+    if (a->created_at != b->created_at)
+        return a->created_at > b->created_at ? -1 : 1;
+    return strcmp(a->username, b->username);
+}
+
 int user_store_list(db_conn *conn, user_record **out, size_t *count, nh_error *err)
 {
     *out = NULL;
     *count = 0;
     db_result *result = NULL;
-    int rc = db_query(conn,
-                      "SELECT " USER_COLUMNS " FROM users ORDER BY created_at DESC, username ASC",
-                      NULL, 0, &result, err);
+    int rc = db_query(conn, "SELECT " USER_COLUMNS " FROM users", NULL, 0, &result, err);
     if (rc != 0)
         return rc;
     size_t rows = db_result_rows(result);
@@ -163,6 +170,7 @@ int user_store_list(db_conn *conn, user_record **out, size_t *count, nh_error *e
         user_store_free_list(users, rows);
         return rc;
     }
+    qsort(users, rows, sizeof *users, compare_for_list);
     *out = users;
     *count = rows;
     return 0;
@@ -184,10 +192,14 @@ int user_store_insert(db_conn *conn, const user_record *user, const char *passwo
 {
     char normalized[USERNAME_MAX_BYTES + 1];
     user_store_normalize(user->username, normalized, sizeof normalized);
-    db_param params[] = {db_text(user->id),        db_text(user->username),
-                         db_text(normalized),      db_text(password_hash),
-                         db_text(role_to_stored(user->role)), db_bool(user->is_active),
-                         db_int(user->created_at), db_int(user->updated_at)};
+    db_param params[] = {db_text(user->id),
+                         db_text(user->username),
+                         db_text(normalized),
+                         db_text(password_hash),
+                         db_text(role_to_stored(user->role)),
+                         db_bool(user->is_active),
+                         db_int(user->created_at),
+                         db_int(user->updated_at)};
     int rc = db_exec(conn,
                      "INSERT INTO users (id, username, normalized_username, password_hash, role, "
                      "is_active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -197,20 +209,16 @@ int user_store_insert(db_conn *conn, const user_record *user, const char *passwo
     if (user->role == ROLE_SUPER_ADMIN)
         return user_store_replace_permissions(conn, user->id, PERMISSIONS_ALL, user->created_at,
                                               err);
-    return user_store_replace_permissions(conn, user->id, user->permissions, user->created_at,
-                                          err);
+    return user_store_replace_permissions(conn, user->id, user->permissions, user->created_at, err);
 }
 
 int user_store_update(db_conn *conn, const user_record *user, nh_error *err)
 {
     char normalized[USERNAME_MAX_BYTES + 1];
     user_store_normalize(user->username, normalized, sizeof normalized);
-    db_param params[] = {db_text(user->id),
-                         db_text(user->username),
-                         db_text(normalized),
-                         db_text(role_to_stored(user->role)),
-                         db_bool(user->is_active),
-                         db_int(user->updated_at)};
+    db_param params[] = {db_text(user->id),        db_text(user->username),
+                         db_text(normalized),      db_text(role_to_stored(user->role)),
+                         db_bool(user->is_active), db_int(user->updated_at)};
     return db_exec(conn,
                    "UPDATE users SET username = $2, normalized_username = $3, role = $4, "
                    "is_active = $5, updated_at = $6 WHERE id = $1",

@@ -28,8 +28,8 @@ int users_create(app *application, const audit_actor *actor, const json_t *body,
                  nh_error *err);
 int users_update(app *application, const audit_actor *actor, const char *id, const json_t *body,
                  json_t **out, nh_error *err);
-int users_set_status(app *application, const audit_actor *actor, const char *id,
-                     const json_t *body, json_t **out, nh_error *err);
+int users_set_status(app *application, const audit_actor *actor, const char *id, const json_t *body,
+                     json_t **out, nh_error *err);
 int users_reset_password(app *application, const audit_actor *actor, const char *id,
                          const json_t *body, nh_error *err);
 int users_set_permissions(app *application, const audit_actor *actor, const char *id,
@@ -44,9 +44,10 @@ int users_change_own_password(app *application, const audit_actor *actor, const 
 int users_load_managed(app *application, const auth_principal *actor, const char *id,
                        user_record *target, nh_error *err);
 
-/* When no user exists: create the SuperAdmin from Auth__BootstrapSuperAdmin__* or `admin` with
- * a random password printed once to the log. -1 (start-up must stop) when the configured
- * password breaks the policy. */
+/* When no user exists: create the SuperAdmin named Auth__BootstrapSuperAdmin__Username (default
+ * `admin`) with Auth__BootstrapSuperAdmin__Password, or a random password (at least the policy's
+ * minimum length) printed once to the log. -1 (start-up must stop) when the configured password
+ * breaks the policy. */
 int users_bootstrap(app *application, nh_error *err);
 
 /* Create a user outside HTTP (CLI break-glass); role "admin" or "user". */
