@@ -14,6 +14,7 @@
 #include "auth/secret_token.h"
 #include "auth/sessions.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "users/user_store.h"
 
 #define AUTH_REALM "Bearer realm=\"NekoHub\""
@@ -55,16 +56,6 @@ static bool bearer_credential(const char *header, char *out, size_t size)
         return false;
     memcpy(out, start, length);
     out[length] = '\0';
-    return true;
-}
-
-static bool is_blank(const char *text)
-{
-    if (!text)
-        return true;
-    for (; *text; text++)
-        if (!isspace((unsigned char)*text))
-            return false;
     return true;
 }
 
@@ -197,7 +188,7 @@ static int authenticate_management(http_request *request, http_response *respons
             return reply_unauthorized(response);
         return 0;
     }
-    if (is_blank(header))
+    if (text_is_blank(header))
         return reply_api_key(response, "api_key_missing");
     if (!bearer)
         return reply_api_key(response, "api_key_invalid");
@@ -222,7 +213,7 @@ static int authenticate_api_key_only(http_request *request, http_response *respo
             return reply_api_key(response, "api_key_invalid");
         return 0;
     }
-    if (!cfg->api_key_enabled || is_blank(header))
+    if (!cfg->api_key_enabled || text_is_blank(header))
         return reply_api_key(response, "api_key_missing");
     if (!bearer || authenticate_machine_key(request, credential) != 0)
         return reply_api_key(response, "api_key_invalid");
