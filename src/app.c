@@ -2,6 +2,7 @@
  * server. Each feature adds its start/stop here. */
 #include "app.h"
 
+#include "assets/assets.h"
 #include "auth/auth_context.h"
 #include "auth/authenticate.h"
 #include "auth/housekeeping.h"
@@ -19,6 +20,8 @@ int app_services_start(app *application, nh_error *err)
     if (!application->housekeeping)
         return error_set(err, 500, "start_failed", "the housekeeping thread could not start");
     /* accounts: start */
+    if (assets_start(application, err) != 0)
+        return -1;
     /* assets: start */
     return 0;
 }
@@ -26,6 +29,7 @@ int app_services_start(app *application, nh_error *err)
 void app_services_stop(app *application)
 {
     /* assets: stop */
+    assets_stop(application);
     /* accounts: stop */
     housekeeping_stop(application->housekeeping);
     application->housekeeping = NULL;

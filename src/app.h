@@ -32,6 +32,7 @@ typedef struct app {
     int bound_port;
     struct housekeeping *housekeeping;
     /* accounts: members */
+    struct asset_service *assets; /* the assets feature (assets/assets.h) */
     /* assets: members */
 } app;
 

@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "auth/auth_http.h"
 #include "users/users_http.h"
+#include "assets/asset_http.h"
 /* includes: features */
 
 const route ROUTES[] = {
@@ -51,6 +52,28 @@ const route ROUTES[] = {
     {"GET", "/api/v1/audit-log", audit_http_list, ROUTE_AUTH_MANAGEMENT, "audit.read",
      ROUTE_BODY_NONE, NULL},
     /* accounts: routes */
+    {"POST", "/api/v1/assets", assets_http_upload, ROUTE_AUTH_MANAGEMENT, "assets.create",
+     ROUTE_BODY_STREAM, assets_http_upload_chunk},
+    {"GET", "/api/v1/assets", assets_http_list, ROUTE_AUTH_MANAGEMENT, "assets.read",
+     ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/assets/usage-stats", assets_http_usage, ROUTE_AUTH_MANAGEMENT, "assets.read",
+     ROUTE_BODY_NONE, NULL},
+    {"POST", "/api/v1/assets/batch-delete", assets_http_batch_delete, ROUTE_AUTH_MANAGEMENT,
+     "assets.delete", ROUTE_BODY_JSON, NULL},
+    {"GET", "/api/v1/assets/{id:guid}", assets_http_detail, ROUTE_AUTH_MANAGEMENT, "assets.read",
+     ROUTE_BODY_NONE, NULL},
+    {"PATCH", "/api/v1/assets/{id:guid}", assets_http_patch, ROUTE_AUTH_MANAGEMENT,
+     "assets.update", ROUTE_BODY_JSON, NULL},
+    {"DELETE", "/api/v1/assets/{id:guid}", assets_http_delete, ROUTE_AUTH_MANAGEMENT,
+     "assets.delete", ROUTE_BODY_JSON, NULL},
+    {"GET", "/api/v1/assets/{id:guid}/content", assets_http_content, ROUTE_AUTH_MANAGEMENT,
+     "assets.read", ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/public/assets", assets_http_public_list, ROUTE_AUTH_ANONYMOUS, NULL,
+     ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/public/assets/{id:guid}", assets_http_public_detail, ROUTE_AUTH_ANONYMOUS,
+     NULL, ROUTE_BODY_NONE, NULL},
+    {"GET", "/content/{*storageKey}", assets_http_public_content, ROUTE_AUTH_ANONYMOUS, NULL,
+     ROUTE_BODY_NONE, NULL},
     /* assets: routes */
 };
 

@@ -1,0 +1,55 @@
+/* asset_delivery.h - HTTP caching and range rules for serving stored bytes (pure: no I/O).
+ *
+ * Given the validators of an object (strong ETag, modification time, size) and the request's
+ * conditional and range headers, decide what to send:
+ *   - If-None-Match (weak comparison, "*" or a list) that matches -> 304; when present it
+ *     wins over If-Modified-Since;
+ *   - otherwise If-Modified-Since (IMF-fixdate) not older than Last-Modified -> 304;
+ *   - Range "bytes=first-last", "bytes=first-" or "bytes=-suffix" (one range) -> 206 with the
+ *     clamped range, or 416 when it starts beyond the end (or asks for an empty suffix);
+ *     several ranges, other units and malformed values are ignored (whole object, 200);
+ *     If-Range (an ETag compared strongly, or a date compared exactly) that does not match
+ *     -> the whole object.
+ * Thread-safe. */
+#ifndef NH_ASSETS_DELIVERY_H
+#define NH_ASSETS_DELIVERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DELIVERY_HTTP_DATE_SIZE 32
+
+typedef struct delivery_request {
+    const char *if_none_match; /* header values, NULL when absent */
+    const char *if_modified_since;
+    const char *range;
+    const char *if_range;
+} delivery_request;
+
+typedef struct delivery_object {
+    const char *etag; /* quoted, e.g. "\"abc\"" */
+    int64_t modified_ms;
+    uint64_t size;
+} delivery_object;
+
+typedef enum {
+    DELIVERY_FULL = 0,      /* 200, the whole object */
+    DELIVERY_NOT_MODIFIED,  /* 304 */
+    DELIVERY_PARTIAL,       /* 206, [offset, offset + length) */
+    DELIVERY_UNSATISFIABLE, /* 416 */
+} delivery_outcome;
+
+typedef struct delivery_plan {
+    delivery_outcome outcome;
+    uint64_t offset;
+    uint64_t length;
+} delivery_plan;
+
+delivery_plan asset_delivery_plan(const delivery_request *request, const delivery_object *object);
+
+/* IMF-fixdate of unix_ms (seconds precision): "Sun, 06 Nov 1994 08:49:37 GMT". */
+void asset_delivery_http_date(int64_t unix_ms, char out[DELIVERY_HTTP_DATE_SIZE]);
+/* Parse an IMF-fixdate into Unix seconds; false when it is not one. */
+bool asset_delivery_parse_http_date(const char *text, int64_t *unix_seconds);
+
+#endif

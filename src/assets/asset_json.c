@@ -1,0 +1,214 @@
+/* asset_json.c - rendering assets as the API's JSON (see asset_json.h). */
+#include "assets/asset_json.h"
+
+#include "core/clock.h"
+
+/* A string or null (json_string refuses invalid UTF-8: that would be a bug upstream). */
+static json_t *text_or_null(const char *text)
+{
+    return text ? json_string(text) : json_null();
+}
+
+static json_t *time_json(int64_t unix_ms)
+{
+    char text[CLOCK_ISO_SIZE];
+    clock_format_iso(unix_ms, text);
+    return json_string(text);
+}
+
+static json_t *int_or_null(bool present, int64_t value)
+{
+    return present ? json_integer((json_int_t)value) : json_null();
+}
+
+static json_t *derivatives_json(const db_result *rows, bool hide_urls)
+{
+    json_t *array = json_array();
+    for (size_t row = 0; array && row < db_result_rows(rows); row++) {
+        asset_derivative d;
+        asset_derivative_from_row(rows, row, &d);
+        json_t *item = json_object();
+        json_object_set_new(item, "kind", text_or_null(d.kind));
+        json_object_set_new(item, "contentType", text_or_null(d.content_type));
+        json_object_set_new(item, "extension", text_or_null(d.extension));
+        json_object_set_new(item, "size", json_integer((json_int_t)d.size));
+        json_object_set_new(item, "width", int_or_null(d.has_width, d.width));
+        json_object_set_new(item, "height", int_or_null(d.has_height, d.height));
+        json_object_set_new(item, "publicUrl",
+                            hide_urls ? json_null() : text_or_null(d.public_url));
+        json_object_set_new(item, "createdAtUtc", time_json(d.created_at));
+        json_array_append_new(array, item);
+    }
+    return array;
+}
+
+static json_t *structured_results_json(const db_result *rows)
+{
+    json_t *array = json_array();
+    for (size_t row = 0; array && row < db_result_rows(rows); row++) {
+        json_t *item = json_object();
+        json_object_set_new(item, "kind", text_or_null(db_result_text(rows, row, 0)));
+        json_object_set_new(item, "payloadJson", text_or_null(db_result_text(rows, row, 1)));
+        json_object_set_new(item, "createdAtUtc", time_json(db_result_int64(rows, row, 2)));
+        json_array_append_new(array, item);
+    }
+    return array;
+}
+
+static json_t *execution_json(const db_result *execution, const db_result *steps)
+{
+    if (db_result_rows(execution) == 0)
+        return json_null();
+    json_t *summary = json_object();
+    json_object_set_new(summary, "executionId", text_or_null(db_result_text(execution, 0, 0)));
+    json_object_set_new(summary, "skillName", text_or_null(db_result_text(execution, 0, 1)));
+    json_object_set_new(summary, "triggerSource", text_or_null(db_result_text(execution, 0, 2)));
+    json_object_set_new(summary, "startedAtUtc", time_json(db_result_int64(execution, 0, 3)));
+    json_object_set_new(summary, "completedAtUtc", time_json(db_result_int64(execution, 0, 4)));
+    json_object_set_new(summary, "succeeded", json_boolean(db_result_int64(execution, 0, 5) != 0));
+    json_t *step_array = json_array();
+    for (size_t row = 0; step_array && row < db_result_rows(steps); row++) {
+        json_t *step = json_object();
+        json_object_set_new(step, "stepName", text_or_null(db_result_text(steps, row, 0)));
+        json_object_set_new(step, "succeeded", json_boolean(db_result_int64(steps, row, 1) != 0));
+        json_object_set_new(step, "errorMessage", text_or_null(db_result_text(steps, row, 2)));
+        json_object_set_new(step, "startedAtUtc", time_json(db_result_int64(steps, row, 3)));
+        json_object_set_new(step, "completedAtUtc", time_json(db_result_int64(steps, row, 4)));
+        json_array_append_new(step_array, step);
+    }
+    json_object_set_new(summary, "steps", step_array);
+    return summary;
+}
+
+/* publicUrl is shown only while the asset is public. */
+static json_t *visible_url(const asset_record *asset)
+{
+    return asset->is_public ? text_or_null(asset->public_url) : json_null();
+}
+
+json_t *asset_json_detail(const asset_detail *detail)
+{
+    const asset_record *a = &detail->record;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", text_or_null(a->id));
+    json_object_set_new(o, "type", text_or_null(a->type));
+    json_object_set_new(o, "status", text_or_null(a->status));
+    json_object_set_new(o, "originalFileName", text_or_null(a->original_file_name));
+    json_object_set_new(o, "storedFileName", text_or_null(a->stored_file_name));
+    json_object_set_new(o, "contentType", text_or_null(a->content_type));
+    json_object_set_new(o, "extension", text_or_null(a->extension));
+    json_object_set_new(o, "size", json_integer((json_int_t)a->size));
+    json_object_set_new(o, "width", int_or_null(a->has_width, a->width));
+    json_object_set_new(o, "height", int_or_null(a->has_height, a->height));
+    json_object_set_new(o, "checksumSha256", text_or_null(a->checksum_sha256));
+    json_object_set_new(o, "duplicateOfAssetId",
+                        detail->has_duplicate ? json_string(detail->duplicate_of) : json_null());
+    json_object_set_new(o, "storageProvider", text_or_null(a->storage_provider));
+    json_object_set_new(o, "storageProviderProfileId",
+                        text_or_null(a->storage_provider_profile_id));
+    json_object_set_new(o, "storageKey", text_or_null(a->storage_key));
+    json_object_set_new(o, "publicUrl", visible_url(a));
+    json_object_set_new(o, "isPublic", json_boolean(a->is_public));
+    json_object_set_new(o, "description", text_or_null(a->description));
+    json_object_set_new(o, "altText", text_or_null(a->alt_text));
+    json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
+    json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
+    json_object_set_new(o, "derivatives", derivatives_json(detail->derivatives, !a->is_public));
+    json_object_set_new(o, "structuredResults",
+                        structured_results_json(detail->structured_results));
+    json_object_set_new(o, "latestExecutionSummary",
+                        execution_json(detail->execution, detail->steps));
+    return o;
+}
+
+static json_t *public_item(const asset_record *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", text_or_null(a->id));
+    json_object_set_new(o, "type", text_or_null(a->type));
+    json_object_set_new(o, "originalFileName", text_or_null(a->original_file_name));
+    json_object_set_new(o, "contentType", text_or_null(a->content_type));
+    json_object_set_new(o, "size", json_integer((json_int_t)a->size));
+    json_object_set_new(o, "width", int_or_null(a->has_width, a->width));
+    json_object_set_new(o, "height", int_or_null(a->has_height, a->height));
+    json_object_set_new(o, "publicUrl", text_or_null(a->public_url));
+    json_object_set_new(o, "description", text_or_null(a->description));
+    json_object_set_new(o, "altText", text_or_null(a->alt_text));
+    json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
+    json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
+    return o;
+}
+
+json_t *asset_json_public_detail(const asset_detail *detail)
+{
+    json_t *o = public_item(&detail->record);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "extension", text_or_null(detail->record.extension));
+    json_object_set_new(o, "derivatives", derivatives_json(detail->derivatives, false));
+    return o;
+}
+
+static json_t *list_item(const asset_record *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", text_or_null(a->id));
+    json_object_set_new(o, "type", text_or_null(a->type));
+    json_object_set_new(o, "status", text_or_null(a->status));
+    json_object_set_new(o, "originalFileName", text_or_null(a->original_file_name));
+    json_object_set_new(o, "contentType", text_or_null(a->content_type));
+    json_object_set_new(o, "size", json_integer((json_int_t)a->size));
+    json_object_set_new(o, "width", int_or_null(a->has_width, a->width));
+    json_object_set_new(o, "height", int_or_null(a->has_height, a->height));
+    json_object_set_new(o, "storageProvider", text_or_null(a->storage_provider));
+    json_object_set_new(o, "storageProviderProfileId",
+                        text_or_null(a->storage_provider_profile_id));
+    json_object_set_new(o, "publicUrl", visible_url(a));
+    json_object_set_new(o, "isPublic", json_boolean(a->is_public));
+    json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
+    json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
+    return o;
+}
+
+json_t *asset_json_page(const asset_page *page, bool public_shape)
+{
+    json_t *items = json_array();
+    for (size_t row = 0; items && row < db_result_rows(page->rows); row++) {
+        asset_record record;
+        asset_record_from_row(page->rows, row, &record);
+        json_array_append_new(items, public_shape ? public_item(&record) : list_item(&record));
+    }
+    return json_pack("{s:o*, s:i, s:i, s:I}", "items", items, "page", page->page, "pageSize",
+                     page->page_size, "total", (json_int_t)page->total);
+}
+
+json_t *asset_json_usage(const asset_usage *usage)
+{
+    json_t *breakdown = json_array();
+    for (size_t row = 0; breakdown && row < db_result_rows(usage->by_type); row++)
+        json_array_append_new(
+            breakdown,
+            json_pack("{s:s?, s:I, s:I}", "contentType", db_result_text(usage->by_type, row, 0),
+                      "count", (json_int_t)db_result_int64(usage->by_type, row, 1), "totalBytes",
+                      (json_int_t)db_result_int64(usage->by_type, row, 2)));
+    json_t *skill = json_null();
+    if (db_result_rows(usage->most_active) == 1)
+        skill = json_pack("{s:s?, s:I}", "skillName", db_result_text(usage->most_active, 0, 0),
+                          "runCount", (json_int_t)db_result_int64(usage->most_active, 0, 1));
+    return json_pack("{s:I, s:I, s:I, s:o*, s:o*}", "totalAssets", (json_int_t)usage->totals.assets,
+                     "totalBytes", (json_int_t)usage->totals.bytes, "totalDerivatives",
+                     (json_int_t)usage->totals.derivatives, "contentTypeBreakdown", breakdown,
+                     "mostActiveSkill", skill);
+}
+
+json_t *asset_json_deleted(const char *id, int64_t deleted_at)
+{
+    return json_pack("{s:s, s:s, s:o*}", "id", id, "status", "deleted", "deletedAtUtc",
+                     time_json(deleted_at));
+}

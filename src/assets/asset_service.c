@@ -1,0 +1,696 @@
+/* asset_service.c - asset reads, lists, changes, deletes, usage and content (see
+ * asset_service.h); uploads are in asset_upload.c. */
+#include "assets/asset_service.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "assets/asset_text.h"
+#include "assets/content_cache.h"
+#include "core/clock.h"
+#include "core/json_input.h"
+#include "core/log.h"
+#include "core/uuid.h"
+
+#define STALE_UPLOAD_SECONDS (60 * 60)
+#define SWEEP_BATCH 500
+#define DEFAULT_COMMIT_MESSAGE "Automated commit by NekoHub"
+#define PUBLIC_KEY_SLOTS 1024
+#define PUBLIC_KEY_TTL_MS 1000
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+/* Remove upload temp files left by a previous run (older than an hour: never one in flight). */
+static void remove_stale_uploads(const char *temp_dir)
+{
+    DIR *dir = opendir(temp_dir);
+    if (!dir)
+        return;
+    time_t now = time(NULL);
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (strncmp(entry->d_name, "upload-", 7) != 0)
+            continue;
+        char path[PATH_MAX];
+        int written = snprintf(path, sizeof path, "%s/%s", temp_dir, entry->d_name);
+        struct stat info;
+        if (written <= 0 || written >= (int)sizeof path || lstat(path, &info) != 0 ||
+            !S_ISREG(info.st_mode) || now - info.st_mtime < STALE_UPLOAD_SECONDS)
+            continue;
+        if (unlink(path) == 0)
+            log_message(LOG_INFO, "assets", "removed a stale upload file %s", entry->d_name);
+    }
+    closedir(dir);
+}
+
+static int make_temp_dir(asset_service *service, nh_error *err)
+{
+    int written =
+        snprintf(service->temp_dir, sizeof service->temp_dir, "%s/tmp", service->cfg->data_dir);
+    if (written <= 0 || written >= (int)sizeof service->temp_dir)
+        return error_set(err, 500, "config_invalid", "NEKOHUB_DATA_DIR is too long");
+    if (mkdir(service->temp_dir, 0700) != 0 && errno != EEXIST)
+        return error_set(err, 500, "config_invalid",
+                         "NEKOHUB_DATA_DIR: cannot create the upload directory tmp/ (%s)",
+                         strerror(errno));
+    remove_stale_uploads(service->temp_dir);
+    return 0;
+}
+
+asset_service *asset_service_create(const config *cfg, db *database, nh_error *err)
+{
+    asset_service *service = calloc(1, sizeof *service);
+    if (!service) {
+        error_internal(err);
+        return NULL;
+    }
+    service->cfg = cfg;
+    service->database = database;
+    service->public_keys = content_cache_create(PUBLIC_KEY_SLOTS, PUBLIC_KEY_TTL_MS);
+    if (!service->public_keys) {
+        error_internal(err);
+        asset_service_destroy(service);
+        return NULL;
+    }
+    service->storage = storage_service_create(cfg, err);
+    if (!service->storage || make_temp_dir(service, err) != 0) {
+        asset_service_destroy(service);
+        return NULL;
+    }
+    return service;
+}
+
+void asset_service_destroy(asset_service *service)
+{
+    if (!service)
+        return;
+    storage_service_destroy(service->storage);
+    content_cache_destroy(service->public_keys);
+    free(service);
+}
+
+/* ---- removing storage objects ----------------------------------------------------------- */
+
+typedef struct pending_object {
+    char id[ASSET_ID_SIZE];
+    const char *provider;   /* borrowed from a result that outlives the removal */
+    const char *profile_id; /* may be NULL */
+    const char *key;
+} pending_object;
+
+/* Remove one object recorded as pending; forget it once gone, note the failure otherwise. */
+static void remove_pending_object(asset_service *service, db_conn *conn,
+                                  const pending_object *object)
+{
+    storage_target target;
+    nh_error err;
+    int rc = storage_service_resolve_read(service->storage, object->provider, object->profile_id,
+                                          &target, &err);
+    if (rc == 0) {
+        rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, &err);
+        storage_target_release(&target);
+    }
+    nh_error ignored;
+    if (rc == 0) {
+        if (asset_store_remove_pending_deletion(conn, object->id, &ignored) != 0)
+            log_message(LOG_WARN, "assets", "object %s removed but still listed as pending",
+                        object->key);
+        return;
+    }
+    log_message(LOG_WARN, "assets", "could not remove object %s (%s); it will be retried",
+                object->key, err.code);
+    asset_store_note_pending_failure(conn, object->id, err.code, &ignored);
+}
+
+void asset_service_sweep(asset_service *service)
+{
+    nh_error err;
+    db_conn *conn = db_acquire(service->database, &err);
+    if (!conn)
+        return;
+    db_result *rows = NULL;
+    if (asset_store_pending_deletions(conn, SWEEP_BATCH, &rows, &err) == 0) {
+        for (size_t row = 0; row < db_result_rows(rows); row++) {
+            pending_object object;
+            snprintf(object.id, sizeof object.id, "%s", db_result_text(rows, row, 0));
+            object.provider = db_result_text(rows, row, 1);
+            object.profile_id = db_result_text(rows, row, 2);
+            object.key = db_result_text(rows, row, 3);
+            remove_pending_object(service, conn, &object);
+        }
+        if (db_result_rows(rows) > 0)
+            log_message(LOG_INFO, "assets", "retried %zu pending object removals",
+                        db_result_rows(rows));
+    }
+    db_result_free(rows);
+    db_release(service->database, conn);
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+static int asset_not_found(nh_error *err, const char *id)
+{
+    return error_set(err, 404, "asset_not_found", "Asset '%s' was not found.", id);
+}
+
+void asset_detail_free(asset_detail *detail)
+{
+    db_result_free(detail->asset);
+    db_result_free(detail->derivatives);
+    db_result_free(detail->structured_results);
+    db_result_free(detail->execution);
+    db_result_free(detail->steps);
+    memset(detail, 0, sizeof *detail);
+}
+
+static int load_detail(db_conn *conn, const char *id, bool public_only, asset_detail *out,
+                       nh_error *err)
+{
+    if (asset_store_find(conn, id, false, &out->asset, err) != 0)
+        return -1;
+    if (db_result_rows(out->asset) == 0)
+        return asset_not_found(err, id);
+    asset_record_from_row(out->asset, 0, &out->record);
+    bool visible = out->record.is_public && !strcmp(out->record.status, "ready");
+    if (public_only && !visible)
+        return asset_not_found(err, id);
+    if (asset_store_derivatives(conn, id, &out->derivatives, err) != 0)
+        return -1;
+    if (public_only)
+        return 0;
+    if (asset_store_duplicate_of(conn, &out->record, out->duplicate_of, &out->has_duplicate, err) !=
+            0 ||
+        asset_store_structured_results(conn, id, &out->structured_results, err) != 0 ||
+        asset_store_latest_execution(conn, id, &out->execution, &out->steps, err) != 0)
+        return -1;
+    return 0;
+}
+
+int asset_service_detail(asset_service *service, const char *id, bool public_only,
+                         asset_detail *out, nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = load_detail(conn, id, public_only, out, err);
+    db_release(service->database, conn);
+    if (rc != 0)
+        asset_detail_free(out);
+    return rc;
+}
+
+/* The stored status named by a status filter: an enum name (any case) or its number; NULL
+ * when it does not parse (the filter is then ignored). */
+static const char *status_filter(const char *text, char number_text[24])
+{
+    static const char *const names[] = {"pending", "ready", "deleted", "failed"};
+    if (!text)
+        return NULL;
+    for (size_t i = 0; i < 4; i++)
+        if (!strcasecmp(text, names[i]))
+            return names[i];
+    char *end;
+    long long number = strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0')
+        return NULL;
+    if (number >= 1 && number <= 4)
+        return names[number - 1];
+    snprintf(number_text, 24, "%lld", number); /* a number no asset has: matches nothing */
+    return number_text;
+}
+
+int asset_service_list(asset_service *service, const asset_list_request *request, asset_page *out,
+                       nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *keyword = asset_text_trimmed_or_null(request->query);
+    char *content_type = asset_text_trimmed_or_null(request->content_type);
+    char *status = request->public_only ? NULL : asset_text_trimmed_or_null(request->status);
+    char *order_by = asset_text_trimmed_or_null(request->order_by);
+    char *direction = asset_text_trimmed_or_null(request->order_direction);
+    char status_number[24];
+    asset_list_filter filter = {
+        .public_only = request->public_only,
+        .keyword = keyword,
+        .content_type = content_type,
+        .status = status_filter(status, status_number),
+        .order = order_by && !strcasecmp(order_by, "size") ? ASSET_ORDER_SIZE : ASSET_ORDER_CREATED,
+        .ascending = direction && !strcasecmp(direction, "asc"),
+        .limit = request->page_size,
+        .offset = (int64_t)(request->page - 1) * request->page_size,
+    };
+    int rc = -1;
+    db_conn *conn = db_acquire(service->database, err);
+    if (conn) {
+        rc = asset_store_list(conn, &filter, &out->rows, &out->total, err);
+        db_release(service->database, conn);
+    }
+    free(keyword);
+    free(content_type);
+    free(status);
+    free(order_by);
+    free(direction);
+    out->page = request->page;
+    out->page_size = request->page_size;
+    if (rc != 0)
+        asset_page_free(out);
+    return rc;
+}
+
+void asset_page_free(asset_page *page)
+{
+    db_result_free(page->rows);
+    page->rows = NULL;
+}
+
+int asset_service_usage(asset_service *service, asset_usage *out, nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = asset_store_usage_totals(conn, &out->totals, err);
+    if (rc == 0)
+        rc = asset_store_usage_by_type(conn, &out->by_type, err);
+    if (rc == 0)
+        rc = asset_store_most_active_skill(conn, &out->most_active, err);
+    db_release(service->database, conn);
+    if (rc != 0)
+        asset_usage_free(out);
+    return rc;
+}
+
+void asset_usage_free(asset_usage *usage)
+{
+    db_result_free(usage->by_type);
+    db_result_free(usage->most_active);
+    usage->by_type = NULL;
+    usage->most_active = NULL;
+}
+
+/* ---- changes ---------------------------------------------------------------------------- */
+
+static bool locks_rows(const asset_service *service)
+{
+    return db_dialect(service->database) == DB_PROVIDER_POSTGRES;
+}
+
+static int record_visibility_change(db_conn *conn, const audit_actor *actor,
+                                    const asset_record *asset, bool after, nh_error *err)
+{
+    json_t *changes = json_object();
+    if (!changes)
+        return error_internal(err);
+    audit_change(changes, "isPublic", json_boolean(asset->is_public), json_boolean(after));
+    audit_entry entry = {.action = "asset.visibility_change",
+                         .target_type = "asset",
+                         .target_id = asset->id,
+                         .target_name = asset->original_file_name,
+                         .changes = changes};
+    int rc = audit_record(conn, actor, &entry, err);
+    json_decref(changes);
+    return rc;
+}
+
+/* Inside the transaction: look up, check the file name, save, audit. */
+static int apply_patch(asset_service *service, db_conn *conn, const char *id,
+                       const asset_patch *patch, const audit_actor *actor, nh_error *err)
+{
+    db_result *found = NULL;
+    if (asset_store_find(conn, id, locks_rows(service), &found, err) != 0)
+        return -1;
+    if (db_result_rows(found) == 0) {
+        db_result_free(found);
+        return asset_not_found(err, id);
+    }
+    asset_record asset;
+    asset_record_from_row(found, 0, &asset);
+    char *file_name = NULL;
+    int rc = 0;
+    if (patch->has_original_file_name && patch->original_file_name)
+        rc = asset_text_file_name(patch->original_file_name, &file_name, err);
+    asset_update update = {
+        .set_description = patch->has_description,
+        .description = patch->description,
+        .set_alt_text = patch->has_alt_text,
+        .alt_text = patch->alt_text,
+        .set_original_file_name = patch->has_original_file_name,
+        .original_file_name = file_name,
+        .set_is_public = patch->has_is_public,
+        .is_public = patch->is_public,
+        .updated_at = clock_now_ms(),
+    };
+    if (rc == 0)
+        rc = asset_store_update(conn, id, &update, err);
+    if (rc == 0 && patch->has_is_public && patch->is_public != asset.is_public)
+        rc = record_visibility_change(conn, actor, &asset, patch->is_public, err);
+    free(file_name);
+    db_result_free(found);
+    return rc;
+}
+
+int asset_service_patch(asset_service *service, const char *id, const asset_patch *patch,
+                        const audit_actor *actor, nh_error *err)
+{
+    if (patch->has_description &&
+        asset_text_check_length(patch->description, "asset_description_too_long", "Description",
+                                err) != 0)
+        return -1;
+    if (patch->has_alt_text &&
+        asset_text_check_length(patch->alt_text, "asset_alt_text_too_long", "Alt text", err) != 0)
+        return -1;
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = db_begin(conn, err);
+    if (rc == 0) {
+        rc = apply_patch(service, conn, id, patch, actor, err);
+        if (rc == 0)
+            rc = db_commit(conn, err);
+        if (rc != 0)
+            db_rollback(conn);
+    }
+    db_release(service->database, conn);
+    if (rc == 0)
+        content_cache_clear(service->public_keys);
+    return rc;
+}
+
+/* ---- deleting --------------------------------------------------------------------------- */
+
+/* What one delete must remove from storage, kept until the objects are gone. */
+typedef struct delete_plan {
+    db_result *asset;
+    db_result *derivative_keys;
+    pending_object *objects;
+    size_t object_count;
+} delete_plan;
+
+static void delete_plan_free(delete_plan *plan)
+{
+    db_result_free(plan->asset);
+    db_result_free(plan->derivative_keys);
+    free(plan->objects);
+}
+
+static void plan_object(delete_plan *plan, const char *provider, const char *profile_id,
+                        const char *key)
+{
+    pending_object *object = &plan->objects[plan->object_count++];
+    uuid_v7(object->id);
+    object->provider = provider;
+    object->profile_id = profile_id;
+    object->key = key;
+}
+
+static int record_delete(db_conn *conn, const audit_actor *actor, const char *action,
+                         const asset_record *asset, nh_error *err)
+{
+    audit_entry entry = {.action = action,
+                         .target_type = "asset",
+                         .target_id = asset->id,
+                         .target_name = asset->original_file_name,
+                         .changes = NULL};
+    return audit_record(conn, actor, &entry, err);
+}
+
+/* Inside the transaction: rows out, objects recorded as pending removal, audit entry in. */
+static int delete_rows(asset_service *service, db_conn *conn, const char *id,
+                       const audit_actor *actor, const char *action, delete_plan *plan,
+                       nh_error *err)
+{
+    if (asset_store_find(conn, id, locks_rows(service), &plan->asset, err) != 0)
+        return -1;
+    if (db_result_rows(plan->asset) == 0)
+        return asset_not_found(err, id);
+    asset_record asset;
+    asset_record_from_row(plan->asset, 0, &asset);
+    storage_target target;
+    if (storage_service_resolve_read(service->storage, asset.storage_provider,
+                                     asset.storage_provider_profile_id, &target, err) != 0)
+        return -1;
+    storage_target_release(&target);
+    if (asset_store_derivative_keys(conn, id, &plan->derivative_keys, err) != 0)
+        return -1;
+    size_t derivative_count = db_result_rows(plan->derivative_keys);
+    plan->objects = calloc(derivative_count + 1, sizeof *plan->objects);
+    if (!plan->objects)
+        return error_internal(err);
+    plan_object(plan, asset.storage_provider, asset.storage_provider_profile_id, asset.storage_key);
+    for (size_t row = 0; row < derivative_count; row++)
+        plan_object(plan, db_result_text(plan->derivative_keys, row, 1),
+                    asset.storage_provider_profile_id,
+                    db_result_text(plan->derivative_keys, row, 0));
+    for (size_t i = 0; i < plan->object_count; i++) {
+        const pending_object *object = &plan->objects[i];
+        if (asset_store_add_pending_deletion(conn, object->id, object->provider, object->profile_id,
+                                             object->key, err) != 0)
+            return -1;
+    }
+    int64_t affected = 0;
+    if (asset_store_delete(conn, id, &affected, err) != 0)
+        return -1;
+    if (affected != 1)
+        return asset_not_found(err, id);
+    return record_delete(conn, actor, action, &asset, err);
+}
+
+int asset_service_delete(asset_service *service, const char *id, const char *commit_message,
+                         const audit_actor *actor, const char *audit_action, int64_t *deleted_at,
+                         nh_error *err)
+{
+    (void)commit_message; /* the only backend that commits (GitHub) is not there yet */
+    delete_plan plan;
+    memset(&plan, 0, sizeof plan);
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = db_begin(conn, err);
+    if (rc == 0) {
+        rc = delete_rows(service, conn, id, actor, audit_action, &plan, err);
+        if (rc == 0)
+            rc = db_commit(conn, err);
+        if (rc != 0)
+            db_rollback(conn);
+    }
+    if (rc == 0) {
+        content_cache_clear(service->public_keys);
+        *deleted_at = clock_now_ms();
+        for (size_t i = 0; i < plan.object_count; i++)
+            remove_pending_object(service, conn, &plan.objects[i]);
+    }
+    db_release(service->database, conn);
+    delete_plan_free(&plan);
+    return rc;
+}
+
+/* ---- content ---------------------------------------------------------------------------- */
+
+void asset_content_close(asset_content *content)
+{
+    if (content->object.fd >= 0)
+        close(content->object.fd);
+    content->object.fd = -1;
+}
+
+static int content_not_found(nh_error *err)
+{
+    /* the same body as an unmatched path, so nothing tells these cases apart */
+    return error_set(err, 404, "not_found", "No resource at this path.");
+}
+
+static void fill_content(asset_content *out, const char *content_type, const char *checksum)
+{
+    snprintf(out->content_type, sizeof out->content_type, "%s",
+             content_type ? content_type : "application/octet-stream");
+    if (checksum && checksum[0])
+        snprintf(out->etag, sizeof out->etag, "\"%.64s\"", checksum);
+    else
+        snprintf(out->etag, sizeof out->etag, "\"%llx-%llx\"", (unsigned long long)out->object.size,
+                 (unsigned long long)out->object.modified_ms);
+}
+
+/* Open key through the storage the row names; 404 not_found when the object is missing. */
+static int open_object(asset_service *service, const char *provider, const char *profile_id,
+                       const char *key, asset_content *out, nh_error *err)
+{
+    storage_target target;
+    if (storage_service_resolve_read(service->storage, provider, profile_id, &target, err) != 0)
+        return -1;
+    int rc = storage_open(target.backend, key, &out->object, err);
+    storage_target_release(&target);
+    if (rc == STORAGE_NOT_FOUND)
+        return content_not_found(err);
+    return rc == 0 ? 0 : -1;
+}
+
+static bool is_visible_status(const char *status)
+{
+    return status && strcmp(status, "deleted") != 0;
+}
+
+static void set_target(content_target *out, const char *content_type, const char *checksum,
+                       const char *provider, const char *profile_id)
+{
+    snprintf(out->content_type, sizeof out->content_type, "%s",
+             content_type ? content_type : "application/octet-stream");
+    snprintf(out->checksum, sizeof out->checksum, "%s", checksum ? checksum : "");
+    snprintf(out->provider, sizeof out->provider, "%s", provider ? provider : "");
+    snprintf(out->profile_id, sizeof out->profile_id, "%s", profile_id ? profile_id : "");
+}
+
+/* A derivative's key: public while its asset is. */
+static int find_public_derivative(db_conn *conn, const char *key, content_target *out,
+                                  nh_error *err)
+{
+    db_result *found = NULL;
+    if (asset_store_find_derivative_by_key(conn, key, &found, err) != 0)
+        return -1;
+    bool visible = db_result_rows(found) == 1 && db_result_int64(found, 0, 4) != 0 &&
+                   is_visible_status(db_result_text(found, 0, 5));
+    if (visible)
+        set_target(out, db_result_text(found, 0, 0), db_result_text(found, 0, 3),
+                   db_result_text(found, 0, 8), db_result_text(found, 0, 7));
+    db_result_free(found);
+    return visible ? 0 : content_not_found(err);
+}
+
+/* What the database says about a public key: 0 with out filled, or 404 not_found. */
+static int find_public_target(db_conn *conn, const char *key, content_target *out, nh_error *err)
+{
+    db_result *found = NULL;
+    if (asset_store_find_by_key(conn, key, &found, err) != 0)
+        return -1;
+    if (db_result_rows(found) == 0) {
+        db_result_free(found);
+        return find_public_derivative(conn, key, out, err);
+    }
+    asset_record asset;
+    asset_record_from_row(found, 0, &asset);
+    bool visible = asset.is_public && is_visible_status(asset.status);
+    if (visible)
+        set_target(out, asset.content_type, asset.checksum_sha256, asset.storage_provider,
+                   asset.storage_provider_profile_id);
+    db_result_free(found);
+    return visible ? 0 : content_not_found(err);
+}
+
+static int64_t monotonic_ms(void)
+{
+    return clock_monotonic_ns() / 1000000;
+}
+
+/* The target of a public key: from the cache, or from the database (then cached). */
+static int public_target(asset_service *service, const char *key, content_target *out,
+                         nh_error *err)
+{
+    if (content_cache_get(service->public_keys, key, monotonic_ms(), out))
+        return 0;
+    uint64_t generation = content_cache_generation(service->public_keys);
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = find_public_target(conn, key, out, err);
+    db_release(service->database, conn);
+    if (rc == 0)
+        content_cache_put(service->public_keys, key, generation, monotonic_ms(), out);
+    return rc;
+}
+
+int asset_service_open_public(asset_service *service, const char *raw_key, asset_content *out,
+                              nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->object.fd = -1;
+    out->is_public = true;
+    char key[STORAGE_KEY_SIZE];
+    if (storage_key_normalize(raw_key, key, sizeof key) != 0)
+        return content_not_found(err);
+    content_target target;
+    if (public_target(service, key, &target, err) != 0)
+        return -1;
+    const char *profile_id = target.profile_id[0] ? target.profile_id : NULL;
+    if (open_object(service, target.provider, profile_id, key, out, err) != 0)
+        return -1;
+    fill_content(out, target.content_type, target.checksum);
+    return 0;
+}
+
+/* A public asset: where its bytes are publicly served, after checking they exist. */
+static int public_location(asset_service *service, const asset_record *asset,
+                           const char *public_base_url, char **redirect_url, nh_error *err)
+{
+    storage_target target;
+    if (storage_service_resolve_read(service->storage, asset->storage_provider,
+                                     asset->storage_provider_profile_id, &target, err) != 0)
+        return -1;
+    char *url = asset->public_url && asset->public_url[0]
+                    ? strdup(asset->public_url)
+                    : storage_public_url(target.backend, public_base_url, asset->storage_key);
+    bool exists = false;
+    int rc = url ? storage_exists(target.backend, asset->storage_key, &exists, err) : 0;
+    storage_target_release(&target);
+    if (rc != 0 || !url || !exists) {
+        free(url);
+        return rc != 0 ? -1 : asset_not_found(err, asset->id);
+    }
+    *redirect_url = url;
+    return 0;
+}
+
+static int open_protected(asset_service *service, db_conn *conn, const char *id,
+                          const char *public_base_url, asset_content *out, char **redirect_url,
+                          nh_error *err)
+{
+    db_result *found = NULL;
+    if (asset_store_find(conn, id, false, &found, err) != 0)
+        return -1;
+    asset_record asset;
+    memset(&asset, 0, sizeof asset);
+    int rc = 0;
+    if (db_result_rows(found) == 0) {
+        rc = asset_not_found(err, id);
+    } else {
+        asset_record_from_row(found, 0, &asset);
+        if (!is_visible_status(asset.status))
+            rc = asset_not_found(err, id);
+    }
+    if (rc == 0 && asset.is_public) {
+        rc = public_location(service, &asset, public_base_url, redirect_url, err);
+    } else if (rc == 0) {
+        rc = open_object(service, asset.storage_provider, asset.storage_provider_profile_id,
+                         asset.storage_key, out, err);
+        if (rc != 0 && err->status == 404)
+            rc = asset_not_found(err, id);
+        if (rc == 0)
+            fill_content(out, asset.content_type, asset.checksum_sha256);
+    }
+    db_result_free(found);
+    return rc;
+}
+
+int asset_service_open_protected(asset_service *service, const char *id,
+                                 const char *public_base_url, asset_content *out,
+                                 char **redirect_url, nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->object.fd = -1;
+    *redirect_url = NULL;
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = open_protected(service, conn, id, public_base_url, out, redirect_url, err);
+    db_release(service->database, conn);
+    if (rc != 0)
+        asset_content_close(out);
+    return rc;
+}

@@ -1,0 +1,160 @@
+/* asset_service.h - what can be done with assets: upload, read, list, change, delete, usage
+ * statistics and opening stored content. Handlers translate HTTP to these calls; nothing here
+ * knows about HTTP.
+ *
+ * Guarantees:
+ *   - an upload's bytes are checked (an allowed image whose format matches the declared
+ *     content type, within the pixel limit) and written to storage before the row commits;
+ *     when the row cannot be written the stored object is removed again;
+ *   - a delete removes the rows and records the objects as pending removal in one
+ *     transaction, then removes the objects; an object whose removal fails stays recorded and
+ *     is retried (asset_service_sweep, at start-up), so no row ever points at a missing object
+ *     and retries converge;
+ *   - every function returns 0, or -1 with err filled (the status and code of the contract).
+ * Results handed out (asset_detail, asset_page, asset_usage, asset_content) are owned by the
+ * caller and released with their _free/_close function. Thread-safe. */
+#ifndef NH_ASSETS_SERVICE_H
+#define NH_ASSETS_SERVICE_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assets/asset_store.h"
+#include "assets/upload_form.h"
+#include "audit/audit.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "db/db.h"
+#include "storage/storage.h"
+
+struct content_cache;
+
+typedef struct asset_service {
+    const config *cfg;
+    db *database;
+    storage_service *storage;
+    struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
+    char temp_dir[PATH_MAX];           /* where uploads stream to (DATA_DIR/tmp) */
+} asset_service;
+
+/* Build the service: the storage service and the upload temp directory (created 0700; stale
+ * upload files of a previous run are removed). NULL with err filled on failure. */
+asset_service *asset_service_create(const config *cfg, db *database, nh_error *err);
+void asset_service_destroy(asset_service *service);
+
+/* Remove objects still pending removal (after a failed delete or a crash). Logs failures. */
+void asset_service_sweep(asset_service *service);
+
+/* ---- upload ---- */
+
+/* Validate and store an upload read into form. public_base_url is the global base of public
+ * URLs (may be NULL). Writes the new asset's id. */
+int asset_service_upload(asset_service *service, const upload_form *form,
+                         const char *public_base_url, char id_out[ASSET_ID_SIZE], nh_error *err);
+
+/* ---- reading ---- */
+
+typedef struct asset_detail {
+    db_result *asset; /* one row */
+    asset_record record;
+    bool has_duplicate;
+    char duplicate_of[ASSET_ID_SIZE];
+    db_result *derivatives;
+    db_result *structured_results;
+    db_result *execution; /* 0 or 1 row */
+    db_result *steps;     /* NULL without execution */
+} asset_detail;
+
+/* 404 asset_not_found when there is no such asset (or, for public_only, when it is not
+ * public, not ready or deleted). */
+int asset_service_detail(asset_service *service, const char *id, bool public_only,
+                         asset_detail *out, nh_error *err);
+void asset_detail_free(asset_detail *detail);
+
+/* A list request as given (NULL = parameter absent); the service resolves defaults and
+ * aliases. */
+typedef struct asset_list_request {
+    bool public_only;
+    int page;      /* already parsed and clamped */
+    int page_size; /* already parsed and clamped */
+    const char *query;
+    const char *content_type;
+    const char *status;
+    const char *order_by;
+    const char *order_direction;
+} asset_list_request;
+
+typedef struct asset_page {
+    db_result *rows; /* asset records */
+    int page;
+    int page_size;
+    int64_t total;
+} asset_page;
+
+int asset_service_list(asset_service *service, const asset_list_request *request, asset_page *out,
+                       nh_error *err);
+void asset_page_free(asset_page *page);
+
+typedef struct asset_usage {
+    asset_usage_totals totals;
+    db_result *by_type;     /* content_type, count, bytes */
+    db_result *most_active; /* skill_name, count; 0 or 1 row */
+} asset_usage;
+
+int asset_service_usage(asset_service *service, asset_usage *out, nh_error *err);
+void asset_usage_free(asset_usage *usage);
+
+/* ---- changes ---- */
+
+/* A PATCH body, tri-state per field: `has_` = the field was given; a NULL value clears. */
+typedef struct asset_patch {
+    bool has_description;
+    const char *description;
+    bool has_alt_text;
+    const char *alt_text;
+    bool has_original_file_name;
+    const char *original_file_name;
+    bool has_is_public;
+    bool is_public;
+} asset_patch;
+
+/* Apply the patch (400 asset_description_too_long / asset_alt_text_too_long before the
+ * lookup, 404 asset_not_found, 400 asset_filename_invalid). A visibility change is audited
+ * (asset.visibility_change) in the same transaction. */
+int asset_service_patch(asset_service *service, const char *id, const asset_patch *patch,
+                        const audit_actor *actor, nh_error *err);
+
+/* Delete one asset and its derivatives (404 asset_not_found; 400 asset_storage_provider_*).
+ * audit_action names the audit entry ("asset.delete", "asset.batch_delete"). Writes the time
+ * of the delete. */
+int asset_service_delete(asset_service *service, const char *id, const char *commit_message,
+                         const audit_actor *actor, const char *audit_action, int64_t *deleted_at,
+                         nh_error *err);
+
+/* ---- content ---- */
+
+typedef struct asset_content {
+    storage_object object; /* the open object; its fd is owned by this struct */
+    char content_type[256];
+    char etag[80]; /* quoted strong validator, or "" */
+    bool is_public;
+} asset_content;
+
+/* GET /content/{key}: a public asset's (or a public asset's derivative's) object. Every kind
+ * of absence (unknown or invalid key, private or deleted asset, missing object) is the same
+ * 404 not_found. Which keys are public is remembered for a second (content_cache.h); changes
+ * made through this service forget it at once. */
+int asset_service_open_public(asset_service *service, const char *raw_key, asset_content *out,
+                              nh_error *err);
+/* GET /api/v1/assets/{id}/content: for a public asset *redirect_url is set (malloc'ed: the
+ * stored or computed public URL, after checking the object exists) and out stays closed; for
+ * a private asset the object is opened into out. 404 asset_not_found; 400
+ * asset_storage_provider_*. */
+int asset_service_open_protected(asset_service *service, const char *id,
+                                 const char *public_base_url, asset_content *out,
+                                 char **redirect_url, nh_error *err);
+void asset_content_close(asset_content *content);
+
+#endif

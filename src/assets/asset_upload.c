@@ -1,0 +1,279 @@
+/* asset_upload.c - checking and storing an upload (asset_service_upload): binding the form
+ * fields, the validation order of the contract, sniffing the bytes, writing the object and
+ * then the row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "assets/asset_service.h"
+#include "assets/asset_text.h"
+#include "core/clock.h"
+#include "core/json_input.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "media/media.h"
+
+/* The form fields after binding: NULL strings are absent or empty values. */
+typedef struct upload_input {
+    const char *description;
+    bool description_too_long;
+    const char *alt_text;
+    bool alt_text_too_long;
+    bool is_public;
+    bool has_profile_id;
+    char profile_id[UUID_TEXT_SIZE];
+    bool run_enrichment;
+    const char *commit_message;
+} upload_input;
+
+static const char *const field_labels[UPLOAD_FIELD_COUNT] = {
+    [UPLOAD_FIELD_DESCRIPTION] = "description",
+    [UPLOAD_FIELD_ALT_TEXT] = "altText",
+    [UPLOAD_FIELD_IS_PUBLIC] = "isPublic",
+    [UPLOAD_FIELD_PROFILE_ID] = "storageProviderProfileId",
+    [UPLOAD_FIELD_RUN_ENRICHMENT] = "runEnrichment",
+    [UPLOAD_FIELD_COMMIT_MESSAGE] = "commitMessage",
+};
+
+/* ---- binding ---------------------------------------------------------------------------- */
+
+static int invalid_value(const char *value, const char *field, nh_error *err)
+{
+    char shown[65];
+    asset_text_excerpt(value, shown, sizeof shown);
+    return error_set(err, 400, "request_invalid", "The value '%s' is not valid for %s.", shown,
+                     field);
+}
+
+/* The text of a field: NULL when absent or empty (empty form values bind as null). */
+static int bind_text(const upload_form *form, upload_field_id id, const char **out, nh_error *err)
+{
+    const upload_field *field = upload_form_field(form, id);
+    *out = NULL;
+    if (!field->present || field->too_long || field->length == 0)
+        return 0;
+    if (!asset_text_is_utf8(field->value, field->length))
+        return error_set(err, 400, "request_invalid",
+                         "The form field '%s' is not valid UTF-8 text.", field_labels[id]);
+    *out = field->value;
+    return 0;
+}
+
+static int bind_bool(const upload_form *form, upload_field_id id, bool fallback, bool *out,
+                     nh_error *err)
+{
+    const char *text = NULL;
+    *out = fallback;
+    if (bind_text(form, id, &text, err) != 0)
+        return -1;
+    if (!text || json_input_is_blank(text))
+        return 0;
+    char *trimmed = json_input_trimmed(text);
+    if (!trimmed)
+        return error_internal(err);
+    int rc = 0;
+    if (!strcasecmp(trimmed, "true"))
+        *out = true;
+    else if (!strcasecmp(trimmed, "false"))
+        *out = false;
+    else
+        rc = invalid_value(trimmed, field_labels[id], err);
+    free(trimmed);
+    return rc;
+}
+
+static int bind_input(const upload_form *form, upload_input *input, nh_error *err)
+{
+    memset(input, 0, sizeof *input);
+    input->description_too_long = upload_form_field(form, UPLOAD_FIELD_DESCRIPTION)->too_long;
+    input->alt_text_too_long = upload_form_field(form, UPLOAD_FIELD_ALT_TEXT)->too_long;
+    const char *profile = NULL;
+    if (bind_text(form, UPLOAD_FIELD_DESCRIPTION, &input->description, err) != 0 ||
+        bind_text(form, UPLOAD_FIELD_ALT_TEXT, &input->alt_text, err) != 0 ||
+        bind_text(form, UPLOAD_FIELD_COMMIT_MESSAGE, &input->commit_message, err) != 0 ||
+        bind_text(form, UPLOAD_FIELD_PROFILE_ID, &profile, err) != 0 ||
+        bind_bool(form, UPLOAD_FIELD_IS_PUBLIC, true, &input->is_public, err) != 0 ||
+        bind_bool(form, UPLOAD_FIELD_RUN_ENRICHMENT, true, &input->run_enrichment, err) != 0)
+        return -1;
+    if (profile && !json_input_is_blank(profile)) {
+        char *trimmed = json_input_trimmed(profile);
+        bool valid = trimmed && uuid_parse(trimmed, input->profile_id);
+        free(trimmed);
+        if (!valid)
+            return invalid_value(profile, field_labels[UPLOAD_FIELD_PROFILE_ID], err);
+        input->has_profile_id = true;
+    }
+    return 0;
+}
+
+/* ---- validation (the contract's order: the first failure wins) --------------------------- */
+
+static bool is_allowed_type(const config *cfg, const char *content_type)
+{
+    for (size_t i = 0; i < cfg->allowed_content_types.count; i++)
+        if (!strcasecmp(cfg->allowed_content_types.items[i], content_type))
+            return true;
+    return false;
+}
+
+static int validate_fields(const asset_service *service, const upload_file *file,
+                           const upload_input *input, nh_error *err)
+{
+    if (!file || !file->complete)
+        return error_set(err, 400, "asset_file_required", "A file is required.");
+    if (input->description_too_long ||
+        asset_text_check_length(input->description, "asset_description_too_long", "Description",
+                                err) != 0)
+        return error_set(err, 400, "asset_description_too_long",
+                         "Description must be at most %d characters long.", ASSET_TEXT_MAX_CHARS);
+    if (input->alt_text_too_long ||
+        asset_text_check_length(input->alt_text, "asset_alt_text_too_long", "Alt text", err) != 0)
+        return error_set(err, 400, "asset_alt_text_too_long",
+                         "Alt text must be at most %d characters long.", ASSET_TEXT_MAX_CHARS);
+    if (file->size == 0)
+        return error_set(err, 400, "asset_file_empty", "The file is empty.");
+    if (file->size > service->cfg->max_upload_size_bytes)
+        return error_set(err, 400, "asset_file_too_large",
+                         "The file is larger than the limit of %lld bytes.",
+                         (long long)service->cfg->max_upload_size_bytes);
+    if (!file->content_type || json_input_is_blank(file->content_type))
+        return error_set(err, 400, "asset_content_type_missing",
+                         "The file part has no Content-Type.");
+    char shown[101];
+    asset_text_excerpt(file->content_type, shown, sizeof shown);
+    if (!is_allowed_type(service->cfg, file->content_type))
+        return error_set(err, 400, "asset_content_type_not_allowed",
+                         "The content type '%s' is not allowed.", shown);
+    return 0;
+}
+
+/* The bytes decide: an allowed image, of the declared format, within the pixel limit. */
+static int check_bytes(const asset_service *service, const upload_file *file, media_info *info,
+                       nh_error *err)
+{
+    int probed = media_probe_file(file->path, info, err);
+    if (probed < 0)
+        return -1;
+    media_format declared = media_format_of_content_type(file->content_type);
+    if (probed != 0 || info->format != declared) {
+        char shown[101];
+        asset_text_excerpt(file->content_type, shown, sizeof shown);
+        return error_set(err, 400, "asset_content_mismatch",
+                         "The file's bytes are not an image of the declared type '%s'.", shown);
+    }
+    int64_t pixels = (int64_t)info->width * info->height;
+    if (info->width <= 0 || info->height <= 0 || pixels > service->cfg->max_image_pixels)
+        return error_set(err, 400, "asset_image_too_large",
+                         "The image has %dx%d pixels; the limit is %lld pixels.", info->width,
+                         info->height, (long long)service->cfg->max_image_pixels);
+    return 0;
+}
+
+/* ---- storing ---------------------------------------------------------------------------- */
+
+typedef struct stored_upload {
+    char id[UUID_TEXT_SIZE];
+    int64_t now;
+    char key[STORAGE_KEY_SIZE];
+    char *public_url;
+} stored_upload;
+
+static int store_object(storage_target *target, const upload_file *file, media_format format,
+                        const upload_input *input, const char *public_base_url, stored_upload *out,
+                        nh_error *err)
+{
+    out->now = clock_now_ms();
+    uuid_v7_at(out->now, out->id);
+    char proposed[STORAGE_KEY_SIZE];
+    if (storage_key_generate(out->now, out->id, media_format_extension(format), proposed,
+                             sizeof proposed) != 0)
+        return error_internal(err);
+    char *message = asset_text_trimmed_or_null(input->commit_message);
+    storage_put_request request = {
+        .key = proposed,
+        .source_path = file->path,
+        .source_fd = file->fd,
+        .size = (uint64_t)file->size,
+        .content_type = media_format_content_type(format),
+        .commit_message = message ? message : "Automated commit by NekoHub",
+    };
+    int rc = storage_put(target->backend, &request, out->key, err);
+    free(message);
+    if (rc != 0)
+        return -1;
+    out->public_url = storage_public_url(target->backend, public_base_url, out->key);
+    return 0;
+}
+
+static int insert_row(asset_service *service, const asset_record *asset, nh_error *err)
+{
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = asset_store_insert(conn, asset, err);
+    db_release(service->database, conn);
+    return rc == 0 ? 0 : -1;
+}
+
+int asset_service_upload(asset_service *service, const upload_form *form,
+                         const char *public_base_url, char id_out[ASSET_ID_SIZE], nh_error *err)
+{
+    id_out[0] = '\0';
+    const upload_file *file = upload_form_file(form);
+    upload_input input;
+    media_info info;
+    char *file_name = NULL;
+    if (bind_input(form, &input, err) != 0 || validate_fields(service, file, &input, err) != 0 ||
+        asset_text_file_name(file->file_name, &file_name, err) != 0)
+        return -1;
+    storage_target target;
+    if (check_bytes(service, file, &info, err) != 0 ||
+        storage_service_resolve_write(
+            service->storage, input.has_profile_id ? input.profile_id : NULL, &target, err) != 0) {
+        free(file_name);
+        return -1;
+    }
+    stored_upload stored;
+    memset(&stored, 0, sizeof stored);
+    int rc = store_object(&target, file, info.format, &input, public_base_url, &stored, err);
+    if (rc == 0) {
+        asset_record asset = {
+            .id = stored.id,
+            .type = "image",
+            .status = "ready",
+            .original_file_name = file_name,
+            .stored_file_name = storage_key_file_name(stored.key),
+            .content_type = media_format_content_type(info.format),
+            .extension = media_format_extension(info.format),
+            .size = file->size,
+            .has_width = true,
+            .width = info.width,
+            .has_height = true,
+            .height = info.height,
+            .checksum_sha256 = file->sha256_hex,
+            .storage_provider = target.backend->provider_name,
+            .storage_provider_profile_id = target.profile_id[0] ? target.profile_id : NULL,
+            .storage_key = stored.key,
+            .public_url = stored.public_url,
+            .is_public = input.is_public,
+            .description = input.description,
+            .alt_text = input.alt_text,
+            .created_at = stored.now,
+            .updated_at = stored.now,
+        };
+        rc = insert_row(service, &asset, err);
+        nh_error ignored;
+        if (rc != 0 && storage_remove(target.backend, stored.key, NULL, &ignored) != 0)
+            log_message(LOG_ERROR, "assets",
+                        "the row of %s was not written and its object "
+                        "could not be removed",
+                        stored.key);
+    }
+    if (rc == 0)
+        snprintf(id_out, ASSET_ID_SIZE, "%s", stored.id);
+    storage_target_release(&target);
+    free(stored.public_url);
+    free(file_name);
+    return rc;
+}

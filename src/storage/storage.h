@@ -1,0 +1,116 @@
+/* storage.h - where asset bytes live: one interface (an ops table) over storage backends, and
+ * the storage service that picks the backend for a write or for an existing object.
+ *
+ * A backend stores objects under storage keys (storage_key.h). Today there is the local
+ * filesystem backend (local.c); S3 and GitHub backends implement the same ops later, and the
+ * service learns to build them from storage provider profiles, without changes to callers.
+ *
+ * Contracts every backend keeps:
+ *   - put never exposes a partial object: readers see nothing or all the bytes (local: a
+ *     temporary file that is fsync'ed, then linked into place with create-new semantics, then
+ *     the directory fsync'ed). A key that already exists is an error, never overwritten.
+ *   - open hands out a file descriptor the caller owns (and must close), with the size and
+ *     modification time of the object; an object that does not exist is STORAGE_NOT_FOUND (not
+ *     an error). Remote backends may satisfy it with an unlinked temporary file.
+ *   - remove of a missing object succeeds (deletes converge when retried).
+ *   - every failure returns -1 with err filled (a 500 unless the backend knows better); the
+ *     backend logs the system detail, err never carries a server path.
+ * A storage object is immutable after creation and safe to share between threads. */
+#ifndef NH_STORAGE_H
+#define NH_STORAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "storage/storage_key.h"
+
+#define STORAGE_NOT_FOUND 1
+#define STORAGE_PROVIDER_NAME_SIZE 65
+
+typedef struct storage storage;
+
+/* An object opened for reading. */
+typedef struct storage_object {
+    int fd;              /* owned by the caller after a successful open; -1 otherwise */
+    uint64_t size;       /* bytes */
+    int64_t modified_ms; /* last modification, epoch milliseconds */
+} storage_object;
+
+/* What to store. The bytes are in a file the caller owns: the backend reads source_fd (from
+ * offset 0) or links source_path into place; it never removes or renames source_path. */
+typedef struct storage_put_request {
+    const char *key;            /* a valid key proposed by the caller (storage_key_generate) */
+    const char *source_path;    /* the file holding the bytes */
+    int source_fd;              /* the same file, open for reading */
+    uint64_t size;              /* its length */
+    const char *content_type;   /* stored as object metadata where the backend has any */
+    const char *commit_message; /* for backends that commit (GitHub); may be NULL */
+} storage_put_request;
+
+typedef struct storage_ops {
+    const char *type; /* the profile provider type: "local", "s3-compatible", "github-repo" */
+    /* Store the bytes; writes the key actually used (a backend may prefix it) to key_out. */
+    int (*put)(storage *backend, const storage_put_request *request, char key_out[STORAGE_KEY_SIZE],
+               nh_error *err);
+    /* 0 and out filled, STORAGE_NOT_FOUND, or -1. */
+    int (*open)(storage *backend, const char *key, storage_object *out, nh_error *err);
+    /* Remove the object; a missing one is success. */
+    int (*remove)(storage *backend, const char *key, const char *commit_message, nh_error *err);
+    int (*exists)(storage *backend, const char *key, bool *exists, nh_error *err);
+    /* The public URL of key (malloc'ed), or NULL when there is none. global_base_url is
+     * Storage__PublicBaseUrl (or the server's derived one) and may be NULL. */
+    char *(*public_url)(const storage *backend, const char *global_base_url, const char *key);
+    void (*destroy)(storage *backend);
+} storage_ops;
+
+struct storage {
+    const storage_ops *ops;
+    char provider_name[STORAGE_PROVIDER_NAME_SIZE]; /* written on assets: "local", "s3", ... */
+    char *public_base_url; /* the backend's own base URL (owned), or NULL */
+    void *state;           /* the backend's private data */
+};
+
+/* Thin wrappers over the ops (they also refuse invalid keys with a 500). */
+int storage_put(storage *backend, const storage_put_request *request,
+                char key_out[STORAGE_KEY_SIZE], nh_error *err);
+int storage_open(storage *backend, const char *key, storage_object *out, nh_error *err);
+int storage_remove(storage *backend, const char *key, const char *commit_message, nh_error *err);
+int storage_exists(storage *backend, const char *key, bool *exists, nh_error *err);
+char *storage_public_url(const storage *backend, const char *global_base_url, const char *key);
+void storage_destroy(storage *backend);
+
+/* "<base without trailing '/'>/<each key segment percent-encoded>" (malloc'ed); NULL when
+ * base is NULL or blank, or out of memory. Unreserved characters (RFC 3986) stay as they are. */
+char *storage_url_join(const char *base, const char *key);
+
+/* ---- the storage service: which backend to use ---------------------------------------- */
+
+typedef struct storage_service storage_service;
+
+/* A backend chosen for one operation. */
+typedef struct storage_target {
+    storage *backend;    /* borrowed from the service unless `owned` */
+    bool owned;          /* true when built for this target (released by storage_target_release) */
+    char profile_id[37]; /* the storage provider profile used, or "" for config-driven storage */
+} storage_target;
+
+/* Build the service from configuration: the built-in default local profile (provider name
+ * "local", root Storage__Local__RootPath created 0700 when missing). -1 with err on failure. */
+storage_service *storage_service_create(const config *cfg, nh_error *err);
+void storage_service_destroy(storage_service *service);
+
+/* The write target of an upload. profile_id NULL = the default write target. Errors: 404
+ * storage_provider_profile_not_found (unknown explicit profile), 400
+ * storage_provider_profile_disabled, storage_provider_profile_write_not_supported, ... */
+int storage_service_resolve_write(storage_service *service, const char *profile_id,
+                                  storage_target *out, nh_error *err);
+/* The storage of an existing object, from what the asset row recorded. Errors: 400
+ * asset_storage_provider_profile_not_found, asset_storage_provider_profile_unavailable,
+ * asset_storage_provider_legacy_unavailable. */
+int storage_service_resolve_read(storage_service *service, const char *provider_name,
+                                 const char *profile_id, storage_target *out, nh_error *err);
+void storage_target_release(storage_target *target);
+
+#endif
