@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,10 +332,108 @@ static int configure(sqlite3 *handle, nh_error *err)
     return 0;
 }
 
+/* ---- connections and their statement cache ---------------------------------------------- */
+
+/* Preparing a statement costs more than running most of ours, so each connection keeps the
+ * last STATEMENT_CACHE_SIZE statements it prepared, keyed by their SQL text (a copy: SQL built
+ * at run time may reuse freed memory). A statement is taken out while it runs and put back
+ * reset; a connection is only ever used by one thread at a time. */
+#define STATEMENT_CACHE_SIZE 64
+
+typedef struct cached_statement {
+    char *sql;
+    uint64_t hash;
+    sqlite3_stmt *stmt;
+    uint64_t last_used;
+} cached_statement;
+
+typedef struct sqlite_connection {
+    sqlite3 *handle;
+    cached_statement cache[STATEMENT_CACHE_SIZE];
+    uint64_t clock;
+} sqlite_connection;
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t hash = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+        hash = (hash ^ *c) * 1099511628211ULL;
+    return hash;
+}
+
+/* Take a cached statement for sql (removing it from the cache), or NULL. */
+static sqlite3_stmt *cache_take(sqlite_connection *connection, const char *sql, uint64_t hash)
+{
+    for (size_t i = 0; i < STATEMENT_CACHE_SIZE; i++) {
+        cached_statement *entry = &connection->cache[i];
+        if (entry->stmt && entry->hash == hash && !strcmp(entry->sql, sql)) {
+            sqlite3_stmt *stmt = entry->stmt;
+            entry->stmt = NULL;
+            free(entry->sql);
+            entry->sql = NULL;
+            return stmt;
+        }
+    }
+    return NULL;
+}
+
+/* Keep a finished statement for reuse, evicting the least recently used; finalises it when
+ * its SQL cannot be copied. */
+static void cache_put(sqlite_connection *connection, const char *sql, uint64_t hash,
+                      sqlite3_stmt *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    cached_statement *slot = &connection->cache[0];
+    for (size_t i = 0; i < STATEMENT_CACHE_SIZE; i++) {
+        cached_statement *entry = &connection->cache[i];
+        if (!entry->stmt) {
+            slot = entry;
+            break;
+        }
+        if (entry->last_used < slot->last_used)
+            slot = entry;
+    }
+    char *copy = strdup(sql);
+    if (!copy) {
+        sqlite3_finalize(stmt);
+        return;
+    }
+    if (slot->stmt)
+        sqlite3_finalize(slot->stmt);
+    free(slot->sql);
+    slot->sql = copy;
+    slot->hash = hash;
+    slot->stmt = stmt;
+    slot->last_used = ++connection->clock;
+}
+
+static void cache_clear(sqlite_connection *connection)
+{
+    for (size_t i = 0; i < STATEMENT_CACHE_SIZE; i++) {
+        cached_statement *entry = &connection->cache[i];
+        if (entry->stmt)
+            sqlite3_finalize(entry->stmt);
+        free(entry->sql);
+        entry->stmt = NULL;
+        entry->sql = NULL;
+    }
+}
+
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+/* Process-wide settings, before SQLite initialises: no memory statistics (they take a global
+ * lock on every allocation). */
+static void configure_library(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_connect(const char *target, bool at_startup, void **native, nh_error *err)
 {
     (void)at_startup;
     *native = NULL;
+    pthread_once(&sqlite_configured, configure_library);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (strncmp(target, "file:", 5) == 0)
         flags |= SQLITE_OPEN_URI;
@@ -350,13 +449,23 @@ static int sqlite_connect(const char *target, bool at_startup, void **native, nh
         sqlite3_close(handle);
         return DB_ERROR;
     }
-    *native = handle;
+    sqlite_connection *connection = calloc(1, sizeof *connection);
+    if (!connection) {
+        sqlite3_close(handle);
+        return error_internal(err);
+    }
+    connection->handle = handle;
+    *native = connection;
     return 0;
 }
 
 static void sqlite_disconnect(void *native)
 {
-    int rc = sqlite3_close(native);
+    sqlite_connection *connection = native;
+    cache_clear(connection);
+    sqlite3 *handle = connection->handle;
+    free(connection);
+    int rc = sqlite3_close(handle);
     if (rc != SQLITE_OK)
         log_message(LOG_ERROR, "db_error", "sqlite: close failed: %s", sqlite3_errstr(rc));
 }
@@ -447,13 +556,17 @@ static int prepare(sqlite3 *handle, const char *sql, size_t param_count, sqlite3
 static int sqlite_query(void *native, const char *sql, const db_param *params, size_t param_count,
                         db_result **out, int64_t *affected, nh_error *err)
 {
-    sqlite3 *handle = native;
+    sqlite_connection *connection = native;
+    sqlite3 *handle = connection->handle;
     if (param_count > INT_MAX)
         return refuse("too many parameters", sql, err);
-    sqlite3_stmt *stmt = NULL;
-    int prepared = prepare(handle, sql, param_count, &stmt, err);
-    if (prepared != 0)
-        return prepared;
+    uint64_t hash = sql_hash(sql);
+    sqlite3_stmt *stmt = cache_take(connection, sql, hash);
+    if (!stmt) {
+        int prepared = prepare(handle, sql, param_count, &stmt, err);
+        if (prepared != 0)
+            return prepared;
+    }
     int rc = bind_params(stmt, params, param_count);
     if (rc != SQLITE_OK) {
         int result_rc = report(handle, rc, sql, err);
@@ -485,7 +598,7 @@ static int sqlite_query(void *native, const char *sql, const db_param *params, s
     if (affected)
         *affected =
             sqlite3_total_changes64(handle) == changes_before ? 0 : sqlite3_changes64(handle);
-    sqlite3_finalize(stmt);
+    cache_put(connection, sql, hash, stmt);
     if (out)
         *out = result;
     return 0;
@@ -501,12 +614,14 @@ static int run_script(sqlite3 *handle, const char *sql, nh_error *err)
 
 static int sqlite_exec_script(void *native, const char *sql, nh_error *err)
 {
-    return run_script(native, sql, err);
+    sqlite_connection *connection = native;
+    cache_clear(connection); /* a script may change the schema under cached statements */
+    return run_script(connection->handle, sql, err);
 }
 
 static int sqlite_begin(void *native, nh_error *err)
 {
-    sqlite3 *handle = native;
+    sqlite3 *handle = ((sqlite_connection *)native)->handle;
     int rc = SQLITE_OK;
     for (int attempt = 0; attempt < DB_SQLITE_BEGIN_ATTEMPTS; attempt++) {
         rc = sqlite3_exec(handle, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -524,19 +639,20 @@ static int sqlite_begin(void *native, nh_error *err)
 
 static int sqlite_commit(void *native, nh_error *err)
 {
-    return run_script(native, "COMMIT", err);
+    return run_script(((sqlite_connection *)native)->handle, "COMMIT", err);
 }
 
 static int sqlite_rollback(void *native, nh_error *err)
 {
-    if (sqlite3_get_autocommit(native))
+    sqlite3 *handle = ((sqlite_connection *)native)->handle;
+    if (sqlite3_get_autocommit(handle))
         return 0; /* nothing open (SQLite may already have rolled back after an error) */
-    return run_script(native, "ROLLBACK", err);
+    return run_script(handle, "ROLLBACK", err);
 }
 
 static bool sqlite_in_transaction(void *native)
 {
-    return !sqlite3_get_autocommit(native);
+    return !sqlite3_get_autocommit(((sqlite_connection *)native)->handle);
 }
 
 const db_driver db_sqlite_driver = {
