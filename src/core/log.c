@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 
 static volatile int log_minimum = LOG_INFO;
@@ -72,4 +73,54 @@ void log_message(log_level level, const char *event, const char *format, ...)
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
     log_fields(level, event, json_pack("{s:s}", "message", message));
+}
+
+/* Append text as the inside of a JSON string. */
+static void append_escaped(buf *out, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            char pair[2] = {'\\', (char)*c};
+            buf_append(out, pair, 2);
+        } else if (*c < 0x20) {
+            buf_printf(out, "\\u%04x", *c);
+        } else {
+            buf_append(out, c, 1);
+        }
+    }
+}
+
+static void append_field(buf *out, const char *name, const char *value)
+{
+    buf_printf(out, ",\"%s\":\"", name);
+    append_escaped(out, value);
+    buf_append(out, "\"", 1);
+}
+
+void log_access(const log_access_line *line)
+{
+    if (LOG_INFO < log_minimum)
+        return;
+    char now[CLOCK_ISO_SIZE];
+    clock_format_iso(clock_now_ms(), now);
+    buf out;
+    buf_init(&out, 0);
+    buf_printf(&out, "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"http_request\"", now);
+    append_field(&out, "requestId", line->request_id);
+    append_field(&out, "method", line->method);
+    append_field(&out, "route", line->route);
+    append_field(&out, "path", line->path);
+    buf_printf(&out, ",\"status\":%d,\"bytes\":%llu,\"durationMs\":%.3f", line->status, line->bytes,
+               line->duration_ms);
+    append_field(&out, "client", line->client);
+    if (line->user_id)
+        append_field(&out, "userId", line->user_id);
+    if (line->aborted)
+        buf_append_str(&out, ",\"aborted\":true");
+    buf_append(&out, "}\n", 2);
+    if (out.data) {
+        ssize_t written = write(STDERR_FILENO, out.data, out.length);
+        (void)written;
+    }
+    buf_free(&out);
 }

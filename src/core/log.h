@@ -19,4 +19,21 @@ void log_message(log_level level, const char *event, const char *format, ...)
 /* fields may be NULL; it is released (json_decref) in every case. */
 void log_fields(log_level level, const char *event, json_t *fields);
 
+/* One access-log line per request, written without building a JSON tree (it runs on every
+ * request). Text fields are escaped; user_id may be NULL. */
+typedef struct log_access_line {
+    const char *request_id;
+    const char *method;
+    const char *route;
+    const char *path;
+    int status;
+    unsigned long long bytes;
+    double duration_ms;
+    const char *client;
+    const char *user_id;
+    int aborted;
+} log_access_line;
+
+void log_access(const log_access_line *line);
+
 #endif

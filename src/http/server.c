@@ -406,19 +406,22 @@ static enum MHD_Result on_request(void *closure, struct MHD_Connection *connecti
     return send_response(context, connection);
 }
 
-static void log_access(const request_context *context, int64_t duration_ns, bool completed)
+static void write_access_log(const request_context *context, int64_t duration_ns, bool completed)
 {
     const http_request *request = &context->request;
-    json_t *fields = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "requestId", request->request_id, "method",
-        request->method, "route", context->route_label, "path", request->path ? request->path : "",
-        "status", context->final_status, "bytes", (json_int_t)context->final_bytes, "durationMs",
-        (double)duration_ns / 1e6, "client", request->client_address);
-    if (fields && !completed)
-        json_object_set_new(fields, "aborted", json_true());
-    if (fields && request->principal.kind != PRINCIPAL_ANONYMOUS)
-        json_object_set_new(fields, "userId", json_string(request->principal.user_id));
-    log_fields(LOG_INFO, "http_request", fields);
+    log_access_line line = {.request_id = request->request_id,
+                            .method = request->method,
+                            .route = context->route_label,
+                            .path = request->path,
+                            .status = context->final_status,
+                            .bytes = (unsigned long long)context->final_bytes,
+                            .duration_ms = (double)duration_ns / 1e6,
+                            .client = request->client_address,
+                            .user_id = request->principal.kind != PRINCIPAL_ANONYMOUS
+                                           ? request->principal.user_id
+                                           : NULL,
+                            .aborted = !completed};
+    log_access(&line);
 }
 
 static void on_completed(void *closure, struct MHD_Connection *connection, void **connection_state,
@@ -433,7 +436,7 @@ static void on_completed(void *closure, struct MHD_Connection *connection, void 
     int64_t duration = clock_monotonic_ns() - context->request.started_ns;
     if (context->final_status == 0)
         context->final_status = 499; /* the client went away before a reply */
-    log_access(context, duration, reason == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    write_access_log(context, duration, reason == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     metrics_request_finished(server->application->metrics, context->route_label,
                              context->request.method, context->final_status, duration,
                              context->final_bytes);
