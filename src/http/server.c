@@ -251,8 +251,13 @@ static const char *label_for(router_outcome outcome, const route_match *match)
 
 static bool is_console_path(const char *path)
 {
-    return strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0 &&
-           strncmp(path, "/content/", 9) != 0 && strncmp(path, "/mcp", 4) != 0;
+    static const char *reserved[] = {"/api", "/content", "/mcp"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        size_t length = strlen(reserved[i]);
+        if (!strncmp(path, reserved[i], length) && (path[length] == '\0' || path[length] == '/'))
+            return false;
+    }
+    return true;
 }
 
 /* First call: everything that can be decided from the request line and headers. Returns true
