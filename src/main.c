@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/secret_file.h"
 #include "http/server.h"
+#include "media/media.h"
 #include "routes.h"
 #include "users/user_cli.h"
 
@@ -333,6 +334,7 @@ static int command_serve(const command_line *line)
 
 int main(int argc, char **argv)
 {
+    media_prepare_environment();
     if (sodium_init() < 0) {
         fprintf(stderr, "nekohub: libsodium could not be initialised\n");
         return 1;

@@ -27,6 +27,10 @@ typedef struct media_info {
     int height; /* pixels (first frame for animations) */
 } media_info;
 
+/* Environment libvips must see before it starts: call first thing in main(), before any
+ * thread exists (setenv is not thread-safe). */
+void media_prepare_environment(void);
+
 /* -1 with err filled when libvips cannot start. */
 int media_start(const char *program_name, nh_error *err);
 void media_stop(void);
