@@ -53,4 +53,4 @@ printf '%-44s %10s %12s\n' "ping, idle server (4 clients)" "$idle_p99" "$idle_rp
 printf '%-44s %10s %12s\n' "ping, during 24 clients signing in" "$loaded_p99" "$loaded_rps"
 echo "p99 ratio loaded/idle: $(ratio "$loaded_p99" "$idle_p99") (target <= 3)"
 echo "sign-ins/s: $(ratio "$right_total" "$seconds") successful, $(ratio "$wrong_total" "$seconds") refused (wrong password)"
-echo "peak resident memory: $((peak / 1024)) MB (Argon2: at most HashConcurrency=4 x 64 MiB at once)"
+echo "peak resident memory: $((peak / 1024)) MB (Argon2: at most Auth__Password__HashConcurrency (default cores - 1, here $(( $(nproc) > 2 ? $(nproc) - 1 : 1 ))) x 64 MiB at once)"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/text.h"
@@ -186,6 +187,16 @@ static void read_list(loader *l, const char *prefix, string_list *list, bool low
     *list = merged;
 }
 
+/* Argon2 hashes at once: one core fewer than the machine has (so sign-in storms always leave a
+ * core for other requests), at least 1 and at most 4 (64 MiB each). */
+static int default_hash_concurrency(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores <= 2)
+        return 1;
+    return cores - 1 > 4 ? 4 : (int)(cores - 1);
+}
+
 static void set_defaults(config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -207,7 +218,7 @@ static void set_defaults(config *cfg)
     cfg->login_max_failures_per_user = 5;
     cfg->login_max_failures_per_client = 20;
     cfg->login_window_minutes = 15;
-    cfg->password_hash_concurrency = 4;
+    cfg->password_hash_concurrency = default_hash_concurrency();
     cfg->max_upload_size_bytes = 10485760;
     list_add(&cfg->allowed_content_types, "image/jpeg");
     list_add(&cfg->allowed_content_types, "image/png");
