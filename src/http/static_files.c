@@ -119,6 +119,11 @@ bool static_files_serve(const app *application, http_request *request, http_resp
                       false))
             return true;
     }
+    /* A missing build file (/assets/index-1a2b.js) is a 404, not the app's page: only paths
+     * without an extension in the last segment are console routes. */
+    const char *last_segment = strrchr(path, '/');
+    if (last_segment && strchr(last_segment, '.'))
+        return false;
     int written = snprintf(file_path, sizeof file_path, "%s/index.html", web_dir);
     if (written <= 0 || (size_t)written >= sizeof file_path)
         return false;
