@@ -311,3 +311,29 @@ test('generated secrets are created once with mode 0600 and reused', async () =>
     other.cleanup();
   }
 });
+
+test('the console is served with a strict CSP; build files are cached, missing ones are 404', async () => {
+  const page = await fetch(server.url('/assets/upload'));
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.equal(page.headers.get('cache-control'), 'no-cache');
+  const csp = page.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /object-src 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  const html = await page.text();
+  const script = html.match(/src="(\/assets\/[^"]+\.js)"/);
+  assert.ok(script, 'index.html references a hashed script');
+  const bundle = await fetch(server.url(script[1]));
+  assert.equal(bundle.status, 200);
+  assert.match(bundle.headers.get('content-type'), /^text\/javascript/);
+  assert.match(bundle.headers.get('cache-control'), /immutable/);
+  const missing = await server.request('GET', '/assets/index-doesnotexist.js');
+  expectError(assert, missing, 404, 'not_found');
+  const gallery = await fetch(server.url('/gallery/0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6'));
+  assert.equal(gallery.status, 200);
+  const apiMiss = await server.request('GET', '/api/v1/definitely/not/here');
+  expectError(assert, apiMiss, 404, 'not_found');
+  const contentRoot = await server.request('GET', '/content');
+  expectError(assert, contentRoot, 404, 'not_found');
+});
