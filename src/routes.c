@@ -2,6 +2,7 @@
  * match them (e.g. /assets/usage-stats before /assets/{id:guid}). */
 #include "routes.h"
 
+#include "system/openapi.h"
 #include "system/system.h"
 #include "audit/audit.h"
 #include "auth/auth_http.h"
@@ -16,6 +17,9 @@ const route ROUTES[] = {
     {"GET", "/healthz", system_healthz, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
     {"GET", "/readyz", system_readyz, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
     {"GET", "/metrics", system_metrics, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+    {"GET", "/openapi/v1.json", system_openapi, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/openapi.json", system_openapi, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE,
+     NULL},
     {"POST", "/api/v1/auth/login", auth_http_login, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_JSON,
      NULL},
     {"POST", "/api/v1/auth/refresh", auth_http_refresh, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_JSON,
@@ -62,8 +66,8 @@ const route ROUTES[] = {
      "assets.delete", ROUTE_BODY_JSON, NULL},
     {"GET", "/api/v1/assets/{id:guid}", assets_http_detail, ROUTE_AUTH_MANAGEMENT, "assets.read",
      ROUTE_BODY_NONE, NULL},
-    {"PATCH", "/api/v1/assets/{id:guid}", assets_http_patch, ROUTE_AUTH_MANAGEMENT,
-     "assets.update", ROUTE_BODY_JSON, NULL},
+    {"PATCH", "/api/v1/assets/{id:guid}", assets_http_patch, ROUTE_AUTH_MANAGEMENT, "assets.update",
+     ROUTE_BODY_JSON, NULL},
     {"DELETE", "/api/v1/assets/{id:guid}", assets_http_delete, ROUTE_AUTH_MANAGEMENT,
      "assets.delete", ROUTE_BODY_JSON, NULL},
     {"GET", "/api/v1/assets/{id:guid}/content", assets_http_content, ROUTE_AUTH_MANAGEMENT,

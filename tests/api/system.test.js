@@ -337,3 +337,19 @@ test('the console is served with a strict CSP; build files are cached, missing o
   const contentRoot = await server.request('GET', '/content');
   expectError(assert, contentRoot, 404, 'not_found');
 });
+
+test('the OpenAPI document describes every route with its permission', async () => {
+  for (const path of ['/openapi/v1.json', '/api/v1/openapi.json']) {
+    const response = await fetch(server.url(path));
+    assert.equal(response.status, 200);
+    const document = await response.json();
+    assert.equal(document.openapi, '3.1.0');
+    const users = document.paths['/api/v1/users/{id}'];
+    assert.ok(users && users.get && users.patch, 'users/{id} GET and PATCH');
+    assert.equal(users.get['x-permission'], 'users.read');
+    assert.deepEqual(users.get.parameters.map((p) => [p.name, p.schema.format]), [['id', 'uuid']]);
+    assert.deepEqual(document.paths['/api/v1/system/ping'].get.security, []);
+    assert.ok(document.paths['/api/v1/auth/me'].get.security.some((s) => 'bearerJwt' in s));
+    assert.ok(document.paths['/content/{storageKey}'], 'catch-all rendered as a plain parameter');
+  }
+});
