@@ -1,5 +1,5 @@
 import type { ComponentChildren, FunctionComponent } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { can, landingPath, visibleNav, type Permission } from './lib/permissions';
 import { loginPathFor, matchRoute, navigate, useLocation } from './lib/router';
 import { signOut, useSession } from './lib/session';
@@ -86,8 +86,10 @@ function ConsoleLayout({ children, path }: { children: ComponentChildren; path: 
   const { user } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [path]);
-  // The mobile drawer closes with Escape (focus back on the toggle) or a click outside it.
-  useEffect(() => {
+  // The mobile drawer closes with Escape (focus back on the toggle) or a click outside it. A
+  // layout effect: the listeners are in place before the open drawer is painted (a plain effect
+  // runs after paint, and an Escape pressed in between was lost).
+  useLayoutEffect(() => {
     if (!menuOpen) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {

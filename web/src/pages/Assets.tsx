@@ -32,8 +32,9 @@ export function dims(w: number | null, h: number | null): string {
   return w && h ? t('common.dimensions', { width: w, height: h }) : t('common.none');
 }
 
-function UsagePanel() {
-  const stats = useAsync(() => API.usageStats(), []);
+/** `version` changes whenever the stored assets did (after a delete): the totals are re-read. */
+function UsagePanel({ version }: { version: number }) {
+  const stats = useAsync(() => API.usageStats(), [version]);
   return (
     <section class="card usage" aria-labelledby="usage-title" data-testid="usage-panel">
       <h2 id="usage-title">{t('usage.title')}</h2>
@@ -98,6 +99,7 @@ export function AssetsPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState<Set<string>>(new Set());
   const [result, setResult] = useState<BatchDeleteResult | null>(null);
+  const [usageVersion, setUsageVersion] = useState(0);
   const canDelete = can(user, 'assets.delete');
   const canUpdate = can(user, 'assets.update');
 
@@ -171,6 +173,8 @@ export function AssetsPage() {
       list.reload();
     } finally {
       setBusy(new Set());
+      // Some or all of the selection is gone (an aborted batch may still have deleted a part).
+      setUsageVersion((v) => v + 1);
     }
   };
 
@@ -212,7 +216,7 @@ export function AssetsPage() {
         )}
       </div>
 
-      <UsagePanel />
+      <UsagePanel version={usageVersion} />
 
       <div class="toolbar" role="search" aria-label={t('assets.filters')}>
         <form
