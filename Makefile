@@ -26,7 +26,7 @@ RELEASE_OBJECTS := $(SOURCES:%.c=$(RELEASE_DIR)/%.o)
 TEST_LIB_OBJECTS := $(LIB_SOURCES:%.c=$(TEST_DIR)/%.o)
 UNIT_BINARIES := $(UNIT_SOURCES:tests/unit/%.c=$(TEST_DIR)/unit/%)
 
-.PHONY: all build run test deps web unit analyze api-test e2e-test bench clean format
+.PHONY: all build run test deps web unit analyze bench clean format
 
 all: build
 

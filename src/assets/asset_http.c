@@ -136,6 +136,7 @@ static void reply_list(http_request *request, http_response *response, bool publ
         .query = query_alias(request, "query", public_only ? NULL : "keyword"),
         .content_type = http_request_query(request, "contentType"),
         .status = http_request_query(request, "status"),
+        .is_public = http_request_query(request, "isPublic"),
         .order_by = query_alias(request, "orderBy", "sortBy"),
         .order_direction = query_alias(request, "orderDirection", "sortDirection"),
     };

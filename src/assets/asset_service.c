@@ -232,6 +232,16 @@ int asset_service_list(asset_service *service, const asset_list_request *request
                        nh_error *err)
 {
     memset(out, 0, sizeof *out);
+    asset_visibility visibility = ASSET_VISIBILITY_ANY;
+    if (!request->public_only && request->is_public && request->is_public[0]) {
+        if (!strcasecmp(request->is_public, "true"))
+            visibility = ASSET_VISIBILITY_PUBLIC;
+        else if (!strcasecmp(request->is_public, "false"))
+            visibility = ASSET_VISIBILITY_PRIVATE;
+        else
+            return error_set(err, 400, "request_invalid",
+                             "The value '%.32s' is not valid for isPublic.", request->is_public);
+    }
     char *keyword = asset_text_trimmed_or_null(request->query);
     char *content_type = asset_text_trimmed_or_null(request->content_type);
     char *status = request->public_only ? NULL : asset_text_trimmed_or_null(request->status);
@@ -243,6 +253,7 @@ int asset_service_list(asset_service *service, const asset_list_request *request
         .keyword = keyword,
         .content_type = content_type,
         .status = status_filter(status, status_number),
+        .visibility = visibility,
         .order = order_by && !strcasecmp(order_by, "size") ? ASSET_ORDER_SIZE : ASSET_ORDER_CREATED,
         .ascending = direction && !strcasecmp(direction, "asc"),
         .limit = request->page_size,

@@ -82,6 +82,7 @@ typedef struct asset_list_request {
     const char *query;
     const char *content_type;
     const char *status;
+    const char *is_public; /* "true" / "false" (any case) or NULL; admin list only */
     const char *order_by;
     const char *order_direction;
 } asset_list_request;

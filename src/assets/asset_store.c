@@ -223,6 +223,10 @@ static int build_where(list_query *query, const asset_list_filter *filter)
         int n = add_param(query, db_text(filter->status));
         rc = buf_printf(&query->where, " AND status = $%d", n);
     }
+    if (rc == 0 && filter->visibility != ASSET_VISIBILITY_ANY)
+        rc = buf_append_str(&query->where, filter->visibility == ASSET_VISIBILITY_PUBLIC
+                                               ? " AND is_public = 1"
+                                               : " AND is_public = 0");
     return rc;
 }
 

@@ -75,11 +75,19 @@ int asset_store_duplicate_of(db_conn *conn, const asset_record *asset, char out[
 /* The filter and order of a list. NULL strings mean "no filter". */
 typedef enum { ASSET_ORDER_CREATED = 0, ASSET_ORDER_SIZE } asset_order;
 
+/* The admin list's isPublic filter (beyond the original, which has none). */
+typedef enum {
+    ASSET_VISIBILITY_ANY = 0,
+    ASSET_VISIBILITY_PUBLIC,
+    ASSET_VISIBILITY_PRIVATE
+} asset_visibility;
+
 typedef struct asset_list_filter {
     bool public_only;         /* public, ready and not deleted; order fixed to created desc */
     const char *keyword;      /* substring of originalFileName/description/altText, any case */
     const char *content_type; /* exact (any case); "image/" followed by '*' is a prefix */
     const char *status;       /* exact stored status text */
+    asset_visibility visibility;
     asset_order order;
     bool ascending;
     int64_t limit;

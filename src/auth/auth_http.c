@@ -145,7 +145,11 @@ static const char *presented_refresh_token(http_request *request, http_response 
         return json_string_value(value);
     if (cookie_mode(request) && read_cookie(request, cookie, cookie_size))
         return cookie;
-    if (!json_is_object(request->json))
+    if (cookie_mode(request) && json_is_object(request->json))
+        /* The console asking whether it still has a session: it has none. */
+        http_reply_error_code(response, 401, "auth_refresh_token_invalid",
+                              "There is no session to refresh.");
+    else if (!json_is_object(request->json))
         http_reply_error_code(response, 400, "request_invalid",
                               "A non-empty request body is required.");
     else

@@ -469,3 +469,12 @@ test('ended sessions are purged, live ones are kept', async () => {
   assert.equal((await me(live.accessToken)).status, 200);
   expectCode(await refresh(ended.refreshToken), 401, 'auth_refresh_token_invalid');
 });
+
+test('cookie mode without a cookie: refresh says there is no session (401), not a bad request', async () => {
+  const response = await server.request('POST', '/api/v1/auth/refresh', {
+    json: {}, headers: { 'X-NekoHub-Session': 'cookie' },
+  });
+  expectCode(response, 401, 'auth_refresh_token_invalid');
+  const withoutHeader = await server.request('POST', '/api/v1/auth/refresh', { json: {} });
+  expectCode(withoutHeader, 400, 'request_invalid');
+});

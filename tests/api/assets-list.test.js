@@ -219,3 +219,22 @@ test('executions and structured results show in the detail and the statistics', 
   assert.equal(after.body.data.totalAssets, 6);
   assert.ok(!after.body.data.contentTypeBreakdown.some((entry) => entry.contentType === 'image/jpeg'));
 });
+
+test('isPublic filters the admin list by visibility (beyond the original); bad values are a 400', async () => {
+  const all = await list('?pageSize=100');
+  const expectPrivate = all.items.filter((item) => !item.isPublic).map((item) => item.originalFileName);
+  const expectPublic = all.items.filter((item) => item.isPublic).map((item) => item.originalFileName);
+  assert.ok(expectPrivate.includes('gamma.gif') && expectPublic.length > 0);
+  const privateOnly = await list('?isPublic=false&pageSize=100');
+  assert.deepEqual(names(privateOnly), expectPrivate);
+  assert.equal(privateOnly.total, expectPrivate.length);
+  const publicOnly = await list('?isPublic=TRUE&pageSize=100');
+  assert.deepEqual(names(publicOnly), expectPublic);
+  assert.equal((await list('?isPublic=')).total, all.total);
+  const bad = await server.request('GET', '/api/v1/assets?isPublic=maybe', { token: key });
+  expectError(bad, 400, 'request_invalid');
+  // The public list is public-only whatever isPublic says.
+  const anonymous = await server.request('GET', '/api/v1/public/assets?isPublic=false');
+  assert.equal(anonymous.status, 200);
+  assert.ok(!anonymous.body.data.items.some((item) => item.originalFileName === 'gamma.gif'));
+});
