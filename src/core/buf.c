@@ -34,6 +34,11 @@ static int buf_reserve(buf *b, size_t extra)
     return 0;
 }
 
+int buf_reserve_room(buf *b, size_t extra)
+{
+    return buf_reserve(b, extra);
+}
+
 int buf_append(buf *b, const void *data, size_t length)
 {
     if (buf_reserve(b, length) != 0)
@@ -52,11 +57,25 @@ int buf_append_str(buf *b, const char *text)
 
 int buf_printf(buf *b, const char *format, ...)
 {
+    /* First try to format into the space already there; measure and grow only if needed. */
+    size_t room = b->capacity > b->length ? b->capacity - b->length : 0;
     va_list args;
     va_start(args, format);
-    int needed = vsnprintf(NULL, 0, format, args);
+    int needed = vsnprintf(room ? b->data + b->length : NULL, room, format, args);
     va_end(args);
-    if (needed < 0 || buf_reserve(b, (size_t)needed) != 0)
+    if (needed < 0)
+        return -1;
+    if ((size_t)needed < room) {
+        if (b->max_size && b->length + (size_t)needed > b->max_size) {
+            b->data[b->length] = '\0';
+            return -1;
+        }
+        b->length += (size_t)needed;
+        return 0;
+    }
+    if (room)
+        b->data[b->length] = '\0'; /* undo the partial write */
+    if (buf_reserve(b, (size_t)needed) != 0)
         return -1;
     va_start(args, format);
     vsnprintf(b->data + b->length, (size_t)needed + 1, format, args);

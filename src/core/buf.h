@@ -17,6 +17,8 @@ typedef struct buf {
 
 void buf_init(buf *b, size_t max_size);
 int buf_append(buf *b, const void *data, size_t length);
+/* Make room for at least `extra` more bytes now (saves regrowing in a loop of appends). */
+int buf_reserve_room(buf *b, size_t extra);
 int buf_append_str(buf *b, const char *text);
 int buf_printf(buf *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Give the memory to the caller (who frees it with free()); the buffer is left empty.

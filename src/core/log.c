@@ -105,6 +105,7 @@ void log_access(const log_access_line *line)
     clock_format_iso(clock_now_ms(), now);
     buf out;
     buf_init(&out, 0);
+    buf_reserve_room(&out, 512);
     buf_printf(&out, "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"http_request\"", now);
     append_field(&out, "requestId", line->request_id);
     append_field(&out, "method", line->method);

@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,26 @@ static bool valid_request_id(const char *text)
     return true;
 }
 
+/* Request ids: a random 64-bit prefix chosen at start (unique across instances) and a counter
+ * (no random bytes or lock per request). */
+static char request_id_prefix[17];
+static atomic_ullong request_counter;
+static pthread_once_t request_id_once = PTHREAD_ONCE_INIT;
+
+static void choose_request_id_prefix(void)
+{
+    unsigned char random[8];
+    randombytes_buf(random, sizeof random);
+    sodium_bin2hex(request_id_prefix, sizeof request_id_prefix, random, sizeof random);
+}
+
+static void next_request_id(char out[HTTP_REQUEST_ID_SIZE])
+{
+    pthread_once(&request_id_once, choose_request_id_prefix);
+    unsigned long long number = atomic_fetch_add(&request_counter, 1) + 1;
+    snprintf(out, HTTP_REQUEST_ID_SIZE, "%s-%08llx", request_id_prefix, number);
+}
+
 static void fill_request_id(request_context *context, struct MHD_Connection *connection)
 {
     const char *given = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "X-Request-Id");
@@ -63,7 +85,7 @@ static void fill_request_id(request_context *context, struct MHD_Connection *con
         snprintf(context->request.request_id, HTTP_REQUEST_ID_SIZE, "%s", given);
         return;
     }
-    uuid_v7(context->request.request_id);
+    next_request_id(context->request.request_id);
 }
 
 static void fill_client_address(request_context *context, struct MHD_Connection *connection)
@@ -525,7 +547,7 @@ http_server *http_server_start(app *application, nh_error *err)
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        (unsigned int)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_UNESCAPE_CALLBACK,
         keep_escaped, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (!server->daemon) {
