@@ -19,8 +19,8 @@ start_nginx "$work/www" "$nginx_port"
 
 sleep 0.5
 idle_rss=$(rss_kb "$NEKOHUB_PID")
-idle_private=$(awk '/^Private_(Clean|Dirty):/ {sum += $2} END {print sum}' "/proc/$NEKOHUB_PID/smaps_rollup")
-idle_shared=$(awk '/^Shared_Clean:/ {print $2}' "/proc/$NEKOHUB_PID/smaps_rollup")
+idle_anonymous=$(awk '/^Anonymous:/ {print $2}' "/proc/$NEKOHUB_PID/smaps_rollup")
+idle_files=$((idle_rss - idle_anonymous))
 
 read -r hub_rps hub_p99 < <(wrk_run "http://127.0.0.1:$port/api/v1/system/ping")
 read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/ping.json")
@@ -50,5 +50,5 @@ printf '%-34s %12s %10s\n' "" "requests/s" "p99 ms"
 printf '%-34s %12s %10s\n' "nekohub GET /api/v1/system/ping" "$hub_rps" "$hub_p99"
 printf '%-34s %12s %10s\n' "nginx same bytes from a file" "$nginx_rps" "$nginx_p99"
 echo "ratio nekohub/nginx: $(ratio "$hub_rps" "$nginx_rps") (target >= 0.6)"
-echo "idle resident memory: $((idle_rss / 1024)) MB ($idle_rss kB; target < 20 MB), of which private $((idle_private / 1024)) MB and shared library pages $((idle_shared / 1024)) MB"
+echo "idle resident memory: $((idle_rss / 1024)) MB ($idle_rss kB; target < 20 MB), of which heap and stacks $((idle_anonymous / 1024)) MB and mapped library code $((idle_files / 1024)) MB"
 echo "start-up to ready: $(median "${warm[@]}") ms existing data, $(median "${fresh[@]}") ms first run (median of 5; target < 200 ms; includes the bootstrap Argon2 hash on a first run)"
