@@ -35,10 +35,10 @@ static struct {
     char dummy_hash[crypto_pwhash_STRBYTES];
 } gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, 0, 0, {0}};
 
-/* Hashing runs on a short-lived thread with a lower CPU priority (nice +10), so on a busy
+/* Hashing runs on a short-lived thread with a lower CPU priority (nice +19), so on a busy
  * machine the scheduler serves ordinary requests first and a storm of sign-ins cannot starve
  * them. A thread costs ~50 us against the ~60 ms of an Argon2 hash. */
-#define PASSWORD_WORKER_NICE 10
+#define PASSWORD_WORKER_NICE 19
 
 typedef struct low_priority_call {
     int (*function)(void *context);
