@@ -151,12 +151,15 @@ static int prepare_data_dir(config *cfg)
         fprintf(stderr, "nekohub: NEKOHUB_DATA_DIR: %s\n", err.message);
         return 2;
     }
-    if (cfg->jwt_secret)
-        return 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/jwt-secret", cfg->data_dir);
-    if (secret_file_load_or_create(path, 64, &cfg->jwt_secret, &err) != 0) {
+    if (!cfg->jwt_secret && secret_file_load_or_create(path, 64, &cfg->jwt_secret, &err) != 0) {
         fprintf(stderr, "nekohub: Auth__Jwt__Secret: %s\n", err.message);
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s/secret-key", cfg->data_dir);
+    if (!cfg->secret_key && secret_file_load_or_create(path, 32, &cfg->secret_key, &err) != 0) {
+        fprintf(stderr, "nekohub: Security__SecretKey: %s\n", err.message);
         return 2;
     }
     return 0;
@@ -327,10 +330,10 @@ static int command_serve(const command_line *line)
     if (status == 0)
         log_message(LOG_INFO, "stopped", "bye");
     sodium_memzero(cfg.jwt_secret, strlen(cfg.jwt_secret));
+    sodium_memzero(cfg.secret_key, strlen(cfg.secret_key));
     config_free(&cfg);
     return status;
 }
-
 
 int main(int argc, char **argv)
 {

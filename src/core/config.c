@@ -269,8 +269,20 @@ static void apply_overrides(loader *l, config *cfg, const config_overrides *over
     }
 }
 
+static bool is_hex_of_length(const char *text, size_t length)
+{
+    if (strlen(text) != length)
+        return false;
+    for (; *text; text++)
+        if (!isxdigit((unsigned char)*text))
+            return false;
+    return true;
+}
+
 static void validate(loader *l, config *cfg)
 {
+    if (cfg->secret_key && !is_hex_of_length(cfg->secret_key, 64))
+        fail(l, "Security__SecretKey", "must be 64 hexadecimal digits (32 bytes)", NULL);
     if (cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
         fail(l, "Auth__Jwt__Secret", "must be at least 32 bytes long", NULL);
     if (cfg->api_key_enabled && cfg->api_keys.count == 0)
@@ -346,6 +358,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     cfg->database_pool_size = (unsigned int)pool_size;
 
     read_string(&l, "Auth__Jwt__Secret", &cfg->jwt_secret, false, true);
+    read_string(&l, "Security__SecretKey", &cfg->secret_key, true, true);
     read_string(&l, "Auth__Jwt__Issuer", &cfg->jwt_issuer, true, true);
     read_string(&l, "Auth__Jwt__Audience", &cfg->jwt_audience, true, true);
     read_int(&l, "Auth__Jwt__AccessTokenMinutes", &cfg->access_token_minutes, 1, 1440);
@@ -392,6 +405,7 @@ void config_free(config *cfg)
     list_clear(&cfg->cors_origins);
     free(cfg->database_connection);
     free(cfg->jwt_secret);
+    free(cfg->secret_key);
     free(cfg->jwt_issuer);
     free(cfg->jwt_audience);
     free(cfg->bootstrap_username);

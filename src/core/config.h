@@ -40,7 +40,10 @@ typedef struct config {
     unsigned int database_pool_size; /* Persistence__Database__PoolSize; default 8 */
 
     /* auth */
-    char *jwt_secret;                  /* Auth__Jwt__Secret; NULL = generated into data dir */
+    char *jwt_secret; /* Auth__Jwt__Secret; NULL = generated into data dir */
+    /* Security__SecretKey: 64 hex digits (32 bytes) that encrypt stored secrets (S3 keys,
+     * tokens, AI keys); NULL = generated into the data dir */
+    char *secret_key;
     char *jwt_issuer;                  /* default "NekoHub" */
     char *jwt_audience;                /* default "NekoHub.Admin" */
     int access_token_minutes;          /* default 15 */

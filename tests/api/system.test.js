@@ -303,9 +303,15 @@ test('generated secrets are created once with mode 0600 and reused', async () =>
     const mode = statSync(path).mode & 0o777;
     assert.equal(mode, 0o600);
     const before = readFileSync(path, 'utf8');
+    const keyPath = `${other.dataDir}/secret-key`;
+    assert.equal(statSync(keyPath).mode & 0o777, 0o600);
+    const key = readFileSync(keyPath, 'utf8');
+    assert.match(key.trim(), /^[0-9a-f]{64}$/);
     await other.restart();
     assert.equal(readFileSync(path, 'utf8'), before);
+    assert.equal(readFileSync(keyPath, 'utf8'), key);
     assert.ok(!other.stderrText.includes(before.trim()), 'the secret must never be logged');
+    assert.ok(!other.stderrText.includes(key.trim()), 'the key must never be logged');
   } finally {
     await other.stop();
     other.cleanup();

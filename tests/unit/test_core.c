@@ -227,6 +227,8 @@ static void config_errors_name_the_key(void **state)
     expect_problem(page_sizes, "Api__Assets__DefaultPageSize");
     char *relative_url[] = {"Storage__PublicBaseUrl=/content", NULL};
     expect_problem(relative_url, "Storage__PublicBaseUrl");
+    char *short_key[] = {"Security__SecretKey=abcd", NULL};
+    expect_problem(short_key, "Security__SecretKey");
 }
 
 static void config_overrides_win(void **state)
