@@ -4,7 +4,7 @@
 #ifndef NH_AUTH_AUTH_CONTEXT_H
 #define NH_AUTH_AUTH_CONTEXT_H
 
-#include "auth/jwt.h"
+#include "auth/jwt_hs256.h"
 #include "core/config.h"
 #include "core/error.h"
 

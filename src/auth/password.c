@@ -187,61 +187,73 @@ static void write_u32_be(unsigned char bytes[4], uint32_t value)
     bytes[3] = (unsigned char)value;
 }
 
-/* PBKDF2 (RFC 8018) with HMAC-SHA-256. The keyed HMAC state is made once and copied for each
- * of the iterations (libsodium's state is a plain struct), which halves the work. */
-static void pbkdf2_sha256(const char *password, const unsigned char *salt, size_t salt_length,
-                          uint32_t iterations, unsigned char *out, size_t out_length)
+/* The HMAC of PBKDF2, SHA-256 or SHA-512, behind one small interface. */
+typedef union hmac_state {
+    crypto_auth_hmacsha256_state sha256;
+    crypto_auth_hmacsha512_state sha512;
+} hmac_state;
+
+typedef struct hmac_prf {
+    size_t digest_bytes;
+    void (*init)(hmac_state *state, const unsigned char *key, size_t key_length);
+    void (*update)(hmac_state *state, const unsigned char *data, size_t length);
+    void (*final)(hmac_state *state, unsigned char *out);
+} hmac_prf;
+
+static void sha256_init(hmac_state *state, const unsigned char *key, size_t key_length)
 {
-    crypto_auth_hmacsha256_state keyed, state;
-    unsigned char u[crypto_auth_hmacsha256_BYTES], t[crypto_auth_hmacsha256_BYTES], index[4];
-    crypto_auth_hmacsha256_init(&keyed, (const unsigned char *)password, strlen(password));
-    for (uint32_t block = 1; out_length > 0; block++) {
-        write_u32_be(index, block);
-        state = keyed;
-        crypto_auth_hmacsha256_update(&state, salt, salt_length);
-        crypto_auth_hmacsha256_update(&state, index, sizeof index);
-        crypto_auth_hmacsha256_final(&state, u);
-        memcpy(t, u, sizeof t);
-        for (uint32_t i = 1; i < iterations; i++) {
-            state = keyed;
-            crypto_auth_hmacsha256_update(&state, u, sizeof u);
-            crypto_auth_hmacsha256_final(&state, u);
-            for (size_t j = 0; j < sizeof t; j++)
-                t[j] ^= u[j];
-        }
-        size_t take = out_length < sizeof t ? out_length : sizeof t;
-        memcpy(out, t, take);
-        out += take;
-        out_length -= take;
-    }
-    sodium_memzero(&keyed, sizeof keyed);
-    sodium_memzero(&state, sizeof state);
-    sodium_memzero(u, sizeof u);
-    sodium_memzero(t, sizeof t);
+    crypto_auth_hmacsha256_init(&state->sha256, key, key_length);
+}
+static void sha256_update(hmac_state *state, const unsigned char *data, size_t length)
+{
+    crypto_auth_hmacsha256_update(&state->sha256, data, length);
+}
+static void sha256_final(hmac_state *state, unsigned char *out)
+{
+    crypto_auth_hmacsha256_final(&state->sha256, out);
+}
+static void sha512_init(hmac_state *state, const unsigned char *key, size_t key_length)
+{
+    crypto_auth_hmacsha512_init(&state->sha512, key, key_length);
+}
+static void sha512_update(hmac_state *state, const unsigned char *data, size_t length)
+{
+    crypto_auth_hmacsha512_update(&state->sha512, data, length);
+}
+static void sha512_final(hmac_state *state, unsigned char *out)
+{
+    crypto_auth_hmacsha512_final(&state->sha512, out);
 }
 
-/* The same with HMAC-SHA-512. */
-static void pbkdf2_sha512(const char *password, const unsigned char *salt, size_t salt_length,
-                          uint32_t iterations, unsigned char *out, size_t out_length)
+static const hmac_prf hmac_sha256 = {crypto_auth_hmacsha256_BYTES, sha256_init, sha256_update,
+                                     sha256_final};
+static const hmac_prf hmac_sha512 = {crypto_auth_hmacsha512_BYTES, sha512_init, sha512_update,
+                                     sha512_final};
+
+/* PBKDF2 (RFC 8018). The keyed HMAC state is made once and copied for each of the iterations
+ * (libsodium's state is a plain struct), which halves the work. */
+static void pbkdf2(const hmac_prf *prf, const char *password, const unsigned char *salt,
+                   size_t salt_length, uint32_t iterations, unsigned char *out, size_t out_length)
 {
-    crypto_auth_hmacsha512_state keyed, state;
+    hmac_state keyed, state;
     unsigned char u[crypto_auth_hmacsha512_BYTES], t[crypto_auth_hmacsha512_BYTES], index[4];
-    crypto_auth_hmacsha512_init(&keyed, (const unsigned char *)password, strlen(password));
+    size_t digest = prf->digest_bytes;
+    prf->init(&keyed, (const unsigned char *)password, strlen(password));
     for (uint32_t block = 1; out_length > 0; block++) {
         write_u32_be(index, block);
         state = keyed;
-        crypto_auth_hmacsha512_update(&state, salt, salt_length);
-        crypto_auth_hmacsha512_update(&state, index, sizeof index);
-        crypto_auth_hmacsha512_final(&state, u);
-        memcpy(t, u, sizeof t);
+        prf->update(&state, salt, salt_length);
+        prf->update(&state, index, sizeof index);
+        prf->final(&state, u);
+        memcpy(t, u, digest);
         for (uint32_t i = 1; i < iterations; i++) {
             state = keyed;
-            crypto_auth_hmacsha512_update(&state, u, sizeof u);
-            crypto_auth_hmacsha512_final(&state, u);
-            for (size_t j = 0; j < sizeof t; j++)
+            prf->update(&state, u, digest);
+            prf->final(&state, u);
+            for (size_t j = 0; j < digest; j++)
                 t[j] ^= u[j];
         }
-        size_t take = out_length < sizeof t ? out_length : sizeof t;
+        size_t take = out_length < digest ? out_length : digest;
         memcpy(out, t, take);
         out += take;
         out_length -= take;
@@ -289,9 +301,9 @@ static bool verify_identity_v3(const char *stored_hash, const char *password)
 
     unsigned char derived[IDENTITY_MAX_DECODED_BYTES];
     if (prf == IDENTITY_PRF_HMAC_SHA256)
-        pbkdf2_sha256(password, salt, salt_length, iterations, derived, subkey_length);
+        pbkdf2(&hmac_sha256, password, salt, salt_length, iterations, derived, subkey_length);
     else if (prf == IDENTITY_PRF_HMAC_SHA512)
-        pbkdf2_sha512(password, salt, salt_length, iterations, derived, subkey_length);
+        pbkdf2(&hmac_sha512, password, salt, salt_length, iterations, derived, subkey_length);
     else
         return false;
     bool match = sodium_memcmp(derived, subkey, subkey_length) == 0;

@@ -44,6 +44,20 @@ function ihdr(width, height) {
   return pngChunk('IHDR', header);
 }
 
+// An RGB PNG of width x height whose pixels `pixel(x, y, row, offset)` writes into row[offset..
+// offset+2]; `level` is the deflate level (0 = stored, nothing compresses).
+export function encodePng(width, height, pixel, level = 6) {
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) pixel(x, y, row, 1 + x * 3);
+    rows.push(row);
+  }
+  const data = deflateSync(Buffer.concat(rows), { level });
+  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk('IDAT', data),
+    pngChunk('IEND', Buffer.alloc(0))]);
+}
+
 // An RGB PNG of width x height; `seed` varies the pixels so that files differ.
 export function png(width, height, { seed = 1 } = {}) {
   const rows = [];

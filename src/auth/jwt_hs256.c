@@ -1,9 +1,9 @@
-/* jwt.c - HS256 JSON Web Tokens signed and verified by hand with libsodium and jansson.
+/* jwt_hs256.c - HS256 JSON Web Tokens signed and verified by hand with libsodium and jansson.
  *
  * No JWT library: the ones available accept other algorithms than the one expected or skip
  * claim checks. Here the header must say HS256, the signature is checked in constant time
  * before the payload is even parsed, and every claim is checked explicitly. */
-#include "auth/jwt.h"
+#include "auth/jwt_hs256.h"
 
 #include <jansson.h>
 #include <sodium.h>

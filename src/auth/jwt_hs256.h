@@ -1,4 +1,4 @@
-/* jwt.h - HS256 JSON Web Tokens for access tokens, made and checked by hand.
+/* jwt_hs256.h - HS256 JSON Web Tokens for access tokens, made and checked by hand.
  *
  * Only one shape is ever produced or accepted: header {"alg":"HS256","typ":"JWT"}, a payload
  * with iss, aud, sub, name, role, jti, optional sid, iat, nbf and exp, and an HMAC-SHA-256
