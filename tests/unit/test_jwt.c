@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/jwt.h"
+#include "auth/jwt_hs256.h"
 
 #define NOW 1700000000
 #define ISSUER "NekoHub"
