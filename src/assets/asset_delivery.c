@@ -138,6 +138,8 @@ static bool if_range_holds(const char *header, const delivery_object *object)
 
 /* ---- ranges ----------------------------------------------------------------------------- */
 
+/* A run of digits. A value beyond 64 bits saturates to UINT64_MAX: it is still a valid
+ * position (RFC 9110 allows any number of digits), just one past the end of any object. */
 static bool parse_number(const char **cursor, uint64_t *value)
 {
     const char *c = *cursor;
@@ -146,9 +148,7 @@ static bool parse_number(const char **cursor, uint64_t *value)
     errno = 0;
     char *end;
     unsigned long long parsed = strtoull(c, &end, 10);
-    if (errno != 0)
-        return false;
-    *value = parsed;
+    *value = errno == ERANGE ? UINT64_MAX : (uint64_t)parsed;
     *cursor = end;
     return true;
 }

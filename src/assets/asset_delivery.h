@@ -8,6 +8,7 @@
  *   - Range "bytes=first-last", "bytes=first-" or "bytes=-suffix" (one range) -> 206 with the
  *     clamped range, or 416 when it starts beyond the end (or asks for an empty suffix);
  *     several ranges, other units and malformed values are ignored (whole object, 200);
+ *     positions too large for 64 bits count as past the end (clamped, or 416 as a start);
  *     If-Range (an ETag compared strongly, or a date compared exactly) that does not match
  *     -> the whole object.
  * Thread-safe. */

@@ -57,8 +57,11 @@ static int open_temp_file(upload_form *form)
 {
     upload_file *file = &form->file;
     int written = snprintf(file->path, sizeof file->path, "%s/upload-XXXXXX", form->temp_dir);
-    if (written <= 0 || written >= (int)sizeof file->path)
+    if (written <= 0 || written >= (int)sizeof file->path) {
+        /* a truncated name is not ours: upload_form_free must not unlink it */
+        file->path[0] = '\0';
         return error_internal(&form->failure);
+    }
     file->fd = mkostemp(file->path, O_CLOEXEC);
     if (file->fd < 0) {
         log_message(LOG_ERROR, "upload", "cannot create a temporary file in %s: %s", form->temp_dir,

@@ -81,7 +81,13 @@ static void ranges(void **state)
         {"bytes=a-b", DELIVERY_FULL, 0, 1000},
         {"bytes=1-2x", DELIVERY_FULL, 0, 1000},
         {"pages=1-2", DELIVERY_FULL, 0, 1000},
-        {"bytes=99999999999999999999999-", DELIVERY_FULL, 0, 1000},
+        /* positions too large for 64 bits are still positions past the end (RFC 9110) */
+        {"bytes=99999999999999999999999-", DELIVERY_UNSATISFIABLE, 0, 0},
+        {"bytes=18446744073709551616-", DELIVERY_UNSATISFIABLE, 0, 0},
+        {"bytes=0-99999999999999999999999", DELIVERY_PARTIAL, 0, 1000},
+        {"bytes=10-18446744073709551616", DELIVERY_PARTIAL, 10, 990},
+        {"bytes=-99999999999999999999999", DELIVERY_PARTIAL, 0, 1000},
+        {"bytes=99999999999999999999999-5", DELIVERY_FULL, 0, 1000},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         delivery_plan plan = plan_for(NULL, NULL, cases[i].range, NULL);

@@ -4,6 +4,8 @@
  * that end too early. */
 #include "cmocka_prelude.h"
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,6 +507,49 @@ static void form_reports_truncated_bodies_and_wrong_types(void **state)
     assert_int_equal(err.status, 400);
 }
 
+/* A temp directory so long that "<dir>/upload-XXXXXX" does not fit in PATH_MAX: the form
+ * must fail without ever touching the truncated name ("<dir>/upl" here, an unrelated file). */
+static void form_with_an_overlong_temp_path_removes_nothing(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    size_t length = (size_t)snprintf(dir, sizeof dir, "%s", temp_dir);
+    size_t depth = 0;
+    while (length < PATH_MAX - 5) {
+        size_t segment = PATH_MAX - 5 - length - 1;
+        segment = segment > 200 ? 200 : segment;
+        dir[length++] = '/';
+        memset(dir + length, 'd', segment);
+        length += segment;
+        dir[length] = '\0';
+        assert_int_equal(mkdir(dir, 0700), 0);
+        depth++;
+    }
+    char victim[PATH_MAX];
+    assert_true(snprintf(victim, sizeof victim, "%s/upl", dir) < (int)sizeof victim);
+    FILE *file = fopen(victim, "w");
+    assert_non_null(file);
+    fclose(file);
+
+    nh_error err;
+    upload_form *form = upload_form_new("multipart/form-data; boundary=B", dir, 100, &err);
+    assert_non_null(form);
+    const char *body =
+        "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n";
+    assert_int_equal(upload_form_feed(form, body, strlen(body), &err), -1);
+    assert_int_equal(err.status, 500);
+    upload_form_free(form);
+    struct stat info;
+    bool kept = stat(victim, &info) == 0;
+
+    unlink(victim);
+    for (; depth > 0; depth--) {
+        rmdir(dir);
+        *strrchr(dir, '/') = '\0';
+    }
+    assert_true(kept);
+}
+
 int main(void)
 {
     const struct CMUnitTest parser_tests[] = {
@@ -528,6 +573,7 @@ int main(void)
         cmocka_unit_test(form_enforces_the_file_limit_as_bytes_arrive),
         cmocka_unit_test(form_flags_long_description_and_refuses_other_long_fields),
         cmocka_unit_test(form_reports_truncated_bodies_and_wrong_types),
+        cmocka_unit_test(form_with_an_overlong_temp_path_removes_nothing),
     };
     int failed = cmocka_run_group_tests_name("multipart parser", parser_tests, NULL, NULL);
     failed +=
