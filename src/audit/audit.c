@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "core/uuid.h"
 #include "http/paging.h"
 
@@ -41,7 +42,9 @@ static const char *actor_type_of(const auth_principal *principal)
     }
 }
 
-/* Keep stored client-supplied text bounded (User-Agent can be long). */
+/* Keep stored client-supplied text bounded (User-Agent can be long) and UTF-8: header bytes
+ * are whatever the client sent, and PostgreSQL refuses text that is not UTF-8 (failing the whole
+ * audited action) while the listing could not render it. */
 static void bounded_copy(char *out, size_t size, const char *text)
 {
     if (!text) {
@@ -53,10 +56,10 @@ static void bounded_copy(char *out, size_t size, const char *text)
         length--; /* do not cut a UTF-8 sequence */
     memcpy(out, text, length);
     out[length] = '\0';
+    text_utf8_scrub(out);
 }
 
-int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *entry,
-                 nh_error *err)
+int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *entry, nh_error *err)
 {
     char id[UUID_TEXT_SIZE];
     uuid_v7(id);
@@ -66,15 +69,15 @@ int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *ent
     const char *actor_id = NULL;
     const char *actor_name = actor->actor_name_override;
     if (principal && principal->kind != PRINCIPAL_ANONYMOUS) {
-        actor_id = principal->kind == PRINCIPAL_PERSONAL_KEY ? principal->key_id
-                                                             : principal->user_id;
+        actor_id =
+            principal->kind == PRINCIPAL_PERSONAL_KEY ? principal->key_id : principal->user_id;
         if (!actor_name)
             actor_name = principal->username;
     }
     char user_agent[256];
     bounded_copy(user_agent, sizeof user_agent, actor->user_agent);
-    char *changes = entry->changes ? json_dumps(entry->changes, JSON_COMPACT | JSON_SORT_KEYS)
-                                   : NULL;
+    char *changes =
+        entry->changes ? json_dumps(entry->changes, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     db_param params[] = {db_text(id),
                          db_int(clock_now_ms()),
                          db_text(actor_type),
@@ -173,9 +176,8 @@ static json_t *entry_json(const db_result *result, size_t row)
                      "actorName", text_or_null(result, row, 4), "action",
                      text_or_null(result, row, 5), "targetType", text_or_null(result, row, 6),
                      "targetId", text_or_null(result, row, 7), "targetName",
-                     text_or_null(result, row, 8), "clientAddress",
-                     text_or_null(result, row, 9), "userAgent", text_or_null(result, row, 10),
-                     "changes", changes);
+                     text_or_null(result, row, 8), "clientAddress", text_or_null(result, row, 9),
+                     "userAgent", text_or_null(result, row, 10), "changes", changes);
 }
 
 static int parse_time_filter(http_request *request, http_response *response, const char *name,
@@ -201,8 +203,8 @@ static const char *nonblank_query(http_request *request, const char *name)
     return text && *text ? text : NULL;
 }
 
-static int query_page(db_conn *conn, const audit_filter *filter, const paging *page,
-                      json_t **items, int64_t *total, nh_error *err)
+static int query_page(db_conn *conn, const audit_filter *filter, const paging *page, json_t **items,
+                      int64_t *total, nh_error *err)
 {
     db_param params[8];
     size_t count = 0;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text.h"
+
 static void cut_at_utf8_boundary(char *text, size_t capacity)
 {
     size_t length = strlen(text);
@@ -28,6 +30,7 @@ int error_set(nh_error *err, int status, const char *code, const char *format, .
     vsnprintf(err->message, sizeof err->message, format, args);
     va_end(args);
     cut_at_utf8_boundary(err->message, sizeof err->message);
+    text_utf8_scrub(err->message); /* it may quote client text; JSON needs UTF-8 */
     return -1;
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/text.h"
 
 static volatile int log_minimum = LOG_INFO;
 
@@ -72,13 +73,14 @@ void log_message(log_level level, const char *event, const char *format, ...)
     va_start(args, format);
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
+    text_utf8_scrub(message); /* json_pack drops the whole line for text that is not UTF-8 */
     log_fields(level, event, json_pack("{s:s}", "message", message));
 }
 
-/* Append text as the inside of a JSON string. */
-static void append_escaped(buf *out, const char *text)
+/* Append UTF-8 text as the inside of a JSON string. */
+static void append_escaped_utf8(buf *out, const char *text)
 {
-    for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
         if (*c == '"' || *c == '\\') {
             char pair[2] = {'\\', (char)*c};
             buf_append(out, pair, 2);
@@ -88,6 +90,22 @@ static void append_escaped(buf *out, const char *text)
             buf_append(out, c, 1);
         }
     }
+}
+
+/* Append text (a raw request path may hold any bytes) as the inside of a JSON string; bytes
+ * that are not UTF-8 become '?' so that the line stays valid JSON. */
+static void append_escaped(buf *out, const char *text)
+{
+    if (!text || text_is_utf8(text)) {
+        append_escaped_utf8(out, text ? text : "");
+        return;
+    }
+    char *copy = strdup(text);
+    if (!copy)
+        return;
+    text_utf8_scrub(copy);
+    append_escaped_utf8(out, copy);
+    free(copy);
 }
 
 static void append_field(buf *out, const char *name, const char *value)

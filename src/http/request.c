@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
+
 const char *http_request_header(const http_request *request, const char *name)
 {
     if (!request->connection)
@@ -41,7 +43,7 @@ int http_query_add(http_query_pair **pairs, size_t *count, const char *raw_name,
     char *name = router_percent_decode(raw_name, strlen(raw_name), false);
     char *value =
         raw_value ? router_percent_decode(raw_value, strlen(raw_value), false) : strdup("");
-    if (!name || !value) {
+    if (!name || !value || !text_is_utf8(name) || !text_is_utf8(value)) {
         free(name);
         free(value);
         return -1;

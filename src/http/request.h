@@ -51,7 +51,8 @@ const char *http_request_query(const http_request *request, const char *name);
 const char *http_request_param(const http_request *request, const char *name);
 
 /* Append one query pair given still percent-encoded ('+' already turned into ' ').
- * Returns -1 on a malformed escape or allocation failure (pairs unchanged). */
+ * Returns -1 on a malformed escape, a name or value that is not UTF-8, or allocation failure
+ * (pairs unchanged). */
 int http_query_add(http_query_pair **pairs, size_t *count, const char *raw_name,
                    const char *raw_value);
 void http_query_free(http_query_pair *pairs, size_t count);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/text.h"
 
 void http_response_init(http_response *response, const char *request_id)
 {
@@ -102,6 +103,8 @@ void http_reply_data(http_response *response, int status, json_t *payload)
 void http_reply_error(http_response *response, const nh_error *err)
 {
     nh_error safe = *err;
+    text_utf8_scrub(safe.code);
+    text_utf8_scrub(safe.message); /* json_pack refuses text that is not UTF-8 */
     if (safe.status < 400 || safe.status > 599 || safe.code[0] == '\0')
         error_internal(&safe);
     if (safe.status >= 500)

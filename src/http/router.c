@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/uuid.h"
 
 static int hex_digit(char c)
@@ -127,7 +128,7 @@ static char *decode_rest(segment_cursor *path, const char *first, size_t first_l
             return NULL;
         }
         char *decoded = router_percent_decode(start, length, false);
-        if (!decoded || strchr(decoded, '/')) {
+        if (!decoded || strchr(decoded, '/') || !text_is_utf8(decoded)) {
             free(decoded);
             free(joined);
             return NULL;
@@ -156,7 +157,7 @@ static bool match_segment(route_match *match, segment_kind kind, const char *pat
         free(decoded);
         return equal;
     }
-    if (decoded[0] == '\0' || strchr(decoded, '/')) {
+    if (decoded[0] == '\0' || strchr(decoded, '/') || !text_is_utf8(decoded)) {
         free(decoded);
         return false;
     }

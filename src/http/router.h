@@ -1,12 +1,12 @@
 /* router.h - the route table and path matching (pure: no I/O, no libmicrohttpd).
  *
  * A route pattern is a path of literal segments and placeholders:
- *   {name}       one segment, percent-decoded, any text except an empty one
+ *   {name}       one segment, percent-decoded, any UTF-8 text except an empty one
  *   {name:guid}  one segment that is a GUID in any accepted text form; the captured value is
  *                the canonical lowercase hyphenated form; anything else does not match (404)
  *   {*name}      the rest of the path (one or more segments, each percent-decoded, joined
- *                with '/'); a segment that decodes to text containing '/' or NUL makes the
- *                path not match
+ *                with '/'); a segment that decodes to text containing '/' or NUL, or to
+ *                text that is not UTF-8, makes the path not match
  * Matching ignores one trailing slash ("/a/b/" matches "/a/b"), and literal segments compare
  * after percent-decoding. Routes are tried in table order; the first full match wins. */
 #ifndef NH_HTTP_ROUTER_H

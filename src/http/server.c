@@ -320,7 +320,7 @@ static bool begin_request(request_context *context, struct MHD_Connection *conne
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &collector);
     if (collector.failed) {
         http_reply_error_code(response, 400, "request_invalid",
-                              "The query string is not valid percent-encoded text.");
+                              "The query string is not valid percent-encoded UTF-8 text.");
         return true;
     }
     const route *matched = request->match.route;
@@ -378,9 +378,17 @@ static void finish_request(request_context *context)
         return; /* the error reply is already in place */
     const route *matched = request->match.route;
     if (matched->body == ROUTE_BODY_JSON && request->body.length > 0) {
+        /* No JSON_ALLOW_NUL: every string goes on as a C string, and one holding \u0000 would
+         * be cut short silently (a password or username other than the one sent). */
         json_error_t parse_error;
-        request->json = json_loadb(request->body.data, request->body.length,
-                                   JSON_DECODE_ANY | JSON_ALLOW_NUL, &parse_error);
+        request->json =
+            json_loadb(request->body.data, request->body.length, JSON_DECODE_ANY, &parse_error);
+        if (!request->json && json_error_code(&parse_error) == json_error_null_character) {
+            http_reply_error_code(response, 400, "request_invalid",
+                                  "The request body holds a string with a NUL character "
+                                  "(\\u0000), which is not accepted.");
+            return;
+        }
         if (!request->json) {
             http_reply_error_code(response, 400, "request_invalid",
                                   "The request body is not valid JSON: %s (line %d, column %d).",

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, ISO_UTC } from './lib/server.js';
 import {
-  accountsEnv, createUser, expectCode, auditEntries, uniqueName, ROOT, MACHINE_KEY, ORDINAL,
+  accountsEnv, createUser, expectCode, auditEntries, uniqueName, requestFrom, ROOT, MACHINE_KEY, ORDINAL,
 } from './lib/accounts.js';
 
 const AGENT = 'accounts-audit-test/1.0 (+https://example.test)';
@@ -284,5 +284,29 @@ test('no password, token or key appears in the audit log or the server log', asy
   for (const secret of secrets) {
     assert.ok(!text.includes(secret), `the audit log holds a secret: ${secret.slice(0, 12)}…`);
     assert.ok(!server.stderrText.includes(secret), `the server log holds a secret: ${secret.slice(0, 12)}…`);
+  }
+});
+
+// Headers are bytes, not necessarily UTF-8. A Latin-1 User-Agent used to make the audit INSERT
+// fail on PostgreSQL (every audited action, sign-in included, answered 500) and, on SQLite, to
+// hide the entry from the listing (jansson refuses the text): the log must neither break nor lose
+// an entry because of what a client puts in a header.
+test('a User-Agent that is not UTF-8 neither breaks sign-in nor hides the audit entry', async () => {
+  const agent = 'caf\u00e9-agent/1.0'; // sent as the single byte 0xE9
+  const response = await requestFrom(server, undefined, 'POST', '/api/v1/auth/login', {
+    json: { username: ROOT.username, password: ROOT.password }, headers: { 'User-Agent': agent },
+  });
+  assert.equal(response.status, 200, response.text);
+  secrets.add(response.body.data.accessToken);
+  secrets.add(response.body.data.refreshToken);
+  const listed = await call('GET', '/api/v1/audit-log?action=auth.login&pageSize=200', { token: root.accessToken });
+  assert.equal(listed.status, 200, listed.text);
+  assert.equal(listed.body.data.items.length, listed.body.data.total, 'every counted entry is listed');
+  assert.ok(listed.body.data.items.some((entry) => entry.userAgent === 'caf?-agent/1.0'), listed.text);
+});
+
+test('query values that are not UTF-8 are a 400, not a 500', async () => {
+  for (const query of ['actor=%FF', 'page=%FF', 'target=caf%E9', '%E9=1']) {
+    expectCode(await call('GET', `/api/v1/audit-log?${query}`, { token: root.accessToken }), 400, 'request_invalid');
   }
 });

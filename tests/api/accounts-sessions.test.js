@@ -478,3 +478,21 @@ test('cookie mode without a cookie: refresh says there is no session (401), not 
   const withoutHeader = await server.request('POST', '/api/v1/auth/refresh', { json: {} });
   expectCode(withoutHeader, 400, 'request_invalid');
 });
+
+// Every string the server uses is a C string: a "\u0000" inside a JSON string used to cut it
+// short silently, so "<password>\u0000anything" signed in as "<password>" and a username
+// "<name>\u0000x" as "<name>". A request body holding such a string is refused instead.
+test('a JSON string with an embedded NUL is refused, not silently cut short', async () => {
+  const cut = await server.request('POST', '/api/v1/auth/login', {
+    json: { username: ROOT.username, password: `${ROOT.password}\u0000anything` },
+  });
+  expectCode(cut, 400, 'request_invalid');
+  const name = await server.request('POST', '/api/v1/auth/login', {
+    json: { username: `${ROOT.username}\u0000x`, password: ROOT.password },
+  });
+  expectCode(name, 400, 'request_invalid');
+  const create = await server.request('POST', '/api/v1/users', {
+    token: root.accessToken, json: { username: `nul-${process.pid}\u0000x`, password: 'password-123', role: 'user' },
+  });
+  expectCode(create, 400, 'request_invalid');
+});

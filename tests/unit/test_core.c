@@ -4,9 +4,12 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/log.h"
+#include "core/text.h"
 #include "core/uuid.h"
 #include "http/response.h"
 
@@ -52,6 +55,100 @@ static void long_error_message_is_cut_on_utf8_boundary(void **state)
     size_t length = strlen(err.message);
     assert_true(length < sizeof err.message);
     assert_int_equal((length - 1) % 3, 0); /* "a" + whole characters only */
+}
+
+/* Text quoted from a request (a query value, a header) need not be UTF-8; the envelope must
+ * still render (json_pack refuses invalid UTF-8, which used to turn a 400 into a 500). */
+static void error_envelope_survives_invalid_utf8(void **state)
+{
+    (void)state;
+    nh_error err;
+    error_set(&err, 400, "request_invalid", "The value '%s' is not valid for page.", "1\xff\xc3");
+    char *text = http_render_error(&err, "req-2");
+    assert_non_null(text);
+    free(text);
+    http_response response;
+    http_response_init(&response, "req-3");
+    http_reply_error_code(&response, 400, "request_invalid", "bad '%s'", "\xc0\xaf\xed\xa0\x80");
+    assert_int_equal(response.status, 400);
+    assert_non_null(strstr(response.body.data, "\"traceId\":\"req-3\""));
+    http_response_release(&response);
+}
+
+static void utf8_validation_is_strict(void **state)
+{
+    (void)state;
+    assert_true(text_is_utf8(""));
+    assert_true(text_is_utf8("plain ascii"));
+    assert_true(text_is_utf8("\xe7\x8c\xab \xf0\x9f\x90\x88 caf\xc3\xa9"));
+    assert_false(text_is_utf8("\xff"));
+    assert_false(text_is_utf8("caf\xe9"));          /* Latin-1 */
+    assert_false(text_is_utf8("\xc0\xaf"));         /* overlong '/' */
+    assert_false(text_is_utf8("\xe0\x80\xaf"));     /* overlong */
+    assert_false(text_is_utf8("\xed\xa0\x80"));     /* surrogate */
+    assert_false(text_is_utf8("\xf4\x90\x80\x80")); /* above U+10FFFF */
+    assert_false(text_is_utf8("\xe7\x8c"));         /* cut short */
+    assert_false(text_is_utf8("\x80"));             /* lone continuation */
+}
+
+static void utf8_scrub_replaces_only_invalid_bytes(void **state)
+{
+    (void)state;
+    char text[] = "caf\xe9 \xe7\x8c\xab \xc0\xaf end\xe7\x8c";
+    text_utf8_scrub(text);
+    assert_string_equal(text, "caf? \xe7\x8c\xab ?? end??");
+    assert_true(text_is_utf8(text));
+}
+
+/* Run write_lines with stderr sent to a temporary file; returns what was written (caller frees). */
+static char *capture_stderr(void (*write_lines)(void))
+{
+    FILE *file = tmpfile();
+    assert_non_null(file);
+    int saved = dup(STDERR_FILENO);
+    dup2(fileno(file), STDERR_FILENO);
+    write_lines();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    off_t size = lseek(fileno(file), 0, SEEK_END);
+    char *text = calloc(1, (size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(pread(fileno(file), text, (size_t)size, 0), size);
+    fclose(file);
+    return text;
+}
+
+static void log_lines_with_client_bytes(void)
+{
+    log_access_line line = {.request_id = "r1",
+                            .method = "GET",
+                            .route = "(console)",
+                            .path = "/x\xff\xc0",
+                            .status = 200,
+                            .client = "127.0.0.1"};
+    log_access(&line);
+    log_message(LOG_WARN, "probe", "quoted '%s'", "caf\xe9");
+}
+
+/* A raw request path or a quoted header may hold any bytes: log lines stay valid UTF-8 JSON
+ * (an access line used to carry the raw bytes; a message line was dropped entirely). */
+static void log_lines_stay_utf8_json(void **state)
+{
+    (void)state;
+    char *text = capture_stderr(log_lines_with_client_bytes);
+    assert_true(text_is_utf8(text));
+    char *second = strchr(text, '\n');
+    assert_non_null(second);
+    *second++ = '\0';
+    json_t *access = json_loads(text, 0, NULL);
+    json_t *message = json_loads(second, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(access);
+    assert_non_null(message);
+    assert_string_equal(json_string_value(json_object_get(access, "path")), "/x??");
+    assert_string_equal(json_string_value(json_object_get(message, "message")), "quoted 'caf?'");
+    json_decref(access);
+    json_decref(message);
+    free(text);
 }
 
 /* ---- UUID v7 ---- */
@@ -254,6 +351,10 @@ int main(void)
         cmocka_unit_test(data_envelope_wraps_payload),
         cmocka_unit_test(error_envelope_has_all_fields),
         cmocka_unit_test(long_error_message_is_cut_on_utf8_boundary),
+        cmocka_unit_test(error_envelope_survives_invalid_utf8),
+        cmocka_unit_test(utf8_validation_is_strict),
+        cmocka_unit_test(utf8_scrub_replaces_only_invalid_bytes),
+        cmocka_unit_test(log_lines_stay_utf8_json),
         cmocka_unit_test(uuid_v7_format_and_order),
         cmocka_unit_test(uuid_v7_carries_the_time),
         cmocka_unit_test(uuid_parse_accepts_guid_forms_only),

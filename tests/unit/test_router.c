@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/request.h"
 #include "http/router.h"
 
 static void handler(struct http_request *request, struct http_response *response)
@@ -186,6 +187,36 @@ static void percent_decode_rules(void **state)
     assert_null(router_percent_decode("%00", 3, false));
 }
 
+/* Values handed to handlers are UTF-8 text: PostgreSQL refuses anything else (a 500), and error
+ * messages quoting them could not be rendered. A path value that is not UTF-8 matches no route;
+ * a query value that is not UTF-8 is refused like a malformed escape. */
+static void values_that_are_not_utf8_are_refused(void **state)
+{
+    (void)state;
+    route_match match;
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/a/%FF.png", &match),
+                     ROUTER_NOT_FOUND);
+    assert_int_equal(
+        router_match(routes, ROUTE_TOTAL, "POST",
+                     "/api/v1/assets/0190a0b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b/skills/%C0%AF/run",
+                     &match),
+        ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(routes, ROUTE_TOTAL, "GET", "/content/caf%C3%A9.png", &match),
+                     ROUTER_MATCHED);
+    assert_string_equal(router_param(&match, "storageKey"), "caf\xc3\xa9.png");
+    router_match_free(&match);
+
+    http_query_pair *pairs = NULL;
+    size_t count = 0;
+    assert_int_equal(http_query_add(&pairs, &count, "page", "%FF"), -1);
+    assert_int_equal(http_query_add(&pairs, &count, "%E9", "1"), -1);
+    assert_int_equal(count, 0);
+    assert_int_equal(http_query_add(&pairs, &count, "actor", "caf%C3%A9"), 0);
+    assert_int_equal(count, 1);
+    assert_string_equal(pairs[0].value, "caf\xc3\xa9");
+    http_query_free(pairs, count);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +233,7 @@ int main(void)
         cmocka_unit_test(head_matches_get),
         cmocka_unit_test(unknown_and_malformed_paths),
         cmocka_unit_test(percent_decode_rules),
+        cmocka_unit_test(values_that_are_not_utf8_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
