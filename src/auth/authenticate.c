@@ -36,6 +36,29 @@ static int reply_api_key(http_response *response, const char *code)
     return -1;
 }
 
+/* What checking a credential found. UNAVAILABLE: the database could not answer, which is not
+ * the caller's fault and must not look like bad credentials. */
+enum { CREDENTIAL_OK = 0, CREDENTIAL_REFUSED = -1, CREDENTIAL_UNAVAILABLE = -2 };
+
+static int reply_unavailable(http_response *response)
+{
+    http_reply_error_code(response, 503, "service_unavailable",
+                          "The server cannot check credentials right now; try again shortly.");
+    http_response_header(response, "Retry-After", "1");
+    return -1;
+}
+
+/* Reply for a credential check that did not succeed: 503 when unavailable, else `refused`. */
+static int reply_failed_check(http_response *response, int check, int (*refused)(http_response *))
+{
+    return check == CREDENTIAL_UNAVAILABLE ? reply_unavailable(response) : refused(response);
+}
+
+static int reply_api_key_invalid(http_response *response)
+{
+    return reply_api_key(response, "api_key_invalid");
+}
+
 /* The trimmed credential of "Bearer <credential>" (scheme case-insensitive) in out; false when
  * the header is not Bearer or the credential is empty. */
 static bool bearer_credential(const char *header, char *out, size_t size)
@@ -87,20 +110,31 @@ static int authenticate_jwt(http_request *request, const char *token)
     int64_t now = clock_now_ms();
     if (jwt_verify(application->auth->jwt, token, cfg->jwt_issuer, cfg->jwt_audience, now / 1000,
                    AUTH_JWT_CLOCK_SKEW_SECONDS, &claims) != JWT_OK)
-        return -1;
-    int result = -1;
+        return CREDENTIAL_REFUSED;
+    if (!claims.sid) {
+        jwt_claims_free(&claims);
+        return CREDENTIAL_REFUSED;
+    }
+    int result = CREDENTIAL_REFUSED;
     nh_error err;
     db_conn *conn = db_acquire(application->database, &err);
-    if (conn && claims.sid) {
+    if (!conn)
+        result = CREDENTIAL_UNAVAILABLE;
+    if (conn) {
         user_record user;
         bool found = false, live = false;
-        if (user_store_find_by_id(conn, claims.sub, false, &user, &found, &err) == 0 && found) {
-            if (user.is_active &&
-                sessions_check(conn, claims.sid, user.id, now, &live, &err) == 0 && live) {
+        int rc = user_store_find_by_id(conn, claims.sub, false, &user, &found, &err);
+        if (rc != 0)
+            result = CREDENTIAL_UNAVAILABLE;
+        if (rc == 0 && found) {
+            rc = user.is_active ? sessions_check(conn, claims.sid, user.id, now, &live, &err) : 0;
+            if (rc != 0)
+                result = CREDENTIAL_UNAVAILABLE;
+            if (rc == 0 && user.is_active && live) {
                 fill_user_principal(&request->principal, PRINCIPAL_USER, &user);
-                snprintf(request->principal.session_id, sizeof request->principal.session_id,
-                         "%s", claims.sid);
-                result = 0;
+                snprintf(request->principal.session_id, sizeof request->principal.session_id, "%s",
+                         claims.sid);
+                result = CREDENTIAL_OK;
             }
             user_record_clear(&user);
         }
@@ -140,12 +174,12 @@ static int authenticate_personal_key(http_request *request, const char *credenti
     nh_error err;
     db_conn *conn = db_acquire(request->app->database, &err);
     if (!conn)
-        return -1;
+        return CREDENTIAL_UNAVAILABLE;
     api_key_owner owner;
     int rc = api_keys_authenticate(conn, credential, clock_now_ms(), &owner, &err);
     db_release(request->app->database, conn);
     if (rc != 0)
-        return -1;
+        return err.status >= 500 ? CREDENTIAL_UNAVAILABLE : CREDENTIAL_REFUSED;
     fill_user_principal(&request->principal, PRINCIPAL_PERSONAL_KEY, &owner.user);
     request->principal.permissions = owner.effective_permissions;
     snprintf(request->principal.key_id, sizeof request->principal.key_id, "%s", owner.key_id);
@@ -155,21 +189,31 @@ static int authenticate_personal_key(http_request *request, const char *credenti
 
 static bool is_personal_key(const char *credential)
 {
-    return strncmp(credential, SECRET_TOKEN_API_KEY_PREFIX,
-                   strlen(SECRET_TOKEN_API_KEY_PREFIX)) == 0;
+    return strncmp(credential, SECRET_TOKEN_API_KEY_PREFIX, strlen(SECRET_TOKEN_API_KEY_PREFIX)) ==
+           0;
 }
 
 /* ---- per route family ------------------------------------------------------------------ */
 
-static int authenticate_jwt_only(http_request *request, http_response *response,
-                                 const char *header)
+static int check_jwt(http_request *request, http_response *response, const char *credential)
+{
+    int check = authenticate_jwt(request, credential);
+    return check == CREDENTIAL_OK ? 0 : reply_failed_check(response, check, reply_unauthorized);
+}
+
+static int check_personal_key(http_request *request, http_response *response,
+                              const char *credential)
+{
+    int check = authenticate_personal_key(request, credential);
+    return check == CREDENTIAL_OK ? 0 : reply_failed_check(response, check, reply_api_key_invalid);
+}
+
+static int authenticate_jwt_only(http_request *request, http_response *response, const char *header)
 {
     char credential[JWT_MAX_TOKEN_LENGTH + 1];
     if (!bearer_credential(header, credential, sizeof credential))
         return reply_unauthorized(response);
-    if (authenticate_jwt(request, credential) != 0)
-        return reply_unauthorized(response);
-    return 0;
+    return check_jwt(request, response, credential);
 }
 
 static int authenticate_management(http_request *request, http_response *response,
@@ -178,25 +222,16 @@ static int authenticate_management(http_request *request, http_response *respons
     const config *cfg = request->app->cfg;
     char credential[JWT_MAX_TOKEN_LENGTH + 1];
     bool bearer = bearer_credential(header, credential, sizeof credential);
-    if (bearer && is_personal_key(credential)) {
-        if (authenticate_personal_key(request, credential) != 0)
-            return reply_api_key(response, "api_key_invalid");
-        return 0;
-    }
-    if (!cfg->api_key_enabled) {
-        if (!bearer || authenticate_jwt(request, credential) != 0)
-            return reply_unauthorized(response);
-        return 0;
-    }
+    if (bearer && is_personal_key(credential))
+        return check_personal_key(request, response, credential);
+    if (!cfg->api_key_enabled)
+        return bearer ? check_jwt(request, response, credential) : reply_unauthorized(response);
     if (text_is_blank(header))
         return reply_api_key(response, "api_key_missing");
     if (!bearer)
         return reply_api_key(response, "api_key_invalid");
-    if (count_dots(credential) == 2) {
-        if (authenticate_jwt(request, credential) != 0)
-            return reply_unauthorized(response);
-        return 0;
-    }
+    if (count_dots(credential) == 2)
+        return check_jwt(request, response, credential);
     if (authenticate_machine_key(request, credential) != 0)
         return reply_api_key(response, "api_key_invalid");
     return 0;
@@ -208,11 +243,8 @@ static int authenticate_api_key_only(http_request *request, http_response *respo
     const config *cfg = request->app->cfg;
     char credential[JWT_MAX_TOKEN_LENGTH + 1];
     bool bearer = bearer_credential(header, credential, sizeof credential);
-    if (bearer && is_personal_key(credential)) {
-        if (authenticate_personal_key(request, credential) != 0)
-            return reply_api_key(response, "api_key_invalid");
-        return 0;
-    }
+    if (bearer && is_personal_key(credential))
+        return check_personal_key(request, response, credential);
     if (!cfg->api_key_enabled || text_is_blank(header))
         return reply_api_key(response, "api_key_missing");
     if (!bearer || authenticate_machine_key(request, credential) != 0)

@@ -60,8 +60,8 @@ static int throttle_wait(db_conn *conn, const char *column, const char *key, int
 
 /* 429 when the failures reach a limit; otherwise the counts, for admission. */
 static int throttle_check(db_conn *conn, const config *cfg, const char *username_key,
-                          const char *client, int64_t now, int *user_failures,
-                          int *client_failures, int64_t *retry_after_seconds, nh_error *err)
+                          const char *client, int64_t now, int *user_failures, int *client_failures,
+                          int64_t *retry_after_seconds, nh_error *err)
 {
     int64_t window_ms = (int64_t)cfg->login_window_minutes * 60000;
     int64_t window_start = now - window_ms;
@@ -201,8 +201,8 @@ static void finish_attempt(const char *username_key, const char *client)
     pthread_mutex_unlock(&attempts.lock);
 }
 
-static int record_failure(db_conn *conn, const char *username_key, const char *client,
-                          int64_t now, nh_error *err)
+static int record_failure(db_conn *conn, const char *username_key, const char *client, int64_t now,
+                          nh_error *err)
 {
     char id[UUID_TEXT_SIZE];
     uuid_v7(id);
@@ -255,9 +255,9 @@ static int issue_tokens(app *application, db_conn *conn, const user_record *user
         return error_internal(err);
     secret_token_sha256_hex(out->refresh_token, hash);
     out->refresh_expires_at = session_expires_at;
-    db_param params[] = {db_text(new_token_id), db_text(session_id), db_text(user->id),
-                         db_text(hash),         db_text(jti),        db_int(now),
-                         db_int(session_expires_at)};
+    db_param params[] = {
+        db_text(new_token_id), db_text(session_id), db_text(user->id),         db_text(hash),
+        db_text(jti),          db_int(now),         db_int(session_expires_at)};
     int rc = db_exec(conn,
                      "INSERT INTO refresh_tokens (id, session_id, user_id, token_hash, jwt_id, "
                      "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -306,8 +306,8 @@ static int refuse_login(db *database, const audit_actor *actor, const char *user
         named.actor_name_override = claimed;
         json_t *changes = json_pack("{s:s}", "reason", reason);
         if (rc == 0)
-            rc = audit_simple(conn, &named, "auth.login_failed", found ? user->id : NULL,
-                              claimed, changes, &write_error);
+            rc = audit_simple(conn, &named, "auth.login_failed", found ? user->id : NULL, claimed,
+                              changes, &write_error);
         json_decref(changes);
         finish_transaction(conn, rc, &write_error);
         db_release(database, conn);
@@ -317,8 +317,9 @@ static int refuse_login(db *database, const audit_actor *actor, const char *user
     return error_set(err, 401, "auth_invalid_credentials", "Invalid username or password.");
 }
 
+/* upgraded_hash: a new Argon2id hash to store in place of a legacy one, or NULL. */
 static int start_session(app *application, db_conn *conn, const audit_actor *actor,
-                         const char *username_key, const char *password, session_tokens *out,
+                         const char *username_key, const char *upgraded_hash, session_tokens *out,
                          nh_error *err)
 {
     const config *cfg = application->cfg;
@@ -340,11 +341,8 @@ static int start_session(app *application, db_conn *conn, const audit_actor *act
                           out, err);
     if (rc == 0)
         rc = user_store_set_last_login(conn, user->id, now, err);
-    if (rc == 0 && password_needs_rehash(user->password_hash)) {
-        char upgraded[crypto_pwhash_STRBYTES];
-        if (password_hash(password, upgraded) == 0)
-            rc = user_store_set_password(conn, user->id, upgraded, now, err);
-    }
+    if (rc == 0 && upgraded_hash)
+        rc = user_store_set_password(conn, user->id, upgraded_hash, now, err);
     if (rc == 0) {
         audit_actor self = *actor;
         auth_principal principal = {.kind = PRINCIPAL_USER, .role = (int)user->role};
@@ -390,6 +388,10 @@ static int judge_attempt(app *application, const audit_actor *actor, const char 
         sessions_tokens_clear(out);
         return rc;
     }
+    /* A legacy (PBKDF2) hash is replaced by Argon2id; hashed here, before the write lock. */
+    char upgraded[crypto_pwhash_STRBYTES];
+    bool upgrade =
+        password_needs_rehash(out->user.password_hash) && password_hash(password, upgraded) == 0;
     conn = db_acquire(database, err);
     if (!conn) {
         sessions_tokens_clear(out);
@@ -397,7 +399,8 @@ static int judge_attempt(app *application, const audit_actor *actor, const char 
     }
     rc = db_begin(conn, err);
     if (rc == 0)
-        rc = start_session(application, conn, actor, username_key, password, out, err);
+        rc = start_session(application, conn, actor, username_key, upgrade ? upgraded : NULL, out,
+                           err);
     rc = finish_transaction(conn, rc, err);
     db_release(database, conn);
     if (rc != 0)
@@ -412,8 +415,8 @@ int sessions_login(app *application, const audit_actor *actor, const char *usern
     memset(out, 0, sizeof *out);
     char username_key[USERNAME_MAX_BYTES + 1];
     user_store_normalize(username, username_key, sizeof username_key);
-    if (admit_attempt(application->database, application->cfg, username_key,
-                      actor->client_address, retry_after_seconds, err) != 0)
+    if (admit_attempt(application->database, application->cfg, username_key, actor->client_address,
+                      retry_after_seconds, err) != 0)
         return -1;
     int rc = judge_attempt(application, actor, username, username_key, password, out, err);
     finish_attempt(username_key, actor->client_address);
@@ -463,8 +466,8 @@ static int find_token(db_conn *conn, const char *token, stored_token *out, bool 
     return 0;
 }
 
-static int revoke_session(db_conn *conn, const char *session_id, const char *reason,
-                          int64_t now, nh_error *err)
+static int revoke_session(db_conn *conn, const char *session_id, const char *reason, int64_t now,
+                          nh_error *err)
 {
     db_param params[] = {db_text(session_id), db_int(now), db_text(reason)};
     int rc = db_exec(conn,
@@ -480,9 +483,8 @@ static int revoke_session(db_conn *conn, const char *session_id, const char *rea
 }
 
 /* A presented token that is already revoked: a lost race (rotated moments ago) or reuse. */
-static int handle_revoked_token(db_conn *conn, const audit_actor *actor,
-                                const stored_token *token, const user_record *user, int64_t now,
-                                bool *commit, nh_error *err)
+static int handle_revoked_token(db_conn *conn, const audit_actor *actor, const stored_token *token,
+                                const user_record *user, int64_t now, bool *commit, nh_error *err)
 {
     if (token->replaced && now - token->revoked_at < SESSIONS_RACE_GRACE_MS) {
         *commit = false;
@@ -546,8 +548,8 @@ static int rotate(app *application, db_conn *conn, const audit_actor *actor, con
         return error_set(err, 401, "auth_refresh_token_expired", "The refresh token has expired.");
     }
     char new_id[UUID_TEXT_SIZE];
-    rc = issue_tokens(application, conn, &out->user, stored.session_id,
-                      stored.session_expires_at, now, new_id, out, err);
+    rc = issue_tokens(application, conn, &out->user, stored.session_id, stored.session_expires_at,
+                      now, new_id, out, err);
     if (rc != 0)
         return rc;
     db_param params[] = {db_text(stored.id), db_int(now), db_text(new_id)};
@@ -611,8 +613,7 @@ int sessions_logout(app *application, const audit_actor *actor, const char *refr
     if (rc == 0 && caller->session_id[0])
         rc = revoke_session(conn, caller->session_id, "logout", now, err);
     if (rc == 0)
-        rc = audit_simple(conn, actor, "auth.logout", caller->user_id, caller->username, NULL,
-                          err);
+        rc = audit_simple(conn, actor, "auth.logout", caller->user_id, caller->username, NULL, err);
     rc = finish_transaction(conn, rc, err);
     db_release(application->database, conn);
     return rc;
@@ -667,7 +668,6 @@ int sessions_purge(db *database, const config *cfg, int64_t now, nh_error *err)
                      NULL, err);
     db_release(database, conn);
     if (rc == 0 && purged > 0)
-        log_message(LOG_INFO, "sessions_purged", "%lld ended sessions removed",
-                    (long long)purged);
+        log_message(LOG_INFO, "sessions_purged", "%lld ended sessions removed", (long long)purged);
     return rc;
 }

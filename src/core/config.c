@@ -285,6 +285,10 @@ static void validate(loader *l, config *cfg)
         fail(l, "Security__SecretKey", "must be 64 hexadecimal digits (32 bytes)", NULL);
     if (cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
         fail(l, "Auth__Jwt__Secret", "must be at least 32 bytes long", NULL);
+    for (size_t i = 0; i < cfg->api_keys.count; i++)
+        if (!strncmp(cfg->api_keys.items[i], "nhk_", 4))
+            fail(l, "Auth__ApiKey__Keys",
+                 "a machine key must not start with nhk_ (reserved for personal API keys)", NULL);
     if (cfg->api_key_enabled && cfg->api_keys.count == 0)
         fail(l, "Auth__ApiKey__Keys__0",
              "at least one non-blank key is required when Auth__ApiKey__Enabled is true", NULL);

@@ -152,3 +152,24 @@ test('only one SuperAdmin: the API never makes one and the schema refuses a seco
     server.cleanup();
   }
 });
+
+// An account moved over from the original NekoHub keeps its ASP.NET Core Identity v3 hash
+// (PBKDF2-HMAC-SHA512, 100 000 iterations): it signs in, and the hash becomes Argon2id.
+test('a password hash from the original NekoHub signs in and is upgraded to Argon2id', async () => {
+  const server = await startServer({ env: { Auth__Jwt__Secret: JWT_SECRET, Auth__BootstrapSuperAdmin__Username: 'root', Auth__BootstrapSuperAdmin__Password: 'root-password-1' } });
+  try {
+    const legacy = 'AQAAAAIAAYagAAAAEAABAgMEBQYHCAkKCwwNDg+HNphercic/uMU10oVOJcFooxzoeSLoVHx/CnyVEI1LA==';
+    const now = Date.now();
+    runSql(server, `INSERT INTO users (id, username, normalized_username, password_hash, role, is_active, created_at, updated_at) VALUES ('0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e5f6', 'migrated', 'MIGRATED', '${legacy}', 'User', 1, ${now}, ${now})`);
+    const wrong = await server.request('POST', '/api/v1/auth/login', { json: { username: 'migrated', password: 'not it at all' } });
+    expectCode(wrong, 401, 'auth_invalid_credentials');
+    assert.equal(runSql(server, "SELECT password_hash FROM users WHERE username = 'migrated'").trim(), legacy);
+    const session = await login(server, 'migrated', 'correct horse battery staple');
+    assert.equal(session.user.username, 'migrated');
+    assert.match(runSql(server, "SELECT password_hash FROM users WHERE username = 'migrated'").trim(), /^\$argon2id\$/);
+    await login(server, 'migrated', 'correct horse battery staple');
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});

@@ -324,6 +324,8 @@ static void config_errors_name_the_key(void **state)
     expect_problem(page_sizes, "Api__Assets__DefaultPageSize");
     char *relative_url[] = {"Storage__PublicBaseUrl=/content", NULL};
     expect_problem(relative_url, "Storage__PublicBaseUrl");
+    char *reserved_prefix[] = {"Auth__ApiKey__Enabled=true", "Auth__ApiKey__Keys__0=nhk_abc", NULL};
+    expect_problem(reserved_prefix, "Auth__ApiKey__Keys");
     char *short_key[] = {"Security__SecretKey=abcd", NULL};
     expect_problem(short_key, "Security__SecretKey");
 }
