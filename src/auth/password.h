@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -37,6 +38,10 @@ void password_shutdown(void);
 /* How many hashes/verifies hold a slot now, and how many callers wait for one (for /metrics
  * gauges and tests). A snapshot: it may change as soon as it is returned. */
 void password_stats(int *running, int *waiting);
+
+/* How many hashes were made and how many verifications ran (real and dummy alike: a sign-in
+ * for an unknown user counts like one with a wrong password) since start. For /metrics. */
+void password_counters(uint64_t *hashes, uint64_t *verifications);
 
 /* Hash password (verbatim, any bytes up to the NUL) with Argon2id, OPSLIMIT_INTERACTIVE and
  * MEMLIMIT_INTERACTIVE, into out as a NUL-terminated "$argon2id$..." string. Returns 0, or -1

@@ -2,6 +2,7 @@
 #include "system/system.h"
 
 #include "app.h"
+#include "auth/password.h"
 #include "core/clock.h"
 
 void system_ping(http_request *request, http_response *response)
@@ -40,11 +41,36 @@ void system_readyz(http_request *request, http_response *response)
     http_reply_data(response, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
 }
 
+/* Sign-in work: how much Argon2 ran, and how busy the bounded hashing pool is now. */
+static int render_password_metrics(buf *out)
+{
+    uint64_t hashes = 0, verifications = 0;
+    int running = 0, waiting = 0;
+    password_counters(&hashes, &verifications);
+    password_stats(&running, &waiting);
+    return buf_printf(out,
+                      "# HELP nekohub_password_hashes_total Argon2id hashes made.\n"
+                      "# TYPE nekohub_password_hashes_total counter\n"
+                      "nekohub_password_hashes_total %llu\n"
+                      "# HELP nekohub_password_verifications_total Password verifications, real "
+                      "and dummy (unknown users).\n"
+                      "# TYPE nekohub_password_verifications_total counter\n"
+                      "nekohub_password_verifications_total %llu\n"
+                      "# HELP nekohub_password_hashing Hashes or verifications running now.\n"
+                      "# TYPE nekohub_password_hashing gauge\n"
+                      "nekohub_password_hashing %d\n"
+                      "# HELP nekohub_password_hashing_waiting Callers waiting for a slot.\n"
+                      "# TYPE nekohub_password_hashing_waiting gauge\n"
+                      "nekohub_password_hashing_waiting %d\n",
+                      (unsigned long long)hashes, (unsigned long long)verifications, running,
+                      waiting);
+}
+
 void system_metrics(http_request *request, http_response *response)
 {
     buf text;
     buf_init(&text, 0);
-    if (metrics_render(request->app->metrics, &text) != 0) {
+    if (metrics_render(request->app->metrics, &text) != 0 || render_password_metrics(&text) != 0) {
         buf_free(&text);
         nh_error err;
         error_internal(&err);

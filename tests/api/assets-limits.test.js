@@ -80,8 +80,8 @@ test('an oversized streamed upload is refused as it arrives and nothing is kept'
   assert.equal(await total(), 1);
 });
 
+// The body is never sent: an answer at all proves the server refused without reading it.
 test('a body declared larger than the limit is refused before it is sent', async () => {
-  const started = Date.now();
   const response = await rawRequest(server, {
     path: '/api/v1/assets',
     headers: {
@@ -92,7 +92,6 @@ test('a body declared larger than the limit is refused before it is sent', async
   });
   assert.equal(response.status, 413, JSON.stringify(response));
   assert.equal(response.body.error.code, 'request_body_too_large');
-  assert.ok(Date.now() - started < 5000);
 });
 
 test('an upload abandoned by the client leaves no temporary file', async () => {
