@@ -147,6 +147,27 @@ describe('refresh sharing', () => {
     expect(await client.get('/auth/me')).toBe('Bearer logged-in');
   });
 
+  it('restore() asks nothing of the server in a browser that never signed in', async () => {
+    let stored = false;
+    const hint = { get: () => stored, set: (value: boolean) => { stored = value; } };
+    const ff = fakeFetch(async (call) => {
+      if (isLogin(call)) return json(200, authResult('logged-in'));
+      if (isRefresh(call)) return envelopeError(401, 'auth_refresh_token_invalid', 'No session.');
+      return json(200, { data: null });
+    });
+    const visitor = new ApiClient({ fetch: ff.fetch, sessionHint: hint });
+    await expect(visitor.restore()).resolves.toBeNull();
+    expect(ff.calls).toHaveLength(0);
+    await visitor.login('root', 'pw-12345678');
+    expect(stored).toBe(true);
+    // Another page load of the same browser: the hint says to try, the server refuses, and the
+    // hint is cleared so the next load asks nothing again.
+    const later = new ApiClient({ fetch: ff.fetch, sessionHint: hint });
+    await expect(later.restore()).resolves.toBeNull();
+    expect(ff.calls.filter(isRefresh)).toHaveLength(1);
+    expect(stored).toBe(false);
+  });
+
   it('restore() adopts the session from the cookie', async () => {
     const ff = fakeFetch(() => json(200, authResult('fresh')));
     const client = new ApiClient({ fetch: ff.fetch });

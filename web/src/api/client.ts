@@ -150,6 +150,45 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** Serialises refreshes across browser tabs (Web Locks); optional. */
   lock?: LockFn | null;
+  /**
+   * Remembers (not secret: just "1") that this browser had a session, so that a page load of a
+   * visitor who never signed in does not ask the server to refresh a cookie it does not have.
+   * Defaults to localStorage when available.
+   */
+  sessionHint?: SessionHint | null;
+}
+
+export interface SessionHint {
+  get(): boolean;
+  set(signedIn: boolean): void;
+}
+
+const HINT_KEY = 'nekohub.signedIn';
+
+function localStorageHint(): SessionHint | null {
+  try {
+    const storage = globalThis.localStorage;
+    if (!storage) return null;
+    return {
+      get: () => {
+        try {
+          return storage.getItem(HINT_KEY) === '1';
+        } catch {
+          return true;
+        }
+      },
+      set: (signedIn) => {
+        try {
+          if (signedIn) storage.setItem(HINT_KEY, '1');
+          else storage.removeItem(HINT_KEY);
+        } catch {
+          /* private mode: every page load then tries one refresh */
+        }
+      },
+    };
+  } catch {
+    return null;
+  }
 }
 
 type Listener = (session: Session | null) => void;
@@ -163,6 +202,7 @@ export class ApiClient {
   private readonly now: () => number;
   private readonly timeoutMs: number;
   private readonly lock: LockFn | null;
+  private readonly hint: SessionHint | null;
   private session: Session | null = null;
   private refreshInFlight: Promise<Session | null> | null = null;
   private readonly listeners = new Set<Listener>();
@@ -176,6 +216,7 @@ export class ApiClient {
     this.now = options.now ?? (() => Date.now());
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.lock = options.lock ?? null;
+    this.hint = options.sessionHint === undefined ? localStorageHint() : options.sessionHint;
   }
 
   get user(): User | null {
@@ -201,6 +242,7 @@ export class ApiClient {
 
   /** Adopts a login/refresh result (or clears the session with null). */
   setSession(result: AuthResult | null): void {
+    this.hint?.set(result !== null);
     if (!result) {
       this.session = null;
     } else {
@@ -282,6 +324,7 @@ export class ApiClient {
         // A sign-in that completed while this refresh was in flight wins over the refusal.
         if (this.session && this.accessToken !== startToken) return this.session;
         if (this.session) this.setSession(null);
+        else this.hint?.set(false);
         return null;
       }
       throw err;
@@ -295,6 +338,7 @@ export class ApiClient {
 
   /** On page load: one refresh attempt restores a session from the cookie. */
   async restore(): Promise<User | null> {
+    if (this.hint && !this.hint.get()) return null; // never signed in here: nothing to restore
     try {
       const s = await this.refresh();
       return s?.user ?? null;

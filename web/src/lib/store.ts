@@ -30,7 +30,14 @@ export function createStore<T>(initial: T): Store<T> {
 }
 
 export function useStore<T>(store: Store<T>): T {
+  const value = store.get();
   const [, force] = useState(0);
-  useEffect(() => store.subscribe(() => force((n) => n + 1)), [store]);
-  return store.get();
+  useEffect(() => {
+    const unsubscribe = store.subscribe(() => force((n) => n + 1));
+    // The store may have changed between this render and the subscription (effects run after
+    // paint): render again rather than miss that change.
+    if (!Object.is(store.get(), value)) force((n) => n + 1);
+    return unsubscribe;
+  }, [store]);
+  return value;
 }
