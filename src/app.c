@@ -5,9 +5,26 @@
 #include "assets/assets.h"
 #include "auth/auth_context.h"
 #include "auth/authenticate.h"
-#include "auth/housekeeping.h"
+#include "assets/asset_service.h"
+#include "auth/sessions.h"
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/periodic.h"
 #include "users/users.h"
+
+#define HOUSEKEEPING_INTERVAL_SECONDS 600
+
+/* Every feature's periodic cleanup: ended sessions and stale sign-in failures, storage objects
+ * whose removal failed or whose upload never committed. */
+static void app_housekeeping(void *context)
+{
+    app *application = context;
+    nh_error err;
+    if (sessions_purge(application->database, application->cfg, clock_now_ms(), &err) != 0)
+        log_message(LOG_WARN, "housekeeping", "session purge failed: %s", err.message);
+    if (application->assets)
+        asset_service_sweep(application->assets);
+}
 
 int app_services_start(app *application, nh_error *err)
 {
@@ -16,23 +33,24 @@ int app_services_start(app *application, nh_error *err)
     application->authenticate = auth_authenticate;
     if (users_bootstrap(application, err) != 0)
         return -1;
-    application->housekeeping = housekeeping_start(application, 600);
-    if (!application->housekeeping)
-        return error_set(err, 500, "start_failed", "the housekeeping thread could not start");
     /* accounts: start */
     if (assets_start(application, err) != 0)
         return -1;
     /* assets: start */
+    application->housekeeping =
+        periodic_start(HOUSEKEEPING_INTERVAL_SECONDS, app_housekeeping, application);
+    if (!application->housekeeping)
+        return error_set(err, 500, "start_failed", "the housekeeping thread could not start");
     return 0;
 }
 
 void app_services_stop(app *application)
 {
+    periodic_stop(application->housekeeping);
+    application->housekeeping = NULL;
     /* assets: stop */
     assets_stop(application);
     /* accounts: stop */
-    housekeeping_stop(application->housekeeping);
-    application->housekeeping = NULL;
     auth_context_free(application->auth);
     application->auth = NULL;
 }

@@ -22,6 +22,7 @@
 
 #define STALE_UPLOAD_SECONDS (60 * 60)
 #define SWEEP_BATCH 500
+#define SWEEP_MIN_AGE_MS (10 * 60 * 1000)
 #define DEFAULT_COMMIT_MESSAGE "Automated commit by NekoHub"
 #define PUBLIC_KEY_SLOTS 1024
 #define PUBLIC_KEY_TTL_MS 1000
@@ -112,13 +113,22 @@ static void remove_pending_object(asset_service *service, db_conn *conn,
 {
     storage_target target;
     nh_error err;
+    nh_error ignored;
+    bool in_use = true;
+    if (asset_store_key_in_use(conn, object->key, &in_use, &err) != 0) {
+        asset_store_note_pending_failure(conn, object->id, err.code, &ignored);
+        return;
+    }
+    if (in_use) { /* an upload whose row did commit: the object stays, the record goes */
+        asset_store_remove_pending_deletion(conn, object->id, &ignored);
+        return;
+    }
     int rc = storage_service_resolve_read(service->storage, object->provider, object->profile_id,
                                           &target, &err);
     if (rc == 0) {
         rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, &err);
         storage_target_release(&target);
     }
-    nh_error ignored;
     if (rc == 0) {
         if (asset_store_remove_pending_deletion(conn, object->id, &ignored) != 0)
             log_message(LOG_WARN, "assets", "object %s removed but still listed as pending",
@@ -137,7 +147,10 @@ void asset_service_sweep(asset_service *service)
     if (!conn)
         return;
     db_result *rows = NULL;
-    if (asset_store_pending_deletions(conn, SWEEP_BATCH, &rows, &err) == 0) {
+    /* Upload intents younger than SWEEP_MIN_AGE_MS may belong to an upload still under way
+     * (here or in another instance): leave them to a later sweep. */
+    int64_t intents_before = clock_now_ms() - SWEEP_MIN_AGE_MS;
+    if (asset_store_pending_deletions(conn, intents_before, SWEEP_BATCH, &rows, &err) == 0) {
         for (size_t row = 0; row < db_result_rows(rows); row++) {
             pending_object object;
             snprintf(object.id, sizeof object.id, "%s", db_result_text(rows, row, 0));

@@ -452,27 +452,58 @@ int asset_store_most_active_skill(db_conn *conn, db_result **out, nh_error *err)
 
 /* ---- storage objects waiting to be removed ---------------------------------------------- */
 
-int asset_store_add_pending_deletion(db_conn *conn, const char *id, const char *storage_provider,
-                                     const char *profile_id, const char *storage_key, nh_error *err)
+static int add_pending(db_conn *conn, const char *id, const char *storage_provider,
+                       const char *profile_id, const char *storage_key, const char *reason,
+                       nh_error *err)
 {
     int64_t now = clock_now_ms();
     db_param params[] = {db_text(id),         db_text(storage_provider),
                          db_text(profile_id), db_text(storage_key),
-                         db_int(now),         db_int(now)};
+                         db_int(now),         db_int(now),
+                         db_text(reason)};
     return db_exec(conn,
                    "INSERT INTO storage_pending_deletions (id, storage_provider, "
-                   "storage_provider_profile_id, storage_key, attempts, created_at, updated_at) "
-                   "VALUES ($1, $2, $3, $4, 0, $5, $6)",
-                   params, 6, NULL, err);
+                   "storage_provider_profile_id, storage_key, attempts, created_at, updated_at, "
+                   "reason) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
+                   params, 7, NULL, err);
 }
 
-int asset_store_pending_deletions(db_conn *conn, int64_t limit, db_result **out, nh_error *err)
+int asset_store_add_pending_deletion(db_conn *conn, const char *id, const char *storage_provider,
+                                     const char *profile_id, const char *storage_key, nh_error *err)
 {
-    db_param params[] = {db_int(limit)};
+    return add_pending(conn, id, storage_provider, profile_id, storage_key, "removal", err);
+}
+
+int asset_store_add_upload_intent(db_conn *conn, const char *id, const char *storage_provider,
+                                  const char *profile_id, const char *storage_key, nh_error *err)
+{
+    return add_pending(conn, id, storage_provider, profile_id, storage_key, "upload", err);
+}
+
+int asset_store_pending_deletions(db_conn *conn, int64_t intents_before, int64_t limit,
+                                  db_result **out, nh_error *err)
+{
+    db_param params[] = {db_int(intents_before), db_int(limit)};
     return db_query(conn,
                     "SELECT id, storage_provider, storage_provider_profile_id, storage_key "
-                    "FROM storage_pending_deletions ORDER BY created_at, id LIMIT $1",
-                    params, 1, out, err);
+                    "FROM storage_pending_deletions WHERE reason = 'removal' OR created_at < $1 "
+                    "ORDER BY created_at, id LIMIT $2",
+                    params, 2, out, err);
+}
+
+int asset_store_key_in_use(db_conn *conn, const char *storage_key, bool *in_use, nh_error *err)
+{
+    db_param params[] = {db_text(storage_key)};
+    db_result *result = NULL;
+    int rc = db_query(conn,
+                      "SELECT 1 FROM assets WHERE storage_key = $1 "
+                      "UNION ALL SELECT 1 FROM asset_derivatives WHERE storage_key = $1",
+                      params, 1, &result, err);
+    if (rc != 0)
+        return rc;
+    *in_use = db_result_rows(result) > 0;
+    db_result_free(result);
+    return 0;
 }
 
 int asset_store_remove_pending_deletion(db_conn *conn, const char *id, nh_error *err)

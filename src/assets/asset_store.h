@@ -154,14 +154,23 @@ int asset_store_most_active_skill(db_conn *conn, db_result **out, nh_error *err)
 
 /* ---- storage objects waiting to be removed ---- */
 
-/* Record (under a new id chosen by the caller) that the object must go, in the transaction
- * that drops its last reference. */
+/* Record (under a new id chosen by the caller) that the object must go: in the transaction
+ * that drops its last reference, or, for an upload, before the object is written (an intent
+ * that the transaction inserting the asset row removes again), so that a crash in between
+ * leaves a record to clean up rather than an unknown file. */
 int asset_store_add_pending_deletion(db_conn *conn, const char *id, const char *storage_provider,
                                      const char *profile_id, const char *storage_key,
                                      nh_error *err);
-/* Rows: id, storage_provider, storage_provider_profile_id, storage_key; oldest first, at most
+/* The same for an upload about to write its object (reason 'upload'). */
+int asset_store_add_upload_intent(db_conn *conn, const char *id, const char *storage_provider,
+                                  const char *profile_id, const char *storage_key, nh_error *err);
+/* Rows: id, storage_provider, storage_provider_profile_id, storage_key; every removal record
+ * and the upload intents recorded before `intents_before` (ms); oldest first, at most
  * `limit`. */
-int asset_store_pending_deletions(db_conn *conn, int64_t limit, db_result **out, nh_error *err);
+int asset_store_pending_deletions(db_conn *conn, int64_t intents_before, int64_t limit,
+                                  db_result **out, nh_error *err);
+/* Does an asset or a derivative still point at this key? */
+int asset_store_key_in_use(db_conn *conn, const char *storage_key, bool *in_use, nh_error *err);
 int asset_store_remove_pending_deletion(db_conn *conn, const char *id, nh_error *err);
 int asset_store_note_pending_failure(db_conn *conn, const char *id, const char *reason,
                                      nh_error *err);

@@ -174,14 +174,41 @@ static int check_bytes(const asset_service *service, const upload_file *file, me
 
 typedef struct stored_upload {
     char id[UUID_TEXT_SIZE];
+    char intent_id[UUID_TEXT_SIZE]; /* the pending-removal record covering the object */
     int64_t now;
     char key[STORAGE_KEY_SIZE];
     char *public_url;
 } stored_upload;
 
-static int store_object(storage_target *target, const upload_file *file, media_format format,
-                        const upload_input *input, const char *public_base_url, stored_upload *out,
-                        nh_error *err)
+/* Before the object is written, record that it must go unless its row commits: a crash in
+ * between then leaves a record the sweep cleans up, never an unknown file. */
+static int record_intent(asset_service *service, const storage_target *target, const char *key,
+                         stored_upload *out, nh_error *err)
+{
+    uuid_v7(out->intent_id);
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc =
+        asset_store_add_upload_intent(conn, out->intent_id, target->backend->provider_name,
+                                      target->profile_id[0] ? target->profile_id : NULL, key, err);
+    db_release(service->database, conn);
+    return rc == 0 ? 0 : -1;
+}
+
+static void forget_intent(asset_service *service, const char *intent_id)
+{
+    nh_error ignored;
+    db_conn *conn = db_acquire(service->database, &ignored);
+    if (!conn)
+        return;
+    asset_store_remove_pending_deletion(conn, intent_id, &ignored);
+    db_release(service->database, conn);
+}
+
+static int store_object(asset_service *service, storage_target *target, const upload_file *file,
+                        media_format format, const upload_input *input, const char *public_base_url,
+                        stored_upload *out, nh_error *err)
 {
     out->now = clock_now_ms();
     uuid_v7_at(out->now, out->id);
@@ -189,6 +216,8 @@ static int store_object(storage_target *target, const upload_file *file, media_f
     if (storage_key_generate(out->now, out->id, media_format_extension(format), proposed,
                              sizeof proposed) != 0)
         return error_internal(err);
+    if (record_intent(service, target, proposed, out, err) != 0)
+        return -1;
     char *message = asset_text_trimmed_or_null(input->commit_message);
     storage_put_request request = {
         .key = proposed,
@@ -200,20 +229,52 @@ static int store_object(storage_target *target, const upload_file *file, media_f
     };
     int rc = storage_put(target->backend, &request, out->key, err);
     free(message);
-    if (rc != 0)
+    if (rc != 0) {
+        forget_intent(service, out->intent_id); /* nothing was written */
         return -1;
+    }
     out->public_url = storage_public_url(target->backend, public_base_url, out->key);
     return 0;
 }
 
-static int insert_row(asset_service *service, const asset_record *asset, nh_error *err)
+/* The row and the end of the intent commit together. */
+static int insert_row(asset_service *service, const asset_record *asset, const char *intent_id,
+                      nh_error *err)
 {
     db_conn *conn = db_acquire(service->database, err);
     if (!conn)
         return -1;
-    int rc = asset_store_insert(conn, asset, err);
+    int rc = db_begin(conn, err);
+    if (rc == 0)
+        rc = asset_store_insert(conn, asset, err);
+    if (rc == 0)
+        rc = asset_store_remove_pending_deletion(conn, intent_id, err);
+    if (rc == 0)
+        rc = db_commit(conn, err);
+    else
+        db_rollback(conn);
     db_release(service->database, conn);
     return rc == 0 ? 0 : -1;
+}
+
+/* The row did not commit: remove the object now, unless the commit did happen after all (an
+ * answer lost on the way back) or the database cannot tell; the intent stays for the sweep
+ * whenever the object could not be removed here. */
+static void undo_object(asset_service *service, const storage_target *target,
+                        const stored_upload *stored)
+{
+    nh_error ignored;
+    db_conn *conn = db_acquire(service->database, &ignored);
+    if (!conn)
+        return;
+    bool in_use = true;
+    int rc = asset_store_key_in_use(conn, stored->key, &in_use, &ignored);
+    if (rc == 0 && !in_use && storage_remove(target->backend, stored->key, NULL, &ignored) == 0)
+        asset_store_remove_pending_deletion(conn, stored->intent_id, &ignored);
+    else if (rc == 0 && !in_use)
+        log_message(LOG_WARN, "assets", "the object %s of a failed upload is left to the sweep",
+                    stored->key);
+    db_release(service->database, conn);
 }
 
 int asset_service_upload(asset_service *service, const upload_form *form,
@@ -236,7 +297,8 @@ int asset_service_upload(asset_service *service, const upload_form *form,
     }
     stored_upload stored;
     memset(&stored, 0, sizeof stored);
-    int rc = store_object(&target, file, info.format, &input, public_base_url, &stored, err);
+    int rc =
+        store_object(service, &target, file, info.format, &input, public_base_url, &stored, err);
     if (rc == 0) {
         asset_record asset = {
             .id = stored.id,
@@ -262,13 +324,9 @@ int asset_service_upload(asset_service *service, const upload_form *form,
             .created_at = stored.now,
             .updated_at = stored.now,
         };
-        rc = insert_row(service, &asset, err);
-        nh_error ignored;
-        if (rc != 0 && storage_remove(target.backend, stored.key, NULL, &ignored) != 0)
-            log_message(LOG_ERROR, "assets",
-                        "the row of %s was not written and its object "
-                        "could not be removed",
-                        stored.key);
+        rc = insert_row(service, &asset, stored.intent_id, err);
+        if (rc != 0)
+            undo_object(service, &target, &stored);
     }
     if (rc == 0)
         snprintf(id_out, ASSET_ID_SIZE, "%s", stored.id);

@@ -13,7 +13,7 @@ int assets_start(app *application, nh_error *err)
         media_stop();
         return -1;
     }
-    asset_service_sweep(service);
+    asset_service_sweep(service); /* before serving; then every few minutes by housekeeping */
     application->assets = service;
     return 0;
 }

@@ -214,6 +214,12 @@ static const db_migration migrations[] = {
      " created_at BIGINT NOT NULL,"
      " updated_at BIGINT NOT NULL);",
      NULL, NULL},
+    {4, "upload_intents",
+     /* Why an object waits for removal: 'removal' (its row is gone) or 'upload' (an upload
+      * recorded it before writing; its commit ends the record). Young 'upload' records belong
+      * to uploads still under way and are left alone by the sweep. */
+     "ALTER TABLE storage_pending_deletions ADD COLUMN reason TEXT NOT NULL DEFAULT 'removal';",
+     NULL, NULL},
     /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
 };
 
