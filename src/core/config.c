@@ -205,6 +205,7 @@ static void set_defaults(config *cfg)
     cfg->data_dir = strdup("./data");
     cfg->max_connections = 1024;
     cfg->shutdown_timeout_s = 10;
+    cfg->idle_timeout_s = 60;
     cfg->max_json_body_bytes = 1024 * 1024;
     list_add(&cfg->cors_origins, "*");
     cfg->log_level = LOG_INFO;
@@ -340,6 +341,12 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     int shutdown_timeout = (int)cfg->shutdown_timeout_s;
     read_int(&l, "Server__ShutdownTimeoutSeconds", &shutdown_timeout, 0, 3600);
     cfg->shutdown_timeout_s = (unsigned int)shutdown_timeout;
+    int idle_timeout = (int)cfg->idle_timeout_s;
+    read_int(&l, "Server__IdleTimeoutSeconds", &idle_timeout, 1, 3600);
+    cfg->idle_timeout_s = (unsigned int)idle_timeout;
+    int per_client = (int)cfg->max_connections_per_client;
+    read_int(&l, "Server__MaxConnectionsPerClient", &per_client, 0, 65536);
+    cfg->max_connections_per_client = (unsigned int)per_client;
     int64_t max_json = (int64_t)cfg->max_json_body_bytes;
     read_int64(&l, "Api__MaxJsonBodyBytes", &max_json, 1024);
     cfg->max_json_body_bytes = (size_t)max_json;

@@ -29,10 +29,12 @@ typedef struct config {
     char *data_dir;               /* NEKOHUB_DATA_DIR / --data-dir; default "./data" */
     char *web_dir;                /* NEKOHUB_WEB_DIR; default: web/dist beside the binary's cwd */
     unsigned int max_connections; /* Server__MaxConnections; default 1024 */
-    unsigned int shutdown_timeout_s; /* Server__ShutdownTimeoutSeconds; default 10 */
-    size_t max_json_body_bytes;      /* Api__MaxJsonBodyBytes; default 1 MiB */
-    string_list cors_origins;        /* Cors__AllowedOrigins__N; default ["*"] */
-    int log_level;                   /* Logging__LogLevel__Default; default info */
+    unsigned int shutdown_timeout_s;         /* Server__ShutdownTimeoutSeconds; default 10 */
+    unsigned int idle_timeout_s;             /* Server__IdleTimeoutSeconds; default 60 */
+    unsigned int max_connections_per_client; /* Server__MaxConnectionsPerClient; 0 = no limit */
+    size_t max_json_body_bytes;              /* Api__MaxJsonBodyBytes; default 1 MiB */
+    string_list cors_origins;                /* Cors__AllowedOrigins__N; default ["*"] */
+    int log_level;                           /* Logging__LogLevel__Default; default info */
 
     /* persistence */
     db_provider database_provider;   /* Persistence__Database__Provider; default sqlite */

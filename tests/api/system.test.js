@@ -359,3 +359,41 @@ test('the OpenAPI document describes every route with its permission', async () 
     assert.ok(document.paths['/content/{storageKey}'], 'catch-all rendered as a plain parameter');
   }
 });
+
+test('Server__MaxConnectionsPerClient caps the connections one client may hold', async () => {
+  const other = await startServer({ env: { Server__MaxConnectionsPerClient: '2' } });
+  const sockets = [];
+  try {
+    const open = () => new Promise((resolveOpen) => {
+      const socket = net.connect(other.port, '127.0.0.1');
+      sockets.push(socket);
+      let answer = '';
+      socket.on('data', (chunk) => { answer += chunk.toString(); });
+      socket.on('close', () => resolveOpen({ closed: true, answer }));
+      socket.on('connect', () => {
+        socket.write('GET /api/v1/system/ping HTTP/1.1\r\nHost: x\r\n\r\n');
+        socket.once('data', () => resolveOpen({ closed: false, answer }));
+      });
+      socket.on('error', () => resolveOpen({ closed: true, answer }));
+    });
+    const first = await open();
+    const second = await open();
+    assert.equal(first.closed, false);
+    assert.equal(second.closed, false);
+    const third = await open();
+    assert.equal(third.closed, true, 'the third connection from the same address is refused');
+    assert.equal(third.answer, '');
+    // Once one closes, the client may connect again.
+    sockets[0].destroy();
+    let again = null;
+    for (let attempt = 0; attempt < 50 && !again; attempt++) {
+      again = await fetch(other.url('/api/v1/system/ping'), { headers: { Connection: 'close' } })
+        .catch(() => new Promise((r) => setTimeout(() => r(null), 100)));
+    }
+    assert.equal(again && again.status, 200);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await other.stop();
+    other.cleanup();
+  }
+});
