@@ -20,6 +20,11 @@ echo "== API tests on PostgreSQL"
 pg_dir=$(mktemp -d /tmp/nekohub-pg.XXXXXX)
 pg_port=$((20000 + RANDOM % 20000))
 if scripts/pg-temp.sh start "$pg_dir" "$pg_port"; then
+  echo "== Database unit tests on PostgreSQL"
+  psql -h "$pg_dir" -p "$pg_port" -U postgres -d postgres -q -c "CREATE DATABASE nh_unit" || status=1
+  ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
+    NEKOHUB_TEST_PG_CONNINFO="host=$pg_dir port=$pg_port dbname=nh_unit user=postgres" \
+    build/test/unit/test_db || status=1
   NEKOHUB_TEST_DB=postgres NEKOHUB_TEST_PG_HOST="$pg_dir" NEKOHUB_TEST_PG_PORT="$pg_port" \
     node --test --test-concurrency=2 $api_tests || status=1
   scripts/pg-temp.sh stop "$pg_dir"

@@ -203,6 +203,16 @@ static const char *nonblank_query(http_request *request, const char *name)
     return text && *text ? text : NULL;
 }
 
+/* Run one statement built from the filter's WHERE clause; a failed allocation while building
+ * it is an internal error, never a NULL statement. */
+static int query_with_where(db_conn *conn, buf *sql, const db_param *params, size_t count,
+                            db_result **out, nh_error *err)
+{
+    if (!sql->data)
+        return error_internal(err);
+    return db_query(conn, sql->data, params, count, out, err);
+}
+
 static int query_page(db_conn *conn, const audit_filter *filter, const paging *page, json_t **items,
                       int64_t *total, nh_error *err)
 {
@@ -211,27 +221,32 @@ static int query_page(db_conn *conn, const audit_filter *filter, const paging *p
     buf where;
     buf_init(&where, 0);
     build_where(filter, &where, params, &count);
-    buf sql;
-    buf_init(&sql, 0);
-    buf_printf(&sql, "SELECT COUNT(*) FROM audit_log%s", where.data);
+    buf count_sql, page_sql;
+    buf_init(&count_sql, 0);
+    buf_init(&page_sql, 0);
+    int rc = where.data ? 0 : error_internal(err);
+    if (rc == 0 && buf_printf(&count_sql, "SELECT COUNT(*) FROM audit_log%s", where.data) != 0)
+        buf_free(&count_sql);
+    params[count] = db_int(page->size);
+    params[count + 1] = db_int(page->offset);
+    if (rc == 0 &&
+        buf_printf(&page_sql,
+                   "SELECT id, occurred_at, actor_type, actor_id, actor_name, action, "
+                   "target_type, target_id, target_name, client_address, user_agent, changes "
+                   "FROM audit_log%s ORDER BY occurred_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
+                   where.data, count + 1, count + 2) != 0)
+        buf_free(&page_sql);
     db_result *result = NULL;
-    int rc = db_query(conn, sql.data, params, count, &result, err);
+    if (rc == 0)
+        rc = query_with_where(conn, &count_sql, params, count, &result, err);
     if (rc == 0) {
         *total = db_result_int64(result, 0, 0);
         db_result_free(result);
         result = NULL;
-        buf_free(&sql);
-        buf_init(&sql, 0);
-        params[count] = db_int(page->size);
-        params[count + 1] = db_int(page->offset);
-        buf_printf(&sql,
-                   "SELECT id, occurred_at, actor_type, actor_id, actor_name, action, "
-                   "target_type, target_id, target_name, client_address, user_agent, changes "
-                   "FROM audit_log%s ORDER BY occurred_at DESC, id DESC LIMIT $%zu OFFSET $%zu",
-                   where.data, count + 1, count + 2);
-        rc = db_query(conn, sql.data, params, count + 2, &result, err);
+        rc = query_with_where(conn, &page_sql, params, count + 2, &result, err);
     }
-    buf_free(&sql);
+    buf_free(&count_sql);
+    buf_free(&page_sql);
     buf_free(&where);
     if (rc != 0)
         return rc;

@@ -33,12 +33,11 @@ json_t *users_to_json(const user_record *user)
     clock_format_iso(user->created_at, created);
     clock_format_iso(user->updated_at, updated);
     bool super_admin = user->role == ROLE_SUPER_ADMIN;
-    return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}", "id", user->id, "username",
-                     user->username, "role", role_to_wire(user->role), "isActive",
-                     user->is_active, "createdAtUtc", created, "updatedAtUtc", updated,
-                     "lastLoginAtUtc", time_json(user->last_login_at), "permissions",
-                     permissions_to_json(super_admin ? PERMISSIONS_ALL : user->permissions,
-                                         super_admin));
+    return json_pack(
+        "{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}", "id", user->id, "username", user->username,
+        "role", role_to_wire(user->role), "isActive", user->is_active, "createdAtUtc", created,
+        "updatedAtUtc", updated, "lastLoginAtUtc", time_json(user->last_login_at), "permissions",
+        permissions_to_json(super_admin ? PERMISSIONS_ALL : user->permissions, super_admin));
 }
 
 /* ---- actors ---------------------------------------------------------------------------- */
@@ -82,8 +81,7 @@ static bool sees(const auth_principal *actor, const user_record *user)
 }
 
 /* Permissions newly granted (not in `before`) that a non-SuperAdmin person does not hold. */
-static int grant_check(const auth_principal *actor, uint32_t before, uint32_t after,
-                       nh_error *err)
+static int grant_check(const auth_principal *actor, uint32_t before, uint32_t after, nh_error *err)
 {
     if (is_machine(actor) || actor->role == ROLE_SUPER_ADMIN)
         return 0;
@@ -108,8 +106,8 @@ static int require_object(const json_t *body, nh_error *err)
 }
 
 /* A string member: absent (NULL), JSON null (null_out true) or a string; else 400. */
-static int optional_string(const json_t *body, const char *name, const char **out,
-                           bool *is_null, nh_error *err)
+static int optional_string(const json_t *body, const char *name, const char **out, bool *is_null,
+                           nh_error *err)
 {
     const json_t *value = json_input_get(body, name);
     *out = NULL;
@@ -131,8 +129,7 @@ static int optional_bool(const json_t *body, const char *name, bool allow_null, 
     if (!value || (allow_null && json_is_null(value)))
         return 0;
     if (!json_is_boolean(value))
-        return error_set(err, 400, "request_invalid", "The %s field must be true or false.",
-                         name);
+        return error_set(err, 400, "request_invalid", "The %s field must be true or false.", name);
     *present = true;
     *out = json_is_true(value);
     return 0;
@@ -162,7 +159,9 @@ static int clean_username(const char *raw, char out[USERNAME_MAX_BYTES + 1], nh_
 
 /* ---- shared steps ---------------------------------------------------------------------- */
 
-static int load_target(db_conn *conn, const char *id, user_record *target, nh_error *err)
+/* The target of a managing action: 404 user_not_found, then the manage check (403). */
+static int load_managed(db_conn *conn, const auth_principal *actor, const char *id,
+                        user_record *target, nh_error *err)
 {
     bool found = false;
     int rc = user_store_find_by_id(conn, id, false, target, &found, err);
@@ -170,11 +169,10 @@ static int load_target(db_conn *conn, const char *id, user_record *target, nh_er
         return rc;
     if (!found)
         return error_set(err, 404, "user_not_found", "User '%s' was not found.", id);
-    return 0;
+    return manage_check(actor, target, err);
 }
 
-static int username_taken(db_conn *conn, const char *username, const char *except_id,
-                          nh_error *err)
+static int username_taken(db_conn *conn, const char *username, const char *except_id, nh_error *err)
 {
     user_record other;
     bool found = false;
@@ -251,10 +249,8 @@ int users_load_managed(app *application, const auth_principal *actor, const char
     db_conn *conn = db_acquire(application->database, err);
     if (!conn)
         return -1;
-    int rc = load_target(conn, id, target, err);
+    int rc = load_managed(conn, actor, id, target, err);
     db_release(application->database, conn);
-    if (rc == 0)
-        rc = manage_check(actor, target, err);
     if (rc != 0)
         user_record_clear(target);
     return rc == 0 ? 0 : -1;
@@ -447,8 +443,7 @@ static int disable_rules(const auth_principal *actor, const user_record *target,
     return 0;
 }
 
-static int apply_update(db_conn *conn, update_request *request, char *new_username,
-                        nh_error *err)
+static int apply_update(db_conn *conn, update_request *request, char *new_username, nh_error *err)
 {
     user_record *target = &request->target;
     user_record before = *target;
@@ -472,8 +467,8 @@ static int apply_update(db_conn *conn, update_request *request, char *new_userna
     if (rc == 0 && role_changed)
         rc = user_store_replace_permissions(conn, target->id, target->permissions, now, err);
     if (rc == 0 && (role_changed || deactivated))
-        rc = sessions_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled",
-                                  now, NULL, err);
+        rc = sessions_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled", now,
+                                  NULL, err);
     if (rc != 0)
         return rc;
     json_t *changes = json_object();
@@ -498,9 +493,7 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
 {
     update_request *request = context;
     const auth_principal *actor = request->actor->principal;
-    int rc = load_target(conn, request->id, &request->target, err);
-    if (rc == 0)
-        rc = manage_check(actor, &request->target, err);
+    int rc = load_managed(conn, actor, request->id, &request->target, err);
     if (rc == 0)
         rc = role_rules(actor, &request->target, request->has_role, request->role, err);
     if (rc == 0 && request->has_active)
@@ -541,9 +534,7 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
 {
     update_request *request = context;
     const auth_principal *actor = request->actor->principal;
-    int rc = load_target(conn, request->id, &request->target, err);
-    if (rc == 0)
-        rc = manage_check(actor, &request->target, err);
+    int rc = load_managed(conn, actor, request->id, &request->target, err);
     if (rc == 0)
         rc = disable_rules(actor, &request->target, request->active, err);
     if (rc != 0)
@@ -567,8 +558,8 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_set_status(app *application, const audit_actor *actor, const char *id,
-                     const json_t *body, json_t **out, nh_error *err)
+int users_set_status(app *application, const audit_actor *actor, const char *id, const json_t *body,
+                     json_t **out, nh_error *err)
 {
     update_request request = {.actor = actor, .id = id};
     if (require_object(body, err) != 0 ||
@@ -600,8 +591,7 @@ static int password_step(db_conn *conn, void *context, nh_error *err)
     int64_t revoked = 0;
     int rc = user_store_set_password(conn, request->target.id, request->hash, now, err);
     if (rc == 0)
-        rc = sessions_revoke_user(conn, request->target.id, "password_changed", now, &revoked,
-                                  err);
+        rc = sessions_revoke_user(conn, request->target.id, "password_changed", now, &revoked, err);
     if (rc != 0)
         return rc;
     json_t *changes = json_pack("{s:I}", "sessionsRevoked", (json_int_t)revoked);
@@ -652,8 +642,8 @@ int users_change_own_password(app *application, const audit_actor *actor, const 
     if (!conn)
         return -1;
     bool found = false;
-    int rc = user_store_find_by_id(conn, actor->principal->user_id, true, &request.target, &found,
-                                   err);
+    int rc =
+        user_store_find_by_id(conn, actor->principal->user_id, true, &request.target, &found, err);
     db_release(application->database, conn);
     if (rc == 0 && !found)
         rc = error_set(err, 401, "auth_unauthorized", "Authentication is required.");
@@ -686,9 +676,7 @@ static int permissions_step(db_conn *conn, void *context, nh_error *err)
     permissions_request *request = context;
     const auth_principal *actor = request->actor->principal;
     user_record *target = &request->target;
-    int rc = load_target(conn, request->id, target, err);
-    if (rc == 0)
-        rc = manage_check(actor, target, err);
+    int rc = load_managed(conn, actor, request->id, target, err);
     if (rc == 0 && target->role == ROLE_SUPER_ADMIN)
         rc = error_set(err, 403, "user_super_admin_permissions_forbidden",
                        "The SuperAdmin's permissions cannot be changed.");
@@ -797,8 +785,7 @@ int users_bootstrap(app *application, nh_error *err)
     const char *password = configured ? cfg->bootstrap_password : generated;
     if (!password)
         return error_internal(err);
-    if (configured &&
-        password_check_policy(password, cfg->password_min_length, err) != 0) {
+    if (configured && password_check_policy(password, cfg->password_min_length, err) != 0) {
         char reason[sizeof err->message];
         snprintf(reason, sizeof reason, "%s", err->message);
         return error_set(err, 500, "bootstrap_password_invalid",

@@ -15,6 +15,7 @@ import { PasswordField, passwordProblemText, TextField } from '../ui/fields';
 import { PermissionChecklist } from '../ui/PermissionChecklist';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { toast } from '../ui/toast';
+import { useAction } from '../lib/useAction';
 import { useTitle } from '../ui/useTitle';
 import { roleLabel } from './Users';
 
@@ -124,7 +125,7 @@ function ApiKeys() {
   const [perms, setPerms] = useState<string[]>([]);
   const [expiry, setExpiry] = useState<Expiry>('90');
   const [date, setDate] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [tried, setTried] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
 
@@ -137,8 +138,7 @@ function ApiKeys() {
     e.preventDefault();
     setTried(true);
     if (!name.trim() || perms.length === 0 || expiresAt === 'invalid') return;
-    setBusy(true);
-    try {
+    await run(async () => {
       const key = await API.createApiKey({ name: name.trim(), permissions: sortPermissions(perms), expiresAtUtc: expiresAt });
       setCreated(key);
       const { key: _secret, ...listed } = key;
@@ -148,11 +148,7 @@ function ApiKeys() {
       setName('');
       setPerms([]);
       setTried(false);
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const revoke = async (k: ApiKey) => {

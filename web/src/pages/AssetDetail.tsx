@@ -10,10 +10,11 @@ import { useAsync } from '../lib/useAsync';
 import { formatBytes, formatDateTime, t, type MessageKey } from '../i18n';
 import { confirmDialog } from '../ui/confirm';
 import { TextAreaField, TextField } from '../ui/fields';
-import { Link } from '../ui/Link';
+import { Link, OpenLink } from '../ui/Link';
 import { ErrorState, Loading } from '../ui/states';
 import { Switch } from '../ui/Switch';
 import { toast } from '../ui/toast';
+import { useAction } from '../lib/useAction';
 import { useTitle } from '../ui/useTitle';
 import { assetName, dims } from './Assets';
 
@@ -287,13 +288,7 @@ export function AssetDetailPage({ id }: { id: string }) {
                     <td>{dims(d.width, d.height)}</td>
                     <td>{formatDateTime(d.createdAtUtc)}</td>
                     <td>
-                      {d.publicUrl ? (
-                        <a href={d.publicUrl} target="_blank" rel="noopener">
-                          {t('common.open')}
-                        </a>
-                      ) : (
-                        t('common.none')
-                      )}
+                      <OpenLink url={d.publicUrl} />
                     </td>
                   </tr>
                 ))}
@@ -374,7 +369,7 @@ function MetadataForm({ asset, canUpdate, onSaved }: { asset: AssetDetail; canUp
   const [fileName, setFileName] = useState(asset.originalFileName ?? '');
   const [description, setDescription] = useState(asset.description ?? '');
   const [altText, setAltText] = useState(asset.altText ?? '');
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [tried, setTried] = useState(false);
   const nameError = tried && !fileName.trim() && asset.originalFileName ? t('asset.fileNameRequired') : null;
 
@@ -387,16 +382,11 @@ function MetadataForm({ asset, canUpdate, onSaved }: { asset: AssetDetail; canUp
       toast.info(t('common.noChanges'));
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const updated = await API.patchAsset(asset.id, patch);
       toast.success(t('asset.saved'));
       onSaved(updated);
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -5,7 +5,7 @@ import { displayName, thumbnailUrl } from '../lib/assets';
 import { intParam, navigate, useLocation, withQuery } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
 import { formatBytes, formatDateTime, t, tn } from '../i18n';
-import { Link } from '../ui/Link';
+import { Link, OpenLink } from '../ui/Link';
 import { Pager } from '../ui/Pager';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useTitle } from '../ui/useTitle';
@@ -209,13 +209,7 @@ export function GalleryDetailPage({ id }: { id: string }) {
                   <code>{a.contentType}</code>
                 </td>
                 <td>
-                  {a.publicUrl ? (
-                    <a href={a.publicUrl} target="_blank" rel="noopener">
-                      {t('common.open')}
-                    </a>
-                  ) : (
-                    t('common.none')
-                  )}
+                  <OpenLink url={a.publicUrl} />
                 </td>
               </tr>
               {derivatives.map((d) => (
@@ -227,13 +221,7 @@ export function GalleryDetailPage({ id }: { id: string }) {
                     <code>{d.contentType}</code>
                   </td>
                   <td>
-                    {d.publicUrl ? (
-                      <a href={d.publicUrl} target="_blank" rel="noopener">
-                        {t('common.open')}
-                      </a>
-                    ) : (
-                      t('common.none')
-                    )}
+                    <OpenLink url={d.publicUrl} />
                   </td>
                 </tr>
               ))}

@@ -22,6 +22,7 @@ import { PermissionChecklist } from '../ui/PermissionChecklist';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { Switch } from '../ui/Switch';
 import { toast } from '../ui/toast';
+import { useAction } from '../lib/useAction';
 import { useTitle } from '../ui/useTitle';
 
 export function reasonText(v: Verdict): string | null {
@@ -310,7 +311,7 @@ function NewUserDialog({ actor, onClose, onCreated }: { actor: User; onClose: ()
   const [active, setActive] = useState(true);
   const [custom, setCustom] = useState(false);
   const [perms, setPerms] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [tried, setTried] = useState(false);
 
   const usernameError = tried && !username.trim() ? t('newUser.usernameRequired') : null;
@@ -321,8 +322,7 @@ function NewUserDialog({ actor, onClose, onCreated }: { actor: User; onClose: ()
     e.preventDefault();
     setTried(true);
     if (!username.trim() || pwProblem) return;
-    setBusy(true);
-    try {
+    await run(async () => {
       const created = await API.createUser({
         username: username.trim(),
         password,
@@ -332,11 +332,7 @@ function NewUserDialog({ actor, onClose, onCreated }: { actor: User; onClose: ()
       });
       toast.success(t('newUser.created', { username: created.username }));
       onCreated(created);
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -427,7 +423,7 @@ function EditUserDialog({ actor, user, onClose, onSaved }: { actor: User; user: 
   const roleWhy = reasonText(verdicts.changeRole);
   const [username, setUsername] = useState(user.username);
   const [role, setRole] = useState<Role>(user.role);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [tried, setTried] = useState(false);
   const usernameError = tried && !username.trim() ? t('newUser.usernameRequired') : null;
 
@@ -443,16 +439,11 @@ function EditUserDialog({ actor, user, onClose, onSaved }: { actor: User; user: 
       onClose();
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const updated = await API.updateUser(user.id, patch);
       toast.success(t('editUser.saved', { username: updated.username }));
       onSaved(updated);
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -515,7 +506,7 @@ function EditUserDialog({ actor, user, onClose, onSaved }: { actor: User; user: 
 function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [tried, setTried] = useState(false);
   const problem = passwordProblem(password, repeat);
   const pwError = tried && problem && problem !== 'mismatch' ? passwordProblemText(problem) : null;
@@ -525,16 +516,11 @@ function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => voi
     e.preventDefault();
     setTried(true);
     if (problem) return;
-    setBusy(true);
-    try {
+    await run(async () => {
       await API.resetPassword(user.id, password);
       toast.success(t('resetPassword.done', { username: user.username }));
       onClose();
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -560,7 +546,7 @@ function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => voi
 function PermissionsDialog({ actor, user, onClose, onSaved }: { actor: User; user: User; onClose: () => void; onSaved: (u: User) => void }) {
   const grantable = grantablePermissions(actor);
   const [perms, setPerms] = useState<string[]>(sortPermissions(user.permissions));
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -571,16 +557,11 @@ function PermissionsDialog({ actor, user, onClose, onSaved }: { actor: User; use
       onClose();
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const updated = await API.setPermissions(user.id, next);
       toast.success(t('userPerms.saved', { username: user.username }));
       onSaved(updated);
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { navigate } from '../lib/router';
+import { t } from '../i18n';
 
 type AnchorProps = JSX.AnchorHTMLAttributes<HTMLAnchorElement> & { href: string };
 
@@ -18,5 +19,15 @@ export function Link(props: AnchorProps) {
         navigate(href);
       }}
     />
+  );
+}
+
+/** A file's public URL opened in a new tab, or "none" when it has no public URL. */
+export function OpenLink({ url }: { url: string | null | undefined }) {
+  if (!url) return <>{t('common.none')}</>;
+  return (
+    <a href={url} target="_blank" rel="noopener">
+      {t('common.open')}
+    </a>
   );
 }
