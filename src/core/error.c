@@ -19,18 +19,37 @@ static void cut_at_utf8_boundary(char *text, size_t capacity)
     text[length] = '\0';
 }
 
+static void fill(nh_error *err, int status, const char *code, const char *format, va_list args)
+{
+    err->status = status;
+    err->retry_after_seconds = 0;
+    snprintf(err->code, sizeof err->code, "%s", code);
+    vsnprintf(err->message, sizeof err->message, format, args);
+    cut_at_utf8_boundary(err->message, sizeof err->message);
+    text_utf8_scrub(err->message); /* it may quote client text; JSON needs UTF-8 */
+}
+
 int error_set(nh_error *err, int status, const char *code, const char *format, ...)
 {
     if (!err)
         return -1;
-    err->status = status;
-    snprintf(err->code, sizeof err->code, "%s", code);
     va_list args;
     va_start(args, format);
-    vsnprintf(err->message, sizeof err->message, format, args);
+    fill(err, status, code, format, args);
     va_end(args);
-    cut_at_utf8_boundary(err->message, sizeof err->message);
-    text_utf8_scrub(err->message); /* it may quote client text; JSON needs UTF-8 */
+    return -1;
+}
+
+int error_set_retry(nh_error *err, int status, const char *code, int retry_after_seconds,
+                    const char *format, ...)
+{
+    if (!err)
+        return -1;
+    va_list args;
+    va_start(args, format);
+    fill(err, status, code, format, args);
+    va_end(args);
+    err->retry_after_seconds = retry_after_seconds > 0 ? retry_after_seconds : 0;
     return -1;
 }
 
@@ -44,6 +63,7 @@ void error_clear(nh_error *err)
     if (!err)
         return;
     err->status = 0;
+    err->retry_after_seconds = 0;
     err->code[0] = '\0';
     err->message[0] = '\0';
 }

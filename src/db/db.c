@@ -382,6 +382,52 @@ int db_rollback(db_conn *conn)
     return conn->driver->rollback(conn->native, &ignored);
 }
 
+/* ---- transactions around one step ---- */
+
+static int run_transaction(db *pool, db_transaction_step step, void *context,
+                           bool commit_on_failure, nh_error *err)
+{
+    db_conn *conn = db_acquire(pool, err);
+    if (!conn)
+        return DB_ERROR;
+    if (db_begin(conn, err) != 0) {
+        db_release(pool, conn);
+        return DB_ERROR;
+    }
+    int status = step(conn, context, err);
+    if (status != 0 && !commit_on_failure) {
+        db_rollback(conn);
+        db_release(pool, conn);
+        return status;
+    }
+    nh_error commit_error;
+    if (db_commit(conn, &commit_error) != 0) {
+        db_rollback(conn);
+        db_release(pool, conn);
+        if (status != 0) {
+            log_message(LOG_ERROR, "db_commit", "a write that had to stick was lost: %s",
+                        commit_error.message);
+            return status;
+        }
+        if (err)
+            *err = commit_error;
+        return DB_ERROR;
+    }
+    db_release(pool, conn);
+    return status;
+}
+
+int db_transaction(db *pool, db_transaction_step step, void *context, nh_error *err)
+{
+    return run_transaction(pool, step, context, false, err);
+}
+
+int db_transaction_commit_always(db *pool, db_transaction_step step, void *context,
+                                 nh_error *err)
+{
+    return run_transaction(pool, step, context, true, err);
+}
+
 int db_ping(db *pool, nh_error *err)
 {
     db_conn *conn = db_acquire(pool, err);

@@ -89,6 +89,21 @@ int db_begin(db_conn *conn, nh_error *err);
 int db_commit(db_conn *conn, nh_error *err);
 int db_rollback(db_conn *conn);
 
+/* One unit of work inside a transaction: return 0 to commit, non-zero (with err filled) to
+ * roll back. The value is handed back by db_transaction(). */
+typedef int (*db_transaction_step)(db_conn *conn, void *context, nh_error *err);
+
+/* Acquire a connection, BEGIN, run step, COMMIT when it returned 0 or ROLLBACK otherwise, and
+ * release the connection. Returns step's result (err as step filled it), or DB_ERROR with err
+ * filled when acquiring, BEGIN or COMMIT failed (a failed COMMIT leaves nothing written). */
+int db_transaction(db *pool, db_transaction_step step, void *context, nh_error *err);
+/* Like db_transaction(), but what step wrote is committed even when step returns non-zero:
+ * for writes that must stick although the caller's request fails (revoking a session family
+ * on refresh-token reuse). Returns step's result; when step failed and the commit failed too,
+ * the commit failure is logged and step's error is kept. */
+int db_transaction_commit_always(db *pool, db_transaction_step step, void *context,
+                                 nh_error *err);
+
 size_t db_result_rows(const db_result *result);
 size_t db_result_columns(const db_result *result);
 /* NULL for SQL NULL or out-of-range row/column. */

@@ -114,6 +114,12 @@ void http_reply_error(http_response *response, const nh_error *err)
         error_internal(&safe);
     set_body_text(response, safe.status, "application/json; charset=utf-8",
                   http_render_error(&safe, response->request_id));
+    if (safe.retry_after_seconds > 0) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%d", safe.retry_after_seconds);
+        if (http_response_header(response, "Retry-After", seconds) != 0)
+            log_message(LOG_WARN, "response_header", "Retry-After could not be added");
+    }
 }
 
 void http_reply_error_code(http_response *response, int status, const char *code,
@@ -121,6 +127,7 @@ void http_reply_error_code(http_response *response, int status, const char *code
 {
     nh_error err;
     err.status = status;
+    err.retry_after_seconds = 0;
     snprintf(err.code, sizeof err.code, "%s", code);
     va_list args;
     va_start(args, format);
