@@ -1,16 +1,20 @@
 /* text.h - small text helpers shared by configuration and request parsing: blankness,
- * trimming, UTF-8 character counts and validation. Pure; no state. */
+ * trimming, UTF-8 character counts and validation, all on core/utf8.h. Pure; no state. */
 #ifndef NH_CORE_TEXT_H
 #define NH_CORE_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True for NULL, "" and text of ASCII whitespace only. */
+/* True for NULL, "" and text of whitespace only (Unicode White_Space, core/utf8.h). */
 bool text_is_blank(const char *text);
 
-/* A malloc'ed copy without leading/trailing ASCII whitespace (NULL on allocation failure). */
+/* A malloc'ed copy without leading/trailing whitespace (NULL on allocation failure). */
 char *text_trimmed_copy(const char *text);
+
+/* The part of text[0..length) without leading and trailing whitespace: [*start, *end). Both
+ * are 0 when the text is blank. A malformed byte counts as a character that is not blank. */
+void text_trim_bounds(const char *text, size_t length, size_t *start, size_t *end);
 
 /* Number of UTF-8 code points (continuation bytes are not counted). */
 size_t text_utf8_length(const char *text);
