@@ -16,16 +16,18 @@ static void handler(struct http_request *request, struct http_response *response
 }
 
 static const route routes[] = {
-    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE, NULL},
-    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON, NULL},
-    {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE,
-     NULL},
-    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE, NULL},
-    {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON,
-     NULL},
-    {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT,
-     NULL, ROUTE_BODY_JSON, NULL},
-    {"GET", "/content/{*storageKey}", handler, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0, false},
+    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL, 0, false},
+    {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL,
+     0, false},
+    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0,
+     false},
+    {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL,
+     0, false},
+    {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT, 0,
+     ROUTE_BODY_JSON, NULL, 0, false},
+    {"GET", "/content/{*storageKey}", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+     ROUTE_BODY_NONE, NULL, 0, false},
 };
 #define ROUTE_TOTAL (sizeof routes / sizeof routes[0])
 
