@@ -91,6 +91,31 @@ test('a header trickled one byte every 2 s is closed at the header deadline', as
   }
 });
 
+test('a request body that stops moving is closed at the body-stall deadline', async () => {
+  const server = await startServer({ env: { Server__BodyStallSeconds: '2' } });
+  try {
+    const head = 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+      + 'Content-Length: 4000\r\n\r\n{"username":';
+    const connection = holdConnection(server.port, head);
+    await connection.ready;
+    let closed = false;
+    connection.closed.then(() => { closed = true; });
+    // A byte every second: far below the body's minimum progress, never idle for the 60 s
+    // idle timeout.
+    let sent = 0;
+    while (!closed && sent < 30) {
+      await sleep(1000);
+      if (!closed) { connection.socket.write(' '); sent++; }
+    }
+    assert.ok(closed, 'the server closed the stalled upload');
+    assert.ok(connection.closedByServer);
+    assert.ok((await metric(server, 'nekohub_http_connections_closed_total\\{reason="body_stall"\\}')) >= 1);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('by default one client address may hold 64 connections; others are not affected', async () => {
   const server = await startServer();
   const held = [];
