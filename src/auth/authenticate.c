@@ -262,8 +262,7 @@ bool auth_principal_has(const auth_principal *principal, const char *permission_
     return permissions_has(principal->permissions, required);
 }
 
-int auth_authenticate(void *context, http_request *request, int required,
-                      http_response *response)
+int auth_authenticate(void *context, http_request *request, int required, http_response *response)
 {
     (void)context;
     const route *matched = request->match.route;

@@ -223,7 +223,8 @@ static void read_comma_list(loader *l, const char *key, string_list *list)
             fail(l, key, "out of memory", NULL);
             return;
         }
-        if (!text_is_blank(trimmed) && !list_contains(list, trimmed) && list_add(list, trimmed) != 0)
+        if (!text_is_blank(trimmed) && !list_contains(list, trimmed) &&
+            list_add(list, trimmed) != 0)
             fail(l, key, "too many entries", value);
         free(trimmed);
         start += length + (start[length] == ',');

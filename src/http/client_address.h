@@ -18,7 +18,7 @@
 #define CLIENT_ADDRESS_MAX_NETWORKS 32
 
 typedef struct ip_network {
-    int family;             /* AF_INET or AF_INET6 */
+    int family;              /* AF_INET or AF_INET6 */
     unsigned char bytes[16]; /* network address */
     unsigned int prefix;     /* bits */
 } ip_network;

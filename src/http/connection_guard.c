@@ -82,8 +82,7 @@ static size_t bucket_of(const unsigned char key[17])
 }
 
 /* The count of key (under the lock); created when create is set (NULL: no memory). */
-static client_count *find_client(connection_guard *guard, const unsigned char key[17],
-                                 bool create)
+static client_count *find_client(connection_guard *guard, const unsigned char key[17], bool create)
 {
     client_count **slot = &guard->clients[bucket_of(key)];
     for (client_count *client = *slot; client; client = client->next)

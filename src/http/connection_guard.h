@@ -36,10 +36,10 @@ typedef struct connection_guard connection_guard;
 typedef struct guard_entry guard_entry;
 
 typedef struct connection_guard_limits {
-    unsigned int header_timeout_s; /* request line + headers, from accept */
-    unsigned int body_stall_s;     /* a body must deliver GUARD_BODY_PROGRESS_BYTES in this time */
-    unsigned int idle_timeout_s;   /* a kept-alive connection's wait for its next request */
-    unsigned int per_client;       /* open connections per client address; 0: no limit */
+    unsigned int header_timeout_s;  /* request line + headers, from accept */
+    unsigned int body_stall_s;      /* a body must deliver GUARD_BODY_PROGRESS_BYTES in this time */
+    unsigned int idle_timeout_s;    /* a kept-alive connection's wait for its next request */
+    unsigned int per_client;        /* open connections per client address; 0: no limit */
     const trusted_proxies *proxies; /* not limited per client; may be NULL */
 } connection_guard_limits;
 
@@ -47,9 +47,9 @@ typedef struct connection_guard_limits {
 #define GUARD_BODY_PROGRESS_BYTES (16 * 1024)
 
 typedef struct connection_guard_stats {
-    uint64_t open;             /* connections open now */
-    uint64_t header_timeouts;  /* closed for a late request header */
-    uint64_t body_stalls;      /* closed for a stalled body */
+    uint64_t open;               /* connections open now */
+    uint64_t header_timeouts;    /* closed for a late request header */
+    uint64_t body_stalls;        /* closed for a stalled body */
     uint64_t refused_per_client; /* refused by the per-client limit */
 } connection_guard_stats;
 

@@ -12,7 +12,7 @@ static const double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
                                          0.25,  0.5,    1,     2.5,  5,     10};
 #define BUCKET_COUNT (sizeof latency_buckets / sizeof latency_buckets[0])
 
-static const char *const known_methods[] = {"GET",    "HEAD",    "POST",  "PUT",
+static const char *const known_methods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                             "PATCH", "DELETE", "OPTIONS", "OTHER"};
 #define METHOD_COUNT (sizeof known_methods / sizeof known_methods[0])
 
@@ -230,24 +230,23 @@ int metrics_render(http_metrics *metrics, buf *out)
         return -1;
     if (metrics->gauge_source && metrics->gauge_source(metrics->gauge_context, out) != 0)
         return -1;
-    int failed =
-        buf_printf(out,
-                   "# HELP nekohub_http_requests_in_flight Requests being answered now.\n"
-                   "# TYPE nekohub_http_requests_in_flight gauge\n"
-                   "nekohub_http_requests_in_flight %ld\n"
-                   "# HELP nekohub_http_response_bytes_total Bytes of response bodies.\n"
-                   "# TYPE nekohub_http_response_bytes_total counter\n"
-                   "nekohub_http_response_bytes_total %llu\n"
-                   "# HELP nekohub_http_series_dropped_total Requests not counted because "
-                   "their series had no room.\n"
-                   "# TYPE nekohub_http_series_dropped_total counter\n"
-                   "nekohub_http_series_dropped_total %llu\n"
-                   "# HELP nekohub_build_info Build information.\n"
-                   "# TYPE nekohub_build_info gauge\n"
-                   "nekohub_build_info{version=\"",
-                   (long)atomic_load(&metrics->in_flight),
-                   (unsigned long long)atomic_load(&metrics->bytes_sent),
-                   (unsigned long long)atomic_load(&metrics->dropped));
+    int failed = buf_printf(out,
+                            "# HELP nekohub_http_requests_in_flight Requests being answered now.\n"
+                            "# TYPE nekohub_http_requests_in_flight gauge\n"
+                            "nekohub_http_requests_in_flight %ld\n"
+                            "# HELP nekohub_http_response_bytes_total Bytes of response bodies.\n"
+                            "# TYPE nekohub_http_response_bytes_total counter\n"
+                            "nekohub_http_response_bytes_total %llu\n"
+                            "# HELP nekohub_http_series_dropped_total Requests not counted because "
+                            "their series had no room.\n"
+                            "# TYPE nekohub_http_series_dropped_total counter\n"
+                            "nekohub_http_series_dropped_total %llu\n"
+                            "# HELP nekohub_build_info Build information.\n"
+                            "# TYPE nekohub_build_info gauge\n"
+                            "nekohub_build_info{version=\"",
+                            (long)atomic_load(&metrics->in_flight),
+                            (unsigned long long)atomic_load(&metrics->bytes_sent),
+                            (unsigned long long)atomic_load(&metrics->dropped));
     failed |= append_label(out, metrics->version);
     failed |= buf_append_str(out, "\"} 1\n");
     return failed ? -1 : 0;

@@ -341,9 +341,9 @@ static int parse_pattern(const char *pattern, pattern_segment *segments, char *p
         if (segment->kind == SEGMENT_LITERAL)
             continue;
         const char *colon = memchr(text, ':', length);
-        bool bad_constraint = segment->kind == SEGMENT_GUID &&
-                              ((size_t)(text + length - 1 - colon) != 5 ||
-                               memcmp(colon + 1, "guid", 4) != 0);
+        bool bad_constraint =
+            segment->kind == SEGMENT_GUID &&
+            ((size_t)(text + length - 1 - colon) != 5 || memcmp(colon + 1, "guid", 4) != 0);
         if (!valid_name(name, name_length) || bad_constraint ||
             (segment->kind == SEGMENT_REST && cursor.next)) {
             snprintf(problem, ROUTER_PROBLEM_SIZE, "malformed placeholder '%.*s'", (int)length,
@@ -400,8 +400,7 @@ static bool pattern_covers(const pattern_segment *earlier, int earlier_count,
     }
 }
 
-static bool same_shape(const pattern_segment *a, int a_count, const pattern_segment *b,
-                       int b_count)
+static bool same_shape(const pattern_segment *a, int a_count, const pattern_segment *b, int b_count)
 {
     if (a_count != b_count)
         return false;
@@ -433,7 +432,8 @@ static int check_route_fields(const route *r, int permission_count, int context_
         return snprintf(problem, ROUTER_PROBLEM_SIZE, "no handler"), -1;
     if (r->body == ROUTE_BODY_STREAM && !r->body_chunk)
         return snprintf(problem, ROUTER_PROBLEM_SIZE, "streaming route without body_chunk"), -1;
-    if (r->auth == ROUTE_AUTH_MANAGEMENT && (r->permission < 0 || r->permission >= permission_count))
+    if (r->auth == ROUTE_AUTH_MANAGEMENT &&
+        (r->permission < 0 || r->permission >= permission_count))
         return snprintf(problem, ROUTER_PROBLEM_SIZE, "management route without a permission"), -1;
     if (r->auth != ROUTE_AUTH_MANAGEMENT && r->permission != ROUTE_NO_PERMISSION)
         return snprintf(problem, ROUTER_PROBLEM_SIZE, "permission on a non-management route"), -1;
@@ -468,8 +468,8 @@ int router_validate(const route *routes, size_t count, int permission_count, int
         }
         if (later_count < 0) {
             snprintf(problem, ROUTER_PROBLEM_SIZE, "route %zu (%.8s %.80s): %.100s", i,
-                     later->method ? later->method : "?",
-                     later->pattern ? later->pattern : "?", detail);
+                     later->method ? later->method : "?", later->pattern ? later->pattern : "?",
+                     detail);
             return -1;
         }
     }

@@ -287,9 +287,8 @@ static struct MHD_Response *make_fallback_response(const request_context *contex
         return NULL;
     struct MHD_Response *reply =
         MHD_create_response_from_buffer((size_t)length, text, MHD_RESPMEM_MUST_COPY);
-    if (reply &&
-        MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                "application/json; charset=utf-8") != MHD_YES) {
+    if (reply && MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                         "application/json; charset=utf-8") != MHD_YES) {
         MHD_destroy_response(reply);
         return NULL;
     }
@@ -310,7 +309,8 @@ static int add_server_headers(request_context *context, struct MHD_Connection *c
 {
     const http_response *response = &context->response;
     int failed = 0;
-    failed |= MHD_add_response_header(reply, "X-Request-Id", context->request.request_id) != MHD_YES;
+    failed |=
+        MHD_add_response_header(reply, "X-Request-Id", context->request.request_id) != MHD_YES;
     failed |= MHD_add_response_header(reply, "X-Content-Type-Options", "nosniff") != MHD_YES;
     char vary[64] = "";
     const char *origin = cors_origin(context->server, connection);
@@ -332,8 +332,7 @@ static int add_server_headers(request_context *context, struct MHD_Connection *c
     return failed ? -1 : 0;
 }
 
-static struct MHD_Response *build_reply(request_context *context,
-                                        struct MHD_Connection *connection)
+static struct MHD_Response *build_reply(request_context *context, struct MHD_Connection *connection)
 {
     http_response *response = &context->response;
     if (response->status == 0 && !response->broken) {
@@ -535,8 +534,8 @@ static bool offload(request_context *context, job_kind kind)
     context->kind = kind;
     context->job_finished = false;
     context->job.run = run_job;
-    handler_pool_outcome outcome = handler_pool_submit(context->server->pool, &context->job,
-                                                       !context->admitted, suspend_for_job, context);
+    handler_pool_outcome outcome = handler_pool_submit(
+        context->server->pool, &context->job, !context->admitted, suspend_for_job, context);
     if (outcome != HANDLER_POOL_QUEUED)
         return false;
     context->admitted = true;
@@ -766,8 +765,7 @@ static void take_body_chunk(request_context *context, const char *data, size_t s
 }
 
 /* The final call: the whole body (maybe none) is in. */
-static enum MHD_Result on_body_complete(request_context *context,
-                                        struct MHD_Connection *connection)
+static enum MHD_Result on_body_complete(request_context *context, struct MHD_Connection *connection)
 {
     guard_entry_body_done(context->guard);
     if (context->stage != STAGE_READING)
@@ -833,8 +831,8 @@ static void write_access_log(const request_context *context, int64_t duration_ns
         .bytes = (unsigned long long)context->final_bytes,
         .duration_ms = (double)duration_ns / 1e6,
         .client = request->client_address,
-        .user_id = request->principal.kind != PRINCIPAL_ANONYMOUS ? request->principal.user_id
-                                                                   : NULL,
+        .user_id =
+            request->principal.kind != PRINCIPAL_ANONYMOUS ? request->principal.user_id : NULL,
         .aborted = !completed};
     log_access(&line);
 }
@@ -962,8 +960,7 @@ static int set_socket_options(int socket_fd, int family, bool reuse_port)
     return 0;
 }
 
-int http_listen(const char *address_text, int port, bool reuse_port, int *bound_port,
-                nh_error *err)
+int http_listen(const char *address_text, int port, bool reuse_port, int *bound_port, nh_error *err)
 {
     struct sockaddr_storage address;
     socklen_t address_length;
@@ -1008,9 +1005,8 @@ unsigned int http_fit_connection_limit(unsigned int wanted)
     rlim_t needed = (rlim_t)wanted + RESERVED_DESCRIPTORS;
     if (limit.rlim_cur < needed) {
         struct rlimit raised = limit;
-        raised.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > needed
-                              ? needed
-                              : limit.rlim_max;
+        raised.rlim_cur =
+            limit.rlim_max == RLIM_INFINITY || limit.rlim_max > needed ? needed : limit.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
             limit = raised;
     }
@@ -1113,13 +1109,13 @@ http_server *http_server_start(const http_server_settings *settings, nh_error *e
                          MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     metrics_set_gauge_source(settings->metrics, render_server_gauges, server);
     server->daemon = MHD_start_daemon(
-        flags, 0, may_accept, server, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, settings->listen_socket, MHD_OPTION_THREAD_POOL_SIZE,
+        flags, 0, may_accept, server, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_LISTEN_SOCKET, settings->listen_socket, MHD_OPTION_THREAD_POOL_SIZE,
         io_threads, MHD_OPTION_CONNECTION_LIMIT, settings->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, settings->idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, server, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, settings->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_UNESCAPE_CALLBACK,
+        keep_escaped, NULL, MHD_OPTION_END);
     if (!server->daemon) {
         metrics_set_gauge_source(settings->metrics, NULL, NULL);
         close(settings->listen_socket);
