@@ -34,6 +34,9 @@
 #define RESERVED_DESCRIPTORS 256
 #define BUSY_RETRY_AFTER_SECONDS 1
 
+_Static_assert(sizeof(((http_request *)0)->client_address) == CLIENT_ADDRESS_TEXT_SIZE,
+               "client_address_resolve writes CLIENT_ADDRESS_TEXT_SIZE bytes");
+
 struct http_server {
     http_server_settings settings;
     trusted_proxies proxies;
