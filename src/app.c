@@ -1,11 +1,11 @@
 /* app.c - starting and stopping the services every feature needs, in order, around the HTTP
- * server. Each feature adds its start/stop here. */
+ * server; each feature's context for its routes; the server's settings. */
 #include "app.h"
 
+#include "assets/asset_service.h"
 #include "assets/assets.h"
 #include "auth/auth_context.h"
 #include "auth/authenticate.h"
-#include "assets/asset_service.h"
 #include "auth/sessions.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -26,17 +26,32 @@ static void app_housekeeping(void *context)
         asset_service_sweep(application->assets);
 }
 
+/* What each route's handler finds in request->context. AUTH, USERS and AUDIT handlers still
+ * read request->app; their features set their service object here when they move off it. */
+static void app_fill_contexts(app *application)
+{
+    application->system = (system_context){.cfg = application->cfg,
+                                           .database = application->database,
+                                           .metrics = application->metrics,
+                                           .routes = application->routes,
+                                           .route_count = application->route_count,
+                                           .version = application->version};
+    application->contexts[ROUTE_CONTEXT_SYSTEM] = &application->system;
+    application->contexts[ROUTE_CONTEXT_AUTH] = application->auth;
+    application->contexts[ROUTE_CONTEXT_USERS] = NULL;
+    application->contexts[ROUTE_CONTEXT_AUDIT] = NULL;
+    application->contexts[ROUTE_CONTEXT_ASSETS] = application->assets;
+}
+
 int app_services_start(app *application, nh_error *err)
 {
     if (auth_context_create(application->cfg, &application->auth, err) != 0)
         return -1;
-    application->authenticate = auth_authenticate;
     if (users_bootstrap(application, err) != 0)
         return -1;
-    /* accounts: start */
     if (assets_start(application, err) != 0)
         return -1;
-    /* assets: start */
+    app_fill_contexts(application);
     application->housekeeping =
         periodic_start(HOUSEKEEPING_INTERVAL_SECONDS, app_housekeeping, application);
     if (!application->housekeeping)
@@ -48,9 +63,36 @@ void app_services_stop(app *application)
 {
     periodic_stop(application->housekeeping);
     application->housekeeping = NULL;
-    /* assets: stop */
     assets_stop(application);
-    /* accounts: stop */
     auth_context_free(application->auth);
     application->auth = NULL;
+}
+
+void app_server_settings(app *application, int listen_socket, http_server_settings *out)
+{
+    const config *cfg = application->cfg;
+    *out = (http_server_settings){
+        .listen_socket = listen_socket,
+        .routes = application->routes,
+        .route_count = application->route_count,
+        .contexts = application->contexts,
+        .context_count = ROUTE_CONTEXT_COUNT,
+        .authenticate = auth_authenticate,
+        .authenticate_context = application,
+        .app = application,
+        .metrics = application->metrics,
+        .cors_origins = &cfg->cors_origins,
+        .trusted_proxies = &cfg->trusted_proxies,
+        .web_dir = cfg->web_dir,
+        .max_json_body_bytes = cfg->max_json_body_bytes,
+        .max_upload_body_bytes = cfg->max_upload_size_bytes + APP_UPLOAD_ENVELOPE_ALLOWANCE,
+        .max_connections = cfg->max_connections,
+        .max_connections_per_client = cfg->max_connections_per_client,
+        .idle_timeout_s = cfg->idle_timeout_s,
+        .header_timeout_s = cfg->header_timeout_s,
+        .body_stall_s = cfg->body_stall_s,
+        .io_threads = cfg->io_threads,
+        .handler_threads = cfg->handler_threads,
+        .handler_queue_length = cfg->handler_queue_length,
+    };
 }

@@ -1,6 +1,7 @@
-/* app.h - the server context: everything a request handler may reach, built once at start-up
- * by main.c and read-only afterwards (each member is itself thread-safe where it changes).
- * This is the only place besides the config that holds process-wide state. */
+/* app.h - the server context: everything the features need, built once at start-up by main.c
+ * and read-only afterwards (each member is itself thread-safe where it changes). This is the
+ * only place besides the config that holds process-wide state, and the top of the layer order:
+ * only app.c, routes.c and main.c include it once every handler reads request->context. */
 #ifndef NH_APP_H
 #define NH_APP_H
 
@@ -11,10 +12,15 @@
 #include "db/db.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/server.h"
+#include "routes.h"
+#include "system/system.h"
 
-struct http_request;
-struct http_response;
 struct auth_context;
+
+/* A multipart upload may exceed Api__Assets__MaxUploadSizeBytes by its envelope (boundaries,
+ * part headers, form fields) up to this much before the server answers 413 early. */
+#define APP_UPLOAD_ENVELOPE_ALLOWANCE (1024 * 1024)
 
 typedef struct app {
     const config *cfg;
@@ -22,18 +28,16 @@ typedef struct app {
     http_metrics *metrics;
     const route *routes;
     size_t route_count;
-    /* Authenticate the request for its route (fills request->principal) and check the route's
-     * permission. 0 = go on; -1 = response already filled (401/403). NULL = refuse every
-     * non-anonymous route with 401. */
-    int (*authenticate)(struct http_request *request, struct http_response *response);
     struct auth_context *auth;
-    char *public_base_url; /* Storage__PublicBaseUrl or derived from the bound address */
+    /* Storage__PublicBaseUrl or derived from the bound address; set before any thread starts */
+    char *public_base_url;
     const char *version;
-    int bound_port;
+    int bound_port;                /* set before any thread starts */
     struct periodic *housekeeping; /* app_housekeeping every 10 minutes (and at start) */
-    /* accounts: members */
-    struct asset_service *assets; /* the assets feature (assets/assets.h) */
-    /* assets: members */
+    struct asset_service *assets;  /* the assets feature (assets/assets.h) */
+    system_context system;         /* the system endpoints' context */
+    /* request->context of each route, by enum route_context (filled by app_services_start) */
+    void *contexts[ROUTE_CONTEXT_COUNT];
 } app;
 
 /* Start every feature's services (after migrations, before listening). -1 with err filled
@@ -41,5 +45,8 @@ typedef struct app {
 int app_services_start(app *application, nh_error *err);
 /* Stop them in reverse order (after the HTTP server stopped). */
 void app_services_stop(app *application);
+
+/* The HTTP server's settings for this application (listen_socket from http_listen). */
+void app_server_settings(app *application, int listen_socket, http_server_settings *out);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "auth/auth_context.h"
+#include "auth/permissions.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/secret_file.h"
@@ -143,6 +144,18 @@ static int load_configuration(const command_line *line, config *cfg)
     return 0;
 }
 
+/* DATA_DIR/name in path; false (after saying so) when it does not fit. */
+static bool data_file_path(const config *cfg, const char *name, char *path, size_t size)
+{
+    int written = snprintf(path, size, "%s/%s", cfg->data_dir, name);
+    if (written < 0 || (size_t)written >= size) {
+        fprintf(stderr, "nekohub: NEKOHUB_DATA_DIR: the path is too long (%zu bytes at most)\n",
+                size - strlen(name) - 2);
+        return false;
+    }
+    return true;
+}
+
 /* Data directory, generated secrets (JWT secret when not configured). */
 static int prepare_data_dir(config *cfg)
 {
@@ -152,12 +165,14 @@ static int prepare_data_dir(config *cfg)
         return 2;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s/jwt-secret", cfg->data_dir);
+    if (!data_file_path(cfg, "jwt-secret", path, sizeof path))
+        return 2;
     if (!cfg->jwt_secret && secret_file_load_or_create(path, 64, &cfg->jwt_secret, &err) != 0) {
         fprintf(stderr, "nekohub: Auth__Jwt__Secret: %s\n", err.message);
         return 2;
     }
-    snprintf(path, sizeof path, "%s/secret-key", cfg->data_dir);
+    if (!data_file_path(cfg, "secret-key", path, sizeof path))
+        return 2;
     if (!cfg->secret_key && secret_file_load_or_create(path, 32, &cfg->secret_key, &err) != 0) {
         fprintf(stderr, "nekohub: Security__SecretKey: %s\n", err.message);
         return 2;
@@ -193,7 +208,7 @@ static char *derive_public_base_url(const config *cfg, int port)
     if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "[::]"))
         host = "localhost";
     bool ipv6 = strchr(host, ':') != NULL;
-    size_t length = strlen(host) + 64;
+    size_t length = strlen(host) + 64; /* scheme, brackets, port and "/content" fit in 64 */
     char *url = malloc(length);
     if (url)
         snprintf(url, length, ipv6 ? "http://[%s]:%d/content" : "http://%s:%d/content", host, port);
@@ -217,19 +232,19 @@ static void block_shutdown_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int run_server(app *application, int64_t started_ns)
+/* Serve until SIGINT/SIGTERM, then finish requests in flight and stop. */
+static int run_server(app *application, int listen_socket, int64_t started_ns)
 {
     sigset_t signals;
     shutdown_signals(&signals);
     nh_error err;
-    http_server *server = http_server_start(application, &err);
+    http_server_settings settings;
+    app_server_settings(application, listen_socket, &settings);
+    http_server *server = http_server_start(&settings, &err);
     if (!server) {
         fprintf(stderr, "nekohub: %s\n", err.message);
         return 1;
     }
-    application->bound_port = http_server_port(server);
-    application->public_base_url =
-        derive_public_base_url(application->cfg, application->bound_port);
     log_fields(LOG_INFO, "listening",
                json_pack("{s:s, s:i, s:s, s:f}", "address", application->cfg->listen_address,
                          "port", application->bound_port, "version", application->version,
@@ -243,8 +258,6 @@ static int run_server(app *application, int64_t started_ns)
         log_message(LOG_WARN, "shutdown", "requests still running after %u s; closing them",
                     application->cfg->shutdown_timeout_s);
     http_server_stop(server);
-    free(application->public_base_url);
-    application->public_base_url = NULL;
     return 0;
 }
 
@@ -297,16 +310,72 @@ static int command_user(const command_line *line)
     return status;
 }
 
+/* The route table must be sound before anything serves it. */
+static int check_routes(void)
+{
+    char problem[ROUTER_PROBLEM_SIZE];
+    if (router_validate(ROUTES, ROUTE_COUNT, PERMISSION_COUNT, ROUTE_CONTEXT_COUNT, problem) != 0) {
+        fprintf(stderr, "nekohub: route table: %s\n", problem);
+        return 1;
+    }
+    return 0;
+}
+
+/* Bind the port first: the bound port and the public URL derived from it are known before any
+ * thread that reads them starts, and a port in use stops start-up here. */
+static int open_listener(app *application, int *listen_socket)
+{
+    const config *cfg = application->cfg;
+    nh_error err;
+    int port = 0;
+    *listen_socket = http_listen(cfg->listen_address, cfg->port, cfg->reuse_port, &port, &err);
+    if (*listen_socket < 0) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        return 1;
+    }
+    application->bound_port = port;
+    application->public_base_url = derive_public_base_url(cfg, port);
+    if (!application->public_base_url) {
+        fprintf(stderr, "nekohub: out of memory\n");
+        close(*listen_socket);
+        return 1;
+    }
+    return 0;
+}
+
+static int serve(app *application, int64_t started_ns)
+{
+    int listen_socket = -1;
+    if (open_listener(application, &listen_socket) != 0)
+        return 1;
+    nh_error err;
+    int status = 0;
+    if (app_services_start(application, &err) != 0) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        close(listen_socket);
+        status = 1;
+    } else {
+        status = run_server(application, listen_socket, started_ns);
+    }
+    app_services_stop(application);
+    free(application->public_base_url);
+    application->public_base_url = NULL;
+    return status;
+}
+
 static int command_serve(const command_line *line)
 {
     int64_t started_ns = clock_monotonic_ns();
     block_shutdown_signals();
+    if (check_routes() != 0)
+        return 1;
     config cfg;
     db *database;
     int status = open_for_command(line, &cfg, &database);
     if (status != 0)
         return status;
-    http_metrics *metrics = metrics_create(NEKOHUB_VERSION);
+    cfg.max_connections = http_fit_connection_limit(cfg.max_connections);
+    http_metrics *metrics = metrics_create(NEKOHUB_VERSION, ROUTES, ROUTE_COUNT);
     if (!metrics)
         status = 1;
     if (status == 0) {
@@ -316,14 +385,7 @@ static int command_serve(const command_line *line)
                            .routes = ROUTES,
                            .route_count = ROUTE_COUNT,
                            .version = NEKOHUB_VERSION};
-        nh_error err;
-        if (app_services_start(&application, &err) != 0) {
-            fprintf(stderr, "nekohub: %s\n", err.message);
-            status = 1;
-        } else {
-            status = run_server(&application, started_ns);
-        }
-        app_services_stop(&application);
+        status = serve(&application, started_ns);
     }
     metrics_destroy(metrics);
     db_close(database);

@@ -1,11 +1,23 @@
 /* routes.h - the route table of the whole server (the composition root for HTTP): every
- * feature's routes with their authentication mode and permission, in matching order. */
+ * feature's routes with their authentication mode, permission and feature context, in matching
+ * order; checked as a whole at start-up (router_validate). */
 #ifndef NH_ROUTES_H
 #define NH_ROUTES_H
 
 #include <stddef.h>
 
 #include "http/router.h"
+
+/* Which feature's service object a route's handler finds in request->context (app.c fills
+ * the array the server indexes with these). Each feature documents what its context is. */
+typedef enum route_context {
+    ROUTE_CONTEXT_SYSTEM = 0, /* system/system.h: system_context */
+    ROUTE_CONTEXT_AUTH,
+    ROUTE_CONTEXT_USERS,
+    ROUTE_CONTEXT_AUDIT,
+    ROUTE_CONTEXT_ASSETS,
+    ROUTE_CONTEXT_COUNT
+} route_context;
 
 extern const route ROUTES[];
 extern const size_t ROUTE_COUNT;

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "auth/principal.h"
+#include "core/principal.h"
 #include "core/error.h"
 #include "db/db.h"
 #include "http/request.h"

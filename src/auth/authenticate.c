@@ -262,8 +262,9 @@ bool auth_principal_has(const auth_principal *principal, const char *permission_
     return permissions_has(principal->permissions, required);
 }
 
-int auth_authenticate(http_request *request, http_response *response)
+int auth_authenticate(void *context, http_request *request, int required, http_response *response)
 {
+    (void)context;
     const route *matched = request->match.route;
     const char *header = http_request_header(request, "Authorization");
     int rc = 0;
@@ -282,10 +283,13 @@ int auth_authenticate(http_request *request, http_response *response)
     }
     if (rc != 0)
         return rc;
-    if (matched->permission && !auth_principal_has(&request->principal, matched->permission)) {
+    if (required == ROUTE_NO_PERMISSION || request->principal.kind == PRINCIPAL_MACHINE_KEY)
+        return 0;
+    if (!permissions_has(request->principal.permissions, (permission)required)) {
+        const char *name = permission_name((permission)required);
         http_reply_error_code(response, 403, "auth_forbidden",
                               "The permission '%s' is required for this action.",
-                              matched->permission);
+                              name ? name : "?");
         return -1;
     }
     return 0;

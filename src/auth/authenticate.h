@@ -1,5 +1,5 @@
 /* authenticate.h - request authentication and the route permission check (the server calls
- * auth_authenticate through app->authenticate before a non-anonymous handler runs).
+ * auth_authenticate through its authenticate callback before a non-anonymous handler runs).
  *
  * Scheme selection follows spec/api-conventions.md §11, plus personal keys: a Bearer
  * credential starting with "nhk_" is always a personal API key (on management and API-key
@@ -13,7 +13,11 @@
 #include "http/request.h"
 #include "http/response.h"
 
-int auth_authenticate(http_request *request, http_response *response);
+/* The server's authenticate callback (http/server.h http_authenticate_fn): context is unused
+ * while this module still reads request->app; permission is a `permission` value or
+ * ROUTE_NO_PERMISSION. */
+int auth_authenticate(void *context, http_request *request, int permission,
+                      http_response *response);
 
 /* Does the principal hold the permission (machine keys hold all)? */
 bool auth_principal_has(const auth_principal *principal, const char *permission_name);

@@ -197,13 +197,66 @@ static int default_hash_concurrency(void)
     return cores - 1 > 4 ? 4 : (int)(cores - 1);
 }
 
+static void read_unsigned(loader *l, const char *key, unsigned int *target, int minimum,
+                          int maximum)
+{
+    int value = (int)*target;
+    read_int(l, key, &value, minimum, maximum);
+    *target = (unsigned int)value;
+}
+
+/* KEY="a, b, c" adds each trimmed, non-blank entry to list. */
+static void read_comma_list(loader *l, const char *key, string_list *list)
+{
+    const char *value = config_env_get(l->environment, key);
+    for (const char *start = value; start && *start;) {
+        size_t length = strcspn(start, ",");
+        char item[128];
+        if (length >= sizeof item) {
+            fail(l, key, "an entry is too long", value);
+            return;
+        }
+        memcpy(item, start, length);
+        item[length] = '\0';
+        char *trimmed = text_trimmed_copy(item);
+        if (!trimmed) {
+            fail(l, key, "out of memory", NULL);
+            return;
+        }
+        if (!text_is_blank(trimmed) && !list_contains(list, trimmed) &&
+            list_add(list, trimmed) != 0)
+            fail(l, key, "too many entries", value);
+        free(trimmed);
+        start += length + (start[length] == ',');
+    }
+}
+
+/* http: the event core, its handler pool, connection deadlines and proxies. */
+static void read_http_settings(loader *l, config *cfg)
+{
+    read_unsigned(l, "Server__HeaderTimeoutSeconds", &cfg->header_timeout_s, 1, 3600);
+    read_unsigned(l, "Server__BodyStallSeconds", &cfg->body_stall_s, 1, 3600);
+    read_unsigned(l, "Server__IoThreads", &cfg->io_threads, 1, 64);
+    read_unsigned(l, "Server__HandlerThreads", &cfg->handler_threads, 1, 1024);
+    read_unsigned(l, "Server__HandlerQueueLength", &cfg->handler_queue_length, 0, 1000000);
+    read_list(l, "Server__TrustedProxies", &cfg->trusted_proxies, false);
+    read_comma_list(l, "Server__TrustedProxies", &cfg->trusted_proxies);
+    read_bool(l, "Server__ReusePort", &cfg->reuse_port);
+}
+
 static void set_defaults(config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->listen_address = strdup("0.0.0.0");
     cfg->port = 5121;
     cfg->data_dir = strdup("./data");
-    cfg->max_connections = 1024;
+    cfg->max_connections = 10000;
+    cfg->max_connections_per_client = 64;
+    cfg->header_timeout_s = 15;
+    cfg->body_stall_s = 30;
+    cfg->io_threads = 2;
+    cfg->handler_threads = 16;
+    cfg->handler_queue_length = 256;
     cfg->shutdown_timeout_s = 10;
     cfg->idle_timeout_s = 60;
     cfg->max_json_body_bytes = 1024 * 1024;
@@ -336,7 +389,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_string(&l, "NEKOHUB_DATA_DIR", &cfg->data_dir, true, true);
     read_string(&l, "NEKOHUB_WEB_DIR", &cfg->web_dir, true, true);
     int max_connections = (int)cfg->max_connections;
-    read_int(&l, "Server__MaxConnections", &max_connections, 1, 65536);
+    read_int(&l, "Server__MaxConnections", &max_connections, 1, 1000000);
     cfg->max_connections = (unsigned int)max_connections;
     int shutdown_timeout = (int)cfg->shutdown_timeout_s;
     read_int(&l, "Server__ShutdownTimeoutSeconds", &shutdown_timeout, 0, 3600);
@@ -351,6 +404,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_int64(&l, "Api__MaxJsonBodyBytes", &max_json, 1024);
     cfg->max_json_body_bytes = (size_t)max_json;
     read_list(&l, "Cors__AllowedOrigins", &cfg->cors_origins, false);
+    read_http_settings(&l, cfg);
     const char *level = config_env_get(environment, "Logging__LogLevel__Default");
     if (level) {
         int parsed = log_level_parse(level);
@@ -414,6 +468,7 @@ void config_free(config *cfg)
     free(cfg->data_dir);
     free(cfg->web_dir);
     list_clear(&cfg->cors_origins);
+    list_clear(&cfg->trusted_proxies);
     free(cfg->database_connection);
     free(cfg->jwt_secret);
     free(cfg->secret_key);

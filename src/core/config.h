@@ -28,13 +28,21 @@ typedef struct config {
     int port;                     /* NEKOHUB_PORT / --port; default 5121; 0 = any free port */
     char *data_dir;               /* NEKOHUB_DATA_DIR / --data-dir; default "./data" */
     char *web_dir;                /* NEKOHUB_WEB_DIR; default: web/dist beside the binary's cwd */
-    unsigned int max_connections; /* Server__MaxConnections; default 1024 */
+    unsigned int max_connections; /* Server__MaxConnections; default 10000 (fit to RLIMIT_NOFILE) */
     unsigned int shutdown_timeout_s;         /* Server__ShutdownTimeoutSeconds; default 10 */
     unsigned int idle_timeout_s;             /* Server__IdleTimeoutSeconds; default 60 */
-    unsigned int max_connections_per_client; /* Server__MaxConnectionsPerClient; 0 = no limit */
+    unsigned int max_connections_per_client; /* Server__MaxConnectionsPerClient; 64; 0 = none */
     size_t max_json_body_bytes;              /* Api__MaxJsonBodyBytes; default 1 MiB */
     string_list cors_origins;                /* Cors__AllowedOrigins__N; default ["*"] */
     int log_level;                           /* Logging__LogLevel__Default; default info */
+    /* http: the event core, its handler pool, connection deadlines and proxies */
+    unsigned int header_timeout_s;     /* Server__HeaderTimeoutSeconds; default 15 */
+    unsigned int body_stall_s;         /* Server__BodyStallSeconds; default 30 */
+    unsigned int io_threads;           /* Server__IoThreads; default 2 */
+    unsigned int handler_threads;      /* Server__HandlerThreads; default 16 */
+    unsigned int handler_queue_length; /* Server__HandlerQueueLength; default 256 */
+    string_list trusted_proxies;       /* Server__TrustedProxies__N (IPs / CIDR blocks) */
+    bool reuse_port;                   /* Server__ReusePort; default false */
 
     /* persistence */
     db_provider database_provider;   /* Persistence__Database__Provider; default sqlite */

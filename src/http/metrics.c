@@ -1,56 +1,68 @@
-/* metrics.c - Prometheus counters and histograms for HTTP requests. */
+/* metrics.c - Prometheus counters and histograms for HTTP requests, lock-free per slot. */
 #include "http/metrics.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define METRICS_MAX_SERIES 1024
-#define METRICS_MAX_ROUTES 256
+/* (method, status) cells per slot; a request whose cell cannot be claimed counts as dropped. */
+#define METRICS_CELLS_PER_SLOT 32
 
 static const double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                          0.25,  0.5,    1,     2.5,  5,     10};
 #define BUCKET_COUNT (sizeof latency_buckets / sizeof latency_buckets[0])
 
-typedef struct request_series {
-    const char *route;
-    const char *method;
-    int status;
-    uint64_t count;
-} request_series;
+static const char *const known_methods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                            "PATCH", "DELETE", "OPTIONS", "OTHER"};
+#define METHOD_COUNT (sizeof known_methods / sizeof known_methods[0])
 
-typedef struct latency_series {
-    const char *route;
-    uint64_t buckets[BUCKET_COUNT];
-    uint64_t count;
-    double sum_seconds;
-} latency_series;
+static const char *const pseudo_labels[METRICS_LABEL_COUNT] = {
+    "(unmatched)", "(method_not_allowed)", "(preflight)", "(console)"};
+
+typedef struct status_cell {
+    _Atomic uint32_t key; /* 0: free; else method index << 16 | status */
+    _Atomic uint64_t count;
+} status_cell;
+
+typedef struct metrics_slot {
+    const char *label;
+    status_cell cells[METRICS_CELLS_PER_SLOT];
+    _Atomic uint64_t buckets[BUCKET_COUNT];
+    _Atomic uint64_t count;
+    _Atomic uint64_t sum_ns;
+} metrics_slot;
 
 struct http_metrics {
-    pthread_mutex_t lock;
-    atomic_long in_flight;
+    _Atomic long in_flight;
+    _Atomic uint64_t dropped;
+    _Atomic uint64_t bytes_sent;
     char *version;
-    request_series requests[METRICS_MAX_SERIES];
-    size_t request_count;
-    uint64_t dropped;
-    latency_series latency[METRICS_MAX_ROUTES];
-    size_t latency_count;
-    uint64_t bytes_sent;
+    metrics_gauge_source gauge_source;
+    void *gauge_context;
+    size_t route_count;
+    size_t slot_count;
+    metrics_slot *slots;
 };
 
-http_metrics *metrics_create(const char *version)
+http_metrics *metrics_create(const char *version, const route *routes, size_t route_count)
 {
     http_metrics *metrics = calloc(1, sizeof *metrics);
     if (!metrics)
         return NULL;
     metrics->version = strdup(version);
-    if (!metrics->version) {
+    metrics->slot_count = route_count + METRICS_LABEL_COUNT;
+    metrics->slots = calloc(metrics->slot_count, sizeof *metrics->slots);
+    if (!metrics->version || !metrics->slots) {
+        free(metrics->version);
+        free(metrics->slots);
         free(metrics);
         return NULL;
     }
-    pthread_mutex_init(&metrics->lock, NULL);
-    atomic_init(&metrics->in_flight, 0);
+    metrics->route_count = route_count;
+    for (size_t i = 0; i < route_count; i++)
+        metrics->slots[i].label = routes[i].pattern;
+    for (size_t i = 0; i < METRICS_LABEL_COUNT; i++)
+        metrics->slots[route_count + i].label = pseudo_labels[i];
     return metrics;
 }
 
@@ -58,9 +70,19 @@ void metrics_destroy(http_metrics *metrics)
 {
     if (!metrics)
         return;
-    pthread_mutex_destroy(&metrics->lock);
+    free(metrics->slots);
     free(metrics->version);
     free(metrics);
+}
+
+size_t metrics_pseudo_slot(const http_metrics *metrics, int pseudo_label)
+{
+    return metrics->route_count + (size_t)pseudo_label;
+}
+
+const char *metrics_slot_label(const http_metrics *metrics, size_t slot)
+{
+    return slot < metrics->slot_count ? metrics->slots[slot].label : pseudo_labels[0];
 }
 
 void metrics_request_started(http_metrics *metrics)
@@ -73,69 +95,53 @@ int64_t metrics_in_flight(http_metrics *metrics)
     return atomic_load(&metrics->in_flight);
 }
 
-static request_series *find_request_series(http_metrics *metrics, const char *route,
-                                           const char *method, int status)
+static uint32_t method_index(const char *method)
 {
-    for (size_t i = 0; i < metrics->request_count; i++) {
-        request_series *series = &metrics->requests[i];
-        if (series->status == status && !strcmp(series->route, route) &&
-            !strcmp(series->method, method))
-            return series;
+    for (uint32_t i = 0; i < METHOD_COUNT - 1; i++)
+        if (!strcmp(method, known_methods[i]))
+            return i;
+    return METHOD_COUNT - 1;
+}
+
+/* Find or claim the cell of key (lock-free: a free cell is claimed by compare-and-swap). */
+static status_cell *cell_of(metrics_slot *slot, uint32_t key)
+{
+    for (size_t i = 0; i < METRICS_CELLS_PER_SLOT; i++) {
+        status_cell *cell = &slot->cells[i];
+        uint32_t current = atomic_load(&cell->key);
+        if (current == 0) {
+            uint32_t expected = 0;
+            if (atomic_compare_exchange_strong(&cell->key, &expected, key))
+                return cell;
+            current = expected;
+        }
+        if (current == key)
+            return cell;
     }
-    if (metrics->request_count >= METRICS_MAX_SERIES)
-        return NULL;
-    request_series *series = &metrics->requests[metrics->request_count++];
-    series->route = route;
-    series->method = method;
-    series->status = status;
-    series->count = 0;
-    return series;
+    return NULL;
 }
 
-static latency_series *find_latency_series(http_metrics *metrics, const char *route)
-{
-    for (size_t i = 0; i < metrics->latency_count; i++)
-        if (!strcmp(metrics->latency[i].route, route))
-            return &metrics->latency[i];
-    if (metrics->latency_count >= METRICS_MAX_ROUTES)
-        return NULL;
-    latency_series *series = &metrics->latency[metrics->latency_count++];
-    memset(series, 0, sizeof *series);
-    series->route = route;
-    return series;
-}
-
-static const char *known_method(const char *method)
-{
-    static const char *methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        if (!strcmp(method, methods[i]))
-            return methods[i];
-    return "OTHER";
-}
-
-void metrics_request_finished(http_metrics *metrics, const char *route_template, const char *method,
+void metrics_request_finished(http_metrics *metrics, size_t slot_index, const char *method,
                               int status, int64_t duration_ns, uint64_t bytes)
 {
     atomic_fetch_sub(&metrics->in_flight, 1);
-    double seconds = (double)duration_ns / 1e9;
-    const char *static_method = known_method(method);
-    pthread_mutex_lock(&metrics->lock);
-    request_series *requests = find_request_series(metrics, route_template, static_method, status);
-    if (requests)
-        requests->count++;
-    else
-        metrics->dropped++;
-    latency_series *latency = find_latency_series(metrics, route_template);
-    if (latency) {
-        for (size_t i = 0; i < BUCKET_COUNT; i++)
-            if (seconds <= latency_buckets[i])
-                latency->buckets[i]++;
-        latency->count++;
-        latency->sum_seconds += seconds;
+    atomic_fetch_add(&metrics->bytes_sent, bytes);
+    if (slot_index >= metrics->slot_count || status < 100 || status > 999) {
+        atomic_fetch_add(&metrics->dropped, 1);
+        return;
     }
-    metrics->bytes_sent += bytes;
-    pthread_mutex_unlock(&metrics->lock);
+    metrics_slot *slot = &metrics->slots[slot_index];
+    status_cell *cell = cell_of(slot, method_index(method) << 16 | (uint32_t)status);
+    if (cell)
+        atomic_fetch_add(&cell->count, 1);
+    else
+        atomic_fetch_add(&metrics->dropped, 1);
+    double seconds = (double)duration_ns / 1e9;
+    for (size_t i = 0; i < BUCKET_COUNT; i++)
+        if (seconds <= latency_buckets[i])
+            atomic_fetch_add(&slot->buckets[i], 1);
+    atomic_fetch_add(&slot->sum_ns, duration_ns > 0 ? (uint64_t)duration_ns : 0);
+    atomic_fetch_add(&slot->count, 1);
 }
 
 /* Route templates contain only path characters, but escape label values anyway. */
@@ -162,14 +168,41 @@ static int render_requests(http_metrics *metrics, buf *out)
     int failed = buf_append_str(out, "# HELP nekohub_http_requests_total HTTP requests by route "
                                      "template, method and status.\n"
                                      "# TYPE nekohub_http_requests_total counter\n");
-    for (size_t i = 0; i < metrics->request_count && !failed; i++) {
-        const request_series *series = &metrics->requests[i];
-        failed |= buf_append_str(out, "nekohub_http_requests_total{route=\"");
-        failed |= append_label(out, series->route);
-        failed |= buf_printf(out, "\",method=\"%s\",status=\"%d\"} %llu\n", series->method,
-                             series->status, (unsigned long long)series->count);
+    for (size_t s = 0; s < metrics->slot_count && !failed; s++) {
+        metrics_slot *slot = &metrics->slots[s];
+        for (size_t i = 0; i < METRICS_CELLS_PER_SLOT && !failed; i++) {
+            uint32_t key = atomic_load(&slot->cells[i].key);
+            if (key == 0)
+                break;
+            failed |= buf_append_str(out, "nekohub_http_requests_total{route=\"");
+            failed |= append_label(out, slot->label);
+            failed |= buf_printf(out, "\",method=\"%s\",status=\"%u\"} %llu\n",
+                                 known_methods[(key >> 16) % METHOD_COUNT], key & 0xffffu,
+                                 (unsigned long long)atomic_load(&slot->cells[i].count));
+        }
     }
     return failed ? -1 : 0;
+}
+
+static int render_latency_slot(metrics_slot *slot, uint64_t count, buf *out)
+{
+    int failed = 0;
+    for (size_t b = 0; b < BUCKET_COUNT; b++) {
+        failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_bucket{route=\"");
+        failed |= append_label(out, slot->label);
+        failed |= buf_printf(out, "\",le=\"%g\"} %llu\n", latency_buckets[b],
+                             (unsigned long long)atomic_load(&slot->buckets[b]));
+    }
+    failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_bucket{route=\"");
+    failed |= append_label(out, slot->label);
+    failed |= buf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)count);
+    failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_sum{route=\"");
+    failed |= append_label(out, slot->label);
+    failed |= buf_printf(out, "\"} %.6f\n", (double)atomic_load(&slot->sum_ns) / 1e9);
+    failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_count{route=\"");
+    failed |= append_label(out, slot->label);
+    failed |= buf_printf(out, "\"} %llu\n", (unsigned long long)count);
+    return failed;
 }
 
 static int render_latency(http_metrics *metrics, buf *out)
@@ -177,54 +210,43 @@ static int render_latency(http_metrics *metrics, buf *out)
     int failed = buf_append_str(out, "# HELP nekohub_http_request_duration_seconds Time to "
                                      "answer a request, by route template.\n"
                                      "# TYPE nekohub_http_request_duration_seconds histogram\n");
-    for (size_t i = 0; i < metrics->latency_count && !failed; i++) {
-        const latency_series *series = &metrics->latency[i];
-        for (size_t b = 0; b < BUCKET_COUNT; b++) {
-            failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_bucket{route=\"");
-            failed |= append_label(out, series->route);
-            failed |= buf_printf(out, "\",le=\"%g\"} %llu\n", latency_buckets[b],
-                                 (unsigned long long)series->buckets[b]);
-        }
-        failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_bucket{route=\"");
-        failed |= append_label(out, series->route);
-        failed |= buf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)series->count);
-        failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_sum{route=\"");
-        failed |= append_label(out, series->route);
-        failed |= buf_printf(out, "\"} %.6f\n", series->sum_seconds);
-        failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_count{route=\"");
-        failed |= append_label(out, series->route);
-        failed |= buf_printf(out, "\"} %llu\n", (unsigned long long)series->count);
+    for (size_t s = 0; s < metrics->slot_count && !failed; s++) {
+        uint64_t count = atomic_load(&metrics->slots[s].count);
+        if (count > 0)
+            failed |= render_latency_slot(&metrics->slots[s], count, out);
     }
     return failed ? -1 : 0;
 }
 
+void metrics_set_gauge_source(http_metrics *metrics, metrics_gauge_source source, void *context)
+{
+    metrics->gauge_source = source;
+    metrics->gauge_context = context;
+}
+
 int metrics_render(http_metrics *metrics, buf *out)
 {
-    pthread_mutex_lock(&metrics->lock);
-    int failed = render_requests(metrics, out);
-    if (!failed)
-        failed = render_latency(metrics, out);
-    uint64_t bytes = metrics->bytes_sent;
-    uint64_t dropped = metrics->dropped;
-    pthread_mutex_unlock(&metrics->lock);
-    if (failed)
+    if (render_requests(metrics, out) != 0 || render_latency(metrics, out) != 0)
         return -1;
-    failed |= buf_printf(out,
-                         "# HELP nekohub_http_requests_in_flight Requests being answered now.\n"
-                         "# TYPE nekohub_http_requests_in_flight gauge\n"
-                         "nekohub_http_requests_in_flight %ld\n"
-                         "# HELP nekohub_http_response_bytes_total Bytes of response bodies.\n"
-                         "# TYPE nekohub_http_response_bytes_total counter\n"
-                         "nekohub_http_response_bytes_total %llu\n"
-                         "# HELP nekohub_http_series_dropped_total Requests not counted because "
-                         "the series table was full.\n"
-                         "# TYPE nekohub_http_series_dropped_total counter\n"
-                         "nekohub_http_series_dropped_total %llu\n"
-                         "# HELP nekohub_build_info Build information.\n"
-                         "# TYPE nekohub_build_info gauge\n"
-                         "nekohub_build_info{version=\"",
-                         (long)atomic_load(&metrics->in_flight), (unsigned long long)bytes,
-                         (unsigned long long)dropped);
+    if (metrics->gauge_source && metrics->gauge_source(metrics->gauge_context, out) != 0)
+        return -1;
+    int failed = buf_printf(out,
+                            "# HELP nekohub_http_requests_in_flight Requests being answered now.\n"
+                            "# TYPE nekohub_http_requests_in_flight gauge\n"
+                            "nekohub_http_requests_in_flight %ld\n"
+                            "# HELP nekohub_http_response_bytes_total Bytes of response bodies.\n"
+                            "# TYPE nekohub_http_response_bytes_total counter\n"
+                            "nekohub_http_response_bytes_total %llu\n"
+                            "# HELP nekohub_http_series_dropped_total Requests not counted because "
+                            "their series had no room.\n"
+                            "# TYPE nekohub_http_series_dropped_total counter\n"
+                            "nekohub_http_series_dropped_total %llu\n"
+                            "# HELP nekohub_build_info Build information.\n"
+                            "# TYPE nekohub_build_info gauge\n"
+                            "nekohub_build_info{version=\"",
+                            (long)atomic_load(&metrics->in_flight),
+                            (unsigned long long)atomic_load(&metrics->bytes_sent),
+                            (unsigned long long)atomic_load(&metrics->dropped));
     failed |= append_label(out, metrics->version);
     failed |= buf_append_str(out, "\"} 1\n");
     return failed ? -1 : 0;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/principal.h"
+#include "core/principal.h"
 #include "core/buf.h"
 #include "http/router.h"
 
@@ -26,7 +26,10 @@ typedef struct http_query_pair {
 } http_query_pair;
 
 typedef struct http_request {
-    struct app *app;
+    /* The matched route's feature context (its service object, see enum route_context in
+     * routes.h); NULL before routing and for unmatched requests. */
+    void *context;
+    struct app *app; /* opaque; only for handlers not yet moved to `context` */
     struct MHD_Connection *connection;
     const char *method;
     const char *path; /* raw path without the query */
@@ -36,7 +39,7 @@ typedef struct http_request {
     buf body;     /* ROUTE_BODY_JSON: the raw bytes */
     json_t *json; /* ROUTE_BODY_JSON: parsed body, or NULL when the body was empty */
     char request_id[HTTP_REQUEST_ID_SIZE];
-    char client_address[64];
+    char client_address[64]; /* the peer, or the forwarded client behind a trusted proxy */
     auth_principal principal;
     void *handler_state;                     /* for streaming routes */
     void (*handler_state_free)(void *state); /* called when the request ends, if set */

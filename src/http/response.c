@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -39,13 +40,17 @@ void http_response_release(http_response *response)
 
 int http_response_header(http_response *response, const char *name, const char *value)
 {
-    if (response->header_count >= HTTP_MAX_HEADERS)
+    if (response->header_count >= HTTP_MAX_HEADERS) {
+        log_message(LOG_ERROR, "response_header", "no room for header %s", name);
+        response->broken = true;
         return -1;
+    }
     char *name_copy = strdup(name);
     char *value_copy = strdup(value);
     if (!name_copy || !value_copy) {
         free(name_copy);
         free(value_copy);
+        response->broken = true;
         return -1;
     }
     response->headers[response->header_count].name = name_copy;
@@ -54,19 +59,33 @@ int http_response_header(http_response *response, const char *name, const char *
     return 0;
 }
 
+const char *http_response_header_value(const http_response *response, const char *name)
+{
+    for (size_t i = 0; i < response->header_count; i++)
+        if (!strcasecmp(response->headers[i].name, name))
+            return response->headers[i].value;
+    return NULL;
+}
+
+static void set_content_type(http_response *response, const char *content_type)
+{
+    response->content_type = strdup(content_type);
+    if (!response->content_type)
+        response->broken = true;
+}
+
+/* text NULL: rendering failed (out of memory); the server then sends its 500 envelope. */
 static void set_body_text(http_response *response, int status, const char *content_type, char *text)
 {
     reset_body(response);
     response->status = status;
-    if (!text) { /* rendering failed: out of memory */
-        response->status = 500;
-        text = strdup("{\"error\":{\"code\":\"internal_server_error\",\"message\":\"An "
-                      "unexpected error occurred.\",\"traceId\":\"\",\"status\":500}}");
-        if (!text)
-            return;
+    if (!text) {
+        response->broken = true;
+        return;
     }
-    response->content_type = strdup(content_type);
-    buf_append_str(&response->body, text);
+    set_content_type(response, content_type);
+    if (buf_append_str(&response->body, text) != 0)
+        response->broken = true;
     free(text);
 }
 
@@ -117,8 +136,7 @@ void http_reply_error(http_response *response, const nh_error *err)
     if (safe.retry_after_seconds > 0) {
         char seconds[16];
         snprintf(seconds, sizeof seconds, "%d", safe.retry_after_seconds);
-        if (http_response_header(response, "Retry-After", seconds) != 0)
-            log_message(LOG_WARN, "response_header", "Retry-After could not be added");
+        http_response_header(response, "Retry-After", seconds); /* failure: broken, 500 */
     }
 }
 
@@ -147,12 +165,9 @@ void http_reply_bytes(http_response *response, int status, const char *content_t
 {
     reset_body(response);
     response->status = status;
-    response->content_type = strdup(content_type);
-    if (buf_append(&response->body, data, length) != 0) {
-        nh_error err;
-        error_internal(&err);
-        http_reply_error(response, &err);
-    }
+    set_content_type(response, content_type);
+    if (buf_append(&response->body, data, length) != 0)
+        response->broken = true;
 }
 
 void http_reply_file(http_response *response, int status, const char *content_type,
@@ -160,7 +175,7 @@ void http_reply_file(http_response *response, int status, const char *content_ty
 {
     reset_body(response);
     response->status = status;
-    response->content_type = strdup(content_type);
+    set_content_type(response, content_type);
     response->file_descriptor = file_descriptor;
     response->file_offset = offset;
     response->file_length = length;

@@ -2,7 +2,12 @@
  *
  * Success: {"data": <payload>}. Error: {"error": {"code", "message", "traceId", "status"}}
  * where traceId equals the X-Request-Id of the response. The response owns its body, headers
- * and file descriptor; the server sends and releases them. */
+ * and file descriptor; the server sends and releases them.
+ *
+ * Errors: when memory runs out while a reply is built (a header, the content type or the body
+ * could not be stored), the response is marked `broken` and the server sends a 500 envelope
+ * instead, so a reply never goes out half-built (without its type, a header such as Set-Cookie,
+ * or its body). Callers may still check http_response_header's result to stop early. */
 #ifndef NH_HTTP_RESPONSE_H
 #define NH_HTTP_RESPONSE_H
 
@@ -30,12 +35,13 @@ typedef struct http_response {
     int file_descriptor; /* >= 0: send file bytes [file_offset, file_offset + file_length) */
     uint64_t file_offset;
     uint64_t file_length;
+    bool broken; /* something could not be stored: the server answers 500 instead */
 } http_response;
 
 void http_response_init(http_response *response, const char *request_id);
 void http_response_release(http_response *response);
 
-/* Add a header (copied). Returns -1 when full or out of memory. */
+/* Add a header (copied). Returns -1 when full or out of memory (the response is then broken). */
 int http_response_header(http_response *response, const char *name, const char *value);
 
 /* {"data": payload} with status; takes ownership of payload (NULL renders "data": null). */
@@ -52,6 +58,9 @@ void http_reply_bytes(http_response *response, int status, const char *content_t
 /* Send part of an open file (the response takes the descriptor and closes it). */
 void http_reply_file(http_response *response, int status, const char *content_type,
                      int file_descriptor, uint64_t offset, uint64_t length);
+
+/* The value of a header added with http_response_header (case-insensitive name), or NULL. */
+const char *http_response_header_value(const http_response *response, const char *name);
 
 /* Render the envelopes (exposed for unit tests). Caller frees the string. */
 char *http_render_data(json_t *payload);

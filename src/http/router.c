@@ -1,6 +1,7 @@
 /* router.c - route table matching with typed placeholders and percent-decoding. */
 #include "http/router.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,4 +276,202 @@ const char *router_param(const route_match *match, const char *name)
             return param->value;
     }
     return NULL;
+}
+
+/* ---- validating a route table ----------------------------------------------------------- */
+
+typedef struct pattern_segment {
+    segment_kind kind;
+    const char *text; /* literal text or placeholder name */
+    size_t length;
+} pattern_segment;
+
+#define ROUTER_MAX_SEGMENTS 32
+
+static bool valid_name(const char *name, size_t length)
+{
+    if (length == 0 || !(name[0] == '_' || (name[0] >= 'A' && name[0] <= 'Z') ||
+                         (name[0] >= 'a' && name[0] <= 'z')))
+        return false;
+    for (size_t i = 1; i < length; i++) {
+        char c = name[i];
+        if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9')))
+            return false;
+    }
+    return true;
+}
+
+static bool valid_literal(const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if ((unsigned char)text[i] <= ' ' || strchr("{}%?#\\", text[i]))
+            return false;
+    return true;
+}
+
+/* Split and check one pattern. Returns the segment count, or -1 with problem filled. */
+static int parse_pattern(const char *pattern, pattern_segment *segments, char *problem)
+{
+    if (!pattern || pattern[0] != '/') {
+        snprintf(problem, ROUTER_PROBLEM_SIZE, "pattern must start with '/'");
+        return -1;
+    }
+    if (!strcmp(pattern, "/"))
+        return 0;
+    segment_cursor cursor = {pattern + 1};
+    const char *text;
+    size_t length;
+    int count = 0, params = 0;
+    while (next_segment(&cursor, &text, &length)) {
+        if (count == ROUTER_MAX_SEGMENTS || length == 0) {
+            snprintf(problem, ROUTER_PROBLEM_SIZE, "empty segment or too many segments");
+            return -1;
+        }
+        pattern_segment *segment = &segments[count++];
+        const char *name = text;
+        size_t name_length = length;
+        segment->kind = classify(text, length, &name, &name_length);
+        segment->text = segment->kind == SEGMENT_LITERAL ? text : name;
+        segment->length = segment->kind == SEGMENT_LITERAL ? length : name_length;
+        if (segment->kind == SEGMENT_LITERAL && !valid_literal(text, length)) {
+            snprintf(problem, ROUTER_PROBLEM_SIZE, "malformed segment '%.*s'", (int)length, text);
+            return -1;
+        }
+        if (segment->kind == SEGMENT_LITERAL)
+            continue;
+        const char *colon = memchr(text, ':', length);
+        bool bad_constraint =
+            segment->kind == SEGMENT_GUID &&
+            ((size_t)(text + length - 1 - colon) != 5 || memcmp(colon + 1, "guid", 4) != 0);
+        if (!valid_name(name, name_length) || bad_constraint ||
+            (segment->kind == SEGMENT_REST && cursor.next)) {
+            snprintf(problem, ROUTER_PROBLEM_SIZE, "malformed placeholder '%.*s'", (int)length,
+                     text);
+            return -1;
+        }
+        for (int i = 0; i < count - 1; i++)
+            if (segments[i].kind != SEGMENT_LITERAL && segments[i].length == name_length &&
+                !memcmp(segments[i].text, name, name_length)) {
+                snprintf(problem, ROUTER_PROBLEM_SIZE, "parameter '%.*s' twice", (int)name_length,
+                         name);
+                return -1;
+            }
+        if (++params > ROUTER_MAX_PARAMS) {
+            snprintf(problem, ROUTER_PROBLEM_SIZE, "more than %d parameters", ROUTER_MAX_PARAMS);
+            return -1;
+        }
+    }
+    return count;
+}
+
+static bool literal_is_guid(const pattern_segment *segment)
+{
+    char text[64], canonical[UUID_TEXT_SIZE];
+    if (segment->length >= sizeof text)
+        return false;
+    memcpy(text, segment->text, segment->length);
+    text[segment->length] = '\0';
+    return uuid_parse(text, canonical);
+}
+
+/* Does every path the later pattern matches also match the earlier one? */
+static bool pattern_covers(const pattern_segment *earlier, int earlier_count,
+                           const pattern_segment *later, int later_count)
+{
+    for (int i = 0;; i++) {
+        if (i == earlier_count || i == later_count)
+            return earlier_count == later_count;
+        const pattern_segment *a = &earlier[i], *b = &later[i];
+        if (a->kind == SEGMENT_REST)
+            return true;
+        if (b->kind == SEGMENT_REST)
+            return false;
+        bool covered = false;
+        if (a->kind == SEGMENT_ANY)
+            covered = true;
+        else if (a->kind == SEGMENT_GUID)
+            covered = b->kind == SEGMENT_GUID || (b->kind == SEGMENT_LITERAL && literal_is_guid(b));
+        else
+            covered = b->kind == SEGMENT_LITERAL && a->length == b->length &&
+                      !memcmp(a->text, b->text, a->length);
+        if (!covered)
+            return false;
+    }
+}
+
+static bool same_shape(const pattern_segment *a, int a_count, const pattern_segment *b, int b_count)
+{
+    if (a_count != b_count)
+        return false;
+    for (int i = 0; i < a_count; i++) {
+        if (a[i].kind != b[i].kind)
+            return false;
+        if (a[i].kind == SEGMENT_LITERAL &&
+            (a[i].length != b[i].length || memcmp(a[i].text, b[i].text, a[i].length) != 0))
+            return false;
+    }
+    return true;
+}
+
+static bool known_route_method(const char *method)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    for (size_t i = 0; method && i < sizeof methods / sizeof methods[0]; i++)
+        if (!strcmp(method, methods[i]))
+            return true;
+    return false;
+}
+
+static int check_route_fields(const route *r, int permission_count, int context_count,
+                              char *problem)
+{
+    if (!known_route_method(r->method))
+        return snprintf(problem, ROUTER_PROBLEM_SIZE, "unknown method"), -1;
+    if (!r->handler)
+        return snprintf(problem, ROUTER_PROBLEM_SIZE, "no handler"), -1;
+    if (r->body == ROUTE_BODY_STREAM && !r->body_chunk)
+        return snprintf(problem, ROUTER_PROBLEM_SIZE, "streaming route without body_chunk"), -1;
+    if (r->auth == ROUTE_AUTH_MANAGEMENT &&
+        (r->permission < 0 || r->permission >= permission_count))
+        return snprintf(problem, ROUTER_PROBLEM_SIZE, "management route without a permission"), -1;
+    if (r->auth != ROUTE_AUTH_MANAGEMENT && r->permission != ROUTE_NO_PERMISSION)
+        return snprintf(problem, ROUTER_PROBLEM_SIZE, "permission on a non-management route"), -1;
+    if (r->context < 0 || r->context >= context_count)
+        return snprintf(problem, ROUTER_PROBLEM_SIZE, "context out of range"), -1;
+    return 0;
+}
+
+int router_validate(const route *routes, size_t count, int permission_count, int context_count,
+                    char problem[ROUTER_PROBLEM_SIZE])
+{
+    pattern_segment parsed[2][ROUTER_MAX_SEGMENTS];
+    char detail[ROUTER_PROBLEM_SIZE];
+    for (size_t i = 0; i < count; i++) {
+        const route *later = &routes[i];
+        int later_count = parse_pattern(later->pattern, parsed[1], detail);
+        if (later_count >= 0 &&
+            check_route_fields(later, permission_count, context_count, detail) != 0)
+            later_count = -1;
+        for (size_t j = 0; later_count >= 0 && j < i; j++) {
+            const route *earlier = &routes[j];
+            if (strcmp(earlier->method, later->method) != 0)
+                continue;
+            int earlier_count = parse_pattern(earlier->pattern, parsed[0], detail);
+            if (same_shape(parsed[0], earlier_count, parsed[1], later_count)) {
+                snprintf(detail, sizeof detail, "duplicate of %.96s", earlier->pattern);
+                later_count = -1;
+            } else if (pattern_covers(parsed[0], earlier_count, parsed[1], later_count)) {
+                snprintf(detail, sizeof detail, "shadowed by the earlier %.96s", earlier->pattern);
+                later_count = -1;
+            }
+        }
+        if (later_count < 0) {
+            snprintf(problem, ROUTER_PROBLEM_SIZE, "route %zu (%.8s %.80s): %.100s", i,
+                     later->method ? later->method : "?", later->pattern ? later->pattern : "?",
+                     detail);
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -40,14 +40,25 @@ typedef void (*route_handler)(struct http_request *request, struct http_response
 typedef int (*route_body_chunk)(struct http_request *request, struct http_response *response,
                                 const char *data, size_t size);
 
+/* No permission required (anonymous, JWT-only and API-key-only routes). */
+#define ROUTE_NO_PERMISSION (-1)
+
 typedef struct route {
     const char *method;  /* "GET", "POST", ... ; GET routes also answer HEAD */
     const char *pattern; /* e.g. "/api/v1/users/{id:guid}" */
     route_handler handler;
     route_auth auth;
-    const char *permission; /* required permission for MANAGEMENT routes, or NULL */
+    /* Required permission for MANAGEMENT routes (a `permission` value of auth/permissions.h,
+     * kept as an int so this layer needs no auth header), else ROUTE_NO_PERMISSION. */
+    int permission;
     route_body body;
     route_body_chunk body_chunk;
+    /* Index into the server's context array (enum route_context in routes.h): the server sets
+     * request->context to contexts[context] before authentication and the handler. */
+    int context;
+    /* The handler never blocks (no database, no disk beyond a stat, no lock held long): it runs
+     * on the event thread instead of the handler pool. Only for trivial handlers. */
+    bool never_blocks;
 } route;
 
 typedef struct route_param {
@@ -70,6 +81,18 @@ typedef struct route_match {
 router_outcome router_match(const route *routes, size_t count, const char *method,
                             const char *raw_path, route_match *match);
 void router_match_free(route_match *match);
+
+/* Check a whole route table before the server starts: every method known; every pattern a
+ * valid path of literals and well-formed placeholders ({name}, {name:guid}, {*name} last),
+ * parameter names unique and at most ROUTER_MAX_PARAMS; no two routes with the same method and
+ * the same pattern shape; no route placed after an earlier one of the same method that matches
+ * every path it matches (a literal route after a placeholder route shadowing it); a handler on
+ * every route and a body_chunk on streaming ones; a permission in [0, permission_count) on every
+ * MANAGEMENT route and ROUTE_NO_PERMISSION elsewhere; a context in [0, context_count).
+ * Returns 0, or -1 with one line naming the first offending route in problem. */
+#define ROUTER_PROBLEM_SIZE 256
+int router_validate(const route *routes, size_t count, int permission_count, int context_count,
+                    char problem[ROUTER_PROBLEM_SIZE]);
 
 /* The decoded value of a named parameter, or NULL. */
 const char *router_param(const route_match *match, const char *name);

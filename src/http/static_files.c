@@ -50,12 +50,13 @@ const char *static_files_content_type(const char *name)
 
 /* The web directory: NEKOHUB_WEB_DIR, else ./web/dist, else web/dist beside the build tree of
  * the running binary (build/<kind>/nekohub -> ../../web/dist). */
-static bool find_web_dir(const app *application, char *out, size_t size)
+static bool find_web_dir(const char *configured, char *out, size_t size)
 {
     struct stat info;
-    if (application->cfg->web_dir) {
-        snprintf(out, size, "%s", application->cfg->web_dir);
-        return stat(out, &info) == 0 && S_ISDIR(info.st_mode);
+    if (configured) {
+        int written = snprintf(out, size, "%s", configured);
+        return written > 0 && (size_t)written < size && stat(out, &info) == 0 &&
+               S_ISDIR(info.st_mode);
     }
     snprintf(out, size, "web/dist");
     if (stat(out, &info) == 0 && S_ISDIR(info.st_mode))
@@ -103,10 +104,11 @@ static bool send_file(http_response *response, const char *file_path, const char
     return true;
 }
 
-bool static_files_serve(const app *application, http_request *request, http_response *response)
+bool static_files_serve(const char *configured_web_dir, http_request *request,
+                        http_response *response)
 {
     char web_dir[PATH_MAX];
-    if (!find_web_dir(application, web_dir, sizeof web_dir))
+    if (!find_web_dir(configured_web_dir, web_dir, sizeof web_dir))
         return false;
     char file_path[PATH_MAX];
     const char *path = request->path;

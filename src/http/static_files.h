@@ -9,15 +9,16 @@
 
 #include <stdbool.h>
 
-#include "app.h"
 #include "http/request.h"
 #include "http/response.h"
 
 /* The Content-Security-Policy the console is served with. */
 extern const char *const STATIC_FILES_CSP;
 
-/* True when it replied; false when there is no web app to serve (caller answers 404). */
-bool static_files_serve(const app *application, http_request *request, http_response *response);
+/* True when it replied; false when there is no web app to serve (caller answers 404).
+ * web_dir: the configured directory (NEKOHUB_WEB_DIR), or NULL to look in ./web/dist and
+ * beside the binary's build tree. */
+bool static_files_serve(const char *web_dir, http_request *request, http_response *response);
 
 /* Content type for a file name by its extension ("application/octet-stream" when unknown). */
 const char *static_files_content_type(const char *name);

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "auth/permissions.h"
 #include "core/buf.h"
+#include "system/system.h"
 
 /* "/api/v1/users/{id:guid}" -> "/api/v1/users/{id}", "{*storageKey}" -> "{storageKey}". */
 static void openapi_path(const char *pattern, buf *out)
@@ -65,8 +66,11 @@ static json_t *security_of(const route *entry)
 static json_t *operation_of(const route *entry)
 {
     char summary[160];
-    if (entry->permission)
-        snprintf(summary, sizeof summary, "Requires the permission %s.", entry->permission);
+    const char *permission_text = entry->permission == ROUTE_NO_PERMISSION
+                                      ? NULL
+                                      : permission_name((permission)entry->permission);
+    if (permission_text)
+        snprintf(summary, sizeof summary, "Requires the permission %s.", permission_text);
     else
         snprintf(summary, sizeof summary, "%s",
                  entry->auth == ROUTE_AUTH_ANONYMOUS ? "Anonymous." : "Authenticated.");
@@ -75,8 +79,8 @@ static json_t *operation_of(const route *entry)
         path_parameters(entry->pattern), "security", security_of(entry), "responses", "default",
         "description", "The data envelope on success, the error envelope otherwise.", "4XX",
         "description", "The error envelope {error: {code, message, traceId, status}}.");
-    if (entry->permission)
-        json_object_set_new(operation, "x-permission", json_string(entry->permission));
+    if (permission_text)
+        json_object_set_new(operation, "x-permission", json_string(permission_text));
     if (entry->body == ROUTE_BODY_JSON)
         json_object_set_new(operation, "requestBody",
                             json_pack("{s:{s:{s:{s:s}}}}", "content", "application/json", "schema",
@@ -127,9 +131,8 @@ json_t *openapi_document(const route *routes, size_t count, const char *version)
 
 void system_openapi(http_request *request, http_response *response)
 {
-    const app *application = request->app;
-    json_t *document =
-        openapi_document(application->routes, application->route_count, application->version);
+    const system_context *system = request->context;
+    json_t *document = openapi_document(system->routes, system->route_count, system->version);
     char *text = document ? json_dumps(document, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(document);
     if (!text) {

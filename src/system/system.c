@@ -1,7 +1,8 @@
 /* system.c - handlers of the anonymous system endpoints. */
 #include "system/system.h"
 
-#include "app.h"
+#include <sys/statvfs.h>
+
 #include "auth/password.h"
 #include "core/clock.h"
 
@@ -15,7 +16,8 @@ void system_ping(http_request *request, http_response *response)
 
 void system_bootstrap(http_request *request, http_response *response)
 {
-    const config *cfg = request->app->cfg;
+    const system_context *system = request->context;
+    const config *cfg = system->cfg;
     json_t *types = json_array();
     for (size_t i = 0; types && i < cfg->allowed_content_types.count; i++)
         json_array_append_new(types, json_string(cfg->allowed_content_types.items[i]));
@@ -34,7 +36,8 @@ void system_healthz(http_request *request, http_response *response)
 void system_readyz(http_request *request, http_response *response)
 {
     nh_error err;
-    if (db_ping(request->app->database, &err) != 0) {
+    const system_context *system = request->context;
+    if (db_ping(system->database, &err) != 0) {
         http_reply_error_code(response, 503, "not_ready", "The database is not reachable.");
         return;
     }
@@ -66,11 +69,28 @@ static int render_password_metrics(buf *out)
                       waiting);
 }
 
+/* Free space of the data directory's file system, for alerts before uploads fail (507). */
+static int render_disk_metrics(const config *cfg, buf *out)
+{
+    struct statvfs info;
+    if (statvfs(cfg->data_dir, &info) != 0)
+        return 0; /* no gauge rather than a wrong one */
+    unsigned long long free_bytes = (unsigned long long)info.f_bavail * info.f_frsize;
+    return buf_printf(out,
+                      "# HELP nekohub_data_dir_free_bytes Bytes free for NekoHub in the data "
+                      "directory's file system.\n"
+                      "# TYPE nekohub_data_dir_free_bytes gauge\n"
+                      "nekohub_data_dir_free_bytes %llu\n",
+                      free_bytes);
+}
+
 void system_metrics(http_request *request, http_response *response)
 {
+    const system_context *system = request->context;
     buf text;
     buf_init(&text, 0);
-    if (metrics_render(request->app->metrics, &text) != 0 || render_password_metrics(&text) != 0) {
+    if (metrics_render(system->metrics, &text) != 0 || render_password_metrics(&text) != 0 ||
+        render_disk_metrics(system->cfg, &text) != 0) {
         buf_free(&text);
         nh_error err;
         error_internal(&err);

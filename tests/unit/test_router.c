@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http/request.h"
+#include "http/response.h"
 #include "http/router.h"
 
 static void handler(struct http_request *request, struct http_response *response)
@@ -16,16 +17,18 @@ static void handler(struct http_request *request, struct http_response *response
 }
 
 static const route routes[] = {
-    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE, NULL},
-    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON, NULL},
-    {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE,
-     NULL},
-    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_NONE, NULL},
-    {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, NULL, ROUTE_BODY_JSON,
-     NULL},
-    {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT,
-     NULL, ROUTE_BODY_JSON, NULL},
-    {"GET", "/content/{*storageKey}", handler, ROUTE_AUTH_ANONYMOUS, NULL, ROUTE_BODY_NONE, NULL},
+    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0, false},
+    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL, 0, false},
+    {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL,
+     0, false},
+    {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0,
+     false},
+    {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL,
+     0, false},
+    {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT, 0,
+     ROUTE_BODY_JSON, NULL, 0, false},
+    {"GET", "/content/{*storageKey}", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+     ROUTE_BODY_NONE, NULL, 0, false},
 };
 #define ROUTE_TOTAL (sizeof routes / sizeof routes[0])
 
@@ -217,6 +220,106 @@ static void values_that_are_not_utf8_are_refused(void **state)
     http_query_free(pairs, count);
 }
 
+/* ---- router_validate ----------------------------------------------------------------- */
+
+static int body_chunk(http_request *request, http_response *response, const char *data, size_t size)
+{
+    (void)request;
+    (void)response;
+    (void)data;
+    (void)size;
+    return 0;
+}
+
+#define ANON(method, pattern)                                                                      \
+    {                                                                                              \
+        method, pattern, handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION, ROUTE_BODY_NONE,      \
+            NULL, 0, false                                                                         \
+    }
+
+/* Validate a table; returns the problem text ("" when valid). */
+static const char *problem_of(const route *table, size_t count)
+{
+    static char problem[ROUTER_PROBLEM_SIZE];
+    problem[0] = '\0';
+    if (router_validate(table, count, 20, 5, problem) == 0)
+        assert_string_equal(problem, "");
+    else
+        assert_true(problem[0] != '\0');
+    return problem;
+}
+
+static void the_sample_table_is_valid(void **state)
+{
+    (void)state;
+    assert_string_equal(problem_of(routes, ROUTE_TOTAL), "");
+}
+
+static void malformed_patterns_are_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "api/v1/users",   "/api//users",   "/api/users/",    "/api/{id",
+        "/api/{}",        "/api/{id:int}", "/api/{*rest}/x", "/api/{1id}",
+        "/api/{id}/{id}", "/api/a b",      "/api/50%",       "/a/{p}/{q}/{r}/{s}/{t}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        route table[] = {ANON("GET", bad[i])};
+        assert_true(strstr(problem_of(table, 1), "route 0") != NULL);
+    }
+    route good[] = {ANON("GET", "/"), ANON("GET", "/a/{id:guid}/{name}/{*rest}")};
+    assert_string_equal(problem_of(good, 2), "");
+}
+
+static void duplicates_are_refused(void **state)
+{
+    (void)state;
+    route same[] = {ANON("GET", "/api/users/{id}"), ANON("GET", "/api/users/{userId}")};
+    assert_non_null(strstr(problem_of(same, 2), "duplicate"));
+    route other_method[] = {ANON("GET", "/api/users/{id}"), ANON("DELETE", "/api/users/{id}")};
+    assert_string_equal(problem_of(other_method, 2), "");
+}
+
+static void shadowed_literal_routes_are_refused(void **state)
+{
+    (void)state;
+    route shadowed[] = {ANON("GET", "/api/assets/{id}"), ANON("GET", "/api/assets/usage-stats")};
+    assert_non_null(strstr(problem_of(shadowed, 2), "shadowed"));
+    route by_rest[] = {ANON("GET", "/content/{*key}"), ANON("GET", "/content/a/b")};
+    assert_non_null(strstr(problem_of(by_rest, 2), "shadowed"));
+    route literal_first[] = {ANON("GET", "/api/assets/usage-stats"),
+                             ANON("GET", "/api/assets/{id}")};
+    assert_string_equal(problem_of(literal_first, 2), "");
+    /* A GUID placeholder does not shadow a literal that is not a GUID. */
+    route guid[] = {ANON("GET", "/api/assets/{id:guid}"), ANON("GET", "/api/assets/usage-stats")};
+    assert_string_equal(problem_of(guid, 2), "");
+}
+
+static void fields_are_checked(void **state)
+{
+    (void)state;
+    route no_permission[] = {{"GET", "/a", handler, ROUTE_AUTH_MANAGEMENT, ROUTE_NO_PERMISSION,
+                              ROUTE_BODY_NONE, NULL, 0, false}};
+    assert_non_null(strstr(problem_of(no_permission, 1), "permission"));
+    route out_of_range[] = {
+        {"GET", "/a", handler, ROUTE_AUTH_MANAGEMENT, 20, ROUTE_BODY_NONE, NULL, 0, false}};
+    assert_non_null(strstr(problem_of(out_of_range, 1), "permission"));
+    route stray_permission[] = {
+        {"GET", "/a", handler, ROUTE_AUTH_JWT_ONLY, 3, ROUTE_BODY_NONE, NULL, 0, false}};
+    assert_non_null(strstr(problem_of(stray_permission, 1), "permission"));
+    route no_chunk[] = {{"POST", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+                         ROUTE_BODY_STREAM, NULL, 0, false}};
+    assert_non_null(strstr(problem_of(no_chunk, 1), "body_chunk"));
+    route streaming[] = {{"POST", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+                          ROUTE_BODY_STREAM, body_chunk, 0, false}};
+    assert_string_equal(problem_of(streaming, 1), "");
+    route bad_context[] = {{"GET", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+                            ROUTE_BODY_NONE, NULL, 5, false}};
+    assert_non_null(strstr(problem_of(bad_context, 1), "context"));
+    route bad_method[] = {ANON("FETCH", "/a")};
+    assert_non_null(strstr(problem_of(bad_method, 1), "method"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +337,11 @@ int main(void)
         cmocka_unit_test(unknown_and_malformed_paths),
         cmocka_unit_test(percent_decode_rules),
         cmocka_unit_test(values_that_are_not_utf8_are_refused),
+        cmocka_unit_test(the_sample_table_is_valid),
+        cmocka_unit_test(malformed_patterns_are_refused),
+        cmocka_unit_test(duplicates_are_refused),
+        cmocka_unit_test(shadowed_literal_routes_are_refused),
+        cmocka_unit_test(fields_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,8 @@
  *
  * Filled by the authentication step before a handler runs; handlers read it and pass the
  * relevant parts to services. Plain data, no ownership. */
-#ifndef NH_AUTH_PRINCIPAL_H
-#define NH_AUTH_PRINCIPAL_H
+#ifndef NH_CORE_PRINCIPAL_H
+#define NH_CORE_PRINCIPAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,9 +17,10 @@ typedef enum {
 
 typedef struct auth_principal {
     principal_kind kind;
-    char user_id[37];     /* user: the user; personal key: its owner; machine: sha256 prefix */
-    char username[520];   /* user / owner name (up to 128 characters); machine: "api-key:<id>" */
-    int role;             /* user_role of the user / owner (ROLE_* in auth/permissions.h) */
+    char user_id[37];   /* user: the user; personal key: its owner; machine: sha256 prefix */
+    char username[520]; /* user / owner name (up to 128 characters); machine: "api-key:<id>" */
+    int role; /* user_role of the user / owner (ROLE_* in auth/permissions.h; stored here as an int
+                 so this layer needs no auth header) */
     uint32_t permissions; /* effective permission bits for this request */
     char session_id[37];  /* user: the session (refresh-token family) of the access token */
     char key_id[37];      /* personal key: its id */

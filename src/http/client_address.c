@@ -1,0 +1,251 @@
+/* client_address.c - trusted proxies and forwarded client addresses. */
+#include "http/client_address.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct ip_address {
+    int family;
+    unsigned char bytes[16];
+} ip_address;
+
+static size_t address_length(int family)
+{
+    return family == AF_INET ? 4 : 16;
+}
+
+static bool parse_address(const char *text, ip_address *out)
+{
+    if (inet_pton(AF_INET, text, out->bytes) == 1) {
+        out->family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, out->bytes) == 1) {
+        out->family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) compares as IPv4. */
+static void unmap(ip_address *address)
+{
+    static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (address->family == AF_INET6 && !memcmp(address->bytes, prefix, sizeof prefix)) {
+        memmove(address->bytes, address->bytes + 12, 4);
+        address->family = AF_INET;
+    }
+}
+
+static int parse_network(const char *item, ip_network *out)
+{
+    char text[CLIENT_ADDRESS_TEXT_SIZE];
+    if (snprintf(text, sizeof text, "%s", item) >= (int)sizeof text)
+        return -1;
+    char *slash = strchr(text, '/');
+    if (slash)
+        *slash = '\0';
+    ip_address address;
+    if (!parse_address(text, &address))
+        return -1;
+    unmap(&address);
+    unsigned int bits = (unsigned int)address_length(address.family) * 8;
+    unsigned int prefix = bits;
+    if (slash) {
+        char *end;
+        long value = strtol(slash + 1, &end, 10);
+        if (slash[1] == '\0' || *end != '\0' || value < 0 || value > (long)bits)
+            return -1;
+        prefix = (unsigned int)value;
+    }
+    out->family = address.family;
+    memcpy(out->bytes, address.bytes, sizeof out->bytes);
+    out->prefix = prefix;
+    return 0;
+}
+
+int trusted_proxies_parse(const char *const *items, size_t count, trusted_proxies *out,
+                          char *problem, size_t size)
+{
+    memset(out, 0, sizeof *out);
+    if (count > CLIENT_ADDRESS_MAX_NETWORKS) {
+        snprintf(problem, size, "at most %d entries", CLIENT_ADDRESS_MAX_NETWORKS);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (parse_network(items[i], &out->networks[i]) != 0) {
+            snprintf(problem, size, "\"%.64s\" is not an IP address or CIDR block", items[i]);
+            return -1;
+        }
+    }
+    out->count = count;
+    return 0;
+}
+
+static bool network_contains(const ip_network *network, const ip_address *address)
+{
+    if (network->family != address->family)
+        return false;
+    unsigned int full = network->prefix / 8;
+    unsigned int rest = network->prefix % 8;
+    if (memcmp(network->bytes, address->bytes, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (network->bytes[full] & mask) == (address->bytes[full] & mask);
+}
+
+static bool is_trusted(const trusted_proxies *proxies, const ip_address *address)
+{
+    for (size_t i = 0; i < proxies->count; i++)
+        if (network_contains(&proxies->networks[i], address))
+            return true;
+    return false;
+}
+
+static bool peer_address(const struct sockaddr *peer, ip_address *out)
+{
+    if (!peer)
+        return false;
+    if (peer->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)peer;
+        out->family = AF_INET;
+        memcpy(out->bytes, &v4->sin_addr, 4);
+        return true;
+    }
+    if (peer->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)peer;
+        out->family = AF_INET6;
+        memcpy(out->bytes, &v6->sin6_addr, 16);
+        return true;
+    }
+    return false;
+}
+
+/* One forwarded entry (trimmed, maybe quoted, maybe "[v6]:port" or "v4:port") as an address. */
+static bool parse_forwarded_entry(const char *start, size_t length, ip_address *out)
+{
+    while (length > 0 && isspace((unsigned char)*start)) {
+        start++;
+        length--;
+    }
+    while (length > 0 && isspace((unsigned char)start[length - 1]))
+        length--;
+    if (length >= 2 && start[0] == '"' && start[length - 1] == '"') {
+        start++;
+        length -= 2;
+    }
+    char text[CLIENT_ADDRESS_TEXT_SIZE];
+    if (length == 0 || length >= sizeof text)
+        return false;
+    memcpy(text, start, length);
+    text[length] = '\0';
+    char *host = text;
+    if (host[0] == '[') {
+        char *close = strchr(host, ']');
+        if (!close)
+            return false;
+        *close = '\0';
+        host++;
+    } else {
+        char *colon = strchr(host, ':');
+        if (colon && !strchr(colon + 1, ':'))
+            *colon = '\0'; /* "v4:port" */
+    }
+    if (!parse_address(host, out))
+        return false;
+    unmap(out);
+    return true;
+}
+
+/* Collect the "for=" values of a Forwarded header as a comma-separated list in out. */
+static void forwarded_for_values(const char *header, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *c = header; *c;) {
+        while (*c == ' ' || *c == ';' || *c == ',' || *c == '\t')
+            c++;
+        size_t length = strcspn(c, ";,");
+        if (length > 4 && !strncasecmp(c, "for=", 4)) {
+            int written = snprintf(out + used, size - used, "%s%.*s", used ? "," : "",
+                                   (int)(length - 4), c + 4);
+            if (written < 0 || (size_t)written >= size - used) {
+                out[used] = '\0';
+                return;
+            }
+            used += (size_t)written;
+        }
+        c += length;
+    }
+}
+
+/* Walk a comma-separated list from the right; the first untrusted address wins. */
+static bool client_from_list(const trusted_proxies *proxies, const char *list, ip_address *out)
+{
+    bool found = false;
+    size_t end = strlen(list);
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && list[start - 1] != ',')
+            start--;
+        ip_address candidate;
+        if (!parse_forwarded_entry(list + start, end - start, &candidate))
+            return found;
+        *out = candidate;
+        found = true;
+        if (!is_trusted(proxies, &candidate))
+            return true;
+        end = start > 0 ? start - 1 : 0;
+    }
+    return found;
+}
+
+bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer)
+{
+    ip_address address;
+    if (!proxies || proxies->count == 0 || !peer_address(peer, &address))
+        return false;
+    unmap(&address);
+    return is_trusted(proxies, &address);
+}
+
+static void address_text(const ip_address *address, char *out)
+{
+    if (!inet_ntop(address->family, address->bytes, out, CLIENT_ADDRESS_TEXT_SIZE))
+        snprintf(out, CLIENT_ADDRESS_TEXT_SIZE, "unknown");
+}
+
+void client_address_resolve(const trusted_proxies *proxies, const struct sockaddr *peer,
+                            const char *forwarded_for, const char *forwarded, char *out)
+{
+    ip_address address;
+    if (!peer_address(peer, &address)) {
+        snprintf(out, CLIENT_ADDRESS_TEXT_SIZE, "unknown");
+        return;
+    }
+    ip_address compared = address;
+    unmap(&compared);
+    if (proxies && proxies->count > 0 && is_trusted(proxies, &compared)) {
+        ip_address forwarded_client;
+        char values[1024];
+        if (forwarded_for && client_from_list(proxies, forwarded_for, &forwarded_client)) {
+            address_text(&forwarded_client, out);
+            return;
+        }
+        if (forwarded) {
+            forwarded_for_values(forwarded, values, sizeof values);
+            if (client_from_list(proxies, values, &forwarded_client)) {
+                address_text(&forwarded_client, out);
+                return;
+            }
+        }
+    }
+    address_text(&address, out);
+}
