@@ -3,8 +3,9 @@
  * knows about HTTP.
  *
  * Guarantees:
- *   - an upload's bytes are checked (an allowed image whose format matches the declared
- *     content type, within the pixel limit) and written to storage before the row commits;
+ *   - an upload's bytes are checked (an image in an allowed format, within the pixel
+ *     limits) and decide the stored type and extension, whatever allowed type the client
+ *     declared; the object is written to storage before the row commits;
  *     when the row cannot be written the stored object is removed again;
  *   - a delete removes the rows and records the objects as pending removal in one
  *     transaction, then removes the objects; an object whose removal fails stays recorded and

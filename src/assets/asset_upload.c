@@ -148,20 +148,25 @@ static int validate_fields(const asset_service *service, const upload_file *file
     return 0;
 }
 
-/* The bytes decide: an allowed image, of the declared format, within the pixel limit. */
+/* The bytes decide: an allowed image (whatever allowed type was declared: browsers declare
+ * the type from the file name) within the pixel limit. What was declared goes to the log. */
 static int check_bytes(const asset_service *service, const upload_file *file, media_info *info,
                        nh_error *err)
 {
+    char shown[101];
+    asset_text_excerpt(file->content_type, shown, sizeof shown);
     int probed = media_probe_file(file->path, info, err);
     if (probed < 0)
         return -1;
-    media_format declared = media_format_of_content_type(file->content_type);
-    if (probed != 0 || info->format != declared) {
-        char shown[101];
-        asset_text_excerpt(file->content_type, shown, sizeof shown);
+    if (probed != 0)
         return error_set(err, 400, "asset_content_mismatch",
-                         "The file's bytes are not an image of the declared type '%s'.", shown);
-    }
+                         "The file's bytes are not an image of an allowed type (declared '%s').",
+                         shown);
+    if (info->format != media_format_of_content_type(file->content_type))
+        log_message(LOG_INFO, "upload_type_corrected",
+                    "declared '%s' but the bytes are %s; stored as %s", shown,
+                    media_format_content_type(info->format),
+                    media_format_extension(info->format));
     int64_t pixels = (int64_t)info->width * info->height;
     if (info->width <= 0 || info->height <= 0 || pixels > service->cfg->max_image_pixels)
         return error_set(err, 400, "asset_image_too_large",

@@ -34,7 +34,7 @@ export function UploadPage() {
 
   const add = (list: FileList | null | undefined) => {
     if (!list || !list.length) return;
-    addFiles(Array.from(list), limits, { description, altText, isPublic });
+    void addFiles(Array.from(list), limits, { description, altText, isPublic });
   };
 
   const counts = {
