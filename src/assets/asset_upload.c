@@ -148,6 +148,25 @@ static int validate_fields(const asset_service *service, const upload_file *file
     return 0;
 }
 
+/* Before any decode: one frame (the largest of screen, frame and page) within
+ * Api__Assets__MaxImagePixels, all frames within Api__Assets__MaxAnimationPixels. */
+static int check_pixels(const config *cfg, const media_info *info, nh_error *err)
+{
+    if (info->width <= 0 || info->height <= 0 || info->frame_pixels > cfg->max_image_pixels)
+        return error_set(err, 400, "asset_image_too_large",
+                         "The image needs %lld pixels per frame (%dx%d shown); the limit is "
+                         "%lld pixels.",
+                         (long long)info->frame_pixels, info->width, info->height,
+                         (long long)cfg->max_image_pixels);
+    if (info->frames > 1 && info->frame_pixels > cfg->max_animation_pixels / info->frames)
+        return error_set(err, 400, "asset_image_too_large",
+                         "The animation has %d frames of %lld pixels; the limit is %lld pixels "
+                         "in all.",
+                         info->frames, (long long)info->frame_pixels,
+                         (long long)cfg->max_animation_pixels);
+    return 0;
+}
+
 /* The bytes decide: an allowed image (whatever allowed type was declared: browsers declare
  * the type from the file name) within the pixel limit. What was declared goes to the log. */
 static int check_bytes(const asset_service *service, const upload_file *file, media_info *info,
@@ -165,14 +184,8 @@ static int check_bytes(const asset_service *service, const upload_file *file, me
     if (info->format != media_format_of_content_type(file->content_type))
         log_message(LOG_INFO, "upload_type_corrected",
                     "declared '%s' but the bytes are %s; stored as %s", shown,
-                    media_format_content_type(info->format),
-                    media_format_extension(info->format));
-    int64_t pixels = (int64_t)info->width * info->height;
-    if (info->width <= 0 || info->height <= 0 || pixels > service->cfg->max_image_pixels)
-        return error_set(err, 400, "asset_image_too_large",
-                         "The image has %dx%d pixels; the limit is %lld pixels.", info->width,
-                         info->height, (long long)service->cfg->max_image_pixels);
-    return 0;
+                    media_format_content_type(info->format), media_format_extension(info->format));
+    return check_pixels(service->cfg, info, err);
 }
 
 /* ---- storing ---------------------------------------------------------------------------- */
