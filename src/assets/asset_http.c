@@ -70,6 +70,18 @@ static upload_form *form_of(http_request *request, nh_error *err)
     return form;
 }
 
+/* Who uploads: a person (signed in, or through a personal key: its owner) by id and name; a
+ * machine key by its name alone. */
+static asset_creator creator_of(const auth_principal *principal)
+{
+    bool is_user = principal->kind == PRINCIPAL_USER || principal->kind == PRINCIPAL_PERSONAL_KEY;
+    asset_creator creator = {
+        .user_id = is_user && principal->user_id[0] ? principal->user_id : NULL,
+        .username = principal->username[0] ? principal->username : NULL,
+    };
+    return creator;
+}
+
 int assets_http_upload_chunk(http_request *request, http_response *response, const char *data,
                              size_t size)
 {
@@ -91,9 +103,10 @@ void assets_http_upload(http_request *request, http_response *response)
     upload_form *form = form_of(request, &err);
     char id[ASSET_ID_SIZE];
     int rc = form ? upload_form_finish(form, &err) : -1;
+    asset_creator creator = creator_of(&request->principal);
     if (rc == 0)
-        rc = asset_service_upload(service_of(request), form, request->app->public_base_url, id,
-                                  &err);
+        rc = asset_service_upload(service_of(request), form, &creator,
+                                  request->app->public_base_url, id, &err);
     /* the temporary file goes now, not when the connection closes */
     upload_form_free(form);
     request->handler_state = NULL;
@@ -137,6 +150,7 @@ static void reply_list(http_request *request, http_response *response, bool publ
         .content_type = http_request_query(request, "contentType"),
         .status = http_request_query(request, "status"),
         .is_public = http_request_query(request, "isPublic"),
+        .created_by_user_id = http_request_query(request, "createdByUserId"),
         .order_by = query_alias(request, "orderBy", "sortBy"),
         .order_direction = query_alias(request, "orderDirection", "sortDirection"),
     };

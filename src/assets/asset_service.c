@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/uuid.h"
 
 #define STALE_UPLOAD_SECONDS (60 * 60)
@@ -255,6 +256,13 @@ int asset_service_list(asset_service *service, const asset_list_request *request
             return error_set(err, 400, "request_invalid",
                              "The value '%.32s' is not valid for isPublic.", request->is_public);
     }
+    char created_by[UUID_TEXT_SIZE];
+    bool has_created_by = !request->public_only && request->created_by_user_id &&
+                          !text_is_blank(request->created_by_user_id);
+    if (has_created_by && !uuid_parse(request->created_by_user_id, created_by))
+        return error_set(err, 400, "request_invalid",
+                         "The value '%.40s' is not valid for createdByUserId.",
+                         request->created_by_user_id);
     char *keyword = asset_text_trimmed_or_null(request->query);
     char *content_type = asset_text_trimmed_or_null(request->content_type);
     char *status = request->public_only ? NULL : asset_text_trimmed_or_null(request->status);
@@ -267,6 +275,7 @@ int asset_service_list(asset_service *service, const asset_list_request *request
         .content_type = content_type,
         .status = status_filter(status, status_number),
         .visibility = visibility,
+        .created_by_user_id = has_created_by ? created_by : NULL,
         .order = order_by && !strcasecmp(order_by, "size") ? ASSET_ORDER_SIZE : ASSET_ORDER_CREATED,
         .ascending = direction && !strcasecmp(direction, "asc"),
         .limit = request->page_size,

@@ -50,10 +50,18 @@ void asset_service_sweep(asset_service *service);
 
 /* ---- upload ---- */
 
+/* Who uploads: recorded on the asset. user_id is NULL for a machine key (its username is
+ * "api-key:<id>"); a personal key acts as its owner. */
+typedef struct asset_creator {
+    const char *user_id;
+    const char *username;
+} asset_creator;
+
 /* Validate and store an upload read into form. public_base_url is the global base of public
  * URLs (may be NULL). Writes the new asset's id. */
 int asset_service_upload(asset_service *service, const upload_form *form,
-                         const char *public_base_url, char id_out[ASSET_ID_SIZE], nh_error *err);
+                         const asset_creator *creator, const char *public_base_url,
+                         char id_out[ASSET_ID_SIZE], nh_error *err);
 
 /* ---- reading ---- */
 
@@ -83,7 +91,8 @@ typedef struct asset_list_request {
     const char *query;
     const char *content_type;
     const char *status;
-    const char *is_public; /* "true" / "false" (any case) or NULL; admin list only */
+    const char *is_public;          /* "true" / "false" (any case) or NULL; admin list only */
+    const char *created_by_user_id; /* a user id (400 request_invalid otherwise); admin only */
     const char *order_by;
     const char *order_direction;
 } asset_list_request;

@@ -296,7 +296,8 @@ static void undo_object(asset_service *service, const storage_target *target,
 }
 
 int asset_service_upload(asset_service *service, const upload_form *form,
-                         const char *public_base_url, char id_out[ASSET_ID_SIZE], nh_error *err)
+                         const asset_creator *creator, const char *public_base_url,
+                         char id_out[ASSET_ID_SIZE], nh_error *err)
 {
     id_out[0] = '\0';
     const upload_file *file = upload_form_file(form);
@@ -341,6 +342,8 @@ int asset_service_upload(asset_service *service, const upload_form *form,
             .alt_text = input.alt_text,
             .created_at = stored.now,
             .updated_at = stored.now,
+            .created_by_user_id = creator->user_id,
+            .created_by_username = creator->username,
         };
         rc = insert_row(service, &asset, stored.intent_id, err);
         if (rc != 0)

@@ -175,3 +175,40 @@ test('an animation is refused when frames x frame size exceed Api__Assets__MaxAn
   }), 400, 'asset_image_too_large');
   assert.equal(await total(), before);
 });
+
+test('who uploaded an asset is recorded, shown in detail and list, and filterable', async () => {
+  const root = await login(server, ROOT.username, ROOT.password);
+  const person = await createUser(server, key, { permissions: ['assets.read', 'assets.create'] });
+  const session = await login(server, person.username, person.password);
+  const personal = await createKey(server, session.accessToken, { permissions: ['assets.read', 'assets.create'] });
+  const byPerson = await uploadOk(server, session.accessToken, { file: { data: png(6, 6, { seed: 61 }), filename: 'p.png' } });
+  const byPersonalKey = await uploadOk(server, personal.key, { file: { data: png(6, 6, { seed: 62 }), filename: 'k.png' } });
+  const byMachine = await uploadOk(server, key, { file: { data: png(6, 6, { seed: 63 }), filename: 'm.png' } });
+  const byRoot = await uploadOk(server, root.accessToken, { file: { data: png(6, 6, { seed: 64 }), filename: 'r.png' } });
+
+  assert.equal(byPerson.createdByUserId, person.id);
+  assert.equal(byPerson.createdByUsername, person.username);
+  assert.equal(byPersonalKey.createdByUserId, person.id, 'a personal key acts as its owner');
+  assert.equal(byPersonalKey.createdByUsername, person.username);
+  assert.equal(byMachine.createdByUserId, null, 'a machine key is no user');
+  assert.match(byMachine.createdByUsername, /^api-key:/);
+  assert.equal(byRoot.createdByUserId, root.user.id);
+
+  const detail = await server.request('GET', `/api/v1/assets/${byPersonalKey.id}`, { token: key });
+  assert.equal(detail.body.data.createdByUserId, person.id);
+  assert.equal(detail.body.data.createdByUsername, person.username);
+
+  const mine = await server.request('GET', `/api/v1/assets?createdByUserId=${person.id.toUpperCase()}&pageSize=100`, { token: key });
+  assert.equal(mine.status, 200, mine.text);
+  assert.deepEqual(mine.body.data.items.map((a) => a.id).sort(), [byPerson.id, byPersonalKey.id].sort());
+  assert.equal(mine.body.data.total, 2);
+  for (const item of mine.body.data.items) assert.equal(item.createdByUsername, person.username);
+  expectError(await server.request('GET', '/api/v1/assets?createdByUserId=nobody', { token: key }),
+    400, 'request_invalid');
+
+  // the public gallery never shows who uploaded
+  const gallery = await server.request('GET', '/api/v1/public/assets?pageSize=100');
+  for (const item of gallery.body.data.items) assert.equal('createdByUserId' in item, false);
+  const publicDetail = await server.request('GET', `/api/v1/public/assets/${byPerson.id}`);
+  assert.equal('createdByUsername' in publicDetail.body.data, false);
+});

@@ -20,7 +20,8 @@ const key = MACHINE_KEY;
 const DETAIL_FIELDS = ['id', 'type', 'status', 'originalFileName', 'storedFileName', 'contentType',
   'extension', 'size', 'width', 'height', 'checksumSha256', 'duplicateOfAssetId', 'storageProvider',
   'storageProviderProfileId', 'storageKey', 'publicUrl', 'isPublic', 'description', 'altText',
-  'createdAtUtc', 'updatedAtUtc', 'derivatives', 'structuredResults', 'latestExecutionSummary'];
+  'createdAtUtc', 'updatedAtUtc', 'createdByUserId', 'createdByUsername', 'derivatives',
+  'structuredResults', 'latestExecutionSummary'];
 
 function sha256(bytes) {
   return createHash('sha256').update(bytes).digest('hex');

@@ -119,6 +119,7 @@ export function UploadPage() {
           <input id="upload-public" type="checkbox" checked={isPublic} onChange={(e) => setIsPublic((e.target as HTMLInputElement).checked)} data-testid="upload-public" />
           <label for="upload-public">{t('upload.public')}</label>
         </div>
+        <p class="hint">{t('asset.privateHint')}</p>
       </fieldset>
 
       {items.length > 0 && (
