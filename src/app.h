@@ -30,7 +30,7 @@ typedef struct app {
     char *public_base_url; /* Storage__PublicBaseUrl or derived from the bound address */
     const char *version;
     int bound_port;
-    struct periodic *housekeeping; /* app_housekeeping every 10 minutes (and at start) */
+    struct periodic *housekeeping; /* app_housekeeping every Server__HousekeepingIntervalSeconds */
     /* accounts: members */
     struct asset_service *assets; /* the assets feature (assets/assets.h) */
     /* assets: members */

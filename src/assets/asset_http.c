@@ -61,7 +61,7 @@ static upload_form *form_of(http_request *request, nh_error *err)
         return request->handler_state;
     const asset_service *service = service_of(request);
     upload_form *form =
-        upload_form_new(http_request_header(request, "Content-Type"), service->temp_dir,
+        upload_form_new(http_request_header(request, "Content-Type"), service->uploads,
                         service->cfg->max_upload_size_bytes, err);
     if (!form)
         return NULL;

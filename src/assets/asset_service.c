@@ -21,7 +21,6 @@
 #include "core/text.h"
 #include "core/uuid.h"
 
-#define STALE_UPLOAD_SECONDS (60 * 60)
 #define SWEEP_BATCH 500
 #define SWEEP_MIN_AGE_MS (10 * 60 * 1000)
 #define DEFAULT_COMMIT_MESSAGE "Automated commit by NekoHub"
@@ -30,40 +29,16 @@
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
-/* Remove upload temp files left by a previous run (older than an hour: never one in flight). */
-static void remove_stale_uploads(const char *temp_dir)
+static int create_upload_temps(asset_service *service, nh_error *err)
 {
-    DIR *dir = opendir(temp_dir);
-    if (!dir)
-        return;
-    time_t now = time(NULL);
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (strncmp(entry->d_name, "upload-", 7) != 0)
-            continue;
-        char path[PATH_MAX];
-        int written = snprintf(path, sizeof path, "%s/%s", temp_dir, entry->d_name);
-        struct stat info;
-        if (written <= 0 || written >= (int)sizeof path || lstat(path, &info) != 0 ||
-            !S_ISREG(info.st_mode) || now - info.st_mtime < STALE_UPLOAD_SECONDS)
-            continue;
-        if (unlink(path) == 0)
-            log_message(LOG_INFO, "assets", "removed a stale upload file %s", entry->d_name);
-    }
-    closedir(dir);
-}
-
-static int make_temp_dir(asset_service *service, nh_error *err)
-{
-    int written =
-        snprintf(service->temp_dir, sizeof service->temp_dir, "%s/tmp", service->cfg->data_dir);
-    if (written <= 0 || written >= (int)sizeof service->temp_dir)
+    char dir[PATH_MAX];
+    int written = snprintf(dir, sizeof dir, "%s/tmp", service->cfg->data_dir);
+    if (written <= 0 || written >= (int)sizeof dir)
         return error_set(err, 500, "config_invalid", "NEKOHUB_DATA_DIR is too long");
-    if (mkdir(service->temp_dir, 0700) != 0 && errno != EEXIST)
-        return error_set(err, 500, "config_invalid",
-                         "NEKOHUB_DATA_DIR: cannot create the upload directory tmp/ (%s)",
-                         strerror(errno));
-    remove_stale_uploads(service->temp_dir);
+    service->uploads = upload_temps_create(dir, err);
+    if (!service->uploads)
+        return -1;
+    upload_temps_sweep(service->uploads); /* a previous run's leftovers; failures are logged */
     return 0;
 }
 
@@ -83,7 +58,7 @@ asset_service *asset_service_create(const config *cfg, db *database, nh_error *e
         return NULL;
     }
     service->storage = storage_service_create(cfg, err);
-    if (!service->storage || make_temp_dir(service, err) != 0) {
+    if (!service->storage || create_upload_temps(service, err) != 0) {
         asset_service_destroy(service);
         return NULL;
     }
@@ -96,6 +71,7 @@ void asset_service_destroy(asset_service *service)
         return;
     storage_service_destroy(service->storage);
     content_cache_destroy(service->public_keys);
+    upload_temps_destroy(service->uploads);
     free(service);
 }
 
@@ -108,64 +84,102 @@ typedef struct pending_object {
     const char *key;
 } pending_object;
 
-/* Remove one object recorded as pending; forget it once gone, note the failure otherwise. */
-static void remove_pending_object(asset_service *service, db_conn *conn,
-                                  const pending_object *object)
+/* Log why a pending object could not be handled (err says why), note the failure on its
+ * record for the next sweep, and return -1. */
+static int pending_failure(db_conn *conn, const pending_object *object, const char *what,
+                           nh_error *err)
 {
-    storage_target target;
-    nh_error err;
-    nh_error ignored;
-    bool in_use = true;
-    if (asset_store_key_in_use(conn, object->key, &in_use, &err) != 0) {
-        asset_store_note_pending_failure(conn, object->id, err.code, &ignored);
-        return;
-    }
-    if (in_use) { /* an upload whose row did commit: the object stays, the record goes */
-        asset_store_remove_pending_deletion(conn, object->id, &ignored);
-        return;
-    }
-    int rc = storage_service_resolve_read(service->storage, object->provider, object->profile_id,
-                                          &target, &err);
-    if (rc == 0) {
-        rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, &err);
-        storage_target_release(&target);
-    }
-    if (rc == 0) {
-        if (asset_store_remove_pending_deletion(conn, object->id, &ignored) != 0)
-            log_message(LOG_WARN, "assets", "object %s removed but still listed as pending",
-                        object->key);
-        return;
-    }
-    log_message(LOG_WARN, "assets", "could not remove object %s (%s); it will be retried",
-                object->key, err.code);
-    asset_store_note_pending_failure(conn, object->id, err.code, &ignored);
+    log_message(LOG_WARN, "assets", "could not %s the object %s: %s (%s); it will be retried", what,
+                object->key, err->code, err->message);
+    nh_error note_error;
+    if (asset_store_note_pending_failure(conn, object->id, err->code, &note_error) != 0)
+        log_message(LOG_WARN, "assets", "could not note the failure on the record of %s: %s",
+                    object->key, note_error.message);
+    return -1;
 }
 
-void asset_service_sweep(asset_service *service)
+/* Remove one object recorded as pending and then its record; an object a row points at again
+ * (an upload whose commit did happen) stays and only the record goes. On failure the record
+ * stays for the next sweep; the failure is logged with the key and returned. */
+static int remove_pending_object(asset_service *service, db_conn *conn,
+                                 const pending_object *object, nh_error *err)
 {
-    nh_error err;
-    db_conn *conn = db_acquire(service->database, &err);
-    if (!conn)
-        return;
+    bool in_use = true;
+    if (asset_store_key_in_use(conn, object->key, &in_use, err) != 0)
+        return pending_failure(conn, object, "check the rows of", err);
+    if (!in_use) {
+        storage_target target;
+        int rc = storage_service_resolve_read(service->storage, object->provider,
+                                              object->profile_id, &target, err);
+        if (rc == 0) {
+            rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, err);
+            storage_target_release(&target);
+        }
+        if (rc != 0)
+            return pending_failure(conn, object, "remove", err);
+    }
+    if (asset_store_remove_pending_deletion(conn, object->id, err) != 0)
+        return pending_failure(conn, object, "end the pending record of", err);
+    return 0;
+}
+
+/* One batch of recorded removals; -1 with err set to the first failure. */
+static int sweep_objects(asset_service *service, db_conn *conn, nh_error *err)
+{
     db_result *rows = NULL;
     /* Upload intents younger than SWEEP_MIN_AGE_MS may belong to an upload still under way
      * (here or in another instance): leave them to a later sweep. */
     int64_t intents_before = clock_now_ms() - SWEEP_MIN_AGE_MS;
-    if (asset_store_pending_deletions(conn, intents_before, SWEEP_BATCH, &rows, &err) == 0) {
-        for (size_t row = 0; row < db_result_rows(rows); row++) {
-            pending_object object;
-            snprintf(object.id, sizeof object.id, "%s", db_result_text(rows, row, 0));
-            object.provider = db_result_text(rows, row, 1);
-            object.profile_id = db_result_text(rows, row, 2);
-            object.key = db_result_text(rows, row, 3);
-            remove_pending_object(service, conn, &object);
-        }
-        if (db_result_rows(rows) > 0)
-            log_message(LOG_INFO, "assets", "retried %zu pending object removals",
-                        db_result_rows(rows));
+    if (asset_store_pending_deletions(conn, intents_before, SWEEP_BATCH, &rows, err) != 0) {
+        log_message(LOG_WARN, "assets", "the sweep cannot read the pending removals: %s",
+                    err->message);
+        return -1;
     }
+    int rc = 0;
+    size_t done = 0;
+    for (size_t row = 0; row < db_result_rows(rows); row++) {
+        pending_object object;
+        snprintf(object.id, sizeof object.id, "%s", db_result_text(rows, row, 0));
+        object.provider = db_result_text(rows, row, 1);
+        object.profile_id = db_result_text(rows, row, 2);
+        object.key = db_result_text(rows, row, 3);
+        nh_error failure;
+        if (remove_pending_object(service, conn, &object, &failure) == 0) {
+            done++;
+        } else if (rc == 0) {
+            *err = failure;
+            rc = -1;
+        }
+    }
+    if (db_result_rows(rows) > 0)
+        log_message(LOG_INFO, "assets", "the sweep handled %zu of %zu pending object removals",
+                    done, db_result_rows(rows));
     db_result_free(rows);
-    db_release(service->database, conn);
+    return rc;
+}
+
+int asset_service_sweep(asset_service *service, nh_error *err)
+{
+    bool failed = false;
+    int removed = upload_temps_sweep(service->uploads);
+    log_message(LOG_DEBUG, "assets_sweep", "leftover upload files removed: %d", removed);
+    if (removed < 0) { /* each file's failure is logged */
+        error_set(err, 500, "internal_server_error",
+                  "Some leftover upload files could not be removed.");
+        failed = true;
+    }
+    nh_error failure;
+    db_conn *conn = db_acquire(service->database, &failure);
+    int rc = conn ? sweep_objects(service, conn, &failure) : -1;
+    if (conn)
+        db_release(service->database, conn);
+    else
+        log_message(LOG_WARN, "assets", "the sweep cannot reach the database: %s", failure.message);
+    if (rc != 0 && !failed) {
+        *err = failure;
+        failed = true;
+    }
+    return failed ? -1 : 0;
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */
@@ -518,8 +532,11 @@ int asset_service_delete(asset_service *service, const char *id, const char *com
     if (rc == 0) {
         content_cache_clear(service->public_keys);
         *deleted_at = clock_now_ms();
+        /* the rows are gone: an object that cannot go now stays recorded for the sweep (each
+         * failure is logged), which does not make the delete fail */
+        nh_error ignored;
         for (size_t i = 0; i < plan.object_count; i++)
-            remove_pending_object(service, conn, &plan.objects[i]);
+            remove_pending_object(service, conn, &plan.objects[i], &ignored);
     }
     db_release(service->database, conn);
     delete_plan_free(&plan);

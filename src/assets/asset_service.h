@@ -24,6 +24,7 @@
 
 #include "assets/asset_store.h"
 #include "assets/upload_form.h"
+#include "assets/upload_temps.h"
 #include "audit/audit.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -37,16 +38,19 @@ typedef struct asset_service {
     db *database;
     storage_service *storage;
     struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
-    char temp_dir[PATH_MAX];           /* where uploads stream to (DATA_DIR/tmp) */
+    upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
 } asset_service;
 
-/* Build the service: the storage service and the upload temp directory (created 0700; stale
- * upload files of a previous run are removed). NULL with err filled on failure. */
+/* Build the service: the storage service and the upload temp directory (created 0700; upload
+ * files a previous run left are removed). NULL with err filled on failure. */
 asset_service *asset_service_create(const config *cfg, db *database, nh_error *err);
 void asset_service_destroy(asset_service *service);
 
-/* Remove objects still pending removal (after a failed delete or a crash). Logs failures. */
-void asset_service_sweep(asset_service *service);
+/* Housekeeping: remove objects still pending removal (after a failed delete or a crash) and
+ * upload temp files no upload in flight owns. Each failure is logged (with the key or file
+ * and the reason) and stays for the next sweep; returns 0, or -1 with err set to the first
+ * failure. */
+int asset_service_sweep(asset_service *service, nh_error *err);
 
 /* ---- upload ---- */
 

@@ -2,6 +2,7 @@
 #include "assets/assets.h"
 
 #include "assets/asset_service.h"
+#include "core/log.h"
 #include "media/media.h"
 
 int assets_start(app *application, nh_error *err)
@@ -13,7 +14,12 @@ int assets_start(app *application, nh_error *err)
         media_stop();
         return -1;
     }
-    asset_service_sweep(service); /* before serving; then every few minutes by housekeeping */
+    /* before serving; then every housekeeping period. A failure is logged (each object with
+     * its key and reason) and retried by the next sweep: it does not stop start-up. */
+    nh_error sweep_error;
+    if (asset_service_sweep(service, &sweep_error) != 0)
+        log_message(LOG_WARN, "assets", "the start-up sweep left work for later: %s",
+                    sweep_error.message);
     application->assets = service;
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "storage/storage.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,14 @@ void storage_destroy(storage *backend)
 {
     if (backend)
         backend->ops->destroy(backend);
+}
+
+int storage_write_error(int error_number, nh_error *err)
+{
+    if (error_number == ENOSPC || error_number == EDQUOT)
+        return error_set(err, 507, "storage_insufficient_space",
+                         "There is not enough storage space for this upload.");
+    return error_internal(err);
 }
 
 /* ---- URLs ------------------------------------------------------------------------------- */

@@ -81,6 +81,11 @@ int storage_exists(storage *backend, const char *key, bool *exists, nh_error *er
 char *storage_public_url(const storage *backend, const char *global_base_url, const char *key);
 void storage_destroy(storage *backend);
 
+/* The error of a failed write: 507 storage_insufficient_space when error_number is ENOSPC
+ * or EDQUOT (the volume or the quota is full; nothing is kept and a retry works once space
+ * returns), else 500 internal_server_error. Returns -1. */
+int storage_write_error(int error_number, nh_error *err);
+
 /* "<base without trailing '/'>/<each key segment percent-encoded>" (malloc'ed); NULL when
  * base is NULL or blank, or out of memory. Unreserved characters (RFC 3986) stay as they are. */
 char *storage_url_join(const char *base, const char *key);
