@@ -214,14 +214,20 @@ static int record_intent(asset_service *service, const storage_target *target, c
     return rc == 0 ? 0 : -1;
 }
 
-static void forget_intent(asset_service *service, const char *intent_id)
+/* The object was not written: end its intent. A failure is logged with the key and returned
+ * (the intent stays, and the sweep ends it once it is old enough). */
+static int forget_intent(asset_service *service, const stored_upload *stored, const char *key,
+                         nh_error *err)
 {
-    nh_error ignored;
-    db_conn *conn = db_acquire(service->database, &ignored);
-    if (!conn)
-        return;
-    asset_store_remove_pending_deletion(conn, intent_id, &ignored);
-    db_release(service->database, conn);
+    db_conn *conn = db_acquire(service->database, err);
+    int rc = conn ? asset_store_remove_pending_deletion(conn, stored->intent_id, err) : -1;
+    if (conn)
+        db_release(service->database, conn);
+    if (rc != 0)
+        log_message(LOG_WARN, "assets",
+                    "could not end the upload intent of %s: %s (%s); the sweep will", key,
+                    err->code, err->message);
+    return rc == 0 ? 0 : -1;
 }
 
 static int store_object(asset_service *service, storage_target *target, const upload_file *file,
@@ -248,7 +254,8 @@ static int store_object(asset_service *service, storage_target *target, const up
     int rc = storage_put(target->backend, &request, out->key, err);
     free(message);
     if (rc != 0) {
-        forget_intent(service, out->intent_id); /* nothing was written */
+        nh_error forget_error; /* the upload's own error is the one to answer with */
+        forget_intent(service, out, proposed, &forget_error);
         return -1;
     }
     out->public_url = storage_public_url(target->backend, public_base_url, out->key);
@@ -277,22 +284,29 @@ static int insert_row(asset_service *service, const asset_record *asset, const c
 
 /* The row did not commit: remove the object now, unless the commit did happen after all (an
  * answer lost on the way back) or the database cannot tell; the intent stays for the sweep
- * whenever the object could not be removed here. */
-static void undo_object(asset_service *service, const storage_target *target,
-                        const stored_upload *stored)
+ * whenever the object could not be removed here. A failure is logged with the key and
+ * returned. */
+static int undo_object(asset_service *service, const storage_target *target,
+                       const stored_upload *stored, nh_error *err)
 {
-    nh_error ignored;
-    db_conn *conn = db_acquire(service->database, &ignored);
-    if (!conn)
-        return;
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn) {
+        log_message(LOG_WARN, "assets", "the object %s of a failed upload is left to the sweep: %s",
+                    stored->key, err->message);
+        return -1;
+    }
     bool in_use = true;
-    int rc = asset_store_key_in_use(conn, stored->key, &in_use, &ignored);
-    if (rc == 0 && !in_use && storage_remove(target->backend, stored->key, NULL, &ignored) == 0)
-        asset_store_remove_pending_deletion(conn, stored->intent_id, &ignored);
-    else if (rc == 0 && !in_use)
-        log_message(LOG_WARN, "assets", "the object %s of a failed upload is left to the sweep",
-                    stored->key);
+    int rc = asset_store_key_in_use(conn, stored->key, &in_use, err);
+    if (rc == 0 && !in_use)
+        rc = storage_remove(target->backend, stored->key, NULL, err);
+    if (rc == 0 && !in_use)
+        rc = asset_store_remove_pending_deletion(conn, stored->intent_id, err);
     db_release(service->database, conn);
+    if (rc != 0)
+        log_message(LOG_WARN, "assets",
+                    "the object %s of a failed upload is left to the sweep: %s (%s)", stored->key,
+                    err->code, err->message);
+    return rc == 0 ? 0 : -1;
 }
 
 int asset_service_upload(asset_service *service, const upload_form *form,
@@ -346,8 +360,9 @@ int asset_service_upload(asset_service *service, const upload_form *form,
             .created_by_username = creator->username,
         };
         rc = insert_row(service, &asset, stored.intent_id, err);
+        nh_error undo_error; /* logged by undo_object; the insert's error is the answer */
         if (rc != 0)
-            undo_object(service, &target, &stored);
+            undo_object(service, &target, &stored, &undo_error);
     }
     if (rc == 0)
         snprintf(id_out, ASSET_ID_SIZE, "%s", stored.id);
