@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/json_input.h"
+#include "core/text.h"
 #include "core/uuid.h"
 #include "http/paging.h"
 
@@ -60,9 +61,8 @@ static upload_form *form_of(http_request *request, nh_error *err)
     if (request->handler_state)
         return request->handler_state;
     const asset_service *service = service_of(request);
-    upload_form *form =
-        upload_form_new(http_request_header(request, "Content-Type"), service->uploads,
-                        service->cfg->max_upload_size_bytes, err);
+    upload_form *form = upload_form_new(http_request_header(request, "Content-Type"),
+                                        service->uploads, service->cfg->max_upload_size_bytes, err);
     if (!form)
         return NULL;
     request->handler_state = form;
@@ -128,7 +128,7 @@ void assets_http_upload(http_request *request, http_response *response)
 static const char *query_alias(const http_request *request, const char *name, const char *alias)
 {
     const char *value = http_request_query(request, name);
-    if (value && !json_input_is_blank(value))
+    if (value && !text_is_blank(value))
         return value;
     return alias ? http_request_query(request, alias) : value;
 }

@@ -405,6 +405,19 @@ static int apply_patch(asset_service *service, db_conn *conn, const char *id,
     return rc;
 }
 
+typedef struct patch_step {
+    asset_service *service;
+    const char *id;
+    const asset_patch *patch;
+    const audit_actor *actor;
+} patch_step;
+
+static int patch_in_transaction(db_conn *conn, void *context, nh_error *err)
+{
+    const patch_step *step = context;
+    return apply_patch(step->service, conn, step->id, step->patch, step->actor, err);
+}
+
 int asset_service_patch(asset_service *service, const char *id, const asset_patch *patch,
                         const audit_actor *actor, nh_error *err)
 {
@@ -415,21 +428,11 @@ int asset_service_patch(asset_service *service, const char *id, const asset_patc
     if (patch->has_alt_text &&
         asset_text_check_length(patch->alt_text, "asset_alt_text_too_long", "Alt text", err) != 0)
         return -1;
-    db_conn *conn = db_acquire(service->database, err);
-    if (!conn)
+    patch_step step = {service, id, patch, actor};
+    if (db_transaction(service->database, patch_in_transaction, &step, err) != 0)
         return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0) {
-        rc = apply_patch(service, conn, id, patch, actor, err);
-        if (rc == 0)
-            rc = db_commit(conn, err);
-        if (rc != 0)
-            db_rollback(conn);
-    }
-    db_release(service->database, conn);
-    if (rc == 0)
-        content_cache_clear(service->public_keys);
-    return rc;
+    content_cache_clear(service->public_keys);
+    return 0;
 }
 
 /* ---- deleting --------------------------------------------------------------------------- */
@@ -511,6 +514,36 @@ static int delete_rows(asset_service *service, db_conn *conn, const char *id,
     return record_delete(conn, actor, action, &asset, err);
 }
 
+typedef struct delete_step {
+    asset_service *service;
+    const char *id;
+    const audit_actor *actor;
+    const char *action;
+    delete_plan *plan;
+} delete_step;
+
+static int delete_in_transaction(db_conn *conn, void *context, nh_error *err)
+{
+    const delete_step *step = context;
+    return delete_rows(step->service, conn, step->id, step->actor, step->action, step->plan, err);
+}
+
+/* The rows are gone: remove the objects now. One that cannot go stays recorded for the sweep
+ * (remove_pending_object logs each failure), which does not make the delete fail. */
+static void remove_planned_objects(asset_service *service, const delete_plan *plan)
+{
+    nh_error failure;
+    db_conn *conn = db_acquire(service->database, &failure);
+    if (!conn) {
+        log_message(LOG_WARN, "assets", "%zu objects of a delete are left to the sweep: %s",
+                    plan->object_count, failure.message);
+        return;
+    }
+    for (size_t i = 0; i < plan->object_count; i++)
+        remove_pending_object(service, conn, &plan->objects[i], &failure);
+    db_release(service->database, conn);
+}
+
 int asset_service_delete(asset_service *service, const char *id, const char *commit_message,
                          const audit_actor *actor, const char *audit_action, int64_t *deleted_at,
                          nh_error *err)
@@ -518,29 +551,15 @@ int asset_service_delete(asset_service *service, const char *id, const char *com
     (void)commit_message; /* the only backend that commits (GitHub) is not there yet */
     delete_plan plan;
     memset(&plan, 0, sizeof plan);
-    db_conn *conn = db_acquire(service->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0) {
-        rc = delete_rows(service, conn, id, actor, audit_action, &plan, err);
-        if (rc == 0)
-            rc = db_commit(conn, err);
-        if (rc != 0)
-            db_rollback(conn);
-    }
+    delete_step step = {service, id, actor, audit_action, &plan};
+    int rc = db_transaction(service->database, delete_in_transaction, &step, err);
     if (rc == 0) {
         content_cache_clear(service->public_keys);
         *deleted_at = clock_now_ms();
-        /* the rows are gone: an object that cannot go now stays recorded for the sweep (each
-         * failure is logged), which does not make the delete fail */
-        nh_error ignored;
-        for (size_t i = 0; i < plan.object_count; i++)
-            remove_pending_object(service, conn, &plan.objects[i], &ignored);
+        remove_planned_objects(service, &plan);
     }
-    db_release(service->database, conn);
     delete_plan_free(&plan);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }
 
 /* ---- content ---------------------------------------------------------------------------- */

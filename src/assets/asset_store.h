@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/uuid.h"
 #include "db/db.h"
 
-#define ASSET_ID_SIZE 37
+#define ASSET_ID_SIZE UUID_TEXT_SIZE
 
 typedef struct asset_record {
     const char *id;

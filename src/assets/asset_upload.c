@@ -9,7 +9,7 @@
 #include "assets/asset_service.h"
 #include "assets/asset_text.h"
 #include "core/clock.h"
-#include "core/json_input.h"
+#include "core/text.h"
 #include "core/log.h"
 #include "core/uuid.h"
 #include "media/media.h"
@@ -67,9 +67,9 @@ static int bind_bool(const upload_form *form, upload_field_id id, bool fallback,
     *out = fallback;
     if (bind_text(form, id, &text, err) != 0)
         return -1;
-    if (!text || json_input_is_blank(text))
+    if (!text || text_is_blank(text))
         return 0;
-    char *trimmed = json_input_trimmed(text);
+    char *trimmed = text_trimmed_copy(text);
     if (!trimmed)
         return error_internal(err);
     int rc = 0;
@@ -96,8 +96,8 @@ static int bind_input(const upload_form *form, upload_input *input, nh_error *er
         bind_bool(form, UPLOAD_FIELD_IS_PUBLIC, true, &input->is_public, err) != 0 ||
         bind_bool(form, UPLOAD_FIELD_RUN_ENRICHMENT, true, &input->run_enrichment, err) != 0)
         return -1;
-    if (profile && !json_input_is_blank(profile)) {
-        char *trimmed = json_input_trimmed(profile);
+    if (profile && !text_is_blank(profile)) {
+        char *trimmed = text_trimmed_copy(profile);
         bool valid = trimmed && uuid_parse(trimmed, input->profile_id);
         free(trimmed);
         if (!valid)
@@ -137,7 +137,7 @@ static int validate_fields(const asset_service *service, const upload_file *file
         return error_set(err, 400, "asset_file_too_large",
                          "The file is larger than the limit of %lld bytes.",
                          (long long)service->cfg->max_upload_size_bytes);
-    if (!file->content_type || json_input_is_blank(file->content_type))
+    if (!file->content_type || text_is_blank(file->content_type))
         return error_set(err, 400, "asset_content_type_missing",
                          "The file part has no Content-Type.");
     char shown[101];
@@ -262,24 +262,25 @@ static int store_object(asset_service *service, storage_target *target, const up
     return 0;
 }
 
+typedef struct insert_step {
+    const asset_record *asset;
+    const char *intent_id;
+} insert_step;
+
+static int insert_in_transaction(db_conn *conn, void *context, nh_error *err)
+{
+    const insert_step *step = context;
+    if (asset_store_insert(conn, step->asset, err) != 0)
+        return -1;
+    return asset_store_remove_pending_deletion(conn, step->intent_id, err);
+}
+
 /* The row and the end of the intent commit together. */
 static int insert_row(asset_service *service, const asset_record *asset, const char *intent_id,
                       nh_error *err)
 {
-    db_conn *conn = db_acquire(service->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0)
-        rc = asset_store_insert(conn, asset, err);
-    if (rc == 0)
-        rc = asset_store_remove_pending_deletion(conn, intent_id, err);
-    if (rc == 0)
-        rc = db_commit(conn, err);
-    else
-        db_rollback(conn);
-    db_release(service->database, conn);
-    return rc == 0 ? 0 : -1;
+    insert_step step = {asset, intent_id};
+    return db_transaction(service->database, insert_in_transaction, &step, err) == 0 ? 0 : -1;
 }
 
 /* The row did not commit: remove the object now, unless the commit did happen after all (an

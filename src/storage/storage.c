@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/text.h"
 #include "storage/local.h"
 
 /* ---- wrappers --------------------------------------------------------------------------- */
@@ -78,17 +79,9 @@ static bool is_unreserved(unsigned char byte)
     return isalnum(byte) || byte == '-' || byte == '.' || byte == '_' || byte == '~';
 }
 
-static bool is_blank(const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace((unsigned char)*text))
-            return false;
-    return true;
-}
-
 char *storage_url_join(const char *base, const char *key)
 {
-    if (!base || is_blank(base) || !key)
+    if (!base || text_is_blank(base) || !key)
         return NULL;
     size_t base_length = strlen(base);
     while (base_length > 0 && base[base_length - 1] == '/')

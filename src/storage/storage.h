@@ -24,6 +24,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/uuid.h"
 #include "storage/storage_key.h"
 
 #define STORAGE_NOT_FOUND 1
@@ -96,9 +97,10 @@ typedef struct storage_service storage_service;
 
 /* A backend chosen for one operation. */
 typedef struct storage_target {
-    storage *backend;    /* borrowed from the service unless `owned` */
-    bool owned;          /* true when built for this target (released by storage_target_release) */
-    char profile_id[37]; /* the storage provider profile used, or "" for config-driven storage */
+    storage *backend; /* borrowed from the service unless `owned` */
+    bool owned;       /* true when built for this target (released by storage_target_release) */
+    char profile_id[UUID_TEXT_SIZE]; /* the storage provider profile used, or "" for config-driven
+                                        storage */
 } storage_target;
 
 /* Build the service from configuration: the built-in default local profile (provider name
