@@ -5,7 +5,6 @@
 #include "assets/assets.h"
 #include "auth/auth_context.h"
 #include "auth/authenticate.h"
-#include "assets/asset_service.h"
 #include "auth/sessions.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -33,7 +32,9 @@ int app_services_start(app *application, nh_error *err)
     if (users_bootstrap(application, err) != 0)
         return -1;
     /* accounts: start */
-    if (assets_start(application, err) != 0)
+    application->assets = assets_start(application->cfg, application->database,
+                                       &application->public_base_url, err);
+    if (!application->assets)
         return -1;
     /* assets: start */
     application->housekeeping =
@@ -48,7 +49,8 @@ void app_services_stop(app *application)
     periodic_stop(application->housekeeping);
     application->housekeeping = NULL;
     /* assets: stop */
-    assets_stop(application);
+    assets_stop(application->assets);
+    application->assets = NULL;
     /* accounts: stop */
     auth_context_free(application->auth);
     application->auth = NULL;

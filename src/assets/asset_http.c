@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "app.h" /* only for the content handler's request->app (ops branch migrates it) */
 #include "assets/asset_delivery.h"
 #include "assets/asset_json.h"
 #include "assets/asset_service.h"
@@ -20,9 +20,10 @@
 #define PUBLIC_CACHE_CONTROL "public, max-age=86400"
 #define PRIVATE_CACHE_CONTROL "private, no-store"
 
+/* The route context of every assets route: the asset service (assets.h). */
 static asset_service *service_of(const http_request *request)
 {
-    return request->app->assets;
+    return request->context;
 }
 
 static void reply_json_or_fail(http_response *response, int status, json_t *payload)
@@ -106,7 +107,7 @@ void assets_http_upload(http_request *request, http_response *response)
     asset_creator creator = creator_of(&request->principal);
     if (rc == 0)
         rc = asset_service_upload(service_of(request), form, &creator,
-                                  request->app->public_base_url, id, &err);
+                                  asset_service_public_base_url(service_of(request)), id, &err);
     /* the temporary file goes now, not when the connection closes */
     upload_form_free(form);
     request->handler_state = NULL;
@@ -135,7 +136,7 @@ static const char *query_alias(const http_request *request, const char *name, co
 
 static void reply_list(http_request *request, http_response *response, bool public_only)
 {
-    const config *cfg = request->app->cfg;
+    const config *cfg = service_of(request)->cfg;
     paging page;
     nh_error err;
     if (paging_parse(request, cfg->default_page_size, cfg->max_page_size, &page, &err) != 0) {

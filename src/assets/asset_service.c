@@ -42,7 +42,8 @@ static int create_upload_temps(asset_service *service, nh_error *err)
     return 0;
 }
 
-asset_service *asset_service_create(const config *cfg, db *database, nh_error *err)
+asset_service *asset_service_create(const config *cfg, db *database, char *const *public_base_url,
+                                    nh_error *err)
 {
     asset_service *service = calloc(1, sizeof *service);
     if (!service) {
@@ -51,6 +52,7 @@ asset_service *asset_service_create(const config *cfg, db *database, nh_error *e
     }
     service->cfg = cfg;
     service->database = database;
+    service->public_base_url = public_base_url;
     service->public_keys = content_cache_create(PUBLIC_KEY_SLOTS, PUBLIC_KEY_TTL_MS);
     if (!service->public_keys) {
         error_internal(err);
@@ -63,6 +65,11 @@ asset_service *asset_service_create(const config *cfg, db *database, nh_error *e
         return NULL;
     }
     return service;
+}
+
+const char *asset_service_public_base_url(const asset_service *service)
+{
+    return service->public_base_url ? *service->public_base_url : NULL;
 }
 
 void asset_service_destroy(asset_service *service)

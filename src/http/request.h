@@ -27,6 +27,7 @@ typedef struct http_query_pair {
 
 typedef struct http_request {
     struct app *app;
+    void *context; /* the matched route's feature context (e.g. the asset service) */
     struct MHD_Connection *connection;
     const char *method;
     const char *path; /* raw path without the query */

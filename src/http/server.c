@@ -324,6 +324,7 @@ static bool begin_request(request_context *context, struct MHD_Connection *conne
         return true;
     }
     const route *matched = request->match.route;
+    request->context = request->app->assets; /* transitional (assets branch): per-route context */
     int64_t length = declared_length(connection);
     if (length > body_limit(context)) {
         reply_too_large(context);
