@@ -32,8 +32,8 @@ int app_services_start(app *application, nh_error *err)
     if (users_bootstrap(application, err) != 0)
         return -1;
     /* accounts: start */
-    application->assets = assets_start(application->cfg, application->database,
-                                       &application->public_base_url, err);
+    application->assets =
+        assets_start(application->cfg, application->database, &application->public_base_url, err);
     if (!application->assets)
         return -1;
     /* assets: start */
