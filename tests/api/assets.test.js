@@ -20,7 +20,7 @@ const key = MACHINE_KEY;
 const DETAIL_FIELDS = ['id', 'type', 'status', 'originalFileName', 'storedFileName', 'contentType',
   'extension', 'size', 'width', 'height', 'checksumSha256', 'duplicateOfAssetId', 'storageProvider',
   'storageProviderProfileId', 'storageKey', 'publicUrl', 'isPublic', 'description', 'altText',
-  'createdAtUtc', 'updatedAtUtc', 'createdByUserId', 'createdByUsername', 'derivatives',
+  'createdByUserId', 'createdByUsername', 'createdAtUtc', 'updatedAtUtc', 'derivatives',
   'structuredResults', 'latestExecutionSummary'];
 
 function sha256(bytes) {
