@@ -12,8 +12,6 @@
 #include "core/periodic.h"
 #include "users/users.h"
 
-#define HOUSEKEEPING_INTERVAL_SECONDS 600
-
 /* Every feature's periodic cleanup: ended sessions and stale sign-in failures, storage objects
  * whose removal failed or whose upload never committed. */
 static void app_housekeeping(void *context)
@@ -22,8 +20,9 @@ static void app_housekeeping(void *context)
     nh_error err;
     if (sessions_purge(application->database, application->cfg, clock_now_ms(), &err) != 0)
         log_message(LOG_WARN, "housekeeping", "session purge failed: %s", err.message);
-    if (application->assets)
-        asset_service_sweep(application->assets);
+    if (application->assets && asset_service_sweep(application->assets, &err) != 0)
+        log_message(LOG_WARN, "housekeeping", "the asset sweep left work for later: %s",
+                    err.message);
 }
 
 /* What each route's handler finds in request->context. AUTH, USERS and AUDIT handlers still
@@ -49,11 +48,13 @@ int app_services_start(app *application, nh_error *err)
         return -1;
     if (users_bootstrap(application, err) != 0)
         return -1;
-    if (assets_start(application, err) != 0)
+    application->assets =
+        assets_start(application->cfg, application->database, &application->public_base_url, err);
+    if (!application->assets)
         return -1;
     app_fill_contexts(application);
     application->housekeeping =
-        periodic_start(HOUSEKEEPING_INTERVAL_SECONDS, app_housekeeping, application);
+        periodic_start(application->cfg->housekeeping_interval_s, app_housekeeping, application);
     if (!application->housekeeping)
         return error_set(err, 500, "start_failed", "the housekeeping thread could not start");
     return 0;
@@ -63,7 +64,8 @@ void app_services_stop(app *application)
 {
     periodic_stop(application->housekeeping);
     application->housekeeping = NULL;
-    assets_stop(application);
+    assets_stop(application->assets);
+    application->assets = NULL;
     auth_context_free(application->auth);
     application->auth = NULL;
 }

@@ -33,7 +33,7 @@ typedef struct app {
     char *public_base_url;
     const char *version;
     int bound_port;                /* set before any thread starts */
-    struct periodic *housekeeping; /* app_housekeeping every 10 minutes (and at start) */
+    struct periodic *housekeeping; /* app_housekeeping every Server__HousekeepingIntervalSeconds */
     struct asset_service *assets;  /* the assets feature (assets/assets.h) */
     system_context system;         /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */

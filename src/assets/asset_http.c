@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "app.h" /* only for the content handler's request->app (ops branch migrates it) */
 #include "assets/asset_delivery.h"
 #include "assets/asset_json.h"
 #include "assets/asset_service.h"
@@ -13,15 +13,17 @@
 #include "audit/audit.h"
 #include "core/clock.h"
 #include "core/json_input.h"
+#include "core/text.h"
 #include "core/uuid.h"
 #include "http/paging.h"
 
 #define PUBLIC_CACHE_CONTROL "public, max-age=86400"
 #define PRIVATE_CACHE_CONTROL "private, no-store"
 
+/* The route context of every assets route: the asset service (assets.h). */
 static asset_service *service_of(const http_request *request)
 {
-    return request->app->assets;
+    return request->context;
 }
 
 static void reply_json_or_fail(http_response *response, int status, json_t *payload)
@@ -60,14 +62,25 @@ static upload_form *form_of(http_request *request, nh_error *err)
     if (request->handler_state)
         return request->handler_state;
     const asset_service *service = service_of(request);
-    upload_form *form =
-        upload_form_new(http_request_header(request, "Content-Type"), service->temp_dir,
-                        service->cfg->max_upload_size_bytes, err);
+    upload_form *form = upload_form_new(http_request_header(request, "Content-Type"),
+                                        service->uploads, service->cfg->max_upload_size_bytes, err);
     if (!form)
         return NULL;
     request->handler_state = form;
     request->handler_state_free = free_form;
     return form;
+}
+
+/* Who uploads: a person (signed in, or through a personal key: its owner) by id and name; a
+ * machine key by its name alone. */
+static asset_creator creator_of(const auth_principal *principal)
+{
+    bool is_user = principal->kind == PRINCIPAL_USER || principal->kind == PRINCIPAL_PERSONAL_KEY;
+    asset_creator creator = {
+        .user_id = is_user && principal->user_id[0] ? principal->user_id : NULL,
+        .username = principal->username[0] ? principal->username : NULL,
+    };
+    return creator;
 }
 
 int assets_http_upload_chunk(http_request *request, http_response *response, const char *data,
@@ -91,9 +104,10 @@ void assets_http_upload(http_request *request, http_response *response)
     upload_form *form = form_of(request, &err);
     char id[ASSET_ID_SIZE];
     int rc = form ? upload_form_finish(form, &err) : -1;
+    asset_creator creator = creator_of(&request->principal);
     if (rc == 0)
-        rc = asset_service_upload(service_of(request), form, request->app->public_base_url, id,
-                                  &err);
+        rc = asset_service_upload(service_of(request), form, &creator,
+                                  asset_service_public_base_url(service_of(request)), id, &err);
     /* the temporary file goes now, not when the connection closes */
     upload_form_free(form);
     request->handler_state = NULL;
@@ -115,14 +129,14 @@ void assets_http_upload(http_request *request, http_response *response)
 static const char *query_alias(const http_request *request, const char *name, const char *alias)
 {
     const char *value = http_request_query(request, name);
-    if (value && !json_input_is_blank(value))
+    if (value && !text_is_blank(value))
         return value;
     return alias ? http_request_query(request, alias) : value;
 }
 
 static void reply_list(http_request *request, http_response *response, bool public_only)
 {
-    const config *cfg = request->app->cfg;
+    const config *cfg = service_of(request)->cfg;
     paging page;
     nh_error err;
     if (paging_parse(request, cfg->default_page_size, cfg->max_page_size, &page, &err) != 0) {
@@ -137,6 +151,7 @@ static void reply_list(http_request *request, http_response *response, bool publ
         .content_type = http_request_query(request, "contentType"),
         .status = http_request_query(request, "status"),
         .is_public = http_request_query(request, "isPublic"),
+        .created_by_user_id = http_request_query(request, "createdByUserId"),
         .order_by = query_alias(request, "orderBy", "sortBy"),
         .order_direction = query_alias(request, "orderDirection", "sortDirection"),
     };

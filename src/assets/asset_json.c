@@ -113,6 +113,8 @@ json_t *asset_json_detail(const asset_detail *detail)
     json_object_set_new(o, "isPublic", json_boolean(a->is_public));
     json_object_set_new(o, "description", text_or_null(a->description));
     json_object_set_new(o, "altText", text_or_null(a->alt_text));
+    json_object_set_new(o, "createdByUserId", text_or_null(a->created_by_user_id));
+    json_object_set_new(o, "createdByUsername", text_or_null(a->created_by_username));
     json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
     json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
     json_object_set_new(o, "derivatives", derivatives_json(detail->derivatives, !a->is_public));
@@ -171,6 +173,8 @@ static json_t *list_item(const asset_record *a)
                         text_or_null(a->storage_provider_profile_id));
     json_object_set_new(o, "publicUrl", visible_url(a));
     json_object_set_new(o, "isPublic", json_boolean(a->is_public));
+    json_object_set_new(o, "createdByUserId", text_or_null(a->created_by_user_id));
+    json_object_set_new(o, "createdByUsername", text_or_null(a->created_by_username));
     json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
     json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
     return o;

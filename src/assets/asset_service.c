@@ -18,9 +18,9 @@
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/uuid.h"
 
-#define STALE_UPLOAD_SECONDS (60 * 60)
 #define SWEEP_BATCH 500
 #define SWEEP_MIN_AGE_MS (10 * 60 * 1000)
 #define DEFAULT_COMMIT_MESSAGE "Automated commit by NekoHub"
@@ -29,44 +29,21 @@
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
-/* Remove upload temp files left by a previous run (older than an hour: never one in flight). */
-static void remove_stale_uploads(const char *temp_dir)
+static int create_upload_temps(asset_service *service, nh_error *err)
 {
-    DIR *dir = opendir(temp_dir);
-    if (!dir)
-        return;
-    time_t now = time(NULL);
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (strncmp(entry->d_name, "upload-", 7) != 0)
-            continue;
-        char path[PATH_MAX];
-        int written = snprintf(path, sizeof path, "%s/%s", temp_dir, entry->d_name);
-        struct stat info;
-        if (written <= 0 || written >= (int)sizeof path || lstat(path, &info) != 0 ||
-            !S_ISREG(info.st_mode) || now - info.st_mtime < STALE_UPLOAD_SECONDS)
-            continue;
-        if (unlink(path) == 0)
-            log_message(LOG_INFO, "assets", "removed a stale upload file %s", entry->d_name);
-    }
-    closedir(dir);
-}
-
-static int make_temp_dir(asset_service *service, nh_error *err)
-{
-    int written =
-        snprintf(service->temp_dir, sizeof service->temp_dir, "%s/tmp", service->cfg->data_dir);
-    if (written <= 0 || written >= (int)sizeof service->temp_dir)
+    char dir[PATH_MAX];
+    int written = snprintf(dir, sizeof dir, "%s/tmp", service->cfg->data_dir);
+    if (written <= 0 || written >= (int)sizeof dir)
         return error_set(err, 500, "config_invalid", "NEKOHUB_DATA_DIR is too long");
-    if (mkdir(service->temp_dir, 0700) != 0 && errno != EEXIST)
-        return error_set(err, 500, "config_invalid",
-                         "NEKOHUB_DATA_DIR: cannot create the upload directory tmp/ (%s)",
-                         strerror(errno));
-    remove_stale_uploads(service->temp_dir);
+    service->uploads = upload_temps_create(dir, err);
+    if (!service->uploads)
+        return -1;
+    upload_temps_sweep(service->uploads); /* a previous run's leftovers; failures are logged */
     return 0;
 }
 
-asset_service *asset_service_create(const config *cfg, db *database, nh_error *err)
+asset_service *asset_service_create(const config *cfg, db *database, char *const *public_base_url,
+                                    nh_error *err)
 {
     asset_service *service = calloc(1, sizeof *service);
     if (!service) {
@@ -75,6 +52,7 @@ asset_service *asset_service_create(const config *cfg, db *database, nh_error *e
     }
     service->cfg = cfg;
     service->database = database;
+    service->public_base_url = public_base_url;
     service->public_keys = content_cache_create(PUBLIC_KEY_SLOTS, PUBLIC_KEY_TTL_MS);
     if (!service->public_keys) {
         error_internal(err);
@@ -82,11 +60,16 @@ asset_service *asset_service_create(const config *cfg, db *database, nh_error *e
         return NULL;
     }
     service->storage = storage_service_create(cfg, err);
-    if (!service->storage || make_temp_dir(service, err) != 0) {
+    if (!service->storage || create_upload_temps(service, err) != 0) {
         asset_service_destroy(service);
         return NULL;
     }
     return service;
+}
+
+const char *asset_service_public_base_url(const asset_service *service)
+{
+    return service->public_base_url ? *service->public_base_url : NULL;
 }
 
 void asset_service_destroy(asset_service *service)
@@ -95,6 +78,7 @@ void asset_service_destroy(asset_service *service)
         return;
     storage_service_destroy(service->storage);
     content_cache_destroy(service->public_keys);
+    upload_temps_destroy(service->uploads);
     free(service);
 }
 
@@ -107,64 +91,102 @@ typedef struct pending_object {
     const char *key;
 } pending_object;
 
-/* Remove one object recorded as pending; forget it once gone, note the failure otherwise. */
-static void remove_pending_object(asset_service *service, db_conn *conn,
-                                  const pending_object *object)
+/* Log why a pending object could not be handled (err says why), note the failure on its
+ * record for the next sweep, and return -1. */
+static int pending_failure(db_conn *conn, const pending_object *object, const char *what,
+                           nh_error *err)
 {
-    storage_target target;
-    nh_error err;
-    nh_error ignored;
-    bool in_use = true;
-    if (asset_store_key_in_use(conn, object->key, &in_use, &err) != 0) {
-        asset_store_note_pending_failure(conn, object->id, err.code, &ignored);
-        return;
-    }
-    if (in_use) { /* an upload whose row did commit: the object stays, the record goes */
-        asset_store_remove_pending_deletion(conn, object->id, &ignored);
-        return;
-    }
-    int rc = storage_service_resolve_read(service->storage, object->provider, object->profile_id,
-                                          &target, &err);
-    if (rc == 0) {
-        rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, &err);
-        storage_target_release(&target);
-    }
-    if (rc == 0) {
-        if (asset_store_remove_pending_deletion(conn, object->id, &ignored) != 0)
-            log_message(LOG_WARN, "assets", "object %s removed but still listed as pending",
-                        object->key);
-        return;
-    }
-    log_message(LOG_WARN, "assets", "could not remove object %s (%s); it will be retried",
-                object->key, err.code);
-    asset_store_note_pending_failure(conn, object->id, err.code, &ignored);
+    log_message(LOG_WARN, "assets", "could not %s the object %s: %s (%s); it will be retried", what,
+                object->key, err->code, err->message);
+    nh_error note_error;
+    if (asset_store_note_pending_failure(conn, object->id, err->code, &note_error) != 0)
+        log_message(LOG_WARN, "assets", "could not note the failure on the record of %s: %s",
+                    object->key, note_error.message);
+    return -1;
 }
 
-void asset_service_sweep(asset_service *service)
+/* Remove one object recorded as pending and then its record; an object a row points at again
+ * (an upload whose commit did happen) stays and only the record goes. On failure the record
+ * stays for the next sweep; the failure is logged with the key and returned. */
+static int remove_pending_object(asset_service *service, db_conn *conn,
+                                 const pending_object *object, nh_error *err)
 {
-    nh_error err;
-    db_conn *conn = db_acquire(service->database, &err);
-    if (!conn)
-        return;
+    bool in_use = true;
+    if (asset_store_key_in_use(conn, object->key, &in_use, err) != 0)
+        return pending_failure(conn, object, "check the rows of", err);
+    if (!in_use) {
+        storage_target target;
+        int rc = storage_service_resolve_read(service->storage, object->provider,
+                                              object->profile_id, &target, err);
+        if (rc == 0) {
+            rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, err);
+            storage_target_release(&target);
+        }
+        if (rc != 0)
+            return pending_failure(conn, object, "remove", err);
+    }
+    if (asset_store_remove_pending_deletion(conn, object->id, err) != 0)
+        return pending_failure(conn, object, "end the pending record of", err);
+    return 0;
+}
+
+/* One batch of recorded removals; -1 with err set to the first failure. */
+static int sweep_objects(asset_service *service, db_conn *conn, nh_error *err)
+{
     db_result *rows = NULL;
     /* Upload intents younger than SWEEP_MIN_AGE_MS may belong to an upload still under way
      * (here or in another instance): leave them to a later sweep. */
     int64_t intents_before = clock_now_ms() - SWEEP_MIN_AGE_MS;
-    if (asset_store_pending_deletions(conn, intents_before, SWEEP_BATCH, &rows, &err) == 0) {
-        for (size_t row = 0; row < db_result_rows(rows); row++) {
-            pending_object object;
-            snprintf(object.id, sizeof object.id, "%s", db_result_text(rows, row, 0));
-            object.provider = db_result_text(rows, row, 1);
-            object.profile_id = db_result_text(rows, row, 2);
-            object.key = db_result_text(rows, row, 3);
-            remove_pending_object(service, conn, &object);
-        }
-        if (db_result_rows(rows) > 0)
-            log_message(LOG_INFO, "assets", "retried %zu pending object removals",
-                        db_result_rows(rows));
+    if (asset_store_pending_deletions(conn, intents_before, SWEEP_BATCH, &rows, err) != 0) {
+        log_message(LOG_WARN, "assets", "the sweep cannot read the pending removals: %s",
+                    err->message);
+        return -1;
     }
+    int rc = 0;
+    size_t done = 0;
+    for (size_t row = 0; row < db_result_rows(rows); row++) {
+        pending_object object;
+        snprintf(object.id, sizeof object.id, "%s", db_result_text(rows, row, 0));
+        object.provider = db_result_text(rows, row, 1);
+        object.profile_id = db_result_text(rows, row, 2);
+        object.key = db_result_text(rows, row, 3);
+        nh_error failure;
+        if (remove_pending_object(service, conn, &object, &failure) == 0) {
+            done++;
+        } else if (rc == 0) {
+            *err = failure;
+            rc = -1;
+        }
+    }
+    if (db_result_rows(rows) > 0)
+        log_message(LOG_INFO, "assets", "the sweep handled %zu of %zu pending object removals",
+                    done, db_result_rows(rows));
     db_result_free(rows);
-    db_release(service->database, conn);
+    return rc;
+}
+
+int asset_service_sweep(asset_service *service, nh_error *err)
+{
+    bool failed = false;
+    int removed = upload_temps_sweep(service->uploads);
+    log_message(LOG_DEBUG, "assets_sweep", "leftover upload files removed: %d", removed);
+    if (removed < 0) { /* each file's failure is logged */
+        error_set(err, 500, "internal_server_error",
+                  "Some leftover upload files could not be removed.");
+        failed = true;
+    }
+    nh_error failure;
+    db_conn *conn = db_acquire(service->database, &failure);
+    int rc = conn ? sweep_objects(service, conn, &failure) : -1;
+    if (conn)
+        db_release(service->database, conn);
+    else
+        log_message(LOG_WARN, "assets", "the sweep cannot reach the database: %s", failure.message);
+    if (rc != 0 && !failed) {
+        *err = failure;
+        failed = true;
+    }
+    return failed ? -1 : 0;
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */
@@ -255,6 +277,13 @@ int asset_service_list(asset_service *service, const asset_list_request *request
             return error_set(err, 400, "request_invalid",
                              "The value '%.32s' is not valid for isPublic.", request->is_public);
     }
+    char created_by[UUID_TEXT_SIZE];
+    bool has_created_by = !request->public_only && request->created_by_user_id &&
+                          !text_is_blank(request->created_by_user_id);
+    if (has_created_by && !uuid_parse(request->created_by_user_id, created_by))
+        return error_set(err, 400, "request_invalid",
+                         "The value '%.40s' is not valid for createdByUserId.",
+                         request->created_by_user_id);
     char *keyword = asset_text_trimmed_or_null(request->query);
     char *content_type = asset_text_trimmed_or_null(request->content_type);
     char *status = request->public_only ? NULL : asset_text_trimmed_or_null(request->status);
@@ -267,6 +296,7 @@ int asset_service_list(asset_service *service, const asset_list_request *request
         .content_type = content_type,
         .status = status_filter(status, status_number),
         .visibility = visibility,
+        .created_by_user_id = has_created_by ? created_by : NULL,
         .order = order_by && !strcasecmp(order_by, "size") ? ASSET_ORDER_SIZE : ASSET_ORDER_CREATED,
         .ascending = direction && !strcasecmp(direction, "asc"),
         .limit = request->page_size,
@@ -382,6 +412,19 @@ static int apply_patch(asset_service *service, db_conn *conn, const char *id,
     return rc;
 }
 
+typedef struct patch_step {
+    asset_service *service;
+    const char *id;
+    const asset_patch *patch;
+    const audit_actor *actor;
+} patch_step;
+
+static int patch_in_transaction(db_conn *conn, void *context, nh_error *err)
+{
+    const patch_step *step = context;
+    return apply_patch(step->service, conn, step->id, step->patch, step->actor, err);
+}
+
 int asset_service_patch(asset_service *service, const char *id, const asset_patch *patch,
                         const audit_actor *actor, nh_error *err)
 {
@@ -392,21 +435,11 @@ int asset_service_patch(asset_service *service, const char *id, const asset_patc
     if (patch->has_alt_text &&
         asset_text_check_length(patch->alt_text, "asset_alt_text_too_long", "Alt text", err) != 0)
         return -1;
-    db_conn *conn = db_acquire(service->database, err);
-    if (!conn)
+    patch_step step = {service, id, patch, actor};
+    if (db_transaction(service->database, patch_in_transaction, &step, err) != 0)
         return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0) {
-        rc = apply_patch(service, conn, id, patch, actor, err);
-        if (rc == 0)
-            rc = db_commit(conn, err);
-        if (rc != 0)
-            db_rollback(conn);
-    }
-    db_release(service->database, conn);
-    if (rc == 0)
-        content_cache_clear(service->public_keys);
-    return rc;
+    content_cache_clear(service->public_keys);
+    return 0;
 }
 
 /* ---- deleting --------------------------------------------------------------------------- */
@@ -488,6 +521,36 @@ static int delete_rows(asset_service *service, db_conn *conn, const char *id,
     return record_delete(conn, actor, action, &asset, err);
 }
 
+typedef struct delete_step {
+    asset_service *service;
+    const char *id;
+    const audit_actor *actor;
+    const char *action;
+    delete_plan *plan;
+} delete_step;
+
+static int delete_in_transaction(db_conn *conn, void *context, nh_error *err)
+{
+    const delete_step *step = context;
+    return delete_rows(step->service, conn, step->id, step->actor, step->action, step->plan, err);
+}
+
+/* The rows are gone: remove the objects now. One that cannot go stays recorded for the sweep
+ * (remove_pending_object logs each failure), which does not make the delete fail. */
+static void remove_planned_objects(asset_service *service, const delete_plan *plan)
+{
+    nh_error failure;
+    db_conn *conn = db_acquire(service->database, &failure);
+    if (!conn) {
+        log_message(LOG_WARN, "assets", "%zu objects of a delete are left to the sweep: %s",
+                    plan->object_count, failure.message);
+        return;
+    }
+    for (size_t i = 0; i < plan->object_count; i++)
+        remove_pending_object(service, conn, &plan->objects[i], &failure);
+    db_release(service->database, conn);
+}
+
 int asset_service_delete(asset_service *service, const char *id, const char *commit_message,
                          const audit_actor *actor, const char *audit_action, int64_t *deleted_at,
                          nh_error *err)
@@ -495,26 +558,15 @@ int asset_service_delete(asset_service *service, const char *id, const char *com
     (void)commit_message; /* the only backend that commits (GitHub) is not there yet */
     delete_plan plan;
     memset(&plan, 0, sizeof plan);
-    db_conn *conn = db_acquire(service->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0) {
-        rc = delete_rows(service, conn, id, actor, audit_action, &plan, err);
-        if (rc == 0)
-            rc = db_commit(conn, err);
-        if (rc != 0)
-            db_rollback(conn);
-    }
+    delete_step step = {service, id, actor, audit_action, &plan};
+    int rc = db_transaction(service->database, delete_in_transaction, &step, err);
     if (rc == 0) {
         content_cache_clear(service->public_keys);
         *deleted_at = clock_now_ms();
-        for (size_t i = 0; i < plan.object_count; i++)
-            remove_pending_object(service, conn, &plan.objects[i]);
+        remove_planned_objects(service, &plan);
     }
-    db_release(service->database, conn);
     delete_plan_free(&plan);
-    return rc;
+    return rc == 0 ? 0 : -1;
 }
 
 /* ---- content ---------------------------------------------------------------------------- */

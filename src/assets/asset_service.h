@@ -3,8 +3,9 @@
  * knows about HTTP.
  *
  * Guarantees:
- *   - an upload's bytes are checked (an allowed image whose format matches the declared
- *     content type, within the pixel limit) and written to storage before the row commits;
+ *   - an upload's bytes are checked (an image in an allowed format, within the pixel
+ *     limits) and decide the stored type and extension, whatever allowed type the client
+ *     declared; the object is written to storage before the row commits;
  *     when the row cannot be written the stored object is removed again;
  *   - a delete removes the rows and records the objects as pending removal in one
  *     transaction, then removes the objects; an object whose removal fails stays recorded and
@@ -23,6 +24,7 @@
 
 #include "assets/asset_store.h"
 #include "assets/upload_form.h"
+#include "assets/upload_temps.h"
 #include "audit/audit.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -34,25 +36,43 @@ struct content_cache;
 typedef struct asset_service {
     const config *cfg;
     db *database;
+    char *const *public_base_url; /* borrowed slot (see asset_service_create) */
     storage_service *storage;
     struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
-    char temp_dir[PATH_MAX];           /* where uploads stream to (DATA_DIR/tmp) */
+    upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
 } asset_service;
 
-/* Build the service: the storage service and the upload temp directory (created 0700; stale
- * upload files of a previous run are removed). NULL with err filled on failure. */
-asset_service *asset_service_create(const config *cfg, db *database, nh_error *err);
+/* Build the service from its dependencies: the storage service and the upload temp directory
+ * (created 0700; upload files a previous run left are removed). public_base_url is where the
+ * server keeps the global base of public URLs (Storage__PublicBaseUrl or derived from the bound
+ * address): a borrowed slot that is read on each request, written before serving, and may
+ * hold NULL or be NULL itself. NULL with err filled on failure. */
+asset_service *asset_service_create(const config *cfg, db *database, char *const *public_base_url,
+                                    nh_error *err);
+/* The global base of public URLs (see asset_service_create), or NULL. */
+const char *asset_service_public_base_url(const asset_service *service);
 void asset_service_destroy(asset_service *service);
 
-/* Remove objects still pending removal (after a failed delete or a crash). Logs failures. */
-void asset_service_sweep(asset_service *service);
+/* Housekeeping: remove objects still pending removal (after a failed delete or a crash) and
+ * upload temp files no upload in flight owns. Each failure is logged (with the key or file
+ * and the reason) and stays for the next sweep; returns 0, or -1 with err set to the first
+ * failure. */
+int asset_service_sweep(asset_service *service, nh_error *err);
 
 /* ---- upload ---- */
+
+/* Who uploads: recorded on the asset. user_id is NULL for a machine key (its username is
+ * "api-key:<id>"); a personal key acts as its owner. */
+typedef struct asset_creator {
+    const char *user_id;
+    const char *username;
+} asset_creator;
 
 /* Validate and store an upload read into form. public_base_url is the global base of public
  * URLs (may be NULL). Writes the new asset's id. */
 int asset_service_upload(asset_service *service, const upload_form *form,
-                         const char *public_base_url, char id_out[ASSET_ID_SIZE], nh_error *err);
+                         const asset_creator *creator, const char *public_base_url,
+                         char id_out[ASSET_ID_SIZE], nh_error *err);
 
 /* ---- reading ---- */
 
@@ -82,7 +102,8 @@ typedef struct asset_list_request {
     const char *query;
     const char *content_type;
     const char *status;
-    const char *is_public; /* "true" / "false" (any case) or NULL; admin list only */
+    const char *is_public;          /* "true" / "false" (any case) or NULL; admin list only */
+    const char *created_by_user_id; /* a user id (400 request_invalid otherwise); admin only */
     const char *order_by;
     const char *order_direction;
 } asset_list_request;

@@ -13,7 +13,8 @@
 #define ASSET_COLUMNS                                                                              \
     "id, type, status, original_file_name, stored_file_name, content_type, extension, size, "      \
     "width, height, checksum_sha256, storage_provider, storage_provider_profile_id, "              \
-    "storage_key, public_url, is_public, description, alt_text, created_at, updated_at"
+    "storage_key, public_url, is_public, description, alt_text, created_at, updated_at, "          \
+    "created_by_user_id, created_by_username"
 
 /* The position of each column of ASSET_COLUMNS. */
 enum {
@@ -37,6 +38,8 @@ enum {
     COLUMN_ALT_TEXT,
     COLUMN_CREATED_AT,
     COLUMN_UPDATED_AT,
+    COLUMN_CREATED_BY_USER_ID,
+    COLUMN_CREATED_BY_USERNAME,
 };
 
 /* ---- assets ----------------------------------------------------------------------------- */
@@ -64,10 +67,12 @@ int asset_store_insert(db_conn *conn, const asset_record *asset, nh_error *err)
         db_text(asset->alt_text),
         db_int(asset->created_at),
         db_int(asset->updated_at),
+        db_text(asset->created_by_user_id),
+        db_text(asset->created_by_username),
     };
     return db_exec(conn,
                    "INSERT INTO assets (" ASSET_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                   "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                   "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
                    params, sizeof params / sizeof params[0], NULL, err);
 }
 
@@ -111,6 +116,8 @@ void asset_record_from_row(const db_result *result, size_t row, asset_record *ou
     out->alt_text = db_result_text(result, row, COLUMN_ALT_TEXT);
     out->created_at = db_result_int64(result, row, COLUMN_CREATED_AT);
     out->updated_at = db_result_int64(result, row, COLUMN_UPDATED_AT);
+    out->created_by_user_id = db_result_text(result, row, COLUMN_CREATED_BY_USER_ID);
+    out->created_by_username = db_result_text(result, row, COLUMN_CREATED_BY_USERNAME);
 }
 
 int asset_store_duplicate_of(db_conn *conn, const asset_record *asset, char out[ASSET_ID_SIZE],
@@ -169,7 +176,7 @@ static bool ends_with_wildcard_subtype(const char *content_type)
 /* The WHERE clause of a list and its parameters. Patterns are owned by the query. */
 typedef struct list_query {
     buf where;
-    db_param params[5];
+    db_param params[6];
     size_t param_count;
     char *keyword_pattern;
     char *type_pattern;
@@ -222,6 +229,10 @@ static int build_where(list_query *query, const asset_list_filter *filter)
     if (rc == 0 && filter->status) {
         int n = add_param(query, db_text(filter->status));
         rc = buf_printf(&query->where, " AND status = $%d", n);
+    }
+    if (rc == 0 && filter->created_by_user_id) {
+        int n = add_param(query, db_text(filter->created_by_user_id));
+        rc = buf_printf(&query->where, " AND created_by_user_id = $%d", n);
     }
     if (rc == 0 && filter->visibility != ASSET_VISIBILITY_ANY)
         rc = buf_append_str(&query->where, filter->visibility == ASSET_VISIBILITY_PUBLIC

@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/uuid.h"
 #include "db/db.h"
 
-#define ASSET_ID_SIZE 37
+#define ASSET_ID_SIZE UUID_TEXT_SIZE
 
 typedef struct asset_record {
     const char *id;
@@ -40,6 +41,8 @@ typedef struct asset_record {
     const char *alt_text;    /* may be NULL */
     int64_t created_at;
     int64_t updated_at;
+    const char *created_by_user_id;  /* the uploading user; NULL for machine keys, older rows */
+    const char *created_by_username; /* their name, "api-key:<id>" for a machine key; or NULL */
 } asset_record;
 
 /* Columns of a derivative row as read by asset_store_derivatives(). */
@@ -88,6 +91,7 @@ typedef struct asset_list_filter {
     const char *content_type; /* exact (any case); "image/" followed by '*' is a prefix */
     const char *status;       /* exact stored status text */
     asset_visibility visibility;
+    const char *created_by_user_id; /* exact */
     asset_order order;
     bool ascending;
     int64_t limit;

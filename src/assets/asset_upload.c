@@ -9,7 +9,7 @@
 #include "assets/asset_service.h"
 #include "assets/asset_text.h"
 #include "core/clock.h"
-#include "core/json_input.h"
+#include "core/text.h"
 #include "core/log.h"
 #include "core/uuid.h"
 #include "media/media.h"
@@ -67,9 +67,9 @@ static int bind_bool(const upload_form *form, upload_field_id id, bool fallback,
     *out = fallback;
     if (bind_text(form, id, &text, err) != 0)
         return -1;
-    if (!text || json_input_is_blank(text))
+    if (!text || text_is_blank(text))
         return 0;
-    char *trimmed = json_input_trimmed(text);
+    char *trimmed = text_trimmed_copy(text);
     if (!trimmed)
         return error_internal(err);
     int rc = 0;
@@ -96,8 +96,8 @@ static int bind_input(const upload_form *form, upload_input *input, nh_error *er
         bind_bool(form, UPLOAD_FIELD_IS_PUBLIC, true, &input->is_public, err) != 0 ||
         bind_bool(form, UPLOAD_FIELD_RUN_ENRICHMENT, true, &input->run_enrichment, err) != 0)
         return -1;
-    if (profile && !json_input_is_blank(profile)) {
-        char *trimmed = json_input_trimmed(profile);
+    if (profile && !text_is_blank(profile)) {
+        char *trimmed = text_trimmed_copy(profile);
         bool valid = trimmed && uuid_parse(trimmed, input->profile_id);
         free(trimmed);
         if (!valid)
@@ -137,7 +137,7 @@ static int validate_fields(const asset_service *service, const upload_file *file
         return error_set(err, 400, "asset_file_too_large",
                          "The file is larger than the limit of %lld bytes.",
                          (long long)service->cfg->max_upload_size_bytes);
-    if (!file->content_type || json_input_is_blank(file->content_type))
+    if (!file->content_type || text_is_blank(file->content_type))
         return error_set(err, 400, "asset_content_type_missing",
                          "The file part has no Content-Type.");
     char shown[101];
@@ -148,26 +148,44 @@ static int validate_fields(const asset_service *service, const upload_file *file
     return 0;
 }
 
-/* The bytes decide: an allowed image, of the declared format, within the pixel limit. */
+/* Before any decode: one frame (the largest of screen, frame and page) within
+ * Api__Assets__MaxImagePixels, all frames within Api__Assets__MaxAnimationPixels. */
+static int check_pixels(const config *cfg, const media_info *info, nh_error *err)
+{
+    if (info->width <= 0 || info->height <= 0 || info->frame_pixels > cfg->max_image_pixels)
+        return error_set(err, 400, "asset_image_too_large",
+                         "The image needs %lld pixels per frame (%dx%d shown); the limit is "
+                         "%lld pixels.",
+                         (long long)info->frame_pixels, info->width, info->height,
+                         (long long)cfg->max_image_pixels);
+    if (info->frames > 1 && info->frame_pixels > cfg->max_animation_pixels / info->frames)
+        return error_set(err, 400, "asset_image_too_large",
+                         "The animation has %d frames of %lld pixels; the limit is %lld pixels "
+                         "in all.",
+                         info->frames, (long long)info->frame_pixels,
+                         (long long)cfg->max_animation_pixels);
+    return 0;
+}
+
+/* The bytes decide: an allowed image (whatever allowed type was declared: browsers declare
+ * the type from the file name) within the pixel limit. What was declared goes to the log. */
 static int check_bytes(const asset_service *service, const upload_file *file, media_info *info,
                        nh_error *err)
 {
+    char shown[101];
+    asset_text_excerpt(file->content_type, shown, sizeof shown);
     int probed = media_probe_file(file->path, info, err);
     if (probed < 0)
         return -1;
-    media_format declared = media_format_of_content_type(file->content_type);
-    if (probed != 0 || info->format != declared) {
-        char shown[101];
-        asset_text_excerpt(file->content_type, shown, sizeof shown);
+    if (probed != 0)
         return error_set(err, 400, "asset_content_mismatch",
-                         "The file's bytes are not an image of the declared type '%s'.", shown);
-    }
-    int64_t pixels = (int64_t)info->width * info->height;
-    if (info->width <= 0 || info->height <= 0 || pixels > service->cfg->max_image_pixels)
-        return error_set(err, 400, "asset_image_too_large",
-                         "The image has %dx%d pixels; the limit is %lld pixels.", info->width,
-                         info->height, (long long)service->cfg->max_image_pixels);
-    return 0;
+                         "The file's bytes are not an image of an allowed type (declared '%s').",
+                         shown);
+    if (info->format != media_format_of_content_type(file->content_type))
+        log_message(LOG_INFO, "upload_type_corrected",
+                    "declared '%s' but the bytes are %s; stored as %s", shown,
+                    media_format_content_type(info->format), media_format_extension(info->format));
+    return check_pixels(service->cfg, info, err);
 }
 
 /* ---- storing ---------------------------------------------------------------------------- */
@@ -196,14 +214,20 @@ static int record_intent(asset_service *service, const storage_target *target, c
     return rc == 0 ? 0 : -1;
 }
 
-static void forget_intent(asset_service *service, const char *intent_id)
+/* The object was not written: end its intent. A failure is logged with the key and returned
+ * (the intent stays, and the sweep ends it once it is old enough). */
+static int forget_intent(asset_service *service, const stored_upload *stored, const char *key,
+                         nh_error *err)
 {
-    nh_error ignored;
-    db_conn *conn = db_acquire(service->database, &ignored);
-    if (!conn)
-        return;
-    asset_store_remove_pending_deletion(conn, intent_id, &ignored);
-    db_release(service->database, conn);
+    db_conn *conn = db_acquire(service->database, err);
+    int rc = conn ? asset_store_remove_pending_deletion(conn, stored->intent_id, err) : -1;
+    if (conn)
+        db_release(service->database, conn);
+    if (rc != 0)
+        log_message(LOG_WARN, "assets",
+                    "could not end the upload intent of %s: %s (%s); the sweep will", key,
+                    err->code, err->message);
+    return rc == 0 ? 0 : -1;
 }
 
 static int store_object(asset_service *service, storage_target *target, const upload_file *file,
@@ -230,55 +254,65 @@ static int store_object(asset_service *service, storage_target *target, const up
     int rc = storage_put(target->backend, &request, out->key, err);
     free(message);
     if (rc != 0) {
-        forget_intent(service, out->intent_id); /* nothing was written */
+        nh_error forget_error; /* the upload's own error is the one to answer with */
+        forget_intent(service, out, proposed, &forget_error);
         return -1;
     }
     out->public_url = storage_public_url(target->backend, public_base_url, out->key);
     return 0;
 }
 
+typedef struct insert_step {
+    const asset_record *asset;
+    const char *intent_id;
+} insert_step;
+
+static int insert_in_transaction(db_conn *conn, void *context, nh_error *err)
+{
+    const insert_step *step = context;
+    if (asset_store_insert(conn, step->asset, err) != 0)
+        return -1;
+    return asset_store_remove_pending_deletion(conn, step->intent_id, err);
+}
+
 /* The row and the end of the intent commit together. */
 static int insert_row(asset_service *service, const asset_record *asset, const char *intent_id,
                       nh_error *err)
 {
-    db_conn *conn = db_acquire(service->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0)
-        rc = asset_store_insert(conn, asset, err);
-    if (rc == 0)
-        rc = asset_store_remove_pending_deletion(conn, intent_id, err);
-    if (rc == 0)
-        rc = db_commit(conn, err);
-    else
-        db_rollback(conn);
-    db_release(service->database, conn);
-    return rc == 0 ? 0 : -1;
+    insert_step step = {asset, intent_id};
+    return db_transaction(service->database, insert_in_transaction, &step, err) == 0 ? 0 : -1;
 }
 
 /* The row did not commit: remove the object now, unless the commit did happen after all (an
  * answer lost on the way back) or the database cannot tell; the intent stays for the sweep
- * whenever the object could not be removed here. */
-static void undo_object(asset_service *service, const storage_target *target,
-                        const stored_upload *stored)
+ * whenever the object could not be removed here. A failure is logged with the key and
+ * returned. */
+static int undo_object(asset_service *service, const storage_target *target,
+                       const stored_upload *stored, nh_error *err)
 {
-    nh_error ignored;
-    db_conn *conn = db_acquire(service->database, &ignored);
-    if (!conn)
-        return;
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn) {
+        log_message(LOG_WARN, "assets", "the object %s of a failed upload is left to the sweep: %s",
+                    stored->key, err->message);
+        return -1;
+    }
     bool in_use = true;
-    int rc = asset_store_key_in_use(conn, stored->key, &in_use, &ignored);
-    if (rc == 0 && !in_use && storage_remove(target->backend, stored->key, NULL, &ignored) == 0)
-        asset_store_remove_pending_deletion(conn, stored->intent_id, &ignored);
-    else if (rc == 0 && !in_use)
-        log_message(LOG_WARN, "assets", "the object %s of a failed upload is left to the sweep",
-                    stored->key);
+    int rc = asset_store_key_in_use(conn, stored->key, &in_use, err);
+    if (rc == 0 && !in_use)
+        rc = storage_remove(target->backend, stored->key, NULL, err);
+    if (rc == 0 && !in_use)
+        rc = asset_store_remove_pending_deletion(conn, stored->intent_id, err);
     db_release(service->database, conn);
+    if (rc != 0)
+        log_message(LOG_WARN, "assets",
+                    "the object %s of a failed upload is left to the sweep: %s (%s)", stored->key,
+                    err->code, err->message);
+    return rc == 0 ? 0 : -1;
 }
 
 int asset_service_upload(asset_service *service, const upload_form *form,
-                         const char *public_base_url, char id_out[ASSET_ID_SIZE], nh_error *err)
+                         const asset_creator *creator, const char *public_base_url,
+                         char id_out[ASSET_ID_SIZE], nh_error *err)
 {
     id_out[0] = '\0';
     const upload_file *file = upload_form_file(form);
@@ -323,10 +357,13 @@ int asset_service_upload(asset_service *service, const upload_form *form,
             .alt_text = input.alt_text,
             .created_at = stored.now,
             .updated_at = stored.now,
+            .created_by_user_id = creator->user_id,
+            .created_by_username = creator->username,
         };
         rc = insert_row(service, &asset, stored.intent_id, err);
+        nh_error undo_error; /* logged by undo_object; the insert's error is the answer */
         if (rc != 0)
-            undo_object(service, &target, &stored);
+            undo_object(service, &target, &stored, &undo_error);
     }
     if (rc == 0)
         snprintf(id_out, ASSET_ID_SIZE, "%s", stored.id);

@@ -1,15 +1,20 @@
-/* assets.h - starting and stopping the assets feature: libvips (media), the storage service,
- * the upload directory, and a sweep of storage objects still pending removal. Called from
- * app.c in the main thread before the server starts and after it stopped. */
+/* assets.h - starting and stopping the assets feature: libvips (media), the asset service
+ * (storage, upload directory) and a first sweep of what a previous run left. Called from
+ * app.c in the main thread before the server starts and after it stopped. The service is the
+ * context of the assets routes (request->context in asset_http.c). */
 #ifndef NH_ASSETS_H
 #define NH_ASSETS_H
 
-#include "app.h"
+#include "assets/asset_service.h"
+#include "core/config.h"
 #include "core/error.h"
+#include "db/db.h"
 
-/* Sets application->assets. -1 with err filled when the feature cannot start. */
-int assets_start(app *application, nh_error *err);
-/* Safe after a failed or partial start. */
-void assets_stop(app *application);
+/* Start the feature from its dependencies (see asset_service_create for public_base_url).
+ * NULL with err filled when it cannot start. */
+asset_service *assets_start(const config *cfg, db *database, char *const *public_base_url,
+                            nh_error *err);
+/* Stop it; NULL (a failed or partial start) is fine. */
+void assets_stop(asset_service *service);
 
 #endif

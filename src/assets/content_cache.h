@@ -17,14 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/uuid.h"
+
 #define CONTENT_CACHE_KEY_MAX 160
 
 /* Where a public key's bytes are and how to describe them. */
 typedef struct content_target {
     char content_type[128];
-    char checksum[65];   /* "" when unknown */
-    char provider[65];   /* storage provider name */
-    char profile_id[37]; /* "" when config-driven */
+    char checksum[65];               /* "" when unknown */
+    char provider[65];               /* storage provider name */
+    char profile_id[UUID_TEXT_SIZE]; /* "" when config-driven */
 } content_target;
 
 typedef struct content_cache content_cache;

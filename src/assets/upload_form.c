@@ -13,6 +13,7 @@
 #include "assets/multipart.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "storage/storage.h"
 
 static const char *const field_names[UPLOAD_FIELD_COUNT] = {
     [UPLOAD_FIELD_DESCRIPTION] = "description",
@@ -27,7 +28,7 @@ typedef enum { SINK_DISCARD = 0, SINK_FILE, SINK_FIELD } sink_kind;
 
 struct upload_form {
     multipart_parser *parser;
-    char temp_dir[PATH_MAX];
+    upload_temps *temps;
     int64_t max_file_bytes;
     upload_field fields[UPLOAD_FIELD_COUNT];
     buf field_text[UPLOAD_FIELD_COUNT];
@@ -56,19 +57,9 @@ static int duplicated(upload_form *form, const char *name)
 static int open_temp_file(upload_form *form)
 {
     upload_file *file = &form->file;
-    int written = snprintf(file->path, sizeof file->path, "%s/upload-XXXXXX", form->temp_dir);
-    if (written <= 0 || written >= (int)sizeof file->path) {
-        /* a truncated name is not ours: upload_form_free must not unlink it */
-        file->path[0] = '\0';
-        return error_internal(&form->failure);
-    }
-    file->fd = mkostemp(file->path, O_CLOEXEC);
-    if (file->fd < 0) {
-        log_message(LOG_ERROR, "upload", "cannot create a temporary file in %s: %s", form->temp_dir,
-                    strerror(errno));
-        file->path[0] = '\0';
-        return error_internal(&form->failure);
-    }
+    file->fd = upload_temps_open(form->temps, file->path, &form->failure);
+    if (file->fd < 0)
+        return -1;
     crypto_hash_sha256_init(&form->hash);
     return 0;
 }
@@ -131,9 +122,10 @@ static int take_file_bytes(upload_form *form, const char *data, size_t size)
     file->size += (int64_t)size;
     crypto_hash_sha256_update(&form->hash, (const unsigned char *)data, size);
     if (write_all(file->fd, data, size) != 0) {
+        int saved = errno;
         log_message(LOG_ERROR, "upload", "cannot write the temporary file %s: %s", file->path,
-                    strerror(errno));
-        return error_internal(&form->failure);
+                    strerror(saved));
+        return storage_write_error(saved, &form->failure);
     }
     return 0;
 }
@@ -193,7 +185,7 @@ static int on_part_end(void *context)
     return 0;
 }
 
-upload_form *upload_form_new(const char *content_type, const char *temp_dir, int64_t max_file_bytes,
+upload_form *upload_form_new(const char *content_type, upload_temps *temps, int64_t max_file_bytes,
                              nh_error *err)
 {
     char boundary[MULTIPART_BOUNDARY_MAX + 1];
@@ -217,10 +209,9 @@ upload_form *upload_form_new(const char *content_type, const char *temp_dir, int
     form->max_file_bytes = max_file_bytes;
     for (int i = 0; i < UPLOAD_FIELD_COUNT; i++)
         buf_init(&form->field_text[i], UPLOAD_FIELD_MAX);
-    int written = snprintf(form->temp_dir, sizeof form->temp_dir, "%s", temp_dir);
+    form->temps = temps;
     multipart_callbacks callbacks = {on_part_begin, on_part_data, on_part_end};
-    if (written > 0 && written < (int)sizeof form->temp_dir)
-        form->parser = multipart_parser_new(boundary, &callbacks, form);
+    form->parser = multipart_parser_new(boundary, &callbacks, form);
     if (!form->parser) {
         upload_form_free(form);
         error_internal(err);
@@ -275,9 +266,8 @@ void upload_form_free(upload_form *form)
     upload_file *file = &form->file;
     if (file->fd >= 0)
         close(file->fd);
-    if (file->path[0] && unlink(file->path) != 0 && errno != ENOENT)
-        log_message(LOG_WARN, "upload", "cannot remove the temporary file %s: %s", file->path,
-                    strerror(errno));
+    if (file->path[0])
+        upload_temps_close(form->temps, file->path); /* logs a failure; the sweep retries */
     free(file->file_name);
     free(file->content_type);
     free(form);

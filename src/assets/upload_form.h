@@ -13,9 +13,11 @@
  *   400 request_invalid        malformed multipart, a duplicated field, a text field over
  *                              UPLOAD_FIELD_MAX bytes (other than description/altText, which
  *                              are only flagged too_long for the service to report)
- *   500                        the temporary file could not be written
- * The form owns the temporary file: upload_form_free() closes and removes it, whatever
- * happened (also when the client went away). Not thread-safe (one form per request). */
+ *   507 storage_insufficient_space  the volume of the temporary file is full (ENOSPC, EDQUOT)
+ *   500                        the temporary file could not be written otherwise
+ * The form owns the temporary file (created through upload_temps.h, which knows it is in
+ * flight): upload_form_free() closes and removes it, whatever happened (also when the client
+ * went away). Not thread-safe (one form per request). */
 #ifndef NH_ASSETS_UPLOAD_FORM_H
 #define NH_ASSETS_UPLOAD_FORM_H
 
@@ -24,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "assets/upload_temps.h"
 #include "core/error.h"
 
 #define UPLOAD_FIELD_MAX (64 * 1024)
@@ -57,10 +60,10 @@ typedef struct upload_file {
 
 typedef struct upload_form upload_form;
 
-/* content_type is the request's Content-Type header. Errors: 415
- * request_unsupported_media_type (not multipart/form-data), 400 request_invalid (no usable
- * boundary), 500 (out of memory). temp_dir must exist. */
-upload_form *upload_form_new(const char *content_type, const char *temp_dir, int64_t max_file_bytes,
+/* content_type is the request's Content-Type header; the file part goes to a temporary file
+ * of temps (borrowed; it must outlive the form). Errors: 415 request_unsupported_media_type
+ * (not multipart/form-data), 400 request_invalid (no usable boundary), 500 (out of memory). */
+upload_form *upload_form_new(const char *content_type, upload_temps *temps, int64_t max_file_bytes,
                              nh_error *err);
 int upload_form_feed(upload_form *form, const char *data, size_t size, nh_error *err);
 /* The body ended: checks the closing boundary was seen. */

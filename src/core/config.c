@@ -281,6 +281,9 @@ static void set_defaults(config *cfg)
     cfg->default_page_size = 20;
     cfg->max_page_size = 100;
     cfg->max_image_pixels = 100000000;
+    /* assets area */
+    cfg->max_animation_pixels = 400000000;
+    cfg->housekeeping_interval_s = 600;
 }
 
 static void read_provider(loader *l, config *cfg)
@@ -447,6 +450,12 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
 
     read_string(&l, "Storage__PublicBaseUrl", &cfg->public_base_url, true, true);
     read_string(&l, "Storage__Local__RootPath", &cfg->local_root_path, true, true);
+
+    /* assets area */
+    read_int64(&l, "Api__Assets__MaxAnimationPixels", &cfg->max_animation_pixels, 1);
+    int housekeeping = (int)cfg->housekeeping_interval_s;
+    read_int(&l, "Server__HousekeepingIntervalSeconds", &housekeeping, 1, 86400);
+    cfg->housekeeping_interval_s = (unsigned int)housekeeping;
 
     apply_overrides(&l, cfg, overrides);
     validate(&l, cfg);

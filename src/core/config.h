@@ -78,6 +78,10 @@ typedef struct config {
     /* storage */
     char *public_base_url; /* Storage__PublicBaseUrl; NULL = derived from listen */
     char *local_root_path; /* Storage__Local__RootPath; default DATA_DIR/assets */
+
+    /* assets area: the animation budget and the housekeeping period */
+    int64_t max_animation_pixels;         /* Api__Assets__MaxAnimationPixels; default 400 000 000 */
+    unsigned int housekeeping_interval_s; /* Server__HousekeepingIntervalSeconds; default 600 */
 } config;
 
 /* Flags given on the command line override the environment. NULL/negative = not given. */

@@ -220,6 +220,13 @@ static const db_migration migrations[] = {
       * to uploads still under way and are left alone by the sweep. */
      "ALTER TABLE storage_pending_deletions ADD COLUMN reason TEXT NOT NULL DEFAULT 'removal';",
      NULL, NULL},
+    {5, "asset_created_by",
+     /* Who uploaded an asset: the user (NULL for machine keys and for rows older than this
+      * migration) and the name shown ("api-key:<id>" for a machine key). */
+     "ALTER TABLE assets ADD COLUMN created_by_user_id TEXT;"
+     "ALTER TABLE assets ADD COLUMN created_by_username TEXT;"
+     "CREATE INDEX assets_created_by ON assets (created_by_user_id, created_at, id);",
+     NULL, NULL},
     /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
 };
 

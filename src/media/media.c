@@ -1,9 +1,11 @@
 /* media.c - libvips start-up and header-only probing of uploaded images. */
 #include "media/media.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include "core/log.h"
@@ -78,11 +80,49 @@ void media_stop(void)
     vips_shutdown();
 }
 
+#define GIF_SCREEN_END 10 /* "GIF89a", then the screen width and height, 16-bit little-endian */
+
+/* The logical screen of the GIF at path (pixels); 0 when the header cannot be read. */
+static int64_t gif_screen_pixels(const char *path)
+{
+    unsigned char header[GIF_SCREEN_END];
+    int descriptor = open(path, O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0)
+        return 0;
+    ssize_t got = pread(descriptor, header, sizeof header, 0);
+    close(descriptor);
+    if (got != (ssize_t)sizeof header || memcmp(header, "GIF8", 4) != 0)
+        return 0;
+    int64_t width = header[6] | header[7] << 8;
+    int64_t height = header[8] | header[9] << 8;
+    return width * height;
+}
+
+/* Frames and the pixels of the largest frame-sized area (page, image, GIF screen). */
+static void measure_frames(const char *path, const media_format_entry *entry, VipsImage *image,
+                           media_info *info)
+{
+    int64_t width = vips_image_get_width(image);
+    int64_t page_height = vips_image_get_page_height(image);
+    int64_t height = vips_image_get_height(image);
+    int64_t pixels = width * (page_height > height ? page_height : height);
+    if (entry->format == MEDIA_FORMAT_GIF) {
+        int64_t screen = gif_screen_pixels(path);
+        if (screen > pixels)
+            pixels = screen;
+    }
+    int frames = vips_image_get_n_pages(image);
+    info->frames = frames > 0 ? frames : 1;
+    info->frame_pixels = pixels;
+}
+
 int media_probe_file(const char *path, media_info *info, nh_error *err)
 {
     info->format = MEDIA_FORMAT_NONE;
     info->width = 0;
     info->height = 0;
+    info->frames = 0;
+    info->frame_pixels = 0;
     VipsSource *source = vips_source_new_from_file(path);
     if (!source) {
         log_vips_error("open");
@@ -106,6 +146,7 @@ int media_probe_file(const char *path, media_info *info, nh_error *err)
     info->format = entry->format;
     info->width = vips_image_get_width(image);
     info->height = vips_image_get_height(image);
+    measure_frames(path, entry, image, info);
     g_object_unref(image);
     g_object_unref(source);
     return 0;

@@ -4,7 +4,9 @@
  * (cache off, one worker thread per operation); media_stop() shuts it down. media_probe_file()
  * reads only the header of a file: it finds the loader that recognises the bytes, accepts it
  * only when it is one of the allow-listed formats (JPEG, PNG, GIF, WebP), and reports the
- * format and the dimensions. Nothing is decoded, so a decompression bomb costs nothing here.
+ * format, the dimensions, the frame count and the pixels one frame costs to decode (for GIF
+ * the logical screen is read from the file's first bytes, which libvips does not expose).
+ * Nothing is decoded, so a decompression bomb costs nothing here.
  * Thread-safe after media_start(). */
 #ifndef NH_MEDIA_H
 #define NH_MEDIA_H
@@ -25,6 +27,11 @@ typedef struct media_info {
     media_format format;
     int width;  /* pixels */
     int height; /* pixels (first frame for animations) */
+    int frames; /* 1 for a still image; the frame count of an animation */
+    /* What decoding one frame costs: the largest of the frame (page) size and, for GIF, the
+     * logical screen the header declares (decoders allocate the screen: a 1x1 frame on a
+     * 65535x65535 screen is 4.3 G pixels). */
+    int64_t frame_pixels;
 } media_info;
 
 /* Environment libvips must see before it starts: call first thing in main(), before any

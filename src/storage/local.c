@@ -24,10 +24,13 @@ static const local_state *state_of(const storage *backend)
     return backend->state;
 }
 
+/* Log the system error of a failed step and fill err: 507 storage_insufficient_space when
+ * the volume is full, else 500 (storage_write_error). */
 static int io_failure(const char *what, const char *key, nh_error *err)
 {
-    log_message(LOG_ERROR, "storage_local", "%s failed for key %s: %s", what, key, strerror(errno));
-    return error_internal(err);
+    int saved = errno;
+    log_message(LOG_ERROR, "storage_local", "%s failed for key %s: %s", what, key, strerror(saved));
+    return storage_write_error(saved, err);
 }
 
 /* <root>/<key> into out; -1 when it does not fit. */

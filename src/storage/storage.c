@@ -2,12 +2,14 @@
 #include "storage/storage.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/text.h"
 #include "storage/local.h"
 
 /* ---- wrappers --------------------------------------------------------------------------- */
@@ -62,6 +64,14 @@ void storage_destroy(storage *backend)
         backend->ops->destroy(backend);
 }
 
+int storage_write_error(int error_number, nh_error *err)
+{
+    if (error_number == ENOSPC || error_number == EDQUOT)
+        return error_set(err, 507, "storage_insufficient_space",
+                         "There is not enough storage space for this upload.");
+    return error_internal(err);
+}
+
 /* ---- URLs ------------------------------------------------------------------------------- */
 
 static bool is_unreserved(unsigned char byte)
@@ -69,17 +79,9 @@ static bool is_unreserved(unsigned char byte)
     return isalnum(byte) || byte == '-' || byte == '.' || byte == '_' || byte == '~';
 }
 
-static bool is_blank(const char *text)
-{
-    for (; text && *text; text++)
-        if (!isspace((unsigned char)*text))
-            return false;
-    return true;
-}
-
 char *storage_url_join(const char *base, const char *key)
 {
-    if (!base || is_blank(base) || !key)
+    if (!base || text_is_blank(base) || !key)
         return NULL;
     size_t base_length = strlen(base);
     while (base_length > 0 && base[base_length - 1] == '/')

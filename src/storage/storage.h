@@ -24,6 +24,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/uuid.h"
 #include "storage/storage_key.h"
 
 #define STORAGE_NOT_FOUND 1
@@ -81,6 +82,11 @@ int storage_exists(storage *backend, const char *key, bool *exists, nh_error *er
 char *storage_public_url(const storage *backend, const char *global_base_url, const char *key);
 void storage_destroy(storage *backend);
 
+/* The error of a failed write: 507 storage_insufficient_space when error_number is ENOSPC
+ * or EDQUOT (the volume or the quota is full; nothing is kept and a retry works once space
+ * returns), else 500 internal_server_error. Returns -1. */
+int storage_write_error(int error_number, nh_error *err);
+
 /* "<base without trailing '/'>/<each key segment percent-encoded>" (malloc'ed); NULL when
  * base is NULL or blank, or out of memory. Unreserved characters (RFC 3986) stay as they are. */
 char *storage_url_join(const char *base, const char *key);
@@ -91,9 +97,10 @@ typedef struct storage_service storage_service;
 
 /* A backend chosen for one operation. */
 typedef struct storage_target {
-    storage *backend;    /* borrowed from the service unless `owned` */
-    bool owned;          /* true when built for this target (released by storage_target_release) */
-    char profile_id[37]; /* the storage provider profile used, or "" for config-driven storage */
+    storage *backend; /* borrowed from the service unless `owned` */
+    bool owned;       /* true when built for this target (released by storage_target_release) */
+    char profile_id[UUID_TEXT_SIZE]; /* the storage provider profile used, or "" for config-driven
+                                        storage */
 } storage_target;
 
 /* Build the service from configuration: the built-in default local profile (provider name

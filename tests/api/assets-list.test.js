@@ -14,7 +14,8 @@ const assets = {};
 const sleep = (ms) => new Promise((resolveSleep) => { setTimeout(resolveSleep, ms); });
 
 const LIST_FIELDS = ['id', 'type', 'status', 'originalFileName', 'contentType', 'size', 'width', 'height',
-  'storageProvider', 'storageProviderProfileId', 'publicUrl', 'isPublic', 'createdAtUtc', 'updatedAtUtc'];
+  'storageProvider', 'storageProviderProfileId', 'publicUrl', 'isPublic', 'createdByUserId',
+  'createdByUsername', 'createdAtUtc', 'updatedAtUtc'];
 
 async function list(query, token = key) {
   const response = await server.request('GET', `/api/v1/assets${query}`, { token });

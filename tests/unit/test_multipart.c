@@ -314,22 +314,28 @@ static void boundary_parameter_forms(void **state)
 /* ---- the upload form -------------------------------------------------------------------- */
 
 static char temp_dir[] = "/tmp/nekohub-multipart-XXXXXX";
+static upload_temps *temps;
 
 static int make_temp_dir(void **state)
 {
     (void)state;
-    return mkdtemp(temp_dir) ? 0 : -1;
+    if (!mkdtemp(temp_dir))
+        return -1;
+    nh_error err;
+    temps = upload_temps_create(temp_dir, &err);
+    return temps ? 0 : -1;
 }
 
 static int remove_temp_dir(void **state)
 {
     (void)state;
+    upload_temps_destroy(temps);
     return rmdir(temp_dir);
 }
 
 static upload_form *feed_form(const char *body, int64_t limit, size_t chunk, nh_error *err, int *rc)
 {
-    upload_form *form = upload_form_new("multipart/form-data; boundary=B", temp_dir, limit, err);
+    upload_form *form = upload_form_new("multipart/form-data; boundary=B", temps, limit, err);
     assert_non_null(form);
     size_t length = strlen(body);
     *rc = 0;
@@ -499,11 +505,11 @@ static void form_reports_truncated_bodies_and_wrong_types(void **state)
     assert_string_equal(err.code, "request_invalid");
     upload_form_free(form);
 
-    assert_null(upload_form_new("application/json", temp_dir, 10, &err));
+    assert_null(upload_form_new("application/json", temps, 10, &err));
     assert_int_equal(err.status, 415);
-    assert_null(upload_form_new(NULL, temp_dir, 10, &err));
+    assert_null(upload_form_new(NULL, temps, 10, &err));
     assert_int_equal(err.status, 415);
-    assert_null(upload_form_new("multipart/form-data", temp_dir, 10, &err));
+    assert_null(upload_form_new("multipart/form-data", temps, 10, &err));
     assert_int_equal(err.status, 400);
 }
 
@@ -532,13 +538,17 @@ static void form_with_an_overlong_temp_path_removes_nothing(void **state)
     fclose(file);
 
     nh_error err;
-    upload_form *form = upload_form_new("multipart/form-data; boundary=B", dir, 100, &err);
+    upload_temps *long_temps = upload_temps_create(dir, &err);
+    assert_non_null(long_temps);
+    upload_form *form = upload_form_new("multipart/form-data; boundary=B", long_temps, 100, &err);
     assert_non_null(form);
     const char *body =
         "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n";
     assert_int_equal(upload_form_feed(form, body, strlen(body), &err), -1);
     assert_int_equal(err.status, 500);
     upload_form_free(form);
+    assert_int_equal(upload_temps_sweep(long_temps), 0);
+    upload_temps_destroy(long_temps);
     struct stat info;
     bool kept = stat(victim, &info) == 0;
 

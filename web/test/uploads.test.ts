@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/api/client';
 import { uploadAsset } from '../src/api/upload';
-import { checkFile, effectiveType } from '../src/lib/uploads';
+import { checkFile, effectiveType, sniffType } from '../src/lib/uploads';
 import { authResult, fakeFetch, json } from './fakeFetch';
 
 const limits = { apiKeyRequired: false, maxUploadSizeBytes: 1000, allowedContentTypes: ['image/png', 'image/jpeg'] };
@@ -20,6 +20,20 @@ describe('client-side upload checks', () => {
     expect(checkFile({ name: 'a.png', type: 'image/png', size: 1000 }, limits)).toBeNull();
     expect(checkFile({ name: 'a.png', type: 'image/png', size: 0 }, limits)).toEqual({ reason: 'empty' });
     expect(checkFile({ name: 'a.bin', type: '', size: 5 }, null)).toBeNull();
+  });
+
+  it('goes by the bytes, not the file name, when they show an image', () => {
+    const head = (...bytes: number[]) => new Uint8Array([...bytes, ...new Array(12).fill(0)].slice(0, 12));
+    expect(sniffType(head(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))).toBe('image/png');
+    expect(sniffType(head(0xff, 0xd8, 0xff, 0xe0))).toBe('image/jpeg');
+    expect(sniffType(head(0x47, 0x49, 0x46, 0x38, 0x39, 0x61))).toBe('image/gif');
+    expect(sniffType(head(0x52, 0x49, 0x46, 0x46, 1, 2, 3, 4, 0x57, 0x45, 0x42, 0x50))).toBe('image/webp');
+    expect(sniffType(head(0x3c, 0x73, 0x76, 0x67))).toBe('');
+    // a JPEG saved as photo.png (the browser says image/png) is sent as the JPEG it is
+    expect(effectiveType({ name: 'photo.png', type: 'image/png' }, 'image/jpeg')).toBe('image/jpeg');
+    // a JPEG named .heic is not refused for its name
+    expect(checkFile({ name: 'photo.heic', type: 'image/heic', size: 10 }, limits, 'image/jpeg')).toBeNull();
+    expect(checkFile({ name: 'photo.heic', type: 'image/heic', size: 10 }, limits)).toEqual({ reason: 'badType', type: 'image/heic' });
   });
 });
 

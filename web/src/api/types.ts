@@ -93,6 +93,10 @@ export interface AssetListItem {
   isPublic: boolean;
   createdAtUtc: string;
   updatedAtUtc: string;
+  /** The uploading user (null for machine keys and assets uploaded before this was recorded). */
+  createdByUserId?: string | null;
+  /** Their name; "api-key:<id>" for a machine key; null when not recorded. */
+  createdByUsername?: string | null;
   derivatives?: Derivative[];
 }
 

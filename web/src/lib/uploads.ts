@@ -26,8 +26,27 @@ const EXTENSION_TYPES: Record<string, string> = {
   ico: 'image/x-icon',
 };
 
-/** The content type to send: the browser's, or one guessed from the extension. */
-export function effectiveType(file: { name: string; type: string }): string {
+/** The image type the first bytes of a file show (PNG, JPEG, GIF, WebP), or '' when none. */
+export function sniffType(head: Uint8Array): string {
+  const starts = (bytes: number[], at = 0) => bytes.every((b, i) => head[at + i] === b);
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (starts([0x47, 0x49, 0x46, 0x38]) && (head[4] === 0x37 || head[4] === 0x39) && head[5] === 0x61) return 'image/gif';
+  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp';
+  return '';
+}
+
+/** How many leading bytes sniffType needs. */
+export const SNIFF_BYTES = 12;
+
+/**
+ * The content type to send: what the bytes show (`sniffed`) when known, else the browser's,
+ * else one guessed from the extension. Browsers derive their type from the file name, so a
+ * JPEG saved as photo.png would otherwise be declared image/png; the server also goes by the
+ * bytes.
+ */
+export function effectiveType(file: { name: string; type: string }, sniffed = ''): string {
+  if (sniffed) return sniffed;
   if (file.type) return file.type.toLowerCase();
   const ext = file.name.includes('.') ? file.name.split('.').pop()!.toLowerCase() : '';
   return EXTENSION_TYPES[ext] ?? '';
@@ -35,15 +54,25 @@ export function effectiveType(file: { name: string; type: string }): string {
 
 export type Rejection = { reason: 'badType'; type: string } | { reason: 'tooLarge'; max: number } | { reason: 'empty' };
 
-/** Client-side checks (the server checks again). Null = acceptable. */
-export function checkFile(file: { name: string; type: string; size: number }, limits: Bootstrap | null): Rejection | null {
+/** Client-side checks (the server checks again). Null = acceptable. The type check uses the
+ * sniffed type when the bytes showed one, so no file is refused for its name. */
+export function checkFile(file: { name: string; type: string; size: number }, limits: Bootstrap | null, sniffed = ''): Rejection | null {
   if (file.size === 0) return { reason: 'empty' };
   if (!limits) return null;
-  const type = effectiveType(file);
+  const type = effectiveType(file, sniffed);
   const allowed = limits.allowedContentTypes.map((x) => x.toLowerCase());
   if (allowed.length && !allowed.includes(type)) return { reason: 'badType', type };
   if (limits.maxUploadSizeBytes > 0 && file.size > limits.maxUploadSizeBytes) return { reason: 'tooLarge', max: limits.maxUploadSizeBytes };
   return null;
+}
+
+/** The sniffed type of a file ('' when its first bytes show no known image or cannot be read). */
+async function sniffFile(file: Blob): Promise<string> {
+  try {
+    return sniffType(new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer()));
+  } catch {
+    return '';
+  }
 }
 
 export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled' | 'rejected';
@@ -73,13 +102,14 @@ function patch(id: number, changes: Partial<UploadItem>) {
   uploadsStore.update((list) => list.map((x) => (x.id === id ? { ...x, ...changes } : x)));
 }
 
-export function addFiles(list: File[], limits: Bootstrap | null, fields: UploadFields): void {
-  const added: UploadItem[] = list.map((f) => {
+export async function addFiles(list: File[], limits: Bootstrap | null, fields: UploadFields): Promise<void> {
+  const sniffed = await Promise.all(list.map(sniffFile));
+  const added: UploadItem[] = list.map((f, i) => {
     const id = ++seq;
-    const rejection = checkFile(f, limits);
+    const rejection = checkFile(f, limits, sniffed[i]);
+    const type = effectiveType(f, sniffed[i]);
     if (!rejection) {
-      const type = effectiveType(f);
-      // Send the guessed type when the browser left it empty (the server trusts the part's type).
+      // Send the type the bytes show (or the guessed one when the browser left it empty).
       files.set(id, type && type !== f.type ? new File([f], f.name, { type, lastModified: f.lastModified }) : f);
       fieldsFor.set(id, { ...fields });
     }
@@ -87,7 +117,7 @@ export function addFiles(list: File[], limits: Bootstrap | null, fields: UploadF
       id,
       name: f.name,
       size: f.size,
-      type: effectiveType(f),
+      type,
       status: rejection ? 'rejected' : 'queued',
       loaded: 0,
       total: f.size,

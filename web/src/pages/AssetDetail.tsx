@@ -185,6 +185,7 @@ export function AssetDetailPage({ id }: { id: string }) {
               testid="asset-visibility-toggle"
             />
             <p class="hint">{t('asset.publicHint')}</p>
+            <p class="hint" data-testid="asset-private-hint">{t('asset.privateHint')}</p>
             <h3>{t('asset.publicUrl')}</h3>
             {a.publicUrl ? (
               <>
@@ -255,6 +256,10 @@ export function AssetDetailPage({ id }: { id: string }) {
           )}
           <dt>{t('asset.created')}</dt>
           <dd>{formatDateTime(a.createdAtUtc)}</dd>
+          <dt>{t('asset.createdBy')}</dt>
+          <dd class="break" data-testid="asset-created-by">
+            {a.createdByUsername ?? t('asset.createdByUnknown')}
+          </dd>
           <dt>{t('asset.updated')}</dt>
           <dd>{formatDateTime(a.updatedAtUtc)}</dd>
         </dl>

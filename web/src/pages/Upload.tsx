@@ -34,7 +34,7 @@ export function UploadPage() {
 
   const add = (list: FileList | null | undefined) => {
     if (!list || !list.length) return;
-    addFiles(Array.from(list), limits, { description, altText, isPublic });
+    void addFiles(Array.from(list), limits, { description, altText, isPublic });
   };
 
   const counts = {
@@ -119,6 +119,7 @@ export function UploadPage() {
           <input id="upload-public" type="checkbox" checked={isPublic} onChange={(e) => setIsPublic((e.target as HTMLInputElement).checked)} data-testid="upload-public" />
           <label for="upload-public">{t('upload.public')}</label>
         </div>
+        <p class="hint">{t('asset.privateHint')}</p>
       </fieldset>
 
       {items.length > 0 && (

@@ -1,0 +1,204 @@
+/* upload_temps.c - temporary files of uploads in flight and the sweep of leftovers (see
+ * upload_temps.h). */
+#include "assets/upload_temps.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "storage/storage.h"
+
+#define UPLOAD_TEMPS_PREFIX "upload-"
+#define UPLOAD_TEMPS_NAME_SIZE 32 /* "upload-XXXXXX" and its NUL, with room to spare */
+
+struct upload_temps {
+    pthread_mutex_t lock;
+    char dir[PATH_MAX];
+    char (*names)[UPLOAD_TEMPS_NAME_SIZE]; /* file names in flight; "" = free slot */
+    size_t capacity;
+};
+
+upload_temps *upload_temps_create(const char *dir, nh_error *err)
+{
+    upload_temps *temps = calloc(1, sizeof *temps);
+    if (!temps) {
+        error_internal(err);
+        return NULL;
+    }
+    int written = snprintf(temps->dir, sizeof temps->dir, "%s", dir);
+    if (written <= 0 || written >= (int)sizeof temps->dir) {
+        free(temps);
+        error_set(err, 500, "config_invalid", "NEKOHUB_DATA_DIR is too long");
+        return NULL;
+    }
+    if (mkdir(temps->dir, 0700) != 0 && errno != EEXIST) {
+        error_set(err, 500, "config_invalid",
+                  "NEKOHUB_DATA_DIR: cannot create the upload directory tmp/ (%s)",
+                  strerror(errno));
+        free(temps);
+        return NULL;
+    }
+    if (pthread_mutex_init(&temps->lock, NULL) != 0) {
+        free(temps);
+        error_internal(err);
+        return NULL;
+    }
+    return temps;
+}
+
+void upload_temps_destroy(upload_temps *temps)
+{
+    if (!temps)
+        return;
+    pthread_mutex_destroy(&temps->lock);
+    free(temps->names);
+    free(temps);
+}
+
+/* ---- the registry (callers hold the lock) ----------------------------------------------- */
+
+static bool is_in_flight(const upload_temps *temps, const char *name)
+{
+    for (size_t i = 0; i < temps->capacity; i++)
+        if (!strcmp(temps->names[i], name))
+            return true;
+    return false;
+}
+
+static int remember(upload_temps *temps, const char *name)
+{
+    for (size_t i = 0; i < temps->capacity; i++) {
+        if (!temps->names[i][0]) {
+            snprintf(temps->names[i], UPLOAD_TEMPS_NAME_SIZE, "%s", name);
+            return 0;
+        }
+    }
+    size_t capacity = temps->capacity ? temps->capacity * 2 : 16;
+    char(*grown)[UPLOAD_TEMPS_NAME_SIZE] = realloc(temps->names, capacity * sizeof *grown);
+    if (!grown)
+        return -1;
+    memset(grown + temps->capacity, 0, (capacity - temps->capacity) * sizeof *grown);
+    temps->names = grown;
+    snprintf(temps->names[temps->capacity], UPLOAD_TEMPS_NAME_SIZE, "%s", name);
+    temps->capacity = capacity;
+    return 0;
+}
+
+static void forget(upload_temps *temps, const char *name)
+{
+    for (size_t i = 0; i < temps->capacity; i++)
+        if (!strcmp(temps->names[i], name))
+            temps->names[i][0] = '\0';
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+static int create_file(upload_temps *temps, char path[PATH_MAX], nh_error *err)
+{
+    int written = snprintf(path, PATH_MAX, "%s/" UPLOAD_TEMPS_PREFIX "XXXXXX", temps->dir);
+    if (written <= 0 || written >= PATH_MAX) {
+        /* a truncated name is not ours: nothing may unlink it */
+        path[0] = '\0';
+        log_message(LOG_ERROR, "upload", "the upload directory path %s is too long", temps->dir);
+        return error_internal(err);
+    }
+    int descriptor = mkostemp(path, O_CLOEXEC);
+    if (descriptor < 0) {
+        int saved = errno;
+        log_message(LOG_ERROR, "upload", "cannot create a temporary file in %s: %s", temps->dir,
+                    strerror(saved));
+        path[0] = '\0';
+        return storage_write_error(saved, err);
+    }
+    if (remember(temps, base_name(path)) != 0) {
+        close(descriptor);
+        unlink(path);
+        path[0] = '\0';
+        return error_internal(err);
+    }
+    return descriptor;
+}
+
+int upload_temps_open(upload_temps *temps, char path[PATH_MAX], nh_error *err)
+{
+    pthread_mutex_lock(&temps->lock);
+    int descriptor = create_file(temps, path, err);
+    pthread_mutex_unlock(&temps->lock);
+    return descriptor;
+}
+
+int upload_temps_close(upload_temps *temps, const char *path)
+{
+    int rc = 0;
+    pthread_mutex_lock(&temps->lock);
+    if (unlink(path) != 0 && errno != ENOENT) {
+        log_message(LOG_WARN, "upload",
+                    "cannot remove the temporary file %s: %s (the housekeeping sweep retries)",
+                    path, strerror(errno));
+        rc = -1;
+    }
+    forget(temps, base_name(path));
+    pthread_mutex_unlock(&temps->lock);
+    return rc;
+}
+
+/* Remove one directory entry unless it is an upload in flight: 1 removed, 0 left, -1 failed. */
+static int sweep_entry(upload_temps *temps, const char *name)
+{
+    if (strncmp(name, UPLOAD_TEMPS_PREFIX, strlen(UPLOAD_TEMPS_PREFIX)) != 0 ||
+        is_in_flight(temps, name))
+        return 0;
+    char path[PATH_MAX];
+    int written = snprintf(path, sizeof path, "%s/%s", temps->dir, name);
+    struct stat info;
+    if (written <= 0 || written >= (int)sizeof path || lstat(path, &info) != 0 ||
+        !S_ISREG(info.st_mode))
+        return 0;
+    if (unlink(path) != 0) {
+        log_message(LOG_WARN, "upload", "cannot remove the leftover upload file %s: %s", path,
+                    strerror(errno));
+        return -1;
+    }
+    log_message(LOG_INFO, "upload", "removed the leftover upload file %s (%lld bytes)", name,
+                (long long)info.st_size);
+    return 1;
+}
+
+int upload_temps_sweep(upload_temps *temps)
+{
+    pthread_mutex_lock(&temps->lock);
+    DIR *dir = opendir(temps->dir);
+    if (!dir) {
+        log_message(LOG_WARN, "upload", "cannot read the upload directory %s: %s", temps->dir,
+                    strerror(errno));
+        pthread_mutex_unlock(&temps->lock);
+        return -1;
+    }
+    int removed = 0;
+    bool failed = false;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        int rc = sweep_entry(temps, entry->d_name);
+        if (rc > 0)
+            removed++;
+        else if (rc < 0)
+            failed = true;
+    }
+    closedir(dir);
+    pthread_mutex_unlock(&temps->lock);
+    return failed ? -1 : removed;
+}
