@@ -225,13 +225,9 @@ static char *absolute_path(const char *path)
     buf joined;
     buf_init(&joined, 0);
     const char *relative = strncmp(path, "./", 2) == 0 ? path + 2 : path;
-    int rc = buf_printf(&joined, "%s/%s", cwd, relative);
+    buf_printf(&joined, "%s/%s", cwd, relative);
     free(cwd);
-    if (rc != 0) {
-        buf_free(&joined);
-        return NULL;
-    }
-    return buf_detach(&joined);
+    return buf_detach(&joined); /* NULL when the append failed (sticky) */
 }
 
 static int create_parent_directory(const char *file_path)
@@ -253,12 +249,11 @@ static char *chosen_path(const config *cfg, nh_error *err)
     if (is_blank(setting)) {
         buf path;
         buf_init(&path, 0);
-        if (buf_printf(&path, "%s/%s", cfg->data_dir, DB_SQLITE_DEFAULT_FILE) != 0) {
-            buf_free(&path);
+        buf_printf(&path, "%s/%s", cfg->data_dir, DB_SQLITE_DEFAULT_FILE);
+        char *joined = buf_detach(&path);
+        if (!joined)
             error_internal(err);
-            return NULL;
-        }
-        return buf_detach(&path);
+        return joined;
     }
     bool looks_like_pairs = false;
     char *path = data_source_from_pairs(setting, &looks_like_pairs);

@@ -1,4 +1,5 @@
-/* test_core.c - envelopes, UUID v7, ISO-8601 time, configuration parsing and its errors. */
+/* test_core.c - sticky buffers, envelopes, UUID v7, ISO-8601 time, configuration parsing and its
+ * errors. */
 #include "cmocka_prelude.h"
 
 #include <sodium.h>
@@ -6,12 +7,91 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "core/uuid.h"
 #include "http/response.h"
+
+/* ---- buffers: sticky errors ---- */
+
+/* A WHERE clause built in three steps whose middle step fails must come out as nothing, not
+ * as the first and last steps without the filter (issue 14, defect 4). */
+static void buffer_errors_are_sticky(void **state)
+{
+    (void)state;
+    buf sql;
+    buf_init(&sql, 24);
+    assert_int_equal(buf_append_str(&sql, " WHERE 1 = 1"), 0);
+    assert_false(buf_failed(&sql));
+    assert_int_equal(buf_printf(&sql, " AND actor_id = $%d OR actor_name = $%d", 1, 1), -1);
+    assert_true(buf_failed(&sql));
+    assert_null(sql.data); /* what was built is gone: no half-built string to use */
+    assert_int_equal(sql.length, 0);
+    /* Later appends that would fit are no-ops and report the failure too. */
+    assert_int_equal(buf_append_str(&sql, " AND x"), -1);
+    assert_int_equal(buf_append(&sql, "y", 1), -1);
+    assert_int_equal(buf_printf(&sql, "%d", 7), -1);
+    assert_int_equal(buf_reserve_room(&sql, 1), -1);
+    assert_true(buf_failed(&sql));
+    assert_null(sql.data);
+    assert_null(buf_detach(&sql));
+    /* Detaching returned the buffer to a healthy, empty state. */
+    assert_false(buf_failed(&sql));
+    assert_int_equal(buf_append_str(&sql, "ok"), 0);
+    char *text = buf_detach(&sql);
+    assert_string_equal(text, "ok");
+    free(text);
+}
+
+static void buffer_failure_cleared_by_free(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 4);
+    assert_int_equal(buf_append(&b, "12345", 5), -1);
+    assert_true(buf_failed(&b));
+    buf_free(&b);
+    assert_false(buf_failed(&b));
+    assert_int_equal(buf_append(&b, "1234", 4), 0);
+    assert_string_equal(b.data, "1234");
+    assert_int_equal(buf_append(&b, "5", 1), -1); /* max_size kept */
+    buf_free(&b);
+}
+
+static void buffer_fail_marks_a_step_that_failed_elsewhere(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 0);
+    assert_int_equal(buf_append_str(&b, "head"), 0);
+    buf_fail(&b);
+    assert_true(buf_failed(&b));
+    assert_int_equal(buf_append_str(&b, "tail"), -1);
+    assert_null(buf_detach(&b));
+    /* An empty, healthy buffer detaches as an allocated empty string. */
+    char *empty = buf_detach(&b);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    free(empty);
+}
+
+static void buffer_printf_fills_existing_room_and_grows(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 0);
+    assert_int_equal(buf_reserve_room(&b, 100), 0);
+    assert_int_equal(buf_printf(&b, "%s-%d", "a", 1), 0);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(buf_printf(&b, "%03d", i), 0);
+    assert_int_equal(b.length, 3 + 300);
+    assert_memory_equal(b.data, "a-1000001", 9);
+    assert_int_equal(b.data[b.length], '\0');
+    buf_free(&b);
+}
 
 /* ---- envelopes ---- */
 
@@ -350,6 +430,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buffer_errors_are_sticky),
+        cmocka_unit_test(buffer_failure_cleared_by_free),
+        cmocka_unit_test(buffer_fail_marks_a_step_that_failed_elsewhere),
+        cmocka_unit_test(buffer_printf_fills_existing_room_and_grows),
         cmocka_unit_test(data_envelope_wraps_payload),
         cmocka_unit_test(error_envelope_has_all_fields),
         cmocka_unit_test(long_error_message_is_cut_on_utf8_boundary),
