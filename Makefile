@@ -15,7 +15,8 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -DNEKOHUB_VERSION=\"$(VERSION)\"
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g -Werror -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -DNEKOHUB_VERSION=\"test\"
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -DNEKOHUB_VERSION=\"test\" \
+	-DNEKOHUB_TEST_BUILD
 LDLIBS := -Wl,--as-needed $(PKG_LIBS) -lm -pthread
 
 SOURCES := $(shell find src -name '*.c' | sort)

@@ -60,6 +60,20 @@ int log_level_parse(const char *text)
     return -1;
 }
 
+/* A line that could not be rendered (out of memory, an event name that is not UTF-8) still
+ * leaves a trace rather than vanishing. */
+static void write_unrenderable(log_level level)
+{
+    static const char *const lines[] = {
+        "{\"level\":\"debug\",\"event\":\"log_unrenderable\"}\n",
+        "{\"level\":\"info\",\"event\":\"log_unrenderable\"}\n",
+        "{\"level\":\"warn\",\"event\":\"log_unrenderable\"}\n",
+        "{\"level\":\"error\",\"event\":\"log_unrenderable\"}\n",
+    };
+    const char *line = lines[level <= LOG_ERROR ? level : LOG_ERROR];
+    write_line(line, strlen(line));
+}
+
 void log_fields(log_level level, const char *event, json_t *fields)
 {
     if (!log_enabled(level)) {
@@ -72,6 +86,7 @@ void log_fields(log_level level, const char *event, json_t *fields)
         json_pack("{s:s, s:s, s:s}", "time", now, "level", level_names[level], "event", event);
     if (!line) {
         json_decref(fields);
+        write_unrenderable(level);
         return;
     }
     if (fields)
@@ -79,8 +94,10 @@ void log_fields(log_level level, const char *event, json_t *fields)
     json_decref(fields);
     char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(line);
-    if (!text)
+    if (!text) {
+        write_unrenderable(level);
         return;
+    }
     size_t length = strlen(text);
     text[length] = '\n'; /* replace the NUL: we write an explicit length */
     write_line(text, length + 1);
@@ -105,6 +122,22 @@ void log_message(log_level level, const char *event, const char *format, ...)
         memcpy(message + sizeof message - sizeof LOG_CUT_MARK, LOG_CUT_MARK, sizeof LOG_CUT_MARK);
     text_utf8_scrub(message); /* json_pack drops the whole line for text that is not UTF-8 */
     log_fields(level, event, json_pack("{s:s}", "message", message));
+}
+
+bool log_throttle_allow(log_throttle *throttle, int64_t interval_ms, uint64_t *suppressed)
+{
+    int64_t now = clock_monotonic_ns();
+    int64_t next = atomic_load(&throttle->next_ns);
+    /* One caller wins the interval (compare-exchange); the others count as suppressed. */
+    if ((next != 0 && now < next) ||
+        !atomic_compare_exchange_strong(&throttle->next_ns, &next, now + interval_ms * 1000000)) {
+        atomic_fetch_add(&throttle->suppressed, 1);
+        return false;
+    }
+    uint64_t skipped = atomic_exchange(&throttle->suppressed, 0);
+    if (suppressed)
+        *suppressed = skipped;
+    return true;
 }
 
 /* Append UTF-8 text as the inside of a JSON string. */

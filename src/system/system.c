@@ -34,7 +34,7 @@ void system_healthz(http_request *request, http_response *response)
 void system_readyz(http_request *request, http_response *response)
 {
     nh_error err;
-    if (db_ping(request->app->database, &err) != 0) {
+    if (db_ping_within(request->app->database, 1000, &err) != 0) { /* a probe must not hang */
         http_reply_error_code(response, 503, "not_ready", "The database is not reachable.");
         return;
     }
