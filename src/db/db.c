@@ -26,6 +26,8 @@
 #define DB_DEFAULT_ACQUIRE_TIMEOUT_MS 5000
 #define DB_BUSY_RETRY_AFTER_SECONDS 1
 #define DB_BUSY_LOG_INTERVAL_MS 60000
+#define DB_DISK_FULL_RETRY_AFTER_SECONDS 30
+#define DB_DISK_FULL_LOG_INTERVAL_MS 60000
 
 struct db_conn {
     const db_driver *driver;
@@ -175,6 +177,22 @@ void db_result_free(db_result *result)
     free(result->offsets);
     free(result->text);
     free(result);
+}
+
+/* ---- a full disk ---- */
+
+int db_report_disk_full(const char *driver, const char *message, nh_error *err)
+{
+    static log_throttle throttle = LOG_THROTTLE_INIT;
+    uint64_t suppressed = 0;
+    if (log_throttle_allow(&throttle, DB_DISK_FULL_LOG_INTERVAL_MS, &suppressed))
+        log_message(LOG_ERROR, "db_disk_full",
+                    "%s: the database cannot write, its disk is full: %s (answering 503 until "
+                    "space returns; %llu more such failures since the last line)",
+                    driver, message, (unsigned long long)suppressed);
+    error_set_retry(err, 503, "service_unavailable_disk_full", DB_DISK_FULL_RETRY_AFTER_SECONDS,
+                    "The server's storage is full; try again later.");
+    return DB_ERROR;
 }
 
 /* ---- one connection per thread (test builds) ---- */

@@ -23,8 +23,12 @@
  * Errors: functions return 0 on success, DB_ERROR (-1) on failure, DB_CONSTRAINT (-2) when a
  * UNIQUE / PRIMARY KEY / FOREIGN KEY / CHECK constraint refused a write. On failure `err` is
  * filled with a 500 internal_server_error (the driver's text goes to the log, never to the
- * client), except: 503 `db_busy` (above). Hand `err` on unchanged so the client sees the 503
- * and its Retry-After. Thread-safe: the pool; not thread-safe: one connection. */
+ * client), except two 503s with retry_after_seconds: `db_busy` (above), and
+ * `service_unavailable_disk_full` when the database cannot write because its disk is full
+ * (SQLite SQLITE_FULL or ENOSPC; PostgreSQL SQLSTATE 53100/53000; Retry-After 30 s, logged at
+ * most once a minute, nothing remembered: the next write that finds space succeeds). Hand `err`
+ * on unchanged so the client sees the 503 and its Retry-After. Thread-safe: the pool; not
+ * thread-safe: one connection. */
 #ifndef NH_DB_H
 #define NH_DB_H
 

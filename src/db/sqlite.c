@@ -109,11 +109,22 @@ char *sqlite_rewrite_params(const char *sql)
 
 /* ---- errors ---- */
 
+/* SQLITE_FULL, or an I/O error whose system errno says the disk is full. */
+static bool is_disk_full(sqlite3 *handle, int rc)
+{
+    int primary = rc & 0xff;
+    if (primary == SQLITE_FULL)
+        return true;
+    return primary == SQLITE_IOERR && handle && sqlite3_system_errno(handle) == ENOSPC;
+}
+
 /* Log SQLite's message (with the statement, never the parameter values) and map the code. */
 static int report(sqlite3 *handle, int rc, const char *sql, nh_error *err)
 {
     const char *message = handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
     const char *statement = sql ? sql : "";
+    if (is_disk_full(handle, rc))
+        return db_report_disk_full("sqlite", message, err);
     error_internal(err);
     if ((rc & 0xff) == SQLITE_CONSTRAINT) {
         log_message(LOG_DEBUG, "db_constraint", "sqlite: %s (sql: %.*s)", message,

@@ -712,7 +712,62 @@ static void sqlite_accepts_path_and_data_source(void **state)
     remove_tree(dir);
 }
 
+/* A database that cannot grow (max_page_count: SQLite's own SQLITE_FULL, as a full disk gives)
+ * answers 503 service_unavailable_disk_full with a Retry-After hint, and writes again once it
+ * has room (issue 9, item 3). */
+static void sqlite_full_database_is_503_and_recovers(void **state)
+{
+    fixture *f = *state;
+    nh_error err;
+    db_conn *conn = db_acquire(f->pool, &err);
+    assert_non_null(conn);
+    create_items_table(conn);
+    db_result *pages = NULL;
+    assert_int_equal(db_query(conn, "PRAGMA page_count", NULL, 0, &pages, &err), 0);
+    char limit[64];
+    snprintf(limit, sizeof limit, "PRAGMA max_page_count = %lld",
+             (long long)db_result_int64(pages, 0, 0));
+    db_result_free(pages);
+    assert_int_equal(db_exec_script(conn, limit, &err), 0);
+
+    static char big[64 * 1024];
+    memset(big, 'x', sizeof big - 1);
+    db_param params[] = {db_text("big"), db_text(big)};
+    const char *insert = "INSERT INTO items (id, note) VALUES ($1, $2)";
+    error_clear(&err);
+    assert_int_equal(db_exec(conn, insert, params, 2, NULL, &err), DB_ERROR);
+    assert_int_equal(err.status, 503);
+    assert_string_equal(err.code, "service_unavailable_disk_full");
+    assert_true(err.retry_after_seconds > 0);
+
+    assert_int_equal(db_exec_script(conn, "PRAGMA max_page_count = 1073741823", &err), 0);
+    assert_int_equal(db_exec(conn, insert, params, 2, NULL, &err), 0);
+    assert_int_equal(count_rows(conn, "items"), 1);
+    db_release(f->pool, conn);
+}
+
 /* ---- PostgreSQL only ---- */
+
+static void postgres_disk_full_is_503(void **state)
+{
+    fixture *f = *state;
+    static const char *const scripts[] = {
+        "DO $$ BEGIN RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'; END $$",
+        "DO $$ BEGIN RAISE EXCEPTION 'no room' USING ERRCODE = 'insufficient_resources'; END $$",
+    };
+    nh_error err;
+    db_conn *conn = db_acquire(f->pool, &err);
+    assert_non_null(conn);
+    for (size_t i = 0; i < 2; i++) {
+        error_clear(&err);
+        assert_int_equal(db_exec_script(conn, scripts[i], &err), DB_ERROR);
+        assert_int_equal(err.status, 503);
+        assert_string_equal(err.code, "service_unavailable_disk_full");
+        assert_true(err.retry_after_seconds > 0);
+    }
+    assert_int_equal(db_query(conn, "SELECT 1", NULL, 0, NULL, &err), 0);
+    db_release(f->pool, conn);
+}
 
 static void postgres_commit_of_failed_transaction_fails(void **state)
 {
@@ -949,6 +1004,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(sqlite_creates_private_data_dir_in_wal_mode, open_sqlite,
                                         close_fixture),
         cmocka_unit_test(sqlite_accepts_path_and_data_source),
+        cmocka_unit_test_setup_teardown(sqlite_full_database_is_503_and_recovers, open_sqlite,
+                                        close_fixture),
     };
     const struct CMUnitTest postgres_tests[] = {
         BEHAVIOUR_TESTS(open_postgres),
@@ -956,6 +1013,7 @@ int main(void)
                                         close_fixture),
         cmocka_unit_test_setup_teardown(postgres_reconnects_a_killed_connection, open_postgres,
                                         close_fixture),
+        cmocka_unit_test_setup_teardown(postgres_disk_full_is_503, open_postgres, close_fixture),
     };
     int failed = cmocka_run_group_tests_name("db_pure", pure_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("db_sqlite", sqlite_tests, NULL, NULL);
