@@ -2,9 +2,12 @@
  * errors. */
 #include "cmocka_prelude.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -231,6 +234,70 @@ static void log_lines_stay_utf8_json(void **state)
     free(text);
 }
 
+static void log_long_message(void)
+{
+    char long_text[3000];
+    memset(long_text, 'a', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    log_message(LOG_WARN, "probe", "%s", long_text);
+}
+
+/* A message longer than a log line holds says it was cut rather than ending silently. */
+static void log_messages_cut_say_so(void **state)
+{
+    (void)state;
+    char *text = capture_stderr(log_long_message);
+    json_t *line = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(line);
+    const char *message = json_string_value(json_object_get(line, "message"));
+    assert_non_null(message);
+    size_t length = strlen(message);
+    assert_true(length > 1000 && length < 3000);
+    assert_string_equal(message + length - strlen("... (cut)"), "... (cut)");
+    json_decref(line);
+    free(text);
+}
+
+/* One line per interval; the refused calls are counted for the next line. */
+static void log_throttle_counts_what_it_holds_back(void **state)
+{
+    (void)state;
+    log_throttle throttle = LOG_THROTTLE_INIT;
+    uint64_t suppressed = 99;
+    assert_true(log_throttle_allow(&throttle, 3600 * 1000, &suppressed));
+    assert_int_equal(suppressed, 0);
+    for (int i = 0; i < 3; i++)
+        assert_false(log_throttle_allow(&throttle, 3600 * 1000, &suppressed));
+    assert_int_equal(atomic_load(&throttle.suppressed), 3); /* told with the next line */
+    log_throttle short_one = LOG_THROTTLE_INIT;
+    assert_true(log_throttle_allow(&short_one, 1, NULL));
+    struct timespec pause = {0, 5 * 1000000L}; /* past the interval */
+    nanosleep(&pause, NULL);
+    assert_true(log_throttle_allow(&short_one, 1, &suppressed));
+    assert_int_equal(suppressed, 0);
+}
+
+/* Deadlines for monotonic condition variables lie ahead on CLOCK_MONOTONIC. */
+static void monotonic_deadline_lies_ahead(void **state)
+{
+    (void)state;
+    struct timespec before, deadline;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    clock_monotonic_deadline(1500, &deadline);
+    int64_t ahead_ms = (int64_t)(deadline.tv_sec - before.tv_sec) * 1000 +
+                       (deadline.tv_nsec - before.tv_nsec) / 1000000;
+    assert_true(ahead_ms >= 1500);
+    assert_true(deadline.tv_nsec >= 0 && deadline.tv_nsec < 1000000000L);
+    pthread_cond_t cond;
+    assert_int_equal(clock_cond_init_monotonic(&cond), 0);
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    clock_monotonic_deadline(1, &deadline);
+    assert_int_equal(pthread_cond_timedwait(&cond, &lock, &deadline), ETIMEDOUT);
+    pthread_mutex_unlock(&lock);
+    pthread_cond_destroy(&cond);
+}
+
 /* ---- UUID v7 ---- */
 
 static void uuid_v7_format_and_order(void **state)
@@ -441,6 +508,9 @@ int main(void)
         cmocka_unit_test(utf8_validation_is_strict),
         cmocka_unit_test(utf8_scrub_replaces_only_invalid_bytes),
         cmocka_unit_test(log_lines_stay_utf8_json),
+        cmocka_unit_test(log_messages_cut_say_so),
+        cmocka_unit_test(log_throttle_counts_what_it_holds_back),
+        cmocka_unit_test(monotonic_deadline_lies_ahead),
         cmocka_unit_test(uuid_v7_format_and_order),
         cmocka_unit_test(uuid_v7_carries_the_time),
         cmocka_unit_test(uuid_parse_accepts_guid_forms_only),
