@@ -89,9 +89,13 @@ void log_fields(log_level level, const char *event, json_t *fields)
         write_unrenderable(level);
         return;
     }
-    if (fields)
-        json_object_update_missing(line, fields);
+    int merged = fields ? json_object_update_missing(line, fields) : 0;
     json_decref(fields);
+    if (merged != 0) { /* out of memory: a line without its fields would mislead */
+        json_decref(line);
+        write_unrenderable(level);
+        return;
+    }
     char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(line);
     if (!text) {
