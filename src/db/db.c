@@ -526,8 +526,7 @@ static void roll_back_after_failure(db_conn *conn)
 {
     if (db_rollback(conn) != 0)
         log_message(LOG_WARN, "db_rollback",
-                    "ROLLBACK failed; the connection is checked again on "
-                    "release");
+                    "ROLLBACK failed; the connection is checked again on release");
 }
 
 static int run_transaction(db *pool, db_transaction_step step, void *context,

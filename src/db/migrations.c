@@ -266,8 +266,7 @@ static void roll_back(db_conn *conn)
 {
     if (db_rollback(conn) != 0)
         log_message(LOG_WARN, "db_migrate",
-                    "ROLLBACK failed; the connection is checked again on "
-                    "release");
+                    "ROLLBACK failed; the connection is checked again on release");
 }
 
 static int ensure_migrations_table(db_conn *conn, nh_error *err)
