@@ -15,8 +15,13 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -DNEKOHUB_VERSION=\"$(VERSION)\"
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g -Werror -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -DNEKOHUB_VERSION=\"test\"
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -DNEKOHUB_VERSION=\"test\" \
+	-DNEKOHUB_TEST_BUILD
 LDLIBS := -Wl,--as-needed $(PKG_LIBS) -lm -pthread
+# ThreadSanitizer build (no ASan: the two cannot be combined), run by scripts/run-tsan-tests.sh.
+TSAN_DIR := build/tsan
+TSAN_CFLAGS := $(BASE_CFLAGS) -O1 -g -Werror -fno-omit-frame-pointer -fsanitize=thread \
+	-DNEKOHUB_VERSION=\"test\" -DNEKOHUB_TEST_BUILD
 
 SOURCES := $(shell find src -name '*.c' | sort)
 LIB_SOURCES := $(filter-out src/main.c,$(SOURCES))
@@ -24,9 +29,10 @@ UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 
 RELEASE_OBJECTS := $(SOURCES:%.c=$(RELEASE_DIR)/%.o)
 TEST_LIB_OBJECTS := $(LIB_SOURCES:%.c=$(TEST_DIR)/%.o)
+TSAN_OBJECTS := $(SOURCES:%.c=$(TSAN_DIR)/%.o)
 UNIT_BINARIES := $(UNIT_SOURCES:tests/unit/%.c=$(TEST_DIR)/unit/%)
 
-.PHONY: all build run test deps web unit analyze bench clean format
+.PHONY: all build run test deps web unit analyze bench clean format tsan
 
 all: build
 
@@ -50,6 +56,16 @@ $(TEST_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC/test $<"
 	@$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+tsan: $(TSAN_DIR)/nekohub
+
+$(TSAN_DIR)/nekohub: $(TSAN_OBJECTS)
+	$(CC) $(TSAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TSAN_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC/tsan $<"
+	@$(CC) $(TSAN_CFLAGS) -c -o $@ $<
 
 $(TEST_DIR)/unit/%: tests/unit/%.c $(TEST_DIR)/libnekohub.a
 	@mkdir -p $(dir $@)

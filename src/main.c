@@ -13,6 +13,7 @@
 #include "auth/auth_context.h"
 #include "auth/permissions.h"
 #include "core/clock.h"
+#include "core/data_dir.h"
 #include "core/log.h"
 #include "core/secret_file.h"
 #include "http/server.h"
@@ -160,7 +161,7 @@ static bool data_file_path(const config *cfg, const char *name, char *path, size
 static int prepare_data_dir(config *cfg)
 {
     nh_error err;
-    if (secret_file_make_dirs(cfg->data_dir, 0700, &err) != 0) {
+    if (data_dir_prepare(cfg->data_dir, &err) != 0) { /* umask 077 first: files are 0600 */
         fprintf(stderr, "nekohub: NEKOHUB_DATA_DIR: %s\n", err.message);
         return 2;
     }
@@ -391,9 +392,7 @@ static int command_serve(const command_line *line)
     db_close(database);
     if (status == 0)
         log_message(LOG_INFO, "stopped", "bye");
-    sodium_memzero(cfg.jwt_secret, strlen(cfg.jwt_secret));
-    sodium_memzero(cfg.secret_key, strlen(cfg.secret_key));
-    config_free(&cfg);
+    config_free(&cfg); /* wipes the secrets */
     return status;
 }
 

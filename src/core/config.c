@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,16 @@
 
 #include "core/log.h"
 #include "core/text.h"
+
+/* Free a string that may hold a secret, overwriting it first (the allocator would otherwise
+ * hand the bytes to the next caller, or keep them in a core dump). */
+static void wipe_free(char *text)
+{
+    if (!text)
+        return;
+    sodium_memzero(text, strlen(text));
+    free(text);
+}
 
 const char *config_env_get(char *const *environment, const char *name)
 {
@@ -53,7 +64,7 @@ static void read_string(loader *l, const char *key, char **target, bool trim, bo
         fail(l, key, "out of memory", NULL);
         return;
     }
-    free(*target);
+    wipe_free(*target);
     *target = copy;
 }
 
@@ -123,10 +134,11 @@ static void read_bool(loader *l, const char *key, bool *target)
     free(copy);
 }
 
+/* Lists are wiped too: Auth__ApiKey__Keys holds machine keys. */
 static void list_clear(string_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
-        free(list->items[i]);
+        wipe_free(list->items[i]);
     list->count = 0;
 }
 
@@ -181,7 +193,7 @@ static void read_list(loader *l, const char *prefix, string_list *list, bool low
                 *c = (char)tolower((unsigned char)*c);
         if (!list_contains(&merged, item) && list_add(&merged, item) != 0)
             fail(l, prefix, "too many entries", NULL);
-        free(item);
+        wipe_free(item);
     }
     list_clear(list);
     *list = merged;
@@ -244,7 +256,20 @@ static void read_http_settings(loader *l, config *cfg)
     read_bool(l, "Server__ReusePort", &cfg->reuse_port);
 }
 
-static void set_defaults(config *cfg)
+static int add_default_content_types(string_list *list)
+{
+    int rc = list_add(list, "image/jpeg");
+    if (rc == 0)
+        rc = list_add(list, "image/png");
+    if (rc == 0)
+        rc = list_add(list, "image/webp");
+    if (rc == 0)
+        rc = list_add(list, "image/gif");
+    return rc;
+}
+
+/* Returns 0, or -1 when a default could not be allocated (config_load reports it). */
+static int set_defaults(config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->listen_address = strdup("0.0.0.0");
@@ -260,10 +285,11 @@ static void set_defaults(config *cfg)
     cfg->shutdown_timeout_s = 10;
     cfg->idle_timeout_s = 60;
     cfg->max_json_body_bytes = 1024 * 1024;
-    list_add(&cfg->cors_origins, "*");
+    int rc = list_add(&cfg->cors_origins, "*");
     cfg->log_level = LOG_INFO;
     cfg->database_provider = DB_PROVIDER_SQLITE;
     cfg->database_pool_size = 8;
+    cfg->database_acquire_timeout_ms = 5000;
     cfg->jwt_issuer = strdup("NekoHub");
     cfg->jwt_audience = strdup("NekoHub.Admin");
     cfg->access_token_minutes = 15;
@@ -274,16 +300,15 @@ static void set_defaults(config *cfg)
     cfg->login_window_minutes = 15;
     cfg->password_hash_concurrency = default_hash_concurrency();
     cfg->max_upload_size_bytes = 10485760;
-    list_add(&cfg->allowed_content_types, "image/jpeg");
-    list_add(&cfg->allowed_content_types, "image/png");
-    list_add(&cfg->allowed_content_types, "image/webp");
-    list_add(&cfg->allowed_content_types, "image/gif");
+    if (rc == 0)
+        rc = add_default_content_types(&cfg->allowed_content_types);
     cfg->default_page_size = 20;
     cfg->max_page_size = 100;
     cfg->max_image_pixels = 100000000;
     /* assets area */
     cfg->max_animation_pixels = 400000000;
     cfg->housekeeping_interval_s = 600;
+    return rc;
 }
 
 static void read_provider(loader *l, config *cfg)
@@ -359,12 +384,9 @@ static void validate(loader *l, config *cfg)
     if (cfg->public_base_url && strncmp(cfg->public_base_url, "http://", 7) != 0 &&
         strncmp(cfg->public_base_url, "https://", 8) != 0)
         fail(l, "Storage__PublicBaseUrl", "must be an absolute http(s) URL", cfg->public_base_url);
-    if (cfg->allowed_content_types.count == 0) {
-        list_add(&cfg->allowed_content_types, "image/jpeg");
-        list_add(&cfg->allowed_content_types, "image/png");
-        list_add(&cfg->allowed_content_types, "image/webp");
-        list_add(&cfg->allowed_content_types, "image/gif");
-    }
+    if (cfg->allowed_content_types.count == 0 &&
+        add_default_content_types(&cfg->allowed_content_types) != 0)
+        fail(l, "Api__Assets__AllowedContentTypes", "out of memory", NULL);
 }
 
 static void read_port(loader *l, config *cfg)
@@ -383,9 +405,10 @@ static void read_port(loader *l, config *cfg)
 int config_load(config *cfg, char *const *environment, const config_overrides *overrides,
                 char problem[CONFIG_PROBLEM_SIZE])
 {
-    set_defaults(cfg);
     loader l = {.environment = environment, .problem = problem, .failed = 0};
     problem[0] = '\0';
+    if (set_defaults(cfg) != 0)
+        fail(&l, "configuration", "out of memory", NULL);
 
     read_string(&l, "NEKOHUB_LISTEN", &cfg->listen_address, true, true);
     read_port(&l, cfg);
@@ -424,6 +447,9 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     int pool_size = (int)cfg->database_pool_size;
     read_int(&l, "Persistence__Database__PoolSize", &pool_size, 1, 256);
     cfg->database_pool_size = (unsigned int)pool_size;
+    int acquire_timeout = (int)cfg->database_acquire_timeout_ms;
+    read_int(&l, "Persistence__Database__AcquireTimeoutMs", &acquire_timeout, 1, 600000);
+    cfg->database_acquire_timeout_ms = (unsigned int)acquire_timeout;
 
     read_string(&l, "Auth__Jwt__Secret", &cfg->jwt_secret, false, true);
     read_string(&l, "Security__SecretKey", &cfg->secret_key, true, true);
@@ -478,13 +504,13 @@ void config_free(config *cfg)
     free(cfg->web_dir);
     list_clear(&cfg->cors_origins);
     list_clear(&cfg->trusted_proxies);
-    free(cfg->database_connection);
-    free(cfg->jwt_secret);
-    free(cfg->secret_key);
+    wipe_free(cfg->database_connection); /* may carry a password */
+    wipe_free(cfg->jwt_secret);
+    wipe_free(cfg->secret_key);
     free(cfg->jwt_issuer);
     free(cfg->jwt_audience);
     free(cfg->bootstrap_username);
-    free(cfg->bootstrap_password);
+    wipe_free(cfg->bootstrap_password);
     list_clear(&cfg->api_keys);
     list_clear(&cfg->allowed_content_types);
     free(cfg->public_base_url);

@@ -3,8 +3,10 @@
  *
  * config_load() fills a config from an environment array (so tests can pass their own); on a
  * bad value it returns -1 and writes one line naming the key and what is wrong into `problem`.
- * The config owns every string in it; config_free() releases them. After start-up the config
- * is read-only and shared by all threads. */
+ * The config owns every string in it; config_free() releases them, overwriting the secrets
+ * first (JWT secret, secret key, bootstrap password, machine API keys, the database connection
+ * string with its password) with sodium_memzero. After start-up the config is read-only and
+ * shared by all threads. */
 #ifndef NH_CORE_CONFIG_H
 #define NH_CORE_CONFIG_H
 
@@ -48,6 +50,9 @@ typedef struct config {
     db_provider database_provider;   /* Persistence__Database__Provider; default sqlite */
     char *database_connection;       /* Persistence__Database__ConnectionString (may be NULL) */
     unsigned int database_pool_size; /* Persistence__Database__PoolSize; default 8 */
+    /* core: how long a request waits for a pooled connection before 503 db_busy
+     * (Persistence__Database__AcquireTimeoutMs; default 5000) */
+    unsigned int database_acquire_timeout_ms;
 
     /* auth */
     char *jwt_secret; /* Auth__Jwt__Secret; NULL = generated into data dir */

@@ -1,11 +1,19 @@
-/* periodic.c - run a task now and then every interval, on its own thread. */
+/* periodic.c - run a task now and then every interval, on its own thread.
+ *
+ * The wait between runs is a timed wait on a condition variable whose clock is CLOCK_MONOTONIC:
+ * a wall clock stepped back would otherwise stall the purge and the sweep for as long as it
+ * was stepped. */
 #include "core/periodic.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "core/clock.h"
+#include "core/log.h"
 
 struct periodic {
     unsigned int interval_seconds;
@@ -17,20 +25,28 @@ struct periodic {
     bool stopping;
 };
 
+/* Wait (lock held) until the interval has passed or stop was asked; true when stopping. */
+static bool wait_interval(periodic *worker)
+{
+    struct timespec deadline;
+    clock_monotonic_deadline((int64_t)worker->interval_seconds * 1000, &deadline);
+    int rc = 0;
+    while (!worker->stopping && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&worker->wake, &worker->lock, &deadline);
+        if (rc != 0 && rc != ETIMEDOUT) {
+            log_message(LOG_ERROR, "periodic", "waiting between runs failed: %s", strerror(rc));
+            break; /* run the task rather than spin */
+        }
+    }
+    return worker->stopping;
+}
+
 static void *run(void *argument)
 {
     periodic *worker = argument;
     worker->task(worker->context);
     pthread_mutex_lock(&worker->lock);
-    while (!worker->stopping) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += worker->interval_seconds;
-        int rc = 0;
-        while (!worker->stopping && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&worker->wake, &worker->lock, &deadline);
-        if (worker->stopping)
-            break;
+    while (!wait_interval(worker)) {
         pthread_mutex_unlock(&worker->lock);
         worker->task(worker->context);
         pthread_mutex_lock(&worker->lock);
@@ -47,9 +63,22 @@ periodic *periodic_start(unsigned int interval_seconds, void (*task)(void *conte
     worker->interval_seconds = interval_seconds;
     worker->task = task;
     worker->context = context;
-    pthread_mutex_init(&worker->lock, NULL);
-    pthread_cond_init(&worker->wake, NULL);
-    if (pthread_create(&worker->thread, NULL, run, worker) != 0) {
+    int rc = pthread_mutex_init(&worker->lock, NULL);
+    if (rc != 0) {
+        log_message(LOG_ERROR, "periodic", "cannot create a mutex: %s", strerror(rc));
+        free(worker);
+        return NULL;
+    }
+    rc = clock_cond_init_monotonic(&worker->wake);
+    if (rc != 0) {
+        log_message(LOG_ERROR, "periodic", "cannot create a condition variable: %s", strerror(rc));
+        pthread_mutex_destroy(&worker->lock);
+        free(worker);
+        return NULL;
+    }
+    rc = pthread_create(&worker->thread, NULL, run, worker);
+    if (rc != 0) {
+        log_message(LOG_ERROR, "periodic", "cannot start a thread: %s", strerror(rc));
         pthread_mutex_destroy(&worker->lock);
         pthread_cond_destroy(&worker->wake);
         free(worker);
@@ -66,7 +95,9 @@ void periodic_stop(periodic *worker)
     worker->stopping = true;
     pthread_cond_signal(&worker->wake);
     pthread_mutex_unlock(&worker->lock);
-    pthread_join(worker->thread, NULL);
+    int rc = pthread_join(worker->thread, NULL);
+    if (rc != 0)
+        log_message(LOG_ERROR, "periodic", "cannot join the thread: %s", strerror(rc));
     pthread_mutex_destroy(&worker->lock);
     pthread_cond_destroy(&worker->wake);
     free(worker);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 int secret_file_make_dirs(const char *path, unsigned int mode, nh_error *err)
 {
     char partial[PATH_MAX];
@@ -58,6 +60,8 @@ static int read_secret(const char *path, char **out_hex, nh_error *err)
     ssize_t got = text ? read(descriptor, text, (size_t)info.st_size) : -1;
     close(descriptor);
     if (got != info.st_size) {
+        if (text)
+            sodium_memzero(text, (size_t)info.st_size);
         free(text);
         return error_set(err, 500, "secret_unreadable", "cannot read %s", path);
     }
@@ -73,16 +77,21 @@ static int read_secret(const char *path, char **out_hex, nh_error *err)
     return 0;
 }
 
-/* Make the new directory entry durable. */
+/* Make the new directory entry durable. The secret is already written and linked, so a failure
+ * here is logged, not fatal: only a power cut in the next moments could lose the entry. */
 static void sync_parent_directory(const char *path)
 {
     char copy[PATH_MAX];
-    snprintf(copy, sizeof copy, "%s", path);
-    int descriptor = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (descriptor < 0)
+    if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy) {
+        log_message(LOG_WARN, "secret_file", "path too long to sync its directory: %s", path);
         return;
-    fsync(descriptor);
-    close(descriptor);
+    }
+    int descriptor = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (descriptor < 0 || fsync(descriptor) != 0)
+        log_message(LOG_WARN, "secret_file", "cannot sync the directory of %s: %s", path,
+                    strerror(errno));
+    if (descriptor >= 0)
+        close(descriptor);
 }
 
 static int write_secret(const char *path, size_t bytes, char **out_hex, nh_error *err)
@@ -100,9 +109,15 @@ static int write_secret(const char *path, size_t bytes, char **out_hex, nh_error
     free(raw);
 
     char temp_path[PATH_MAX];
-    snprintf(temp_path, sizeof temp_path, "%s.tmp.%ld", path, (long)getpid());
+    if (snprintf(temp_path, sizeof temp_path, "%s.tmp.%ld", path, (long)getpid()) >=
+        (int)sizeof temp_path) {
+        sodium_memzero(hex, bytes * 2 + 1);
+        free(hex);
+        return error_set(err, 500, "secret_unwritable", "the path %s is too long", path);
+    }
     int descriptor = open(temp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (descriptor < 0) {
+        sodium_memzero(hex, bytes * 2 + 1);
         free(hex);
         return error_set(err, 500, "secret_unwritable", "cannot create %s: %s", temp_path,
                          strerror(errno));
@@ -112,11 +127,14 @@ static int write_secret(const char *path, size_t bytes, char **out_hex, nh_error
     bool written =
         write(descriptor, hex, length + 1) == (ssize_t)(length + 1) && fsync(descriptor) == 0;
     hex[length] = '\0';
-    close(descriptor);
+    if (close(descriptor) != 0)
+        written = false;
     /* link() refuses to replace an existing file: if another instance won the race, use its. */
     if (!written || link(temp_path, path) != 0) {
         int saved_errno = errno;
-        unlink(temp_path);
+        if (unlink(temp_path) != 0 && errno != ENOENT)
+            log_message(LOG_WARN, "secret_file", "cannot remove %s: %s", temp_path,
+                        strerror(errno));
         sodium_memzero(hex, length);
         free(hex);
         if (written && saved_errno == EEXIST)
@@ -124,7 +142,8 @@ static int write_secret(const char *path, size_t bytes, char **out_hex, nh_error
         return error_set(err, 500, "secret_unwritable", "cannot write %s: %s", path,
                          strerror(saved_errno));
     }
-    unlink(temp_path);
+    if (unlink(temp_path) != 0) /* a second name of the secret, mode 0600: say so */
+        log_message(LOG_WARN, "secret_file", "cannot remove %s: %s", temp_path, strerror(errno));
     sync_parent_directory(path);
     *out_hex = hex;
     return 0;

@@ -58,8 +58,8 @@ size_t utf8_sequence_length(const char *text, size_t available)
 
 bool utf8_is_white_space(uint32_t code_point)
 {
-    return (code_point >= 0x09 && code_point <= 0x0D) || code_point == 0x20 ||
-           code_point == 0x85 || code_point == 0xA0 || code_point == 0x1680 ||
+    return (code_point >= 0x09 && code_point <= 0x0D) || code_point == 0x20 || code_point == 0x85 ||
+           code_point == 0xA0 || code_point == 0x1680 ||
            (code_point >= 0x2000 && code_point <= 0x200A) || code_point == 0x2028 ||
            code_point == 0x2029 || code_point == 0x202F || code_point == 0x205F ||
            code_point == 0x3000;

@@ -1,19 +1,33 @@
 /* db.c - the connection pool, dispatch to the SQLite or PostgreSQL driver, and the
  * materialised result type. See db.h for the contract and driver.h for the driver interface.
  *
- * The pool is a mutex, a condition variable and a stack of idle connections. Connections are
- * opened lazily (outside the lock) up to the configured size; a borrower waits while all are in
- * use. The first connection is opened by db_open() so that a wrong setting fails at start-up. */
+ * The pool is a mutex, a condition variable (on the monotonic clock) and a stack of idle
+ * connections. Connections are opened lazily (outside the lock) up to the configured size; a
+ * borrower waits while all are in use, but no longer than its deadline (then 503 db_busy). The
+ * first connection is opened by db_open() so that a wrong setting fails at start-up.
+ *
+ * Test builds (NEKOHUB_TEST_BUILD) count the connections each thread holds and abort when a
+ * thread asks for a second one: holding one while waiting for another is how a pool
+ * deadlocks under load (every thread holds one and waits for a second). */
 #include "db/db.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "db/driver.h"
+
+#define DB_DEFAULT_ACQUIRE_TIMEOUT_MS 5000
+#define DB_BUSY_RETRY_AFTER_SECONDS 1
+#define DB_BUSY_LOG_INTERVAL_MS 60000
+#define DB_DISK_FULL_RETRY_AFTER_SECONDS 30
+#define DB_DISK_FULL_LOG_INTERVAL_MS 60000
 
 struct db_conn {
     const db_driver *driver;
@@ -30,6 +44,7 @@ struct db {
     db_conn *idle;           /* stack of connections ready to lend */
     unsigned int open_count; /* connections that exist or are being opened */
     unsigned int max_count;
+    unsigned int acquire_timeout_ms; /* db_acquire()'s deadline */
 };
 
 /* ---- results ---- */
@@ -164,6 +179,50 @@ void db_result_free(db_result *result)
     free(result);
 }
 
+/* ---- a full disk ---- */
+
+int db_report_disk_full(const char *driver, const char *message, nh_error *err)
+{
+    static log_throttle throttle = LOG_THROTTLE_INIT;
+    uint64_t suppressed = 0;
+    if (log_throttle_allow(&throttle, DB_DISK_FULL_LOG_INTERVAL_MS, &suppressed))
+        log_message(LOG_ERROR, "db_disk_full",
+                    "%s: the database cannot write, its disk is full: %s (answering 503 until "
+                    "space returns; %llu more such failures since the last line)",
+                    driver, message, (unsigned long long)suppressed);
+    error_set_retry(err, 503, "service_unavailable_disk_full", DB_DISK_FULL_RETRY_AFTER_SECONDS,
+                    "The server's storage is full; try again later.");
+    return DB_ERROR;
+}
+
+/* ---- one connection per thread (test builds) ---- */
+
+#ifdef NEKOHUB_TEST_BUILD
+static _Thread_local int held_connections;
+
+static void check_holds_none(void)
+{
+    if (held_connections == 0)
+        return;
+    fprintf(stderr, "nekohub: db_acquire: this thread already holds a database connection and "
+                    "asks for another (a pool deadlocks that way under load); pass the connection "
+                    "down instead\n");
+    abort();
+}
+
+static void count_held(int delta)
+{
+    held_connections += delta;
+}
+#else
+static void check_holds_none(void) {}
+
+static void count_held(int delta)
+{
+    (void)delta;
+}
+#endif
+
 /* ---- the pool ---- */
 
 static db_conn *open_connection(db *pool, bool at_startup, nh_error *err)
@@ -187,19 +246,51 @@ static void close_connection(db_conn *conn)
     free(conn);
 }
 
-/* Close a connection that is not in the idle stack and give its slot back. */
-static void discard_connection(db *pool, db_conn *conn)
+/* Give a slot back (a connection closed, or one that could not be opened). */
+static void free_slot(db *pool)
 {
-    close_connection(conn);
     pthread_mutex_lock(&pool->lock);
     pool->open_count--;
     pthread_cond_signal(&pool->available);
     pthread_mutex_unlock(&pool->lock);
 }
 
+/* Close a connection that is not in the idle stack and give its slot back. */
+static void discard_connection(db *pool, db_conn *conn)
+{
+    close_connection(conn);
+    free_slot(pool);
+}
+
 static const db_driver *driver_for(db_provider provider)
 {
     return provider == DB_PROVIDER_POSTGRES ? &db_postgres_driver : &db_sqlite_driver;
+}
+
+/* The target holds the PostgreSQL password: wiped before it is freed. */
+static void free_target(char *target)
+{
+    if (!target)
+        return;
+    sodium_memzero(target, strlen(target));
+    free(target);
+}
+
+static int init_locks(db *pool, nh_error *err)
+{
+    int rc = pthread_mutex_init(&pool->lock, NULL);
+    if (rc != 0) {
+        log_message(LOG_ERROR, "db_open", "cannot create the pool's mutex: %s", strerror(rc));
+        return error_internal(err);
+    }
+    rc = clock_cond_init_monotonic(&pool->available);
+    if (rc != 0) {
+        log_message(LOG_ERROR, "db_open", "cannot create the pool's condition variable: %s",
+                    strerror(rc));
+        pthread_mutex_destroy(&pool->lock);
+        return error_internal(err);
+    }
+    return 0;
 }
 
 int db_open(const config *cfg, db **out, nh_error *err)
@@ -211,21 +302,18 @@ int db_open(const config *cfg, db **out, nh_error *err)
     pool->provider = cfg->database_provider;
     pool->driver = driver_for(cfg->database_provider);
     pool->max_count = cfg->database_pool_size > 0 ? cfg->database_pool_size : 1;
+    pool->acquire_timeout_ms = cfg->database_acquire_timeout_ms > 0
+                                   ? cfg->database_acquire_timeout_ms
+                                   : DB_DEFAULT_ACQUIRE_TIMEOUT_MS;
     pool->target = pool->driver->resolve_target(cfg, err);
     if (!pool->target) {
         free(pool);
         return DB_ERROR;
     }
-    if (pthread_mutex_init(&pool->lock, NULL) != 0) {
-        free(pool->target);
+    if (init_locks(pool, err) != 0) {
+        free_target(pool->target);
         free(pool);
-        return error_internal(err);
-    }
-    if (pthread_cond_init(&pool->available, NULL) != 0) {
-        pthread_mutex_destroy(&pool->lock);
-        free(pool->target);
-        free(pool);
-        return error_internal(err);
+        return DB_ERROR;
     }
     db_conn *first = open_connection(pool, true, err);
     if (!first) {
@@ -258,7 +346,7 @@ void db_close(db *pool)
                     still_borrowed);
     pthread_cond_destroy(&pool->available);
     pthread_mutex_destroy(&pool->lock);
-    free(pool->target);
+    free_target(pool->target);
     free(pool);
 }
 
@@ -267,45 +355,93 @@ db_provider db_dialect(const db *pool)
     return pool->provider;
 }
 
-db_conn *db_acquire(db *pool, nh_error *err)
+static int busy(nh_error *err, unsigned int timeout_ms, unsigned int max_count)
 {
+    static log_throttle throttle = LOG_THROTTLE_INIT;
+    uint64_t suppressed = 0;
+    if (log_throttle_allow(&throttle, DB_BUSY_LOG_INTERVAL_MS, &suppressed))
+        log_message(LOG_WARN, "db_busy",
+                    "all %u database connections stayed in use for %u ms; answering 503 "
+                    "(%llu more such requests since the last line)",
+                    max_count, timeout_ms, (unsigned long long)suppressed);
+    return error_set_retry(err, 503, "db_busy", DB_BUSY_RETRY_AFTER_SECONDS,
+                           "The database is busy; try again shortly.");
+}
+
+/* Wait (lock held) until a connection is idle or a slot is free, at most timeout_ms. Returns 0,
+ * or ETIMEDOUT. */
+static int wait_for_slot(db *pool, unsigned int timeout_ms)
+{
+    struct timespec deadline;
+    clock_monotonic_deadline(timeout_ms, &deadline);
+    while (!pool->idle && pool->open_count >= pool->max_count) {
+        int rc = pthread_cond_timedwait(&pool->available, &pool->lock, &deadline);
+        if (rc == ETIMEDOUT && !pool->idle && pool->open_count >= pool->max_count)
+            return ETIMEDOUT;
+        if (rc != 0 && rc != ETIMEDOUT) {
+            log_message(LOG_ERROR, "db_acquire", "waiting for a connection failed: %s",
+                        strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+db_conn *db_acquire_within(db *pool, unsigned int timeout_ms, nh_error *err)
+{
+    check_holds_none();
     db_conn *conn = NULL;
     pthread_mutex_lock(&pool->lock);
-    while (!pool->idle && pool->open_count >= pool->max_count)
-        pthread_cond_wait(&pool->available, &pool->lock);
-    if (pool->idle) {
+    int waited = wait_for_slot(pool, timeout_ms);
+    if (waited == 0 && pool->idle) {
         conn = pool->idle;
         pool->idle = conn->next_idle;
         conn->next_idle = NULL;
-    } else {
+    } else if (waited == 0) {
         pool->open_count++; /* reserve the slot; connect outside the lock */
     }
     pthread_mutex_unlock(&pool->lock);
-
+    if (waited == ETIMEDOUT) {
+        busy(err, timeout_ms, pool->max_count);
+        return NULL;
+    }
+    if (waited != 0) {
+        error_internal(err);
+        return NULL;
+    }
     if (conn) {
         if (conn->driver->check(conn->native, err) != 0) {
             discard_connection(pool, conn);
             return NULL;
         }
+        count_held(1);
         return conn;
     }
     conn = open_connection(pool, false, err);
     if (!conn) {
-        pthread_mutex_lock(&pool->lock);
-        pool->open_count--;
-        pthread_cond_signal(&pool->available);
-        pthread_mutex_unlock(&pool->lock);
+        free_slot(pool);
+        return NULL;
     }
+    count_held(1);
     return conn;
+}
+
+db_conn *db_acquire(db *pool, nh_error *err)
+{
+    return db_acquire_within(pool, pool->acquire_timeout_ms, err);
 }
 
 void db_release(db *pool, db_conn *conn)
 {
     if (!conn)
         return;
+    count_held(-1);
     if (conn->driver->in_transaction(conn->native)) {
         log_message(LOG_DEBUG, "db_release", "rolling back a transaction left open on release");
         if (db_rollback(conn) != 0) {
+            log_message(LOG_ERROR, "db_release",
+                        "a transaction left open could not be rolled back; closing the "
+                        "connection");
             discard_connection(pool, conn);
             return;
         }
@@ -378,11 +514,20 @@ int db_rollback(db_conn *conn)
 {
     if (!conn)
         return DB_ERROR;
-    nh_error ignored;
-    return conn->driver->rollback(conn->native, &ignored);
+    nh_error logged; /* the driver has logged the failure; the caller sees DB_ERROR */
+    return conn->driver->rollback(conn->native, &logged);
 }
 
 /* ---- transactions around one step ---- */
+
+/* Roll back after a failure. A failed ROLLBACK was logged by the driver, and db_release() sees
+ * the transaction still open, tries again and closes the connection if that fails too. */
+static void roll_back_after_failure(db_conn *conn)
+{
+    if (db_rollback(conn) != 0)
+        log_message(LOG_WARN, "db_rollback",
+                    "ROLLBACK failed; the connection is checked again on release");
+}
 
 static int run_transaction(db *pool, db_transaction_step step, void *context,
                            bool commit_on_failure, nh_error *err)
@@ -396,13 +541,13 @@ static int run_transaction(db *pool, db_transaction_step step, void *context,
     }
     int status = step(conn, context, err);
     if (status != 0 && !commit_on_failure) {
-        db_rollback(conn);
+        roll_back_after_failure(conn);
         db_release(pool, conn);
         return status;
     }
     nh_error commit_error;
     if (db_commit(conn, &commit_error) != 0) {
-        db_rollback(conn);
+        roll_back_after_failure(conn);
         db_release(pool, conn);
         if (status != 0) {
             log_message(LOG_ERROR, "db_commit", "a write that had to stick was lost: %s",
@@ -422,15 +567,19 @@ int db_transaction(db *pool, db_transaction_step step, void *context, nh_error *
     return run_transaction(pool, step, context, false, err);
 }
 
-int db_transaction_commit_always(db *pool, db_transaction_step step, void *context,
-                                 nh_error *err)
+int db_transaction_commit_always(db *pool, db_transaction_step step, void *context, nh_error *err)
 {
     return run_transaction(pool, step, context, true, err);
 }
 
 int db_ping(db *pool, nh_error *err)
 {
-    db_conn *conn = db_acquire(pool, err);
+    return db_ping_within(pool, pool->acquire_timeout_ms, err);
+}
+
+int db_ping_within(db *pool, unsigned int timeout_ms, nh_error *err)
+{
+    db_conn *conn = db_acquire_within(pool, timeout_ms, err);
     if (!conn)
         return DB_ERROR;
     db_result *result = NULL;

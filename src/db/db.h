@@ -9,13 +9,26 @@
  *
  * Ownership: db_open() gives a pool the caller closes with db_close(). A connection is
  * borrowed with db_acquire() and given back with db_release() by the same thread; an open
- * transaction is rolled back on release. Every result is materialised (all values as text)
- * and owned by the caller until db_result_free().
+ * transaction is rolled back on release. A thread holds at most ONE connection at a time (pass
+ * it down rather than acquiring a second: threads that each hold one and wait for another
+ * deadlock the pool); test builds (NEKOHUB_TEST_BUILD) abort with a message when a thread asks
+ * for a second. Every result is materialised (all values as text) and owned by the caller until
+ * db_result_free().
+ *
+ * Deadline: db_acquire() waits at most Persistence__Database__AcquireTimeoutMs (default
+ * 5000 ms) for a free connection; then it fails with 503 `db_busy` and retry_after_seconds set
+ * (the reply carries Retry-After), logged at most once a minute. The deadline bounds the wait for
+ * a pooled connection, not a statement.
  *
  * Errors: functions return 0 on success, DB_ERROR (-1) on failure, DB_CONSTRAINT (-2) when a
  * UNIQUE / PRIMARY KEY / FOREIGN KEY / CHECK constraint refused a write. On failure `err` is
  * filled with a 500 internal_server_error (the driver's text goes to the log, never to the
- * client). Thread-safe: the pool; not thread-safe: one connection. */
+ * client), except two 503s with retry_after_seconds: `db_busy` (above), and
+ * `service_unavailable_disk_full` when the database cannot write because its disk is full
+ * (SQLite SQLITE_FULL or ENOSPC; PostgreSQL SQLSTATE 53100/53000; Retry-After 30 s, logged at
+ * most once a minute, nothing remembered: the next write that finds space succeeds). Hand `err`
+ * on unchanged so the client sees the 503 and its Retry-After. Thread-safe: the pool; not
+ * thread-safe: one connection. */
 #ifndef NH_DB_H
 #define NH_DB_H
 
@@ -71,8 +84,12 @@ int db_open(const config *cfg, db **out, nh_error *err);
 void db_close(db *pool);
 db_provider db_dialect(const db *pool);
 
-/* Borrow a connection (waits while all are in use). NULL and err filled on failure. */
+/* Borrow a connection, waiting while all are in use up to the pool's deadline
+ * (Persistence__Database__AcquireTimeoutMs). NULL and err filled on failure: 503 db_busy
+ * (with retry_after_seconds) when the deadline passed, otherwise 500. */
 db_conn *db_acquire(db *pool, nh_error *err);
+/* The same with its own deadline in milliseconds (a probe that must answer quickly). */
+db_conn *db_acquire_within(db *pool, unsigned int timeout_ms, nh_error *err);
 void db_release(db *pool, db_conn *conn);
 
 /* Run one statement. `out` may be NULL when no rows are wanted. */
@@ -101,8 +118,7 @@ int db_transaction(db *pool, db_transaction_step step, void *context, nh_error *
  * for writes that must stick although the caller's request fails (revoking a session family
  * on refresh-token reuse). Returns step's result; when step failed and the commit failed too,
  * the commit failure is logged and step's error is kept. */
-int db_transaction_commit_always(db *pool, db_transaction_step step, void *context,
-                                 nh_error *err);
+int db_transaction_commit_always(db *pool, db_transaction_step step, void *context, nh_error *err);
 
 size_t db_result_rows(const db_result *result);
 size_t db_result_columns(const db_result *result);
@@ -113,8 +129,11 @@ bool db_result_is_null(const db_result *result, size_t row, size_t column);
 int64_t db_result_int64(const db_result *result, size_t row, size_t column);
 void db_result_free(db_result *result);
 
-/* Quick round trip (SELECT 1) on a pooled connection: 0 when the database answers. */
+/* Quick round trip (SELECT 1) on a pooled connection: 0 when the database answers. db_ping()
+ * waits for a connection as db_acquire() does; db_ping_within() at most timeout_ms (readiness
+ * probes: a busy pool answers 503 db_busy quickly instead of hanging the probe). */
 int db_ping(db *pool, nh_error *err);
+int db_ping_within(db *pool, unsigned int timeout_ms, nh_error *err);
 
 /* Apply pending migrations (see migrations.c) inside a lock so several instances can start at
  * once. Idempotent. Refuses (-1, err filled, message names both versions) when the database

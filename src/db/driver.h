@@ -42,6 +42,13 @@ typedef struct db_driver {
 extern const db_driver db_sqlite_driver;
 extern const db_driver db_postgres_driver;
 
+/* The database could not write because its disk is full (SQLite: SQLITE_FULL, or an I/O error
+ * with errno ENOSPC; PostgreSQL: SQLSTATE 53100 disk_full or 53000 insufficient_resources).
+ * Fills err with 503 service_unavailable_disk_full and a Retry-After hint, logs it (driver name
+ * and the driver's message) at most once a minute however many requests hit it, and returns
+ * DB_ERROR. Nothing is remembered: the next write that finds space succeeds. */
+int db_report_disk_full(const char *driver, const char *message, nh_error *err);
+
 /* Result builder. A result holds `columns` text values per row; a value is NULL (SQL NULL) or
  * a NUL-terminated copy of the driver's bytes. All functions return 0, or -1 when memory or a
  * size limit ran out (the result stays valid and must still be freed). */

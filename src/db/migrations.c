@@ -267,6 +267,15 @@ static const char *migration_sql(const db_migration *m, db_provider provider)
     return m->sql;
 }
 
+/* Roll back after a failure or a skipped migration. A failed ROLLBACK was logged by the driver;
+ * db_release() at the end of db_migrate() tries again and closes the connection if need be. */
+static void roll_back(db_conn *conn)
+{
+    if (db_rollback(conn) != 0)
+        log_message(LOG_WARN, "db_migrate",
+                    "ROLLBACK failed; the connection is checked again on release");
+}
+
 static int ensure_migrations_table(db_conn *conn, nh_error *err)
 {
     int rc = db_begin(conn, err);
@@ -280,7 +289,7 @@ static int ensure_migrations_table(db_conn *conn, nh_error *err)
     if (rc == 0)
         rc = db_commit(conn, err);
     if (rc != 0)
-        db_rollback(conn);
+        roll_back(conn);
     return rc;
 }
 
@@ -325,7 +334,7 @@ static int apply_migration(db_conn *conn, db_provider provider, const db_migrati
     bool already = false;
     rc = is_applied(conn, m->version, &already, err);
     if (rc == 0 && already) {
-        db_rollback(conn);
+        roll_back(conn);
         return 0;
     }
     if (rc == 0)
@@ -335,7 +344,7 @@ static int apply_migration(db_conn *conn, db_provider provider, const db_migrati
     if (rc == 0)
         rc = db_commit(conn, err);
     if (rc != 0) {
-        db_rollback(conn);
+        roll_back(conn);
         log_message(LOG_ERROR, "db_migrate", "migration %d (%s) failed; nothing of it was kept",
                     m->version, m->name);
         return DB_ERROR;
@@ -397,8 +406,8 @@ int db_migrate(db *pool, int *applied, nh_error *err)
     }
     int rc = migrate_locked(conn, provider, applied, err);
     if (postgres) {
-        nh_error ignored;
-        if (advisory_lock(conn, "pg_advisory_unlock", &ignored) != 0)
+        nh_error unlock_error; /* logged by the driver, and here */
+        if (advisory_lock(conn, "pg_advisory_unlock", &unlock_error) != 0)
             log_message(LOG_WARN, "db_migrate",
                         "could not release the migration lock; it goes with the session");
     }

@@ -458,53 +458,47 @@ static int store_pair(char *slots[SLOT_COUNT], dotnet_pair *pair, char *problem)
     return 0;
 }
 
-static int append_quoted(buf *out, const char *keyword, const char *value)
+/* The builders below append without checking each step: buf errors are sticky, so one check
+ * of the finished buffer (buf_detach() returning NULL) covers every append. */
+static void append_quoted(buf *out, const char *keyword, const char *value)
 {
-    if (out->length > 0 && buf_append_str(out, " ") != 0)
-        return -1;
-    if (buf_printf(out, "%s='", keyword) != 0)
-        return -1;
+    if (out->length > 0)
+        buf_append_str(out, " ");
+    buf_printf(out, "%s='", keyword);
     for (const char *p = value; *p; p++) {
-        if ((*p == '\\' || *p == '\'') && buf_append(out, "\\", 1) != 0)
-            return -1;
-        if (buf_append(out, p, 1) != 0)
-            return -1;
+        if (*p == '\\' || *p == '\'')
+            buf_append(out, "\\", 1);
+        buf_append(out, p, 1);
     }
-    return buf_append_str(out, "'");
+    buf_append_str(out, "'");
 }
 
 /* Append "-c name=value" to a server options string, escaping spaces and backslashes as
  * libpq's options parser expects. */
-static int append_server_option(buf *options, const char *name, const char *value)
+static void append_server_option(buf *options, const char *name, const char *value)
 {
-    if (options->length > 0 && buf_append_str(options, " ") != 0)
-        return -1;
-    if (buf_printf(options, "-c %s=", name) != 0)
-        return -1;
+    if (options->length > 0)
+        buf_append_str(options, " ");
+    buf_printf(options, "-c %s=", name);
     for (const char *p = value; *p; p++) {
-        if ((*p == '\\' || isspace((unsigned char)*p)) && buf_append(options, "\\", 1) != 0)
-            return -1;
-        if (buf_append(options, p, 1) != 0)
-            return -1;
+        if (*p == '\\' || isspace((unsigned char)*p))
+            buf_append(options, "\\", 1);
+        buf_append(options, p, 1);
     }
-    return 0;
 }
 
+/* The options keyword's value: given options plus search_path and TimeZone. NULL when out of
+ * memory. */
 static char *combined_options(char *slots[SLOT_COUNT])
 {
     buf options;
     buf_init(&options, 0);
-    int rc = 0;
     if (slots[SLOT_OPTIONS] && slots[SLOT_OPTIONS][0])
-        rc = buf_append_str(&options, slots[SLOT_OPTIONS]);
-    if (rc == 0 && slots[SLOT_SEARCH_PATH])
-        rc = append_server_option(&options, "search_path", slots[SLOT_SEARCH_PATH]);
-    if (rc == 0 && slots[SLOT_TIMEZONE])
-        rc = append_server_option(&options, "TimeZone", slots[SLOT_TIMEZONE]);
-    if (rc != 0) {
-        buf_free(&options);
-        return NULL;
-    }
+        buf_append_str(&options, slots[SLOT_OPTIONS]);
+    if (slots[SLOT_SEARCH_PATH])
+        append_server_option(&options, "search_path", slots[SLOT_SEARCH_PATH]);
+    if (slots[SLOT_TIMEZONE])
+        append_server_option(&options, "TimeZone", slots[SLOT_TIMEZONE]);
     return buf_detach(&options);
 }
 
@@ -527,23 +521,22 @@ static bool entry_has_port(const char *entry, size_t length, size_t *host_length
     return true;
 }
 
-static int append_host_entry(buf *hosts, buf *ports, const char *entry, size_t length,
-                             const char *default_port, bool *any_port)
+static void append_host_entry(buf *hosts, buf *ports, const char *entry, size_t length,
+                              const char *default_port, bool *any_port)
 {
     size_t host_length = 0;
     bool has_port = entry_has_port(entry, length, &host_length);
     *any_port = *any_port || has_port;
-    if (hosts->length > 0 && (buf_append_str(hosts, ",") != 0 || buf_append_str(ports, ",") != 0))
-        return -1;
-    if (buf_append(hosts, entry, host_length) != 0)
-        return -1;
+    buf_append(hosts, entry, host_length);
     if (has_port)
-        return buf_append(ports, entry + host_length + 1, length - host_length - 1);
-    return buf_append_str(ports, default_port);
+        buf_append(ports, entry + host_length + 1, length - host_length - 1);
+    else
+        buf_append_str(ports, default_port);
 }
 
 /* Npgsql lets each Host entry carry its own port ("db1:5432,db2:5433"); libpq wants parallel
- * host and port lists. Rewrites slots[SLOT_HOST] and slots[SLOT_PORT] when any entry has one. */
+ * host and port lists. Rewrites slots[SLOT_HOST] and slots[SLOT_PORT] when any entry has one.
+ * Returns 0, or -1 when out of memory (slots unchanged). */
 static int split_host_ports(char *slots[SLOT_COUNT])
 {
     const char *entry = slots[SLOT_HOST];
@@ -554,27 +547,23 @@ static int split_host_ports(char *slots[SLOT_COUNT])
     buf_init(&hosts, 0);
     buf_init(&ports, 0);
     bool any_port = false;
-    int rc = 0;
     for (;;) {
         size_t length = strcspn(entry, ",");
-        rc = append_host_entry(&hosts, &ports, entry, length, default_port, &any_port);
-        if (rc != 0 || !entry[length])
+        if (entry != slots[SLOT_HOST]) {
+            buf_append_str(&hosts, ",");
+            buf_append_str(&ports, ",");
+        }
+        append_host_entry(&hosts, &ports, entry, length, default_port, &any_port);
+        if (!entry[length])
             break;
         entry += length + 1;
     }
-    if (rc != 0 || !any_port) {
-        buf_free(&hosts);
-        buf_free(&ports);
-        return rc;
-    }
     char *host_text = buf_detach(&hosts);
     char *port_text = buf_detach(&ports);
-    buf_free(&hosts);
-    buf_free(&ports);
-    if (!host_text || !port_text) {
+    if (!host_text || !port_text || !any_port) {
         free(host_text);
         free(port_text);
-        return -1;
+        return host_text && port_text ? 0 : -1;
     }
     free(slots[SLOT_HOST]);
     free(slots[SLOT_PORT]);
@@ -590,19 +579,14 @@ static char *write_conninfo(char *slots[SLOT_COUNT])
         return NULL;
     buf out;
     buf_init(&out, 0);
-    int rc = 0;
-    for (int i = 0; i < SLOT_COUNT && rc == 0; i++) {
+    for (int i = 0; i < SLOT_COUNT; i++) {
         if (i == SLOT_SEARCH_PATH || i == SLOT_TIMEZONE)
             continue;
         const char *value = i == SLOT_OPTIONS ? (options[0] ? options : NULL) : slots[i];
         if (value)
-            rc = append_quoted(&out, slot_keywords[i], value);
+            append_quoted(&out, slot_keywords[i], value);
     }
     free(options);
-    if (rc != 0) {
-        buf_free(&out);
-        return NULL;
-    }
     return buf_detach(&out);
 }
 

@@ -84,6 +84,8 @@ static int report_result(PGconn *conn, const PGresult *res, const char *sql, nh_
     tidy_message(primary ? primary : PQresultErrorMessage(res), message);
     if (!sqlstate)
         sqlstate = "";
+    if (!strcmp(sqlstate, "53100") || !strcmp(sqlstate, "53000")) /* disk_full, insufficient_... */
+        return db_report_disk_full("postgres", message, err);
     if (strncmp(sqlstate, "23", 2) == 0) {
         log_message(LOG_DEBUG, "db_constraint", "postgres: %s (sqlstate %s; sql: %.*s)", message,
                     sqlstate, PG_LOGGED_SQL_CHARS, statement);

@@ -109,11 +109,22 @@ char *sqlite_rewrite_params(const char *sql)
 
 /* ---- errors ---- */
 
+/* SQLITE_FULL, or an I/O error whose system errno says the disk is full. */
+static bool is_disk_full(sqlite3 *handle, int rc)
+{
+    int primary = rc & 0xff;
+    if (primary == SQLITE_FULL)
+        return true;
+    return primary == SQLITE_IOERR && handle && sqlite3_system_errno(handle) == ENOSPC;
+}
+
 /* Log SQLite's message (with the statement, never the parameter values) and map the code. */
 static int report(sqlite3 *handle, int rc, const char *sql, nh_error *err)
 {
     const char *message = handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
     const char *statement = sql ? sql : "";
+    if (is_disk_full(handle, rc))
+        return db_report_disk_full("sqlite", message, err);
     error_internal(err);
     if ((rc & 0xff) == SQLITE_CONSTRAINT) {
         log_message(LOG_DEBUG, "db_constraint", "sqlite: %s (sql: %.*s)", message,
@@ -225,13 +236,9 @@ static char *absolute_path(const char *path)
     buf joined;
     buf_init(&joined, 0);
     const char *relative = strncmp(path, "./", 2) == 0 ? path + 2 : path;
-    int rc = buf_printf(&joined, "%s/%s", cwd, relative);
+    buf_printf(&joined, "%s/%s", cwd, relative);
     free(cwd);
-    if (rc != 0) {
-        buf_free(&joined);
-        return NULL;
-    }
-    return buf_detach(&joined);
+    return buf_detach(&joined); /* NULL when the append failed (sticky) */
 }
 
 static int create_parent_directory(const char *file_path)
@@ -253,12 +260,11 @@ static char *chosen_path(const config *cfg, nh_error *err)
     if (is_blank(setting)) {
         buf path;
         buf_init(&path, 0);
-        if (buf_printf(&path, "%s/%s", cfg->data_dir, DB_SQLITE_DEFAULT_FILE) != 0) {
-            buf_free(&path);
+        buf_printf(&path, "%s/%s", cfg->data_dir, DB_SQLITE_DEFAULT_FILE);
+        char *joined = buf_detach(&path);
+        if (!joined)
             error_internal(err);
-            return NULL;
-        }
-        return buf_detach(&path);
+        return joined;
     }
     bool looks_like_pairs = false;
     char *path = data_source_from_pairs(setting, &looks_like_pairs);
@@ -426,14 +432,55 @@ static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
  * lock on every allocation). */
 static void configure_library(void)
 {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (rc != SQLITE_OK) /* harmless (slower allocations), but say so */
+        log_message(LOG_WARN, "db_open", "sqlite: cannot turn memory statistics off: %s",
+                    sqlite3_errstr(rc));
+}
+
+/* An older NekoHub created the database 0644 (and SQLite gives -wal and -shm the database's
+ * mode): make an existing file private, as new ones are (data_dir.h), saying so once. */
+static void make_private(const char *path)
+{
+    struct stat info;
+    if (stat(path, &info) != 0 || !S_ISREG(info.st_mode) || (info.st_mode & 077) == 0)
+        return;
+    if (chmod(path, info.st_mode & 0700) != 0) {
+        log_message(LOG_WARN, "db_open", "sqlite: %s has mode %03o and cannot be made private: %s",
+                    path, (unsigned int)(info.st_mode & 0777), strerror(errno));
+        return;
+    }
+    log_message(LOG_INFO, "db_open", "sqlite: %s had mode %03o; now %03o", path,
+                (unsigned int)(info.st_mode & 0777), (unsigned int)(info.st_mode & 0700));
+}
+
+static void make_files_private(const char *target)
+{
+    if (strncmp(target, "file:", 5) == 0 || strcmp(target, ":memory:") == 0)
+        return;
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        buf path;
+        buf_init(&path, 0);
+        buf_printf(&path, "%s%s", target, suffixes[i]);
+        if (buf_failed(&path)) {
+            log_message(LOG_WARN, "db_open", "sqlite: out of memory checking file modes");
+            return;
+        }
+        make_private(path.data);
+        buf_free(&path);
+    }
 }
 
 static int sqlite_connect(const char *target, bool at_startup, void **native, nh_error *err)
 {
-    (void)at_startup;
     *native = NULL;
-    pthread_once(&sqlite_configured, configure_library);
+    if (at_startup)
+        make_files_private(target);
+    int once = pthread_once(&sqlite_configured, configure_library);
+    if (once != 0)
+        log_message(LOG_WARN, "db_open", "sqlite: library settings not applied: %s",
+                    strerror(once));
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (strncmp(target, "file:", 5) == 0)
         flags |= SQLITE_OPEN_URI;

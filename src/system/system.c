@@ -37,7 +37,7 @@ void system_readyz(http_request *request, http_response *response)
 {
     nh_error err;
     const system_context *system = request->context;
-    if (db_ping(system->database, &err) != 0) {
+    if (db_ping_within(system->database, 1000, &err) != 0) {
         http_reply_error_code(response, 503, "not_ready", "The database is not reachable.");
         return;
     }

@@ -1,17 +1,100 @@
-/* test_core.c - envelopes, UUID v7, ISO-8601 time, configuration parsing and its errors. */
+/* test_core.c - sticky buffers, envelopes, UUID v7, ISO-8601 time, configuration parsing and its
+ * errors. */
 #include "cmocka_prelude.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "core/uuid.h"
 #include "http/response.h"
+
+/* ---- buffers: sticky errors ---- */
+
+/* A WHERE clause built in three steps whose middle step fails must come out as nothing, not
+ * as the first and last steps without the filter (issue 14, defect 4). */
+static void buffer_errors_are_sticky(void **state)
+{
+    (void)state;
+    buf sql;
+    buf_init(&sql, 24);
+    assert_int_equal(buf_append_str(&sql, " WHERE 1 = 1"), 0);
+    assert_false(buf_failed(&sql));
+    assert_int_equal(buf_printf(&sql, " AND actor_id = $%d OR actor_name = $%d", 1, 1), -1);
+    assert_true(buf_failed(&sql));
+    assert_null(sql.data); /* what was built is gone: no half-built string to use */
+    assert_int_equal(sql.length, 0);
+    /* Later appends that would fit are no-ops and report the failure too. */
+    assert_int_equal(buf_append_str(&sql, " AND x"), -1);
+    assert_int_equal(buf_append(&sql, "y", 1), -1);
+    assert_int_equal(buf_printf(&sql, "%d", 7), -1);
+    assert_int_equal(buf_reserve_room(&sql, 1), -1);
+    assert_true(buf_failed(&sql));
+    assert_null(sql.data);
+    assert_null(buf_detach(&sql));
+    /* Detaching returned the buffer to a healthy, empty state. */
+    assert_false(buf_failed(&sql));
+    assert_int_equal(buf_append_str(&sql, "ok"), 0);
+    char *text = buf_detach(&sql);
+    assert_string_equal(text, "ok");
+    free(text);
+}
+
+static void buffer_failure_cleared_by_free(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 4);
+    assert_int_equal(buf_append(&b, "12345", 5), -1);
+    assert_true(buf_failed(&b));
+    buf_free(&b);
+    assert_false(buf_failed(&b));
+    assert_int_equal(buf_append(&b, "1234", 4), 0);
+    assert_string_equal(b.data, "1234");
+    assert_int_equal(buf_append(&b, "5", 1), -1); /* max_size kept */
+    buf_free(&b);
+}
+
+static void buffer_fail_marks_a_step_that_failed_elsewhere(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 0);
+    assert_int_equal(buf_append_str(&b, "head"), 0);
+    buf_fail(&b);
+    assert_true(buf_failed(&b));
+    assert_int_equal(buf_append_str(&b, "tail"), -1);
+    assert_null(buf_detach(&b));
+    /* An empty, healthy buffer detaches as an allocated empty string. */
+    char *empty = buf_detach(&b);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    free(empty);
+}
+
+static void buffer_printf_fills_existing_room_and_grows(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, 0);
+    assert_int_equal(buf_reserve_room(&b, 100), 0);
+    assert_int_equal(buf_printf(&b, "%s-%d", "a", 1), 0);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(buf_printf(&b, "%03d", i), 0);
+    assert_int_equal(b.length, 3 + 300);
+    assert_memory_equal(b.data, "a-1000001", 9);
+    assert_int_equal(b.data[b.length], '\0');
+    buf_free(&b);
+}
 
 /* ---- envelopes ---- */
 
@@ -149,6 +232,70 @@ static void log_lines_stay_utf8_json(void **state)
     json_decref(access);
     json_decref(message);
     free(text);
+}
+
+static void log_long_message(void)
+{
+    char long_text[3000];
+    memset(long_text, 'a', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    log_message(LOG_WARN, "probe", "%s", long_text);
+}
+
+/* A message longer than a log line holds says it was cut rather than ending silently. */
+static void log_messages_cut_say_so(void **state)
+{
+    (void)state;
+    char *text = capture_stderr(log_long_message);
+    json_t *line = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(line);
+    const char *message = json_string_value(json_object_get(line, "message"));
+    assert_non_null(message);
+    size_t length = strlen(message);
+    assert_true(length > 1000 && length < 3000);
+    assert_string_equal(message + length - strlen("... (cut)"), "... (cut)");
+    json_decref(line);
+    free(text);
+}
+
+/* One line per interval; the refused calls are counted for the next line. */
+static void log_throttle_counts_what_it_holds_back(void **state)
+{
+    (void)state;
+    log_throttle throttle = LOG_THROTTLE_INIT;
+    uint64_t suppressed = 99;
+    assert_true(log_throttle_allow(&throttle, 3600 * 1000, &suppressed));
+    assert_int_equal(suppressed, 0);
+    for (int i = 0; i < 3; i++)
+        assert_false(log_throttle_allow(&throttle, 3600 * 1000, &suppressed));
+    assert_int_equal(atomic_load(&throttle.suppressed), 3); /* told with the next line */
+    log_throttle short_one = LOG_THROTTLE_INIT;
+    assert_true(log_throttle_allow(&short_one, 1, NULL));
+    struct timespec pause = {0, 5 * 1000000L}; /* past the interval */
+    nanosleep(&pause, NULL);
+    assert_true(log_throttle_allow(&short_one, 1, &suppressed));
+    assert_int_equal(suppressed, 0);
+}
+
+/* Deadlines for monotonic condition variables lie ahead on CLOCK_MONOTONIC. */
+static void monotonic_deadline_lies_ahead(void **state)
+{
+    (void)state;
+    struct timespec before, deadline;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    clock_monotonic_deadline(1500, &deadline);
+    int64_t ahead_ms = (int64_t)(deadline.tv_sec - before.tv_sec) * 1000 +
+                       (deadline.tv_nsec - before.tv_nsec) / 1000000;
+    assert_true(ahead_ms >= 1500);
+    assert_true(deadline.tv_nsec >= 0 && deadline.tv_nsec < 1000000000L);
+    pthread_cond_t cond;
+    assert_int_equal(clock_cond_init_monotonic(&cond), 0);
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    clock_monotonic_deadline(1, &deadline);
+    assert_int_equal(pthread_cond_timedwait(&cond, &lock, &deadline), ETIMEDOUT);
+    pthread_mutex_unlock(&lock);
+    pthread_cond_destroy(&cond);
 }
 
 /* ---- UUID v7 ---- */
@@ -350,6 +497,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buffer_errors_are_sticky),
+        cmocka_unit_test(buffer_failure_cleared_by_free),
+        cmocka_unit_test(buffer_fail_marks_a_step_that_failed_elsewhere),
+        cmocka_unit_test(buffer_printf_fills_existing_room_and_grows),
         cmocka_unit_test(data_envelope_wraps_payload),
         cmocka_unit_test(error_envelope_has_all_fields),
         cmocka_unit_test(long_error_message_is_cut_on_utf8_boundary),
@@ -357,6 +508,9 @@ int main(void)
         cmocka_unit_test(utf8_validation_is_strict),
         cmocka_unit_test(utf8_scrub_replaces_only_invalid_bytes),
         cmocka_unit_test(log_lines_stay_utf8_json),
+        cmocka_unit_test(log_messages_cut_say_so),
+        cmocka_unit_test(log_throttle_counts_what_it_holds_back),
+        cmocka_unit_test(monotonic_deadline_lies_ahead),
         cmocka_unit_test(uuid_v7_format_and_order),
         cmocka_unit_test(uuid_v7_carries_the_time),
         cmocka_unit_test(uuid_parse_accepts_guid_forms_only),

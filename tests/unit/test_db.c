@@ -11,14 +11,17 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -549,6 +552,94 @@ static void pool_of_one_waits_for_release(void **state)
     db_release(f->pool, conn);
 }
 
+/* ---- the deadline ---- */
+
+typedef struct acquire_attempt {
+    db *pool;
+    unsigned int timeout_ms; /* 0: db_acquire() with the pool's own deadline */
+    bool ping;
+    bool got;
+    int rc;
+    nh_error err;
+} acquire_attempt;
+
+static void *attempt_run(void *argument)
+{
+    acquire_attempt *attempt = argument;
+    if (attempt->ping) {
+        attempt->rc = db_ping_within(attempt->pool, attempt->timeout_ms, &attempt->err);
+        return NULL;
+    }
+    db_conn *conn = attempt->timeout_ms
+                        ? db_acquire_within(attempt->pool, attempt->timeout_ms, &attempt->err)
+                        : db_acquire(attempt->pool, &attempt->err);
+    attempt->got = conn != NULL;
+    db_release(attempt->pool, conn);
+    return NULL;
+}
+
+static void run_attempt(acquire_attempt *attempt)
+{
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, attempt_run, attempt), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+}
+
+/* A pool of 1 whose connection is held: another thread's acquire gives up at its deadline with
+ * 503 db_busy and a Retry-After hint instead of waiting forever (issue 14, defect 2). */
+static void acquire_times_out_with_db_busy(void **state)
+{
+    fixture *f = *state;
+    f->cfg.database_acquire_timeout_ms = 50;
+    resize_pool(f, 1);
+    nh_error err;
+    db_conn *held = db_acquire(f->pool, &err);
+    assert_non_null(held);
+
+    acquire_attempt waits = {.pool = f->pool};
+    run_attempt(&waits);
+    assert_false(waits.got);
+    assert_int_equal(waits.err.status, 503);
+    assert_string_equal(waits.err.code, "db_busy");
+    assert_true(waits.err.retry_after_seconds > 0);
+
+    acquire_attempt probe = {.pool = f->pool, .timeout_ms = 20, .ping = true};
+    run_attempt(&probe);
+    assert_int_equal(probe.rc, DB_ERROR);
+    assert_string_equal(probe.err.code, "db_busy");
+
+    db_release(f->pool, held);
+    acquire_attempt after = {.pool = f->pool};
+    run_attempt(&after);
+    assert_true(after.got);
+    acquire_attempt ping = {.pool = f->pool, .timeout_ms = 1000, .ping = true};
+    run_attempt(&ping);
+    assert_int_equal(ping.rc, 0);
+}
+
+/* Test builds abort when one thread asks for a second connection (the way a pool deadlocks). */
+static void second_connection_on_one_thread_aborts(void **state)
+{
+    fixture *f = *state;
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, STDERR_FILENO);
+        nh_error err;
+        db_conn *first = db_acquire(f->pool, &err);
+        db_conn *second = first ? db_acquire(f->pool, &err) : NULL;
+        (void)second;
+        _exit(first ? 0 : 3);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 /* ---- SQLite only ---- */
 
 static void sqlite_creates_private_data_dir_in_wal_mode(void **state)
@@ -621,7 +712,62 @@ static void sqlite_accepts_path_and_data_source(void **state)
     remove_tree(dir);
 }
 
+/* A database that cannot grow (max_page_count: SQLite's own SQLITE_FULL, as a full disk gives)
+ * answers 503 service_unavailable_disk_full with a Retry-After hint, and writes again once it
+ * has room (issue 9, item 3). */
+static void sqlite_full_database_is_503_and_recovers(void **state)
+{
+    fixture *f = *state;
+    nh_error err;
+    db_conn *conn = db_acquire(f->pool, &err);
+    assert_non_null(conn);
+    create_items_table(conn);
+    db_result *pages = NULL;
+    assert_int_equal(db_query(conn, "PRAGMA page_count", NULL, 0, &pages, &err), 0);
+    char limit[64];
+    snprintf(limit, sizeof limit, "PRAGMA max_page_count = %lld",
+             (long long)db_result_int64(pages, 0, 0));
+    db_result_free(pages);
+    assert_int_equal(db_exec_script(conn, limit, &err), 0);
+
+    static char big[64 * 1024];
+    memset(big, 'x', sizeof big - 1);
+    db_param params[] = {db_text("big"), db_text(big)};
+    const char *insert = "INSERT INTO items (id, note) VALUES ($1, $2)";
+    error_clear(&err);
+    assert_int_equal(db_exec(conn, insert, params, 2, NULL, &err), DB_ERROR);
+    assert_int_equal(err.status, 503);
+    assert_string_equal(err.code, "service_unavailable_disk_full");
+    assert_true(err.retry_after_seconds > 0);
+
+    assert_int_equal(db_exec_script(conn, "PRAGMA max_page_count = 1073741823", &err), 0);
+    assert_int_equal(db_exec(conn, insert, params, 2, NULL, &err), 0);
+    assert_int_equal(count_rows(conn, "items"), 1);
+    db_release(f->pool, conn);
+}
+
 /* ---- PostgreSQL only ---- */
+
+static void postgres_disk_full_is_503(void **state)
+{
+    fixture *f = *state;
+    static const char *const scripts[] = {
+        "DO $$ BEGIN RAISE EXCEPTION 'no space' USING ERRCODE = 'disk_full'; END $$",
+        "DO $$ BEGIN RAISE EXCEPTION 'no room' USING ERRCODE = 'insufficient_resources'; END $$",
+    };
+    nh_error err;
+    db_conn *conn = db_acquire(f->pool, &err);
+    assert_non_null(conn);
+    for (size_t i = 0; i < 2; i++) {
+        error_clear(&err);
+        assert_int_equal(db_exec_script(conn, scripts[i], &err), DB_ERROR);
+        assert_int_equal(err.status, 503);
+        assert_string_equal(err.code, "service_unavailable_disk_full");
+        assert_true(err.retry_after_seconds > 0);
+    }
+    assert_int_equal(db_query(conn, "SELECT 1", NULL, 0, NULL, &err), 0);
+    db_release(f->pool, conn);
+}
 
 static void postgres_commit_of_failed_transaction_fails(void **state)
 {
@@ -640,32 +786,58 @@ static void postgres_commit_of_failed_transaction_fails(void **state)
     db_release(f->pool, conn);
 }
 
+/* What a second thread does while the main thread holds a connection (one per thread). */
+typedef struct side_job {
+    db *pool;
+    int64_t victim_pid; /* 0: just run SELECT 1 */
+    int rc;
+} side_job;
+
+static void *side_job_run(void *argument)
+{
+    side_job *job = argument;
+    nh_error err;
+    db_conn *conn = db_acquire(job->pool, &err);
+    if (!conn) {
+        job->rc = -1;
+        return NULL;
+    }
+    db_param pid[] = {db_int(job->victim_pid)};
+    job->rc = job->victim_pid
+                  ? db_query(conn, "SELECT pg_terminate_backend(CAST($1 AS INTEGER), 5000)", pid, 1,
+                             NULL, &err)
+                  : db_query(conn, "SELECT 1", NULL, 0, NULL, &err);
+    db_release(job->pool, conn);
+    return NULL;
+}
+
+static void run_side_job(side_job *job)
+{
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, side_job_run, job), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(job->rc, 0);
+}
+
 static void postgres_reconnects_a_killed_connection(void **state)
 {
     fixture *f = *state;
     nh_error err;
     db_conn *victim = db_acquire(f->pool, &err);
-    db_conn *killer = db_acquire(f->pool, &err);
     assert_non_null(victim);
-    assert_non_null(killer);
     db_result *result = NULL;
     assert_int_equal(db_query(victim, "SELECT pg_backend_pid()", NULL, 0, &result, &err), 0);
-    db_param pid[] = {db_int(db_result_int64(result, 0, 0))};
+    side_job killer = {.pool = f->pool, .victim_pid = db_result_int64(result, 0, 0)};
     db_result_free(result);
-    assert_int_equal(db_query(killer, "SELECT pg_terminate_backend(CAST($1 AS INTEGER), 5000)", pid,
-                              1, NULL, &err),
-                     0);
-    db_release(f->pool, killer);
+    run_side_job(&killer); /* on a second pooled connection */
     db_release(f->pool, victim);
     /* Both come back usable: the killed one is noticed and reset on acquire. */
     db_conn *one = db_acquire(f->pool, &err);
-    db_conn *two = db_acquire(f->pool, &err);
     assert_non_null(one);
-    assert_non_null(two);
     assert_int_equal(db_query(one, "SELECT 1", NULL, 0, NULL, &err), 0);
-    assert_int_equal(db_query(two, "SELECT 1", NULL, 0, NULL, &err), 0);
+    side_job two = {.pool = f->pool};
+    run_side_job(&two);
     db_release(f->pool, one);
-    db_release(f->pool, two);
     assert_int_equal(db_dialect(f->pool), DB_PROVIDER_POSTGRES);
 }
 
@@ -812,7 +984,10 @@ static void conninfo_refuses_bad_settings(void **state)
                                         close_fixture),                                            \
         cmocka_unit_test_setup_teardown(ping_answers, setup, close_fixture),                       \
         cmocka_unit_test_setup_teardown(pool_serves_concurrent_threads, setup, close_fixture),     \
-        cmocka_unit_test_setup_teardown(pool_of_one_waits_for_release, setup, close_fixture)
+        cmocka_unit_test_setup_teardown(pool_of_one_waits_for_release, setup, close_fixture),      \
+        cmocka_unit_test_setup_teardown(acquire_times_out_with_db_busy, setup, close_fixture),     \
+        cmocka_unit_test_setup_teardown(second_connection_on_one_thread_aborts, setup,             \
+                                        close_fixture)
 
 int main(void)
 {
@@ -829,6 +1004,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(sqlite_creates_private_data_dir_in_wal_mode, open_sqlite,
                                         close_fixture),
         cmocka_unit_test(sqlite_accepts_path_and_data_source),
+        cmocka_unit_test_setup_teardown(sqlite_full_database_is_503_and_recovers, open_sqlite,
+                                        close_fixture),
     };
     const struct CMUnitTest postgres_tests[] = {
         BEHAVIOUR_TESTS(open_postgres),
@@ -836,6 +1013,7 @@ int main(void)
                                         close_fixture),
         cmocka_unit_test_setup_teardown(postgres_reconnects_a_killed_connection, open_postgres,
                                         close_fixture),
+        cmocka_unit_test_setup_teardown(postgres_disk_full_is_503, open_postgres, close_fixture),
     };
     int failed = cmocka_run_group_tests_name("db_pure", pure_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("db_sqlite", sqlite_tests, NULL, NULL);

@@ -18,6 +18,9 @@ const sanitizerEnv = {
   ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
   LSAN_OPTIONS: `suppressions=${join(repoRoot, 'tests/lsan.supp')}:print_suppressions=0`,
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  // Only read by the ThreadSanitizer build (scripts/run-tsan-tests.sh may pass its own).
+  TSAN_OPTIONS: process.env.TSAN_OPTIONS
+    || `halt_on_error=1:second_deadlock_stack=1:suppressions=${join(repoRoot, 'tests/tsan.supp')}`,
 };
 
 function createPostgresDatabase() {
@@ -96,16 +99,18 @@ export class NekoHub {
 
   // Stop with a signal; resolves with the exit status. Throws when sanitizers complained or
   // the exit was not clean.
+  // A server that already died (a sanitizer halting it, a crash) is checked all the same, so
+  // its report is not lost.
   async stop(signal = 'SIGTERM', { allowFailure = false } = {}) {
-    if (!this.process || this.process.exitCode !== null) return this.exitStatus;
-    this.process.kill(signal);
+    if (!this.process) return this.exitStatus;
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill(signal);
     this.exitStatus = await withTimeout(this.exited, 30000, () => 'nekohub did not stop');
     if (!allowFailure) this.assertClean();
     return this.exitStatus;
   }
 
   assertClean() {
-    const report = /(AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer)/;
+    const report = /(AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|ThreadSanitizer)/;
     if (report.test(this.stderrText)) {
       throw new Error(`sanitizer report from nekohub:\n${this.stderrText.slice(-8000)}`);
     }

@@ -1,0 +1,142 @@
+// core-disk-full.test.js - a full data volume is a temporary condition, not a 500: where the
+// database cannot write, the server answers 503 service_unavailable_disk_full with Retry-After,
+// logs it once (not per request), does not crash (SQLite's -wal and -shm live on the same full
+// volume), and works again as soon as space returns (issue 9, item 3).
+//
+// The data directory is a small tmpfs the test mounts itself; where mounting is not permitted
+// (not root, EPERM in a container) the tests are skipped with a message. With PostgreSQL the
+// database does not live in the data directory, so there is nothing to fill: skipped too (the
+// SQLSTATE 53100/53000 mapping is covered by tests/unit/test_db.c).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, expectError, databaseKind } from './lib/server.js';
+import { accountsEnv, login, uniqueName, ROOT } from './lib/accounts.js';
+
+const TMPFS_SIZE = '16m';
+
+// Mount a tmpfs; returns its path, or a reason string when mounting is not possible here.
+function mountTmpfs() {
+  if (databaseKind !== 'sqlite') return { reason: 'the PostgreSQL database is not in the data directory' };
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return { reason: 'mounting a tmpfs needs root' };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'nekohub-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir],
+      { stdio: 'pipe' });
+  } catch (error) {
+    rmdirSync(dir);
+    return { reason: `mount -t tmpfs is not permitted here (${String(error.stderr || error.message).trim()})` };
+  }
+  return { dir };
+}
+
+function unmount(dir) {
+  execFileSync('umount', [dir], { stdio: 'pipe' });
+  rmdirSync(dir);
+}
+
+// Write zeros into dir/filler until the volume refuses more (ENOSPC), with ever smaller writes
+// so that not even one page is left.
+function fill(dir) {
+  const path = join(dir, 'filler');
+  const descriptor = openSync(path, 'w');
+  try {
+    for (const size of [1 << 20, 1 << 16, 1 << 12, 512, 1]) {
+      const chunk = Buffer.alloc(size);
+      for (;;) {
+        try {
+          writeSync(descriptor, chunk);
+        } catch (error) {
+          if (error.code !== 'ENOSPC') throw error;
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(descriptor);
+  }
+  return path;
+}
+
+function createUserRequest(server, token) {
+  return server.request('POST', '/api/v1/users', {
+    json: { username: uniqueName('full'), password: 'password-123', role: 'user' }, token,
+  });
+}
+
+function expectDiskFull(response) {
+  expectError(assert, response, 503, 'service_unavailable_disk_full');
+  const retryAfter = response.headers.get('retry-after');
+  assert.match(retryAfter || '', /^[1-9][0-9]*$/, 'Retry-After in whole seconds');
+}
+
+test('a full data volume: user creation answers 503 disk full, logged once, and recovers', async (t) => {
+  const mounted = mountTmpfs();
+  if (!mounted.dir) {
+    t.skip(`skipped: ${mounted.reason}`);
+    return;
+  }
+  let server;
+  try {
+    server = await startServer({ dataDir: mounted.dir, env: accountsEnv() });
+    const session = await login(server, ROOT.username, ROOT.password);
+    const filler = fill(mounted.dir);
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expectDiskFull(await createUserRequest(server, session.accessToken));
+    }
+    // Reads still answer, and the server is alive.
+    const list = await server.request('GET', '/api/v1/users', { token: session.accessToken });
+    assert.equal(list.status, 200, list.text);
+    const lines = server.logs.filter((line) => line.event === 'db_disk_full');
+    assert.equal(lines.length, 1, 'logged once, not per request');
+    assert.equal(server.logs.filter((line) => line.level === 'error' && line.event === 'db_error'
+      && /full/i.test(line.message)).length, 0, 'no per-request error lines');
+
+    rmSync(filler);
+    const created = await createUserRequest(server, session.accessToken);
+    assert.equal(created.status, 201, `after space returns: ${created.text}`);
+    await server.stop(); // exits 0, no sanitizer report
+  } finally {
+    if (server) await server.stop('SIGKILL', { allowFailure: true });
+    unmount(mounted.dir);
+  }
+});
+
+// Sign-in must not fail open: a wrong password that cannot be recorded (the throttle counts
+// recorded failures) answers 503 too. Needs the accounts side: recording a failed sign-in must
+// hand the database error on instead of ignoring it (issue 14, defect 3).
+test('a full data volume: a failed sign-in that cannot be recorded answers 503, and recovers', {
+  todo: 'needs the accounts helper: sign-in answers 503 when it cannot record a failure',
+}, async (t) => {
+  const mounted = mountTmpfs();
+  if (!mounted.dir) {
+    t.skip(`skipped: ${mounted.reason}`);
+    return;
+  }
+  let server;
+  try {
+    server = await startServer({ dataDir: mounted.dir, env: accountsEnv() });
+    await login(server, ROOT.username, ROOT.password);
+    const filler = fill(mounted.dir);
+    const refused = await server.request('POST', '/api/v1/auth/login', {
+      json: { username: ROOT.username, password: 'wrong-password' },
+    });
+    expectDiskFull(refused);
+    rmSync(filler);
+    const wrong = await server.request('POST', '/api/v1/auth/login', {
+      json: { username: ROOT.username, password: 'wrong-password' },
+    });
+    assert.equal(wrong.status, 401, wrong.text);
+    await login(server, ROOT.username, ROOT.password);
+    await server.stop();
+  } finally {
+    if (server) await server.stop('SIGKILL', { allowFailure: true });
+    unmount(mounted.dir);
+  }
+});
