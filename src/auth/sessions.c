@@ -88,8 +88,10 @@ static int throttle_check(db_conn *conn, const config *cfg, const char *username
  * cannot get more guesses than the limit, and nobody is refused for attempts that may still
  * succeed. `generation` counts finished attempts, so an admission never rests on failure counts
  * read before one of them was recorded. */
+#define ATTEMPT_KEY_SIZE (USERNAME_KEY_MAX_BYTES + 3)
+
 typedef struct attempt_count {
-    char key[USERNAME_MAX_BYTES + 8];
+    char key[ATTEMPT_KEY_SIZE];
     int count;
     struct attempt_count *next;
 } attempt_count;
@@ -154,7 +156,7 @@ static void attempt_keys(const char *username_key, const char *client, char *use
 static int admit_attempt(db *database, const config *cfg, const char *username_key,
                          const char *client, int64_t *retry_after_seconds, nh_error *err)
 {
-    char user_key[USERNAME_MAX_BYTES + 8], client_key[USERNAME_MAX_BYTES + 8];
+    char user_key[ATTEMPT_KEY_SIZE], client_key[ATTEMPT_KEY_SIZE];
     attempt_keys(username_key, client, user_key, client_key, sizeof user_key);
     for (;;) {
         pthread_mutex_lock(&attempts.lock);
@@ -191,7 +193,7 @@ static int admit_attempt(db *database, const config *cfg, const char *username_k
 /* An admitted attempt is over (its failure, if any, is recorded). */
 static void finish_attempt(const char *username_key, const char *client)
 {
-    char user_key[USERNAME_MAX_BYTES + 8], client_key[USERNAME_MAX_BYTES + 8];
+    char user_key[ATTEMPT_KEY_SIZE], client_key[ATTEMPT_KEY_SIZE];
     attempt_keys(username_key, client, user_key, client_key, sizeof user_key);
     pthread_mutex_lock(&attempts.lock);
     count_attempt(user_key, -1);
@@ -358,17 +360,15 @@ static int start_session(app *application, db_conn *conn, const audit_actor *act
 
 /* Judge an admitted attempt: look the user up, verify, and start a session or refuse. */
 static int judge_attempt(app *application, const audit_actor *actor, const char *username,
-                         const char *username_key, const char *password, session_tokens *out,
-                         nh_error *err)
+                         const username_keys *keys, const char *username_key, const char *password,
+                         session_tokens *out, nh_error *err)
 {
     db *database = application->database;
     db_conn *conn = db_acquire(database, err);
     if (!conn)
         return -1;
     bool found = false;
-    int rc = 0;
-    if (strlen(username) <= USERNAME_MAX_BYTES)
-        rc = user_store_find_by_username(conn, username, true, &out->user, &found, err);
+    int rc = user_store_find_by_keys(conn, keys->key, keys->legacy, true, &out->user, &found, err);
     db_release(database, conn);
     if (rc != 0)
         return rc;
@@ -413,12 +413,15 @@ int sessions_login(app *application, const audit_actor *actor, const char *usern
                    nh_error *err)
 {
     memset(out, 0, sizeof *out);
-    char username_key[USERNAME_MAX_BYTES + 1];
-    user_store_normalize(username, username_key, sizeof username_key);
+    username_keys keys;
+    if (username_lookup_keys(username, &keys, err) != 0)
+        return -1;
+    /* Throttled per name as the rule compares names; a name too long for any row shares "". */
+    const char *username_key = keys.key[0] ? keys.key : keys.legacy;
     if (admit_attempt(application->database, application->cfg, username_key, actor->client_address,
                       retry_after_seconds, err) != 0)
         return -1;
-    int rc = judge_attempt(application, actor, username, username_key, password, out, err);
+    int rc = judge_attempt(application, actor, username, &keys, username_key, password, out, err);
     finish_attempt(username_key, actor->client_address);
     return rc;
 }

@@ -62,6 +62,18 @@ static bool read_password(char *out, size_t size)
     return same;
 }
 
+/* Would today's username rule refuse this stored name? Then note says why. Bootstrap names
+ * keep their case, so the case is not judged here. */
+static bool refused_name(const char *username, char *note, size_t size)
+{
+    username_form form;
+    nh_error err;
+    if (username_prepare(username, USERNAME_KEEP_CASE, &form, &err) == 0)
+        return false;
+    snprintf(note, size, "refused by today's username rule: %s", err.message);
+    return true;
+}
+
 static int list_users(app *application)
 {
     nh_error err;
@@ -78,15 +90,25 @@ static int list_users(app *application)
         fprintf(stderr, "nekohub: %s\n", err.message);
         return 1;
     }
-    printf("%-36s  %-24s  %-10s  %-8s  %s\n", "ID", "USERNAME", "ROLE", "ACTIVE", "LAST LOGIN");
+    printf("%-36s  %-24s  %-10s  %-8s  %-32s  %s\n", "ID", "USERNAME", "ROLE", "ACTIVE",
+           "LAST LOGIN", "NOTE");
+    int flagged = 0;
     for (size_t i = 0; i < count; i++) {
         char last_login[CLOCK_ISO_SIZE] = "never";
         if (users[i].last_login_at)
             clock_format_iso(users[i].last_login_at, last_login);
-        printf("%-36s  %-24s  %-10s  %-8s  %s\n", users[i].id, users[i].username,
-               role_to_wire(users[i].role), users[i].is_active ? "yes" : "no", last_login);
+        char note[sizeof err.message + 64] = "";
+        if (refused_name(users[i].username, note, sizeof note))
+            flagged++;
+        printf("%-36s  %-24s  %-10s  %-8s  %-32s  %s\n", users[i].id, users[i].username,
+               role_to_wire(users[i].role), users[i].is_active ? "yes" : "no", last_login, note);
     }
     user_store_free_list(users, count);
+    if (flagged)
+        fprintf(stderr,
+                "nekohub: %d username(s) would be refused today; they still sign in, and a rename "
+                "(PATCH /api/v1/users/{id}) gives them a valid name\n",
+                flagged);
     return 0;
 }
 

@@ -1,7 +1,6 @@
 /* users.c - user administration rules, bootstrap and break-glass helpers. */
 #include "users/users.h"
 
-#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,28 +134,6 @@ static int optional_bool(const json_t *body, const char *name, bool allow_null, 
     return 0;
 }
 
-/* Trim, lower-case and check a username; writes into out. */
-static int clean_username(const char *raw, char out[USERNAME_MAX_BYTES + 1], nh_error *err)
-{
-    if (json_input_is_blank(raw))
-        return error_set(err, 400, "user_username_required", "A username is required.");
-    char *trimmed = json_input_trimmed(raw);
-    if (!trimmed)
-        return error_internal(err);
-    size_t characters = json_input_utf8_length(trimmed);
-    size_t bytes = strlen(trimmed);
-    if (characters > USERNAME_MAX_CHARACTERS || bytes > USERNAME_MAX_BYTES) {
-        free(trimmed);
-        return error_set(err, 400, "user_username_too_long",
-                         "A username must be at most %d characters.", USERNAME_MAX_CHARACTERS);
-    }
-    for (size_t i = 0; i < bytes; i++)
-        out[i] = (char)tolower((unsigned char)trimmed[i]);
-    out[bytes] = '\0';
-    free(trimmed);
-    return 0;
-}
-
 /* ---- shared steps ---------------------------------------------------------------------- */
 
 /* The target of a managing action: 404 user_not_found, then the manage check (403). */
@@ -172,18 +149,37 @@ static int load_managed(db_conn *conn, const auth_principal *actor, const char *
     return manage_check(actor, target, err);
 }
 
-static int username_taken(db_conn *conn, const char *username, const char *except_id, nh_error *err)
+/* Is the key taken by a user other than except_id (may be NULL)? */
+static int key_taken(db_conn *conn, const char *key, const char *legacy_key, const char *except_id,
+                     bool *taken, nh_error *err)
 {
     user_record other;
     bool found = false;
-    int rc = user_store_find_by_username(conn, username, false, &other, &found, err);
+    int rc = user_store_find_by_keys(conn, key, legacy_key, false, &other, &found, err);
     if (rc != 0)
         return rc;
-    bool conflict = found && (!except_id || strcmp(other.id, except_id) != 0);
+    *taken = found && (!except_id || strcmp(other.id, except_id) != 0);
     user_record_clear(&other);
-    if (conflict)
+    return 0;
+}
+
+/* 409 when another user has the name: under today's key, or a row stored by the earlier rule
+ * under the key that rule gives the name (that row's sign-in would find it). */
+static int username_taken(db_conn *conn, const username_form *username, const char *except_id,
+                          nh_error *err)
+{
+    char legacy[USERNAME_MAX_BYTES + 1];
+    if (username_legacy_key(username->name, legacy, sizeof legacy) != 0)
+        return error_internal(err);
+    bool taken = false;
+    int rc = key_taken(conn, username->key, NULL, except_id, &taken, err);
+    if (rc == 0 && !taken)
+        rc = key_taken(conn, NULL, legacy, except_id, &taken, err);
+    if (rc != 0)
+        return rc;
+    if (taken)
         return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
-                         username);
+                         username->name);
     return 0;
 }
 
@@ -272,6 +268,7 @@ int users_get(app *application, const audit_actor *actor, const char *id, json_t
 typedef struct create_request {
     const audit_actor *actor;
     const char *password;
+    username_form username;
     user_record user;
     char *password_hash;
     bool explicit_permissions;
@@ -307,8 +304,9 @@ static int parse_create(const json_t *body, create_request *request, nh_error *e
     if (!may_create)
         return error_set(err, 403, "user_create_forbidden",
                          "You are not allowed to create a user with this role.");
-    if (clean_username(username, request->user.username, err) != 0)
+    if (username_prepare(username, USERNAME_LOWER_CASE, &request->username, err) != 0)
         return -1;
+    snprintf(request->user.username, sizeof request->user.username, "%s", request->username.name);
     /* A blank password (400 user_password_required) is reported by the policy check, after
      * the username conflict, as the contract orders it. */
     request->explicit_permissions = json_is_array(permissions) && json_array_size(permissions) > 0;
@@ -327,10 +325,11 @@ static int parse_create(const json_t *body, create_request *request, nh_error *e
 static int create_step(db_conn *conn, void *context, nh_error *err)
 {
     create_request *request = context;
-    int rc = username_taken(conn, request->user.username, NULL, err);
+    int rc = username_taken(conn, &request->username, NULL, err);
     if (rc != 0)
         return rc;
-    rc = user_store_insert(conn, &request->user, request->password_hash, err);
+    rc =
+        user_store_insert(conn, &request->user, request->username.key, request->password_hash, err);
     if (rc == DB_CONSTRAINT)
         return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
                          request->user.username);
@@ -357,7 +356,7 @@ int users_create(app *application, const audit_actor *actor, const json_t *body,
     db_conn *conn = db_acquire(application->database, err);
     if (!conn)
         return -1;
-    int rc = username_taken(conn, request.user.username, NULL, err);
+    int rc = username_taken(conn, &request.username, NULL, err);
     db_release(application->database, conn);
     if (rc != 0)
         return -1;
@@ -443,7 +442,8 @@ static int disable_rules(const auth_principal *actor, const user_record *target,
     return 0;
 }
 
-static int apply_update(db_conn *conn, update_request *request, char *new_username, nh_error *err)
+static int apply_update(db_conn *conn, update_request *request, const username_form *new_username,
+                        nh_error *err)
 {
     user_record *target = &request->target;
     user_record before = *target;
@@ -452,7 +452,7 @@ static int apply_update(db_conn *conn, update_request *request, char *new_userna
     bool role_changed = request->has_role && request->role != target->role;
     bool deactivated = request->has_active && !request->active && target->is_active;
     if (new_username)
-        snprintf(target->username, sizeof target->username, "%s", new_username);
+        snprintf(target->username, sizeof target->username, "%s", new_username->name);
     if (role_changed) {
         target->role = request->role;
         target->permissions = permissions_template(request->role);
@@ -460,7 +460,7 @@ static int apply_update(db_conn *conn, update_request *request, char *new_userna
     if (request->has_active)
         target->is_active = request->active;
     target->updated_at = now;
-    int rc = user_store_update(conn, target, err);
+    int rc = user_store_update(conn, target, new_username ? new_username->key : NULL, err);
     if (rc == DB_CONSTRAINT)
         return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
                          target->username);
@@ -500,15 +500,15 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
         rc = disable_rules(actor, &request->target, request->active, err);
     if (rc != 0)
         return rc;
-    char username[USERNAME_MAX_BYTES + 1];
+    username_form username;
     if (request->username) {
-        rc = clean_username(request->username, username, err);
+        rc = username_prepare(request->username, USERNAME_LOWER_CASE, &username, err);
         if (rc == 0)
-            rc = username_taken(conn, username, request->target.id, err);
+            rc = username_taken(conn, &username, request->target.id, err);
         if (rc != 0)
             return rc;
     }
-    return apply_update(conn, request, request->username ? username : NULL, err);
+    return apply_update(conn, request, request->username ? &username : NULL, err);
 }
 
 int users_update(app *application, const audit_actor *actor, const char *id, const json_t *body,
@@ -545,7 +545,7 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
     if (was_active != request->active) {
         target->is_active = request->active;
         target->updated_at = now;
-        rc = user_store_update(conn, target, err);
+        rc = user_store_update(conn, target, NULL, err);
         if (rc == 0 && !request->active)
             rc = sessions_revoke_user(conn, target->id, "disabled", now, NULL, err);
     }
@@ -719,8 +719,8 @@ int users_set_permissions(app *application, const audit_actor *actor, const char
 
 /* ---- bootstrap and break-glass --------------------------------------------------------- */
 
-static int insert_local_user(app *application, user_record *user, const char *password,
-                             const char *action, nh_error *err)
+static int insert_local_user(app *application, user_record *user, const char *key,
+                             const char *password, const char *action, nh_error *err)
 {
     char hash[crypto_pwhash_STRBYTES];
     if (password_hash(password, hash) != 0)
@@ -735,7 +735,7 @@ static int insert_local_user(app *application, user_record *user, const char *pa
         return -1;
     int rc = db_begin(conn, err);
     if (rc == 0)
-        rc = user_store_insert(conn, user, hash, err);
+        rc = user_store_insert(conn, user, key, hash, err);
     if (rc == 0) {
         audit_actor system = {0};
         json_t *changes = json_object();
@@ -779,6 +779,14 @@ int users_bootstrap(app *application, nh_error *err)
         return -1;
     if (count > 0)
         return 0;
+    username_form name;
+    if (username_prepare(cfg->bootstrap_username ? cfg->bootstrap_username : "admin",
+                         USERNAME_KEEP_CASE, &name, err) != 0) {
+        char reason[sizeof err->message];
+        snprintf(reason, sizeof reason, "%s", err->message);
+        return error_set(err, 500, "bootstrap_username_invalid",
+                         "Auth__BootstrapSuperAdmin__Username: %s", reason);
+    }
     /* Each setting has its default: the name `admin`, a generated password (logged once). */
     bool configured = cfg->bootstrap_password != NULL;
     char *generated = configured ? NULL : random_password(cfg->password_min_length);
@@ -792,9 +800,8 @@ int users_bootstrap(app *application, nh_error *err)
                          "Auth__BootstrapSuperAdmin__Password: %s", reason);
     }
     user_record admin = {.role = ROLE_SUPER_ADMIN, .permissions = PERMISSIONS_ALL};
-    snprintf(admin.username, sizeof admin.username, "%s",
-             cfg->bootstrap_username ? cfg->bootstrap_username : "admin");
-    rc = insert_local_user(application, &admin, password, "user.bootstrap", err);
+    snprintf(admin.username, sizeof admin.username, "%s", name.name);
+    rc = insert_local_user(application, &admin, name.key, password, "user.bootstrap", err);
     if (rc == DB_CONSTRAINT) { /* another instance bootstrapped at the same moment */
         free(generated);
         return 0;
@@ -821,19 +828,22 @@ int users_create_local(app *application, const char *username, const char *passw
     user_record user = {0};
     if (role_from_wire(role, &user.role) != 0 || user.role == ROLE_SUPER_ADMIN)
         return error_set(err, 400, "request_invalid", "--role must be admin or user.");
-    if (clean_username(username, user.username, err) != 0)
+    username_form name;
+    if (username_prepare(username, USERNAME_LOWER_CASE, &name, err) != 0)
         return -1;
+    snprintf(user.username, sizeof user.username, "%s", name.name);
     if (password_check_policy(password, application->cfg->password_min_length, err) != 0)
         return -1;
     user.permissions = permissions_template(user.role);
     db_conn *conn = db_acquire(application->database, err);
     if (!conn)
         return -1;
-    int rc = username_taken(conn, user.username, NULL, err);
+    int rc = username_taken(conn, &name, NULL, err);
     db_release(application->database, conn);
     if (rc != 0)
         return -1;
-    return insert_local_user(application, &user, password, "user.create", err) == 0 ? 0 : -1;
+    return insert_local_user(application, &user, name.key, password, "user.create", err) == 0 ? 0
+                                                                                              : -1;
 }
 
 int users_reset_password_local(app *application, const char *username, const char *password,
@@ -842,11 +852,15 @@ int users_reset_password_local(app *application, const char *username, const cha
     password_request request = {.action = "user.reset_password"};
     audit_actor system = {0};
     request.actor = &system;
+    username_keys keys;
+    if (username_lookup_keys(username, &keys, err) != 0)
+        return -1;
     db_conn *conn = db_acquire(application->database, err);
     if (!conn)
         return -1;
     bool found = false;
-    int rc = user_store_find_by_username(conn, username, false, &request.target, &found, err);
+    int rc =
+        user_store_find_by_keys(conn, keys.key, keys.legacy, false, &request.target, &found, err);
     db_release(application->database, conn);
     if (rc == 0 && !found)
         rc = error_set(err, 404, "user_not_found", "User '%s' was not found.", username);
