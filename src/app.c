@@ -20,18 +20,27 @@ static void app_housekeeping(void *context)
 {
     app *application = context;
     nh_error err;
-    if (sessions_purge(application->database, application->cfg, clock_now_ms(), &err) != 0)
+    if (sessions_purge(application->auth, clock_now_ms(), &err) != 0)
         log_message(LOG_WARN, "housekeeping", "session purge failed: %s", err.message);
     if (application->assets)
         asset_service_sweep(application->assets);
 }
 
+/* The server's authentication hook: the auth context comes from the app. */
+static int app_authenticate(struct http_request *request, struct http_response *response)
+{
+    return auth_authenticate(request->app->auth, request, response);
+}
+
 int app_services_start(app *application, nh_error *err)
 {
-    if (auth_context_create(application->cfg, &application->auth, err) != 0)
+    if (auth_context_create(application->cfg, application->database, &application->auth, err) !=
+        0)
         return -1;
-    application->authenticate = auth_authenticate;
-    if (users_bootstrap(application, err) != 0)
+    application->authenticate = app_authenticate;
+    if (users_service_create(application->cfg, application->database, application->auth,
+                             &application->users, err) != 0 ||
+        users_bootstrap(application->users, err) != 0)
         return -1;
     /* accounts: start */
     if (assets_start(application, err) != 0)
@@ -51,6 +60,8 @@ void app_services_stop(app *application)
     /* assets: stop */
     assets_stop(application);
     /* accounts: stop */
+    users_service_free(application->users);
+    application->users = NULL;
     auth_context_free(application->auth);
     application->auth = NULL;
 }

@@ -32,6 +32,7 @@ typedef struct app {
     int bound_port;
     struct periodic *housekeeping; /* app_housekeeping every 10 minutes (and at start) */
     /* accounts: members */
+    struct users_service *users; /* the users feature (users/users.h) */
     struct asset_service *assets; /* the assets feature (assets/assets.h) */
     /* assets: members */
 } app;

@@ -38,6 +38,7 @@ typedef struct http_request {
     char request_id[HTTP_REQUEST_ID_SIZE];
     char client_address[64];
     auth_principal principal;
+    void *context; /* the matched route's feature context (its service object), set by the server */
     void *handler_state;                     /* for streaming routes */
     void (*handler_state_free)(void *state); /* called when the request ends, if set */
     int64_t started_ns;

@@ -11,7 +11,7 @@
 #include "auth/password.h"
 #include "auth/permissions.h"
 #include "core/clock.h"
-#include "users/user_store.h"
+#include "auth/user_store.h"
 #include "users/users.h"
 
 #define PASSWORD_INPUT_MAX (PASSWORD_MAX_BYTES + 2)
@@ -74,10 +74,10 @@ static bool refused_name(const char *username, char *note, size_t size)
     return true;
 }
 
-static int list_users(app *application)
+static int list_users(const users_service *service)
 {
     nh_error err;
-    db_conn *conn = db_acquire(application->database, &err);
+    db_conn *conn = db_acquire(service->database, &err);
     if (!conn) {
         fprintf(stderr, "nekohub: %s\n", err.message);
         return 1;
@@ -85,7 +85,7 @@ static int list_users(app *application)
     user_record *users = NULL;
     size_t count = 0;
     int rc = user_store_list(conn, &users, &count, &err);
-    db_release(application->database, conn);
+    db_release(service->database, conn);
     if (rc != 0) {
         fprintf(stderr, "nekohub: %s\n", err.message);
         return 1;
@@ -112,8 +112,8 @@ static int list_users(app *application)
     return 0;
 }
 
-static int change_with_password(app *application, const char *subcommand, const char *username,
-                                const char *role)
+static int change_with_password(const users_service *users, const char *subcommand,
+                                const char *username, const char *role)
 {
     if (!username) {
         fprintf(stderr, "nekohub: user %s: --username is required\n", subcommand);
@@ -130,8 +130,8 @@ static int change_with_password(app *application, const char *subcommand, const 
         return 2;
     }
     nh_error err;
-    int rc = create ? users_create_local(application, username, password, role, &err)
-                    : users_reset_password_local(application, username, password, &err);
+    int rc = create ? users_create_local(users, username, password, role, &err)
+                    : users_reset_password_local(users, username, password, &err);
     sodium_memzero(password, sizeof password);
     if (rc != 0) {
         fprintf(stderr, "nekohub: user %s: %s (%s)\n", subcommand, err.message, err.code);
@@ -142,17 +142,20 @@ static int change_with_password(app *application, const char *subcommand, const 
     return 0;
 }
 
-int user_cli_run(app *application, const char *subcommand, const char *username, const char *role)
+int user_cli_run(const auth_context *auth, const char *subcommand, const char *username,
+                 const char *role)
 {
+    users_service service = {.cfg = auth->cfg, .database = auth->database, .auth = auth};
+    const users_service *users = &service;
     if (!subcommand) {
         fprintf(stderr, "nekohub: user: a subcommand is required (create, reset-password, "
                         "list)\n");
         return 2;
     }
     if (!strcmp(subcommand, "list"))
-        return list_users(application);
+        return list_users(users);
     if (!strcmp(subcommand, "create") || !strcmp(subcommand, "reset-password"))
-        return change_with_password(application, subcommand, username, role);
+        return change_with_password(users, subcommand, username, role);
     fprintf(stderr, "nekohub: user %s: unknown subcommand (create, reset-password, list)\n",
             subcommand);
     return 2;

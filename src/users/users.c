@@ -6,37 +6,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/account.h"
 #include "auth/authenticate.h"
 #include "auth/password.h"
 #include "auth/permissions.h"
-#include "auth/sessions.h"
+#include "auth/session_store.h"
+#include "auth/user_json.h"
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
 #include "core/uuid.h"
 
-/* ---- shapes ---------------------------------------------------------------------------- */
+/* ---- the service ---------------------------------------------------------------------- */
 
-static json_t *time_json(int64_t ms)
+int users_service_create(const config *cfg, db *database, const auth_context *auth,
+                         users_service **out, nh_error *err)
 {
-    if (ms == 0)
-        return json_null();
-    char text[CLOCK_ISO_SIZE];
-    clock_format_iso(ms, text);
-    return json_string(text);
+    users_service *users = calloc(1, sizeof *users);
+    if (!users)
+        return error_internal(err);
+    users->cfg = cfg;
+    users->database = database;
+    users->auth = auth;
+    *out = users;
+    return 0;
 }
 
-json_t *users_to_json(const user_record *user)
+void users_service_free(users_service *users)
 {
-    char created[CLOCK_ISO_SIZE], updated[CLOCK_ISO_SIZE];
-    clock_format_iso(user->created_at, created);
-    clock_format_iso(user->updated_at, updated);
-    bool super_admin = user->role == ROLE_SUPER_ADMIN;
-    return json_pack(
-        "{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}", "id", user->id, "username", user->username,
-        "role", role_to_wire(user->role), "isActive", user->is_active, "createdAtUtc", created,
-        "updatedAtUtc", updated, "lastLoginAtUtc", time_json(user->last_login_at), "permissions",
-        permissions_to_json(super_admin ? PERMISSIONS_ALL : user->permissions, super_admin));
+    free(users);
 }
 
 /* ---- actors ---------------------------------------------------------------------------- */
@@ -159,7 +157,7 @@ static int key_taken(db_conn *conn, const char *key, const char *legacy_key, con
     if (rc != 0)
         return rc;
     *taken = found && (!except_id || strcmp(other.id, except_id) != 0);
-    user_record_clear(&other);
+    user_store_record_clear(&other);
     return 0;
 }
 
@@ -183,15 +181,6 @@ static int username_taken(db_conn *conn, const username_form *username, const ch
     return 0;
 }
 
-static int commit_or_rollback(db_conn *conn, int rc, nh_error *err)
-{
-    if (rc != 0) {
-        db_rollback(conn);
-        return rc;
-    }
-    return db_commit(conn, err);
-}
-
 static int audit_user(db_conn *conn, const audit_actor *actor, const char *action,
                       const user_record *target, json_t *changes, nh_error *err)
 {
@@ -203,63 +192,55 @@ static int audit_user(db_conn *conn, const audit_actor *actor, const char *actio
     return audit_record(conn, actor, &entry, err);
 }
 
-/* Run `step` in a transaction on a borrowed connection. */
-typedef int (*transaction_step)(db_conn *conn, void *context, nh_error *err);
-
-static int in_transaction(app *application, transaction_step step, void *context, nh_error *err)
-{
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0)
-        rc = commit_or_rollback(conn, step(conn, context, err), err);
-    db_release(application->database, conn);
-    return rc == 0 ? 0 : -1;
-}
-
 /* ---- list and get ---------------------------------------------------------------------- */
 
-int users_list(app *application, const audit_actor *actor, json_t **out, nh_error *err)
+int users_list(const users_service *users, const audit_actor *actor, json_t **out, nh_error *err)
 {
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
-    user_record *users = NULL;
+    user_record *all = NULL;
     size_t count = 0;
-    int rc = user_store_list(conn, &users, &count, err);
-    db_release(application->database, conn);
+    int rc = user_store_list(conn, &all, &count, err);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
-    *out = json_array();
-    for (size_t i = 0; i < count; i++)
-        if (sees(actor->principal, &users[i]))
-            json_array_append_new(*out, users_to_json(&users[i]));
-    user_store_free_list(users, count);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < count; i++)
+        if (sees(actor->principal, &all[i]) &&
+            json_array_append_new(list, user_json_of(&all[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    user_store_free_list(all, count);
+    if (!list)
+        return error_internal(err);
+    *out = list;
     return 0;
 }
 
-int users_load_managed(app *application, const auth_principal *actor, const char *id,
+int users_load_managed(const users_service *users, const auth_principal *actor, const char *id,
                        user_record *target, nh_error *err)
 {
-    db_conn *conn = db_acquire(application->database, err);
+    memset(target, 0, sizeof *target);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     int rc = load_managed(conn, actor, id, target, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc != 0)
-        user_record_clear(target);
+        user_store_record_clear(target);
     return rc == 0 ? 0 : -1;
 }
 
-int users_get(app *application, const audit_actor *actor, const char *id, json_t **out,
+int users_get(const users_service *users, const audit_actor *actor, const char *id, json_t **out,
               nh_error *err)
 {
     user_record target;
-    if (users_load_managed(application, actor->principal, id, &target, err) != 0)
+    if (users_load_managed(users, actor->principal, id, &target, err) != 0)
         return -1;
-    *out = users_to_json(&target);
-    user_record_clear(&target);
+    *out = user_json_of(&target);
+    user_store_record_clear(&target);
     return 0;
 }
 
@@ -346,21 +327,21 @@ static int create_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_create(app *application, const audit_actor *actor, const json_t *body, json_t **out,
-                 nh_error *err)
+int users_create(const users_service *users, const audit_actor *actor, const json_t *body,
+                 json_t **out, nh_error *err)
 {
     create_request request = {.actor = actor};
     if (parse_create(body, &request, err) != 0)
         return -1;
     /* Conflict before the (slow) hash, as the contract orders it. */
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     int rc = username_taken(conn, &request.username, NULL, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
-    if (password_check_policy(request.password, application->cfg->password_min_length, err) != 0)
+    if (password_check_policy(request.password, users->cfg->password_min_length, err) != 0)
         return -1;
     char hash[crypto_pwhash_STRBYTES];
     if (password_hash(request.password, hash) != 0)
@@ -370,9 +351,9 @@ int users_create(app *application, const audit_actor *actor, const json_t *body,
     uuid_v7(request.user.id);
     request.user.created_at = now;
     request.user.updated_at = now;
-    if (in_transaction(application, create_step, &request, err) != 0)
+    if (db_transaction(users->database, create_step, &request, err) != 0)
         return -1;
-    *out = users_to_json(&request.user);
+    *out = user_json_of(&request.user);
     return 0;
 }
 
@@ -467,8 +448,8 @@ static int apply_update(db_conn *conn, update_request *request, const username_f
     if (rc == 0 && role_changed)
         rc = user_store_replace_permissions(conn, target->id, target->permissions, now, err);
     if (rc == 0 && (role_changed || deactivated))
-        rc = sessions_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled", now,
-                                  NULL, err);
+        rc = session_store_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled",
+                                       now, NULL, err);
     if (rc != 0)
         return rc;
     json_t *changes = json_object();
@@ -511,8 +492,8 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
     return apply_update(conn, request, request->username ? &username : NULL, err);
 }
 
-int users_update(app *application, const audit_actor *actor, const char *id, const json_t *body,
-                 json_t **out, nh_error *err)
+int users_update(const users_service *users, const audit_actor *actor, const char *id,
+                 const json_t *body, json_t **out, nh_error *err)
 {
     update_request request = {.actor = actor, .id = id};
     if (parse_update(body, &request, err) != 0)
@@ -521,10 +502,10 @@ int users_update(app *application, const audit_actor *actor, const char *id, con
     if (request.has_active && !auth_principal_has(actor->principal, "users.disable"))
         return error_set(err, 403, "auth_forbidden",
                          "The permission 'users.disable' is required for this action.");
-    int rc = in_transaction(application, update_step, &request, err);
+    int rc = db_transaction(users->database, update_step, &request, err);
     if (rc == 0)
-        *out = users_to_json(&request.target);
-    user_record_clear(&request.target);
+        *out = user_json_of(&request.target);
+    user_store_record_clear(&request.target);
     return rc;
 }
 
@@ -547,7 +528,7 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
         target->updated_at = now;
         rc = user_store_update(conn, target, NULL, err);
         if (rc == 0 && !request->active)
-            rc = sessions_revoke_user(conn, target->id, "disabled", now, NULL, err);
+            rc = session_store_revoke_user(conn, target->id, "disabled", now, NULL, err);
     }
     if (rc != 0)
         return rc;
@@ -558,8 +539,8 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_set_status(app *application, const audit_actor *actor, const char *id, const json_t *body,
-                     json_t **out, nh_error *err)
+int users_set_status(const users_service *users, const audit_actor *actor, const char *id,
+                     const json_t *body, json_t **out, nh_error *err)
 {
     update_request request = {.actor = actor, .id = id};
     if (require_object(body, err) != 0 ||
@@ -567,10 +548,10 @@ int users_set_status(app *application, const audit_actor *actor, const char *id,
         return -1;
     if (!request.has_active)
         return error_set(err, 400, "request_invalid", "The isActive field is required.");
-    int rc = in_transaction(application, status_step, &request, err);
+    int rc = db_transaction(users->database, status_step, &request, err);
     if (rc == 0)
-        *out = users_to_json(&request.target);
-    user_record_clear(&request.target);
+        *out = user_json_of(&request.target);
+    user_store_record_clear(&request.target);
     return rc;
 }
 
@@ -578,7 +559,6 @@ int users_set_status(app *application, const audit_actor *actor, const char *id,
 
 typedef struct password_request {
     const audit_actor *actor;
-    const char *id;
     const char *hash;
     const char *action;
     user_record target;
@@ -586,79 +566,31 @@ typedef struct password_request {
 
 static int password_step(db_conn *conn, void *context, nh_error *err)
 {
-    password_request *request = context;
-    int64_t now = clock_now_ms();
-    int64_t revoked = 0;
-    int rc = user_store_set_password(conn, request->target.id, request->hash, now, err);
-    if (rc == 0)
-        rc = sessions_revoke_user(conn, request->target.id, "password_changed", now, &revoked, err);
-    if (rc != 0)
-        return rc;
-    json_t *changes = json_pack("{s:I}", "sessionsRevoked", (json_int_t)revoked);
-    rc = audit_user(conn, request->actor, request->action, &request->target, changes, err);
-    json_decref(changes);
-    return rc;
+    const password_request *request = context;
+    return account_set_password(conn, request->actor, request->action, &request->target,
+                                request->hash, err);
 }
 
-static int required_password_field(const json_t *body, const char *name, const char **out,
-                                   nh_error *err)
-{
-    if (require_object(body, err) != 0 || optional_string(body, name, out, NULL, err) != 0)
-        return -1;
-    if (json_input_is_blank(*out))
-        return error_set(err, 400, "request_invalid", "The %s field is required.", name);
-    return 0;
-}
-
-int users_reset_password(app *application, const audit_actor *actor, const char *id,
+int users_reset_password(const users_service *users, const audit_actor *actor, const char *id,
                          const json_t *body, nh_error *err)
 {
     const char *password = NULL;
-    if (required_password_field(body, "newPassword", &password, err) != 0)
+    if (require_object(body, err) != 0 ||
+        optional_string(body, "newPassword", &password, NULL, err) != 0)
         return -1;
-    password_request request = {.actor = actor, .id = id, .action = "user.reset_password"};
-    if (users_load_managed(application, actor->principal, id, &request.target, err) != 0)
+    if (json_input_is_blank(password))
+        return error_set(err, 400, "request_invalid", "The newPassword field is required.");
+    password_request request = {.actor = actor, .action = "user.reset_password"};
+    if (users_load_managed(users, actor->principal, id, &request.target, err) != 0)
         return -1;
     char hash[crypto_pwhash_STRBYTES];
-    int rc = password_check_policy(password, application->cfg->password_min_length, err);
+    int rc = password_check_policy(password, users->cfg->password_min_length, err);
     if (rc == 0 && password_hash(password, hash) != 0)
         rc = error_internal(err);
     request.hash = hash;
     if (rc == 0)
-        rc = in_transaction(application, password_step, &request, err);
-    user_record_clear(&request.target);
-    return rc;
-}
-
-int users_change_own_password(app *application, const audit_actor *actor, const json_t *body,
-                              nh_error *err)
-{
-    const char *current = NULL, *fresh = NULL;
-    if (required_password_field(body, "currentPassword", &current, err) != 0 ||
-        required_password_field(body, "newPassword", &fresh, err) != 0)
-        return -1;
-    password_request request = {.actor = actor, .action = "user.change_password"};
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
-        return -1;
-    bool found = false;
-    int rc =
-        user_store_find_by_id(conn, actor->principal->user_id, true, &request.target, &found, err);
-    db_release(application->database, conn);
-    if (rc == 0 && !found)
-        rc = error_set(err, 401, "auth_unauthorized", "Authentication is required.");
-    if (rc == 0 && !password_verify(request.target.password_hash, current))
-        rc = error_set(err, 400, "auth_current_password_invalid",
-                       "The current password is not correct.");
-    if (rc == 0)
-        rc = password_check_policy(fresh, application->cfg->password_min_length, err);
-    char hash[crypto_pwhash_STRBYTES];
-    if (rc == 0 && password_hash(fresh, hash) != 0)
-        rc = error_internal(err);
-    request.hash = hash;
-    if (rc == 0)
-        rc = in_transaction(application, password_step, &request, err);
-    user_record_clear(&request.target);
+        rc = db_transaction(users->database, password_step, &request, err);
+    user_store_record_clear(&request.target);
     return rc == 0 ? 0 : -1;
 }
 
@@ -699,7 +631,7 @@ static int permissions_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_set_permissions(app *application, const audit_actor *actor, const char *id,
+int users_set_permissions(const users_service *users, const audit_actor *actor, const char *id,
                           const json_t *body, json_t **out, nh_error *err)
 {
     permissions_request request = {.actor = actor, .id = id};
@@ -710,16 +642,39 @@ int users_set_permissions(app *application, const audit_actor *actor, const char
         return error_set(err, 400, "request_invalid", "The permissions field must be an array.");
     if (permissions_normalize(list, &request.permissions, err) != 0)
         return -1;
-    int rc = in_transaction(application, permissions_step, &request, err);
+    int rc = db_transaction(users->database, permissions_step, &request, err);
     if (rc == 0)
-        *out = users_to_json(&request.target);
-    user_record_clear(&request.target);
+        *out = user_json_of(&request.target);
+    user_store_record_clear(&request.target);
     return rc;
 }
 
 /* ---- bootstrap and break-glass --------------------------------------------------------- */
 
-static int insert_local_user(app *application, user_record *user, const char *key,
+typedef struct local_insert {
+    user_record *user;
+    const char *key;
+    const char *hash;
+    const char *action;
+} local_insert;
+
+static int local_insert_step(db_conn *conn, void *context, nh_error *err)
+{
+    const local_insert *insert = context;
+    int rc = user_store_insert(conn, insert->user, insert->key, insert->hash, err);
+    if (rc != 0)
+        return rc;
+    audit_actor system = {0};
+    json_t *changes = json_object();
+    audit_change(changes, "role", json_null(), json_string(role_to_wire(insert->user->role)));
+    rc = audit_user(conn, &system, insert->action, insert->user, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+/* Insert a user made outside the API (bootstrap, CLI), audited with the "system" actor. Returns
+ * 0, DB_CONSTRAINT when the name is taken meanwhile, or -1. */
+static int insert_local_user(const users_service *users, user_record *user, const char *key,
                              const char *password, const char *action, nh_error *err)
 {
     char hash[crypto_pwhash_STRBYTES];
@@ -730,22 +685,8 @@ static int insert_local_user(app *application, user_record *user, const char *ke
     user->created_at = now;
     user->updated_at = now;
     user->is_active = true;
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0)
-        rc = user_store_insert(conn, user, key, hash, err);
-    if (rc == 0) {
-        audit_actor system = {0};
-        json_t *changes = json_object();
-        audit_change(changes, "role", json_null(), json_string(role_to_wire(user->role)));
-        rc = audit_user(conn, &system, action, user, changes, err);
-        json_decref(changes);
-    }
-    rc = commit_or_rollback(conn, rc, err);
-    db_release(application->database, conn);
-    return rc;
+    local_insert insert = {.user = user, .key = key, .hash = hash, .action = action};
+    return db_transaction(users->database, local_insert_step, &insert, err);
 }
 
 /* At least 20 characters, and at least min_length so that it obeys the policy too. */
@@ -766,15 +707,15 @@ static char *random_password(int min_length)
     return text;
 }
 
-int users_bootstrap(app *application, nh_error *err)
+int users_bootstrap(const users_service *users, nh_error *err)
 {
-    const config *cfg = application->cfg;
-    db_conn *conn = db_acquire(application->database, err);
+    const config *cfg = users->cfg;
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     int64_t count = 0;
     int rc = user_store_count(conn, &count, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
     if (count > 0)
@@ -801,7 +742,7 @@ int users_bootstrap(app *application, nh_error *err)
     }
     user_record admin = {.role = ROLE_SUPER_ADMIN, .permissions = PERMISSIONS_ALL};
     snprintf(admin.username, sizeof admin.username, "%s", name.name);
-    rc = insert_local_user(application, &admin, name.key, password, "user.bootstrap", err);
+    rc = insert_local_user(users, &admin, name.key, password, "user.bootstrap", err);
     if (rc == DB_CONSTRAINT) { /* another instance bootstrapped at the same moment */
         free(generated);
         return 0;
@@ -822,7 +763,7 @@ int users_bootstrap(app *application, nh_error *err)
     return rc == 0 ? 0 : -1;
 }
 
-int users_create_local(app *application, const char *username, const char *password,
+int users_create_local(const users_service *users, const char *username, const char *password,
                        const char *role, nh_error *err)
 {
     user_record user = {0};
@@ -832,46 +773,44 @@ int users_create_local(app *application, const char *username, const char *passw
     if (username_prepare(username, USERNAME_LOWER_CASE, &name, err) != 0)
         return -1;
     snprintf(user.username, sizeof user.username, "%s", name.name);
-    if (password_check_policy(password, application->cfg->password_min_length, err) != 0)
+    if (password_check_policy(password, users->cfg->password_min_length, err) != 0)
         return -1;
     user.permissions = permissions_template(user.role);
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     int rc = username_taken(conn, &name, NULL, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
-    return insert_local_user(application, &user, name.key, password, "user.create", err) == 0 ? 0
-                                                                                              : -1;
+    return insert_local_user(users, &user, name.key, password, "user.create", err) == 0 ? 0 : -1;
 }
 
-int users_reset_password_local(app *application, const char *username, const char *password,
-                               nh_error *err)
+int users_reset_password_local(const users_service *users, const char *username,
+                               const char *password, nh_error *err)
 {
-    password_request request = {.action = "user.reset_password"};
     audit_actor system = {0};
-    request.actor = &system;
+    password_request request = {.actor = &system, .action = "user.reset_password"};
     username_keys keys;
     if (username_lookup_keys(username, &keys, err) != 0)
         return -1;
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     bool found = false;
     int rc =
         user_store_find_by_keys(conn, keys.key, keys.legacy, false, &request.target, &found, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc == 0 && !found)
         rc = error_set(err, 404, "user_not_found", "User '%s' was not found.", username);
     if (rc == 0)
-        rc = password_check_policy(password, application->cfg->password_min_length, err);
+        rc = password_check_policy(password, users->cfg->password_min_length, err);
     char hash[crypto_pwhash_STRBYTES];
     if (rc == 0 && password_hash(password, hash) != 0)
         rc = error_internal(err);
     request.hash = hash;
     if (rc == 0)
-        rc = in_transaction(application, password_step, &request, err);
-    user_record_clear(&request.target);
+        rc = db_transaction(users->database, password_step, &request, err);
+    user_store_record_clear(&request.target);
     return rc == 0 ? 0 : -1;
 }

@@ -2,9 +2,9 @@
  *
  * Every function runs on a borrowed connection (so callers can group writes in a
  * transaction) and returns 0, DB_ERROR or DB_CONSTRAINT like db.h; "not found" is 0 with
- * *found = false. A user_record owns its password_hash (user_record_clear frees it). */
-#ifndef NH_USERS_USER_STORE_H
-#define NH_USERS_USER_STORE_H
+ * *found = false. A user_record owns its password_hash (user_store_record_clear frees it). */
+#ifndef NH_AUTH_USER_STORE_H
+#define NH_AUTH_USER_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,7 +26,7 @@ typedef struct user_record {
     uint32_t permissions;  /* effective: all for SuperAdmin, else the stored grants */
 } user_record;
 
-void user_record_clear(user_record *user);
+void user_store_record_clear(user_record *user);
 
 int user_store_find_by_id(db_conn *conn, const char *id, bool with_password, user_record *out,
                           bool *found, nh_error *err);

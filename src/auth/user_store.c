@@ -1,5 +1,5 @@
 /* user_store.c - SQL for users and user_permissions. */
-#include "users/user_store.h"
+#include "auth/user_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #define USER_COLUMNS                                                                               \
     "id, username, role, is_active, created_at, updated_at, last_login_at, password_hash"
 
-void user_record_clear(user_record *user)
+void user_store_record_clear(user_record *user)
 {
     free(user->password_hash);
     memset(user, 0, sizeof *user);
@@ -75,7 +75,7 @@ static int find_one(db_conn *conn, const char *sql, const db_param *params, size
         return error_internal(err);
     rc = load_permissions(conn, out, err);
     if (rc != 0) {
-        user_record_clear(out);
+        user_store_record_clear(out);
         return rc;
     }
     *found = true;
@@ -108,7 +108,7 @@ int user_store_find_by_keys(db_conn *conn, const char *key, const char *legacy_k
 void user_store_free_list(user_record *users, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        user_record_clear(&users[i]);
+        user_store_record_clear(&users[i]);
     free(users);
 }
 
