@@ -56,9 +56,11 @@ static int set_cookie(const http_request *request, http_response *response, cons
     const char *protocol = http_request_header(request, "X-Forwarded-Proto");
     bool secure = protocol && !strcasecmp(protocol, "https");
     char cookie[512];
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-             REFRESH_COOKIE, value, COOKIE_PATH, (long long)max_age_seconds,
-             secure ? "; Secure" : "");
+    int length = snprintf(
+        cookie, sizeof cookie, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+        REFRESH_COOKIE, value, COOKIE_PATH, (long long)max_age_seconds, secure ? "; Secure" : "");
+    if (length < 0 || (size_t)length >= sizeof cookie)
+        return -1;
     return http_response_header(response, "Set-Cookie", cookie);
 }
 

@@ -283,11 +283,28 @@ static int record_refusal(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-/* Record a failed sign-in and answer 401. */
+/* A write that had to happen did not (`what` names it): logged, and a 503 - the database's own
+ * when it gave one (disk full, busy: with Retry-After), else service_unavailable. */
+static int write_lost(const char *what, const nh_error *cause, nh_error *err)
+{
+    nh_error why = *cause; /* cause may be err itself */
+    log_message(LOG_ERROR, "sessions_write_failed", "%s could not be recorded: %s: %s", what,
+                why.code, why.message);
+    if (why.status == 503) {
+        *err = why;
+        return -1;
+    }
+    return error_set_retry(err, 503, "service_unavailable", 1,
+                           "The server cannot record this right now; try again shortly.");
+}
+
+/* Record a failed sign-in and answer 401; 503 when it cannot be recorded, because an unrecorded
+ * failure is a guess the throttle never counts. */
 static int refuse_login(const auth_context *auth, const login_refusal *refusal, nh_error *err)
 {
     nh_error write_error;
-    db_transaction(auth->database, record_refusal, (void *)refusal, &write_error);
+    if (db_transaction(auth->database, record_refusal, (void *)refusal, &write_error) != 0)
+        return write_lost("a refused sign-in", &write_error, err);
     if (!strcmp(refusal->reason, "inactive"))
         return error_set(err, 401, "auth_user_inactive", "The user account is disabled.");
     return error_set(err, 401, "auth_invalid_credentials", "Invalid username or password.");
@@ -497,6 +514,11 @@ int sessions_refresh(const auth_context *auth, const audit_actor *actor, const c
     memset(out, 0, sizeof *out);
     refresh_request request = {.auth = auth, .actor = actor, .token = refresh_token, .out = out};
     int rc = db_transaction(auth->database, rotate, &request, err);
+    if (rc != 0 && request.refused) /* the step succeeded, so its commit failed */
+        rc = write_lost(strcmp(request.refusal.code, "auth_refresh_token_reused")
+                            ? "an expired refresh token"
+                            : "a refresh-token reuse (session revocation)",
+                        err, err);
     if (rc == 0 && request.refused) {
         *err = request.refusal;
         rc = -1;

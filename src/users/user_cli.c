@@ -40,9 +40,14 @@ static bool prompt_hidden(const char *question, char *out, size_t size)
         return false;
     hidden = saved;
     hidden.c_lflag &= (tcflag_t)~ECHO;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden);
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden) != 0) {
+        fputs("\nnekohub: cannot turn off echo; pipe the password on standard input\n", stderr);
+        return false;
+    }
     bool ok = read_line(stdin, out, size);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) != 0)
+        fputs("\nnekohub: the terminal's echo could not be turned back on (run `stty echo`)",
+              stderr);
     fputc('\n', stderr);
     return ok;
 }
