@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/uuid.h"
 
 /* ---- the service ---------------------------------------------------------------------- */
@@ -470,6 +471,18 @@ static int apply_update(db_conn *conn, update_request *request, const username_f
     return rc;
 }
 
+/* A name stored before today's rule, which the rule refuses, sent back unchanged (a console
+ * saving the whole form): the user keeps it and its key, so such accounts stay editable. */
+static bool keeps_legacy_name(const char *sent, const user_record *target, const nh_error *refusal)
+{
+    if (strcmp(refusal->code, "user_username_invalid") != 0)
+        return false;
+    size_t start = 0, end = 0;
+    text_trim_bounds(sent, strlen(sent), &start, &end);
+    return end - start == strlen(target->username) &&
+           !memcmp(sent + start, target->username, end - start);
+}
+
 static int update_step(db_conn *conn, void *context, nh_error *err)
 {
     update_request *request = context;
@@ -482,14 +495,19 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
     if (rc != 0)
         return rc;
     username_form username;
-    if (request->username) {
+    bool rename = request->username != NULL;
+    if (rename) {
         rc = username_prepare(request->username, USERNAME_LOWER_CASE, &username, err);
-        if (rc == 0)
+        if (rc != 0 && keeps_legacy_name(request->username, &request->target, err)) {
+            rc = 0;
+            rename = false;
+        }
+        if (rc == 0 && rename)
             rc = username_taken(conn, &username, request->target.id, err);
         if (rc != 0)
             return rc;
     }
-    return apply_update(conn, request, request->username ? &username : NULL, err);
+    return apply_update(conn, request, rename ? &username : NULL, err);
 }
 
 int users_update(const users_service *users, const audit_actor *actor, const char *id,

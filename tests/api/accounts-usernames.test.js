@@ -135,6 +135,18 @@ test('rows stored under the earlier rule keep signing in, and the CLI flags refu
   });
   assert.equal(disable.status, 200, disable.text);
   assert.equal((await signIn(`adm\u0456n-${tag}`, LEGACY_PASSWORD)).status, 200);
+  // A console saving the whole form sends the old name back unchanged: still editable.
+  const saved = await server.request('PATCH', '/api/v1/users/0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e501', {
+    token: root.accessToken, json: { username: ` adm\u0456n-${tag} `, role: 'user' },
+  });
+  assert.equal(saved.status, 200, saved.text);
+  assert.equal(saved.body.data.username, `adm\u0456n-${tag}`);
+  // A different refused name is still refused.
+  const other = await server.request('PATCH', '/api/v1/users/0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e501', {
+    token: root.accessToken, json: { username: `adm\u0456n-${tag}-2` },
+  });
+  expectCode(other, 400, 'user_username_invalid', 'Cyrillic');
+  assert.equal((await signIn(`adm\u0456n-${tag}`, LEGACY_PASSWORD)).status, 200);
 
   const env = { ...server.databaseEnv, ...accountsEnv() };
   const listed = await runCommand(['user', 'list', '--data-dir', server.dataDir], { env });
