@@ -3,8 +3,9 @@
  * A session is born at sign-in and lives at most Auth__Jwt__RefreshTokenDays (rotation does
  * not extend it). Its refresh tokens form one family: each refresh revokes the presented token
  * and issues the next; presenting a revoked token again (reuse) revokes the whole session.
- * Two refreshes racing with one token: exactly one wins (a conditional UPDATE); the loser is
- * answered 401 auth_refresh_token_invalid without revoking the session (the winner's new
+ * A reuse revocation (or expiry marking) that cannot be committed is a 503, not a 401 claiming
+ * it happened. Two refreshes racing with one token: exactly one wins (a conditional UPDATE); the
+ * loser is answered 401 auth_refresh_token_invalid without revoking the session (the winner's new
  * token stays good), as long as the rotation happened less than SESSIONS_RACE_GRACE_MS ago.
  * Access tokens carry the session id (`sid`), so revoking a session stops them at once.
  *
@@ -12,6 +13,9 @@
  * MaxFailuresPerClient from one client address, within WindowMinutes -> 429
  * auth_too_many_attempts with retry_after_seconds, the same whether or not the user exists.
  * A success clears the username's failures. Unknown usernames cost one dummy verification.
+ * A failure that cannot be recorded is a 503 (the database's own 503, e.g. disk full or busy
+ * with Retry-After, else service_unavailable), never a 401: the throttle must not fail open.
+ * Usernames are compared as auth/username.h says; the throttle counts per compared name.
  * Attempts in flight count too (per process): a parallel burst waits rather than getting more
  * guesses than the limit.
  *
