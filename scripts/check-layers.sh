@@ -14,21 +14,23 @@ layer_of() {
     audit) echo 3 ;;
     auth) echo 4 ;;
     users | assets | system) echo 5 ;;
-    app | routes) echo 6 ;;
+    app) echo 6 ;;
     main) echo 7 ;;
     *) echo "" ;;
   esac
 }
 
-# The unit a path belongs to: its folder under src/, or its base name for top-level files.
+# The unit a path belongs to: its folder under src/, or for top-level files their base name
+# (app.c/app.h and routes.c/routes.h are one unit: the server context and its route table).
 unit_of() {
   local path="${1#src/}"
   if [[ "$path" == */* ]]; then
     echo "${path%%/*}"
-  else
-    path="${path%.*}"
-    echo "$path"
+    return
   fi
+  path="${path%.*}"
+  [ "$path" = routes ] && path=app
+  echo "$path"
 }
 
 problems=0

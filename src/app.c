@@ -18,15 +18,14 @@ static void app_housekeeping(void *context)
 {
     app *application = context;
     nh_error err;
-    if (sessions_purge(application->database, application->cfg, clock_now_ms(), &err) != 0)
+    if (sessions_purge(application->auth, clock_now_ms(), &err) != 0)
         log_message(LOG_WARN, "housekeeping", "session purge failed: %s", err.message);
     if (application->assets && asset_service_sweep(application->assets, &err) != 0)
         log_message(LOG_WARN, "housekeeping", "the asset sweep left work for later: %s",
                     err.message);
 }
 
-/* What each route's handler finds in request->context. AUTH, USERS and AUDIT handlers still
- * read request->app; their features set their service object here when they move off it. */
+/* What each route's handler finds in request->context: its feature's service object. */
 static void app_fill_contexts(app *application)
 {
     application->system = (system_context){.cfg = application->cfg,
@@ -37,16 +36,19 @@ static void app_fill_contexts(app *application)
                                            .version = application->version};
     application->contexts[ROUTE_CONTEXT_SYSTEM] = &application->system;
     application->contexts[ROUTE_CONTEXT_AUTH] = application->auth;
-    application->contexts[ROUTE_CONTEXT_USERS] = NULL;
-    application->contexts[ROUTE_CONTEXT_AUDIT] = NULL;
+    application->contexts[ROUTE_CONTEXT_USERS] = application->users;
+    application->contexts[ROUTE_CONTEXT_AUDIT] = application->database;
     application->contexts[ROUTE_CONTEXT_ASSETS] = application->assets;
 }
 
 int app_services_start(app *application, nh_error *err)
 {
-    if (auth_context_create(application->cfg, &application->auth, err) != 0)
+    if (auth_context_create(application->cfg, application->database, &application->auth, err) !=
+        0)
         return -1;
-    if (users_bootstrap(application, err) != 0)
+    if (users_service_create(application->cfg, application->database, application->auth,
+                             &application->users, err) != 0 ||
+        users_bootstrap(application->users, err) != 0)
         return -1;
     application->assets =
         assets_start(application->cfg, application->database, &application->public_base_url, err);
@@ -66,6 +68,8 @@ void app_services_stop(app *application)
     application->housekeeping = NULL;
     assets_stop(application->assets);
     application->assets = NULL;
+    users_service_free(application->users);
+    application->users = NULL;
     auth_context_free(application->auth);
     application->auth = NULL;
 }
@@ -80,7 +84,7 @@ void app_server_settings(app *application, int listen_socket, http_server_settin
         .contexts = application->contexts,
         .context_count = ROUTE_CONTEXT_COUNT,
         .authenticate = auth_authenticate,
-        .authenticate_context = application,
+        .authenticate_context = application->auth,
         .app = application,
         .metrics = application->metrics,
         .cors_origins = &cfg->cors_origins,

@@ -34,6 +34,7 @@ typedef struct app {
     const char *version;
     int bound_port;                /* set before any thread starts */
     struct periodic *housekeeping; /* app_housekeeping every Server__HousekeepingIntervalSeconds */
+    struct users_service *users;   /* the users feature (users/users.h) */
     struct asset_service *assets;  /* the assets feature (assets/assets.h) */
     system_context system;         /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */

@@ -299,11 +299,11 @@ static int command_user(const command_line *line)
         return status;
     app application = {.cfg = &cfg, .database = database, .version = NEKOHUB_VERSION};
     nh_error err;
-    if (auth_context_create(&cfg, &application.auth, &err) != 0) {
+    if (auth_context_create(&cfg, database, &application.auth, &err) != 0) {
         fprintf(stderr, "nekohub: %s\n", err.message);
         status = 1;
     } else {
-        status = user_cli_run(&application, line->subcommand, line->username, line->role);
+        status = user_cli_run(application.auth, line->subcommand, line->username, line->role);
     }
     auth_context_free(application.auth);
     db_close(database);

@@ -7,7 +7,7 @@
 #include "routes.h"
 
 #include "assets/asset_http.h"
-#include "audit/audit.h"
+#include "audit/audit_http.h"
 #include "auth/auth_http.h"
 #include "auth/permissions.h"
 #include "system/openapi.h"
@@ -60,10 +60,10 @@ const route ROUTES[] = {
      false},
     {"PATCH", "/api/v1/users/{id:guid}/permissions", users_http_permissions, ROUTE_AUTH_MANAGEMENT,
      PERMISSION_USERS_MANAGE_PERMISSIONS, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_USERS, false},
-    {"GET", "/api/v1/users/{id:guid}/api-keys", auth_http_list_user_keys, ROUTE_AUTH_MANAGEMENT,
-     PERMISSION_USERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_AUTH, false},
-    {"DELETE", "/api/v1/users/{id:guid}/api-keys/{keyId:guid}", auth_http_revoke_user_key,
-     ROUTE_AUTH_MANAGEMENT, PERMISSION_USERS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_AUTH,
+    {"GET", "/api/v1/users/{id:guid}/api-keys", users_http_list_keys, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_USERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_USERS, false},
+    {"DELETE", "/api/v1/users/{id:guid}/api-keys/{keyId:guid}", users_http_revoke_key,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_USERS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_USERS,
      false},
     {"GET", "/api/v1/audit-log", audit_http_list, ROUTE_AUTH_MANAGEMENT, PERMISSION_AUDIT_READ,
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_AUDIT, false},

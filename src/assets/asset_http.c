@@ -10,7 +10,7 @@
 #include "assets/asset_json.h"
 #include "assets/asset_service.h"
 #include "assets/upload_form.h"
-#include "audit/audit.h"
+#include "audit/audit_http.h"
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/text.h"

@@ -5,20 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/text.h"
 #include "core/uuid.h"
-#include "http/paging.h"
-
-audit_actor audit_actor_of(const http_request *request)
-{
-    audit_actor actor = {.principal = &request->principal,
-                         .actor_name_override = NULL,
-                         .client_address = request->client_address,
-                         .user_agent = http_request_header(request, "User-Agent")};
-    return actor;
-}
 
 void audit_change(json_t *changes, const char *field, json_t *before, json_t *after)
 {
@@ -101,16 +91,6 @@ int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *ent
 
 /* ---- listing --------------------------------------------------------------------------- */
 
-typedef struct audit_filter {
-    const char *actor;
-    const char *action;
-    const char *target;
-    int64_t from_ms;
-    int64_t to_ms;
-    bool has_from;
-    bool has_to;
-} audit_filter;
-
 /* Build "WHERE ..." with $N parameters; params/values must have room for 8 entries. */
 static void build_where(const audit_filter *filter, buf *sql, db_param *params, size_t *count)
 {
@@ -180,29 +160,6 @@ static json_t *entry_json(const db_result *result, size_t row)
                      "userAgent", text_or_null(result, row, 10), "changes", changes);
 }
 
-static int parse_time_filter(http_request *request, http_response *response, const char *name,
-                             int64_t *out, bool *present)
-{
-    const char *text = http_request_query(request, name);
-    *present = false;
-    if (!text || !*text)
-        return 0;
-    if (!clock_parse_iso(text, out)) {
-        http_reply_error_code(response, 400, "request_invalid",
-                              "The %s parameter must be an ISO-8601 date-time with an offset.",
-                              name);
-        return -1;
-    }
-    *present = true;
-    return 0;
-}
-
-static const char *nonblank_query(http_request *request, const char *name)
-{
-    const char *text = http_request_query(request, name);
-    return text && *text ? text : NULL;
-}
-
 /* Run one statement built from the filter's WHERE clause; a failed allocation while building
  * it is an internal error, never a NULL statement. */
 static int query_with_where(db_conn *conn, buf *sql, const db_param *params, size_t count,
@@ -213,8 +170,8 @@ static int query_with_where(db_conn *conn, buf *sql, const db_param *params, siz
     return db_query(conn, sql->data, params, count, out, err);
 }
 
-static int query_page(db_conn *conn, const audit_filter *filter, const paging *page, json_t **items,
-                      int64_t *total, nh_error *err)
+static int query_page(db_conn *conn, const audit_filter *filter, int64_t limit, int64_t offset,
+                      json_t **items, int64_t *total, nh_error *err)
 {
     db_param params[8];
     size_t count = 0;
@@ -227,8 +184,8 @@ static int query_page(db_conn *conn, const audit_filter *filter, const paging *p
     int rc = where.data ? 0 : error_internal(err);
     if (rc == 0 && buf_printf(&count_sql, "SELECT COUNT(*) FROM audit_log%s", where.data) != 0)
         buf_free(&count_sql);
-    params[count] = db_int(page->size);
-    params[count + 1] = db_int(page->offset);
+    params[count] = db_int(limit);
+    params[count + 1] = db_int(offset);
     if (rc == 0 &&
         buf_printf(&page_sql,
                    "SELECT id, occurred_at, actor_type, actor_id, actor_name, action, "
@@ -257,34 +214,13 @@ static int query_page(db_conn *conn, const audit_filter *filter, const paging *p
     return 0;
 }
 
-void audit_http_list(http_request *request, http_response *response)
+int audit_list(db *database, const audit_filter *filter, int64_t limit, int64_t offset,
+               json_t **items, int64_t *total, nh_error *err)
 {
-    paging page;
-    nh_error err;
-    if (paging_parse(request, 50, 200, &page, &err) != 0) {
-        http_reply_error(response, &err);
-        return;
-    }
-    audit_filter filter = {.actor = nonblank_query(request, "actor"),
-                           .action = nonblank_query(request, "action"),
-                           .target = nonblank_query(request, "target")};
-    if (parse_time_filter(request, response, "fromUtc", &filter.from_ms, &filter.has_from) ||
-        parse_time_filter(request, response, "toUtc", &filter.to_ms, &filter.has_to))
-        return;
-    db_conn *conn = db_acquire(request->app->database, &err);
-    if (!conn) {
-        http_reply_error(response, &err);
-        return;
-    }
-    json_t *items = NULL;
-    int64_t total = 0;
-    int rc = query_page(conn, &filter, &page, &items, &total, &err);
-    db_release(request->app->database, conn);
-    if (rc != 0) {
-        http_reply_error(response, &err);
-        return;
-    }
-    http_reply_data(response, 200,
-                    json_pack("{s:o, s:i, s:i, s:I}", "items", items, "page", page.number,
-                              "pageSize", page.size, "total", (json_int_t)total));
+    db_conn *conn = db_acquire(database, err);
+    if (!conn)
+        return -1;
+    int rc = query_page(conn, filter, limit, offset, items, total, err);
+    db_release(database, conn);
+    return rc == 0 ? 0 : -1;
 }

@@ -5,9 +5,8 @@
  * when there is one (pass that connection). Entries never hold a password, token or secret:
  * `changes` carries only the before/after of plain fields.
  *
- * GET /api/v1/audit-log (permission audit.read) lists entries newest first with paging and
- * filters: actor (id or name), action (exact, or a prefix ending in '.', e.g. "user."),
- * target (id or name), fromUtc / toUtc (ISO-8601). */
+ * audit_list() reads them back for GET /api/v1/audit-log (the HTTP side is audit_http.h).
+ * No HTTP types here: every service may record without depending on the HTTP layer. */
 #ifndef NH_AUDIT_H
 #define NH_AUDIT_H
 
@@ -16,8 +15,6 @@
 #include "core/principal.h"
 #include "core/error.h"
 #include "db/db.h"
-#include "http/request.h"
-#include "http/response.h"
 
 typedef struct audit_entry {
     const char *action;      /* e.g. "user.create", "auth.login_failed", "asset.delete" */
@@ -36,17 +33,28 @@ typedef struct audit_actor {
     const char *user_agent;
 } audit_actor;
 
-/* The actor of an HTTP request. */
-audit_actor audit_actor_of(const http_request *request);
-
 /* Insert one entry on conn. Returns 0 or -1 (err filled). */
-int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *entry,
-                 nh_error *err);
+int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *entry, nh_error *err);
 
 /* Helper for `changes`: add {"before": before, "after": after} under field (steals both). */
 void audit_change(json_t *changes, const char *field, json_t *before, json_t *after);
 
-/* GET /api/v1/audit-log */
-void audit_http_list(http_request *request, http_response *response);
+/* What a listing keeps: actor (id or name), action (exact, or a prefix ending in '.', e.g.
+ * "user."), target (id or name), each NULL for any; occurred_at within [from_ms, to_ms] where
+ * has_from / has_to. */
+typedef struct audit_filter {
+    const char *actor;
+    const char *action;
+    const char *target;
+    int64_t from_ms;
+    int64_t to_ms;
+    bool has_from;
+    bool has_to;
+} audit_filter;
+
+/* The entries matching filter, newest first, `limit` of them from `offset`, as JSON objects in
+ * *items (caller owns), and how many match in all in *total. 0 or -1 (err filled). */
+int audit_list(db *database, const audit_filter *filter, int64_t limit, int64_t offset,
+               json_t **items, int64_t *total, nh_error *err);
 
 #endif

@@ -1,82 +1,73 @@
 /* api_keys.c - personal API keys: creation, listing, revocation, authentication. */
 #include "auth/api_keys.h"
 
-#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/api_key_store.h"
 #include "auth/permissions.h"
 #include "auth/secret_token.h"
 #include "core/clock.h"
 #include "core/json_input.h"
+#include "core/log.h"
 #include "core/uuid.h"
 
 #define LAST_USED_RESOLUTION_MS 60000
 
-int api_keys_authenticate(db_conn *conn, const char *key, int64_t now, api_key_owner *out,
-                          nh_error *err)
+static int key_invalid(nh_error *err)
 {
-    memset(out, 0, sizeof *out);
+    return error_set(err, 401, "api_key_invalid", "API key is invalid.");
+}
+
+/* Record when the key was last used, at most once a minute. A failure costs only that record:
+ * it is logged, and the request goes on. */
+static void touch_key(db_conn *conn, const api_key_store_row *key, int64_t now)
+{
+    if (now - key->last_used_at < LAST_USED_RESOLUTION_MS)
+        return;
+    nh_error err;
+    if (api_key_store_touch(conn, key->id, now, &err) != 0)
+        log_message(LOG_WARN, "api_key_touch_failed", "last use of key %s not recorded: %s",
+                    key->id, err.message);
+}
+
+static int authenticate_on(db_conn *conn, const char *key, int64_t now, api_key_owner *out,
+                           nh_error *err)
+{
     char hash[SECRET_TOKEN_HEX_SIZE];
     secret_token_sha256_hex(key, hash);
-    db_param params[] = {db_text(hash)};
-    db_result *result = NULL;
-    int rc = db_query(conn,
-                      "SELECT id, user_id, permissions, expires_at, revoked_at, last_used_at "
-                      "FROM api_keys WHERE key_hash = $1",
-                      params, 1, &result, err);
+    api_key_store_row row;
+    bool found = false;
+    int rc = api_key_store_find_by_hash(conn, hash, &row, &found, err);
     if (rc != 0)
         return rc;
-    if (db_result_rows(result) == 0 || !db_result_is_null(result, 0, 4) ||
-        (!db_result_is_null(result, 0, 3) && db_result_int64(result, 0, 3) <= now)) {
-        db_result_free(result);
-        return error_set(err, 401, "api_key_invalid", "API key is invalid.");
-    }
-    snprintf(out->key_id, sizeof out->key_id, "%s", db_result_text(result, 0, 0));
-    char owner_id[UUID_TEXT_SIZE];
-    snprintf(owner_id, sizeof owner_id, "%s", db_result_text(result, 0, 1));
-    uint32_t key_permissions = (uint32_t)db_result_int64(result, 0, 2);
-    int64_t last_used = db_result_is_null(result, 0, 5) ? 0 : db_result_int64(result, 0, 5);
-    db_result_free(result);
-
-    bool found = false;
-    rc = user_store_find_by_id(conn, owner_id, false, &out->user, &found, err);
+    if (!found || row.revoked_at || (row.expires_at && row.expires_at <= now))
+        return key_invalid(err);
+    snprintf(out->key_id, sizeof out->key_id, "%s", row.id);
+    rc = user_store_find_by_id(conn, row.user_id, false, &out->user, &found, err);
     if (rc != 0)
         return rc;
     if (!found || !out->user.is_active) {
-        user_record_clear(&out->user);
-        return error_set(err, 401, "api_key_invalid", "API key is invalid.");
+        user_store_record_clear(&out->user);
+        return key_invalid(err);
     }
-    out->effective_permissions = key_permissions & out->user.permissions;
-    if (now - last_used >= LAST_USED_RESOLUTION_MS) {
-        db_param touch[] = {db_text(out->key_id), db_int(now)};
-        nh_error ignored;
-        db_exec(conn, "UPDATE api_keys SET last_used_at = $2 WHERE id = $1", touch, 2, NULL,
-                &ignored);
-    }
+    out->effective_permissions = row.permissions & out->user.permissions;
+    touch_key(conn, &row, now);
     return 0;
 }
 
-static json_t *time_or_null(const db_result *result, size_t row, size_t column)
+int api_keys_authenticate(const auth_context *auth, const char *key, int64_t now,
+                          api_key_owner *out, nh_error *err)
 {
-    if (db_result_is_null(result, row, column))
-        return json_null();
-    char text[CLOCK_ISO_SIZE];
-    clock_format_iso(db_result_int64(result, row, column), text);
-    return json_string(text);
-}
-
-/* Columns: id, name, prefix, permissions, created_at, last_used_at, expires_at */
-static json_t *key_json(const db_result *result, size_t row)
-{
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", db_result_text(result, row, 0),
-                     "name", db_result_text(result, row, 1), "prefix",
-                     db_result_text(result, row, 2), "permissions",
-                     permissions_to_json((uint32_t)db_result_int64(result, row, 3), false),
-                     "createdAtUtc", time_or_null(result, row, 4), "lastUsedAtUtc",
-                     time_or_null(result, row, 5), "expiresAtUtc", time_or_null(result, row, 6));
+    memset(out, 0, sizeof *out);
+    db_conn *conn = db_acquire(auth->database, err);
+    if (!conn)
+        return -1;
+    int rc = authenticate_on(conn, key, now, out, err);
+    db_release(auth->database, conn);
+    return rc == 0 ? 0 : -1;
 }
 
 typedef struct key_request {
@@ -130,24 +121,6 @@ static int parse_key_request(const json_t *body, const user_record *owner, int64
     return 0;
 }
 
-static int insert_key(db_conn *conn, const char *id, const user_record *owner,
-                      const key_request *request, const char *prefix, const char *hash,
-                      int64_t now, nh_error *err)
-{
-    db_param params[] = {db_text(id),
-                         db_text(owner->id),
-                         db_text(request->name),
-                         db_text(prefix),
-                         db_text(hash),
-                         db_int(request->permissions),
-                         db_int(now),
-                         request->expires_at ? db_int(request->expires_at) : db_null()};
-    return db_exec(conn,
-                   "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, permissions, "
-                   "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                   params, 8, NULL, err);
-}
-
 static int audit_key(db_conn *conn, const audit_actor *actor, const char *action,
                      const char *key_id, const char *key_name, const user_record *owner,
                      nh_error *err)
@@ -176,95 +149,113 @@ static json_t *created_key_json(const char *id, const key_request *request, cons
                      request->expires_at ? json_string(expires) : json_null(), "key", secret);
 }
 
-int api_keys_create(app *application, const audit_actor *actor, const user_record *owner,
-                    const json_t *body, json_t **out, nh_error *err)
+/* One key action (create or revoke) on the keys of the user owner_id, who is loaded in the
+ * same transaction. */
+typedef struct key_action {
+    const audit_actor *actor;
+    const char *owner_id;
+    user_record owner;
+    /* create */
+    const json_t *body;
+    json_t *created;
+    /* revoke */
+    const char *key_id;
+} key_action;
+
+static int create_step(db_conn *conn, void *context, nh_error *err)
 {
+    key_action *action = context;
+    bool found = false;
+    int rc = user_store_find_by_id(conn, action->owner_id, false, &action->owner, &found, err);
+    if (rc != 0)
+        return rc;
+    if (!found)
+        return error_set(err, 401, "auth_unauthorized", "Authentication is required.");
     int64_t now = clock_now_ms();
     key_request request;
-    if (parse_key_request(body, owner, now, &request, err) != 0) {
-        free(request.name);
-        return -1;
-    }
+    rc = parse_key_request(action->body, &action->owner, now, &request, err);
     char id[UUID_TEXT_SIZE], prefix[16], hash[SECRET_TOKEN_HEX_SIZE];
     char *secret = NULL;
     uuid_v7(id);
-    if (secret_token_api_key(&secret, prefix) != 0) {
-        free(request.name);
-        return error_internal(err);
-    }
-    secret_token_sha256_hex(secret, hash);
-    db_conn *conn = db_acquire(application->database, err);
-    int rc = conn ? db_begin(conn, err) : -1;
-    if (rc == 0)
-        rc = insert_key(conn, id, owner, &request, prefix, hash, now, err);
-    if (rc == 0)
-        rc = audit_key(conn, actor, "api_key.create", id, request.name, owner, err);
-    if (conn) {
-        if (rc == 0)
-            rc = db_commit(conn, err);
-        else
-            db_rollback(conn);
-        db_release(application->database, conn);
+    if (rc == 0 && secret_token_api_key(&secret, prefix) != 0)
+        rc = error_internal(err);
+    if (rc == 0) {
+        secret_token_sha256_hex(secret, hash);
+        api_key_store_new key = {.id = id,
+                                 .user_id = action->owner.id,
+                                 .name = request.name,
+                                 .prefix = prefix,
+                                 .key_hash = hash,
+                                 .permissions = request.permissions,
+                                 .created_at = now,
+                                 .expires_at = request.expires_at};
+        rc = api_key_store_insert(conn, &key, err);
     }
     if (rc == 0)
-        *out = created_key_json(id, &request, prefix, secret, now);
-    sodium_memzero(secret, strlen(secret));
-    free(secret);
+        rc =
+            audit_key(conn, action->actor, "api_key.create", id, request.name, &action->owner, err);
+    if (rc == 0) {
+        action->created = created_key_json(id, &request, prefix, secret, now);
+        if (!action->created)
+            rc = error_internal(err);
+    }
+    if (secret) {
+        sodium_memzero(secret, strlen(secret));
+        free(secret);
+    }
     free(request.name);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
-int api_keys_list(app *application, const char *owner_id, json_t **out, nh_error *err)
+int api_keys_create(const auth_context *auth, const audit_actor *actor, const char *owner_id,
+                    const json_t *body, json_t **out, nh_error *err)
 {
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
+    key_action action = {.actor = actor, .owner_id = owner_id, .body = body};
+    int rc = db_transaction(auth->database, create_step, &action, err);
+    user_store_record_clear(&action.owner);
+    if (rc != 0) {
+        json_decref(action.created);
         return -1;
-    db_param params[] = {db_text(owner_id)};
-    db_result *result = NULL;
-    int rc = db_query(conn,
-                      "SELECT id, name, prefix, permissions, created_at, last_used_at, expires_at "
-                      "FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL "
-                      "ORDER BY created_at DESC, id DESC",
-                      params, 1, &result, err);
-    db_release(application->database, conn);
-    if (rc != 0)
-        return rc;
-    *out = json_array();
-    for (size_t row = 0; row < db_result_rows(result); row++)
-        json_array_append_new(*out, key_json(result, row));
-    db_result_free(result);
+    }
+    *out = action.created;
     return 0;
 }
 
-int api_keys_revoke(app *application, const audit_actor *actor, const user_record *owner,
-                    const char *key_id, nh_error *err)
+int api_keys_list(const auth_context *auth, const char *owner_id, json_t **out, nh_error *err)
 {
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(auth->database, err);
     if (!conn)
         return -1;
-    int rc = db_begin(conn, err);
-    db_result *result = NULL;
-    db_param find[] = {db_text(key_id), db_text(owner->id)};
+    int rc = api_key_store_list(conn, owner_id, out, err);
+    db_release(auth->database, conn);
+    return rc == 0 ? 0 : -1;
+}
+
+static int revoke_step(db_conn *conn, void *context, nh_error *err)
+{
+    key_action *action = context;
+    bool found = false;
+    char *name = NULL;
+    int rc = user_store_find_by_id(conn, action->owner_id, false, &action->owner, &found, err);
+    if (rc == 0 && found)
+        rc = api_key_store_find_name(conn, action->key_id, action->owner_id, &name, &found, err);
+    if (rc == 0 && !found)
+        rc =
+            error_set(err, 404, "api_key_not_found", "API key '%s' was not found.", action->key_id);
     if (rc == 0)
-        rc = db_query(conn,
-                      "SELECT name FROM api_keys WHERE id = $1 AND user_id = $2 "
-                      "AND revoked_at IS NULL",
-                      find, 2, &result, err);
-    if (rc == 0 && db_result_rows(result) == 0)
-        rc = error_set(err, 404, "api_key_not_found", "API key '%s' was not found.", key_id);
-    if (rc == 0) {
-        db_param revoke[] = {db_text(key_id), db_int(clock_now_ms())};
-        rc = db_exec(conn, "UPDATE api_keys SET revoked_at = $2 WHERE id = $1", revoke, 2, NULL,
-                     err);
-    }
+        rc = api_key_store_revoke(conn, action->key_id, clock_now_ms(), err);
     if (rc == 0)
-        rc = audit_key(conn, actor, "api_key.revoke", key_id, db_result_text(result, 0, 0), owner,
+        rc = audit_key(conn, action->actor, "api_key.revoke", action->key_id, name, &action->owner,
                        err);
-    db_result_free(result);
-    if (rc == 0)
-        rc = db_commit(conn, err);
-    else
-        db_rollback(conn);
-    db_release(application->database, conn);
+    free(name);
+    return rc;
+}
+
+int api_keys_revoke(const auth_context *auth, const audit_actor *actor, const char *owner_id,
+                    const char *key_id, nh_error *err)
+{
+    key_action action = {.actor = actor, .owner_id = owner_id, .key_id = key_id};
+    int rc = db_transaction(auth->database, revoke_step, &action, err);
+    user_store_record_clear(&action.owner);
     return rc == 0 ? 0 : -1;
 }

@@ -6,12 +6,13 @@
 
 #include "auth/password.h"
 
-int auth_context_create(const config *cfg, auth_context **out, nh_error *err)
+int auth_context_create(const config *cfg, db *database, auth_context **out, nh_error *err)
 {
     auth_context *context = calloc(1, sizeof *context);
     if (!context)
         return error_internal(err);
     context->cfg = cfg;
+    context->database = database;
     int rc = jwt_key_create(cfg->jwt_secret, strlen(cfg->jwt_secret), &context->jwt);
     if (rc != JWT_OK) {
         free(context);

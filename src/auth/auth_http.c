@@ -1,18 +1,20 @@
-/* auth_http.c - translating /api/v1/auth/... requests to the sessions and API-key services. */
+/* auth_http.c - translating /api/v1/auth/... requests to the sessions, account and API-key
+ * services; request->context is the auth context. */
 #include "auth/auth_http.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "app.h"
+#include "audit/audit_http.h"
+#include "auth/account.h"
 #include "auth/api_keys.h"
 #include "auth/sessions.h"
+#include "auth/user_json.h"
 #include "core/clock.h"
 #include "core/json_input.h"
-#include "users/users.h"
+#include "core/log.h"
 
 #define REFRESH_COOKIE "nekohub_refresh"
 #define COOKIE_PATH "/api/v1/auth"
@@ -47,26 +49,41 @@ static bool read_cookie(const http_request *request, char *out, size_t size)
     return false;
 }
 
-static void set_cookie(const http_request *request, http_response *response, const char *value,
-                       int64_t max_age_seconds)
+/* Add the refresh cookie (value "" with max age 0 clears it). -1 when it could not be added. */
+static int set_cookie(const http_request *request, http_response *response, const char *value,
+                      int64_t max_age_seconds)
 {
     const char *protocol = http_request_header(request, "X-Forwarded-Proto");
     bool secure = protocol && !strcasecmp(protocol, "https");
     char cookie[512];
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-             REFRESH_COOKIE, value, COOKIE_PATH, (long long)max_age_seconds,
-             secure ? "; Secure" : "");
-    http_response_header(response, "Set-Cookie", cookie);
+    int length = snprintf(
+        cookie, sizeof cookie, "%s=%s; Path=%s; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+        REFRESH_COOKIE, value, COOKIE_PATH, (long long)max_age_seconds, secure ? "; Secure" : "");
+    if (length < 0 || (size_t)length >= sizeof cookie)
+        return -1;
+    return http_response_header(response, "Set-Cookie", cookie);
 }
 
-static void reply_failure(http_response *response, const nh_error *err)
+/* A reply that carries a secret must not go out without its header (the cookie holding the
+ * refresh token, Cache-Control: no-store): it becomes a logged 500 instead. */
+static void reply_without_header(http_response *response, const char *name)
 {
-    http_reply_error(response, err);
+    nh_error err;
+    error_set(&err, 500, "response_header_failed", "The %s header could not be added.", name);
+    http_reply_error(response, &err);
+}
+
+/* Clearing the cookie after the session ended is a courtesy (the server already refuses it):
+ * a failure is logged. */
+static void clear_cookie(const http_request *request, http_response *response)
+{
+    if (set_cookie(request, response, "", 0) != 0)
+        log_message(LOG_WARN, "response_header", "the refresh cookie could not be cleared");
 }
 
 /* A required non-blank string member; 400 request_invalid otherwise. */
-static const char *required_string(http_request *request, http_response *response,
-                                   const char *name, const char *label)
+static const char *required_string(http_request *request, http_response *response, const char *name,
+                                   const char *label)
 {
     const json_t *value = json_input_get(request->json, name);
     if (!json_is_object(request->json)) {
@@ -75,8 +92,7 @@ static const char *required_string(http_request *request, http_response *respons
         return NULL;
     }
     if (!json_is_string(value) || json_input_is_blank(json_string_value(value))) {
-        http_reply_error_code(response, 400, "request_invalid", "The %s field is required.",
-                              label);
+        http_reply_error_code(response, 400, "request_invalid", "The %s field is required.", label);
         return NULL;
     }
     return json_string_value(value);
@@ -89,17 +105,19 @@ static void reply_tokens(http_request *request, http_response *response, session
     clock_format_iso(tokens->access_expires_at, access_expires);
     clock_format_iso(tokens->refresh_expires_at, refresh_expires);
     bool in_cookie = cookie_mode(request);
-    if (in_cookie)
-        set_cookie(request, response, tokens->refresh_token,
-                   (tokens->refresh_expires_at - clock_now_ms()) / 1000);
     http_reply_data(response, status,
                     json_pack("{s:s, s:o, s:s, s:s, s:o}", "accessToken", tokens->access_token,
                               "refreshToken",
                               in_cookie ? json_null() : json_string(tokens->refresh_token),
-                              "accessTokenExpiresAtUtc", access_expires,
-                              "refreshTokenExpiresAtUtc", refresh_expires, "user",
-                              users_to_json(&tokens->user)));
-    http_response_header(response, "Cache-Control", "no-store");
+                              "accessTokenExpiresAtUtc", access_expires, "refreshTokenExpiresAtUtc",
+                              refresh_expires, "user", user_json_of(&tokens->user)));
+    if (http_response_header(response, "Cache-Control", "no-store") != 0) {
+        reply_without_header(response, "Cache-Control");
+        return;
+    }
+    if (in_cookie && set_cookie(request, response, tokens->refresh_token,
+                                (tokens->refresh_expires_at - clock_now_ms()) / 1000) != 0)
+        reply_without_header(response, "Set-Cookie");
 }
 
 void auth_http_login(http_request *request, http_response *response)
@@ -110,25 +128,18 @@ void auth_http_login(http_request *request, http_response *response)
     const char *password = required_string(request, response, "password", "Password");
     if (!password)
         return;
+    const auth_context *auth = request->context;
     char *trimmed = json_input_trimmed(username);
+    nh_error err;
     if (!trimmed) {
-        nh_error err;
         error_internal(&err);
-        reply_failure(response, &err);
+        http_reply_error(response, &err);
         return;
     }
     audit_actor actor = audit_actor_of(request);
     session_tokens tokens;
-    int64_t retry_after = 0;
-    nh_error err;
-    if (sessions_login(request->app, &actor, trimmed, password, &tokens, &retry_after, &err) !=
-        0) {
-        reply_failure(response, &err);
-        if (err.status == 429) {
-            char seconds[32];
-            snprintf(seconds, sizeof seconds, "%lld", (long long)retry_after);
-            http_response_header(response, "Retry-After", seconds);
-        }
+    if (sessions_login(auth, &actor, trimmed, password, &tokens, &err) != 0) {
+        http_reply_error(response, &err); /* a 429 carries its Retry-After */
     } else {
         reply_tokens(request, response, &tokens, 200);
         sessions_tokens_clear(&tokens);
@@ -174,19 +185,20 @@ void auth_http_refresh(http_request *request, http_response *response)
     const char *token = presented_refresh_token(request, response, cookie, sizeof cookie);
     if (!token)
         return;
+    const auth_context *auth = request->context;
     char *trimmed = json_input_trimmed(token);
     audit_actor actor = audit_actor_of(request);
     session_tokens tokens;
     nh_error err;
     if (!trimmed) {
         error_internal(&err);
-        reply_failure(response, &err);
+        http_reply_error(response, &err);
         return;
     }
-    if (sessions_refresh(request->app, &actor, trimmed, &tokens, &err) != 0) {
-        reply_failure(response, &err);
+    if (sessions_refresh(auth, &actor, trimmed, &tokens, &err) != 0) {
+        http_reply_error(response, &err);
         if (cookie_mode(request) && session_over(&err))
-            set_cookie(request, response, "", 0);
+            clear_cookie(request, response);
     } else {
         reply_tokens(request, response, &tokens, 200);
         sessions_tokens_clear(&tokens);
@@ -200,47 +212,37 @@ void auth_http_logout(http_request *request, http_response *response)
     const char *token = presented_refresh_token(request, response, cookie, sizeof cookie);
     if (!token && !cookie_mode(request))
         return;
+    const auth_context *auth = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
-    if (sessions_logout(request->app, &actor, token, &err) != 0) {
-        reply_failure(response, &err);
+    if (sessions_logout(auth, &actor, token, &err) != 0) {
+        http_reply_error(response, &err);
         return;
     }
     http_reply_empty(response, 204);
     if (cookie_mode(request))
-        set_cookie(request, response, "", 0);
+        clear_cookie(request, response);
 }
 
 void auth_http_me(http_request *request, http_response *response)
 {
+    const auth_context *auth = request->context;
     nh_error err;
-    db_conn *conn = db_acquire(request->app->database, &err);
-    if (!conn) {
-        reply_failure(response, &err);
+    json_t *user = NULL;
+    if (account_me(auth, request->principal.user_id, &user, &err) != 0) {
+        http_reply_error(response, &err);
         return;
     }
-    user_record user;
-    bool found = false;
-    int rc = user_store_find_by_id(conn, request->principal.user_id, false, &user, &found, &err);
-    db_release(request->app->database, conn);
-    if (rc != 0) {
-        reply_failure(response, &err);
-        return;
-    }
-    if (!found) {
-        http_reply_error_code(response, 401, "auth_user_not_found", "The user no longer exists.");
-        return;
-    }
-    http_reply_data(response, 200, users_to_json(&user));
-    user_record_clear(&user);
+    http_reply_data(response, 200, user);
 }
 
 void auth_http_change_password(http_request *request, http_response *response)
 {
+    const auth_context *auth = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
-    if (users_change_own_password(request->app, &actor, request->json, &err) != 0) {
-        reply_failure(response, &err);
+    if (account_change_password(auth, &actor, request->json, &err) != 0) {
+        http_reply_error(response, &err);
         return;
     }
     http_reply_empty(response, 204);
@@ -248,103 +250,48 @@ void auth_http_change_password(http_request *request, http_response *response)
 
 /* ---- personal API keys ----------------------------------------------------------------- */
 
-static int load_self(http_request *request, user_record *self, nh_error *err)
-{
-    db_conn *conn = db_acquire(request->app->database, err);
-    if (!conn)
-        return -1;
-    bool found = false;
-    int rc = user_store_find_by_id(conn, request->principal.user_id, false, self, &found, err);
-    db_release(request->app->database, conn);
-    if (rc == 0 && !found)
-        rc = error_set(err, 401, "auth_unauthorized", "Authentication is required.");
-    return rc == 0 ? 0 : -1;
-}
-
 void auth_http_create_key(http_request *request, http_response *response)
 {
+    const auth_context *auth = request->context;
+    audit_actor actor = audit_actor_of(request);
     nh_error err;
-    user_record self;
-    if (load_self(request, &self, &err) != 0) {
-        reply_failure(response, &err);
+    json_t *key = NULL;
+    if (api_keys_create(auth, &actor, request->principal.user_id, request->json, &key, &err) != 0) {
+        http_reply_error(response, &err);
         return;
     }
-    audit_actor actor = audit_actor_of(request);
-    json_t *key = NULL;
-    if (api_keys_create(request->app, &actor, &self, request->json, &key, &err) != 0) {
-        reply_failure(response, &err);
-    } else {
-        char location[128];
-        snprintf(location, sizeof location, "/api/v1/auth/api-keys/%s",
-                 json_string_value(json_object_get(key, "id")));
-        http_reply_data(response, 201, key);
-        http_response_header(response, "Location", location);
-        http_response_header(response, "Cache-Control", "no-store");
+    char location[128];
+    snprintf(location, sizeof location, "/api/v1/auth/api-keys/%s",
+             json_string_value(json_object_get(key, "id")));
+    http_reply_data(response, 201, key);
+    /* The body holds the secret: it must not be cached. */
+    if (http_response_header(response, "Cache-Control", "no-store") != 0) {
+        reply_without_header(response, "Cache-Control");
+        return;
     }
-    user_record_clear(&self);
-}
-
-static void reply_key_list(http_request *request, http_response *response, const char *owner_id)
-{
-    nh_error err;
-    json_t *keys = NULL;
-    if (api_keys_list(request->app, owner_id, &keys, &err) != 0)
-        reply_failure(response, &err);
-    else
-        http_reply_data(response, 200, keys);
+    if (http_response_header(response, "Location", location) != 0)
+        log_message(LOG_WARN, "response_header", "Location %s could not be added", location);
 }
 
 void auth_http_list_keys(http_request *request, http_response *response)
 {
-    reply_key_list(request, response, request->principal.user_id);
-}
-
-static void revoke_key_of(http_request *request, http_response *response,
-                          const user_record *owner)
-{
-    audit_actor actor = audit_actor_of(request);
+    const auth_context *auth = request->context;
     nh_error err;
-    if (api_keys_revoke(request->app, &actor, owner, http_request_param(request, "keyId"),
-                        &err) != 0)
-        reply_failure(response, &err);
+    json_t *keys = NULL;
+    if (api_keys_list(auth, request->principal.user_id, &keys, &err) != 0)
+        http_reply_error(response, &err);
     else
-        http_reply_empty(response, 204);
+        http_reply_data(response, 200, keys);
 }
 
 void auth_http_revoke_key(http_request *request, http_response *response)
 {
+    const auth_context *auth = request->context;
+    audit_actor actor = audit_actor_of(request);
     nh_error err;
-    user_record self;
-    if (load_self(request, &self, &err) != 0) {
-        reply_failure(response, &err);
-        return;
-    }
-    revoke_key_of(request, response, &self);
-    user_record_clear(&self);
-}
-
-void auth_http_list_user_keys(http_request *request, http_response *response)
-{
-    nh_error err;
-    user_record owner;
-    if (users_load_managed(request->app, &request->principal, http_request_param(request, "id"),
-                           &owner, &err) != 0) {
-        reply_failure(response, &err);
-        return;
-    }
-    reply_key_list(request, response, owner.id);
-    user_record_clear(&owner);
-}
-
-void auth_http_revoke_user_key(http_request *request, http_response *response)
-{
-    nh_error err;
-    user_record owner;
-    if (users_load_managed(request->app, &request->principal, http_request_param(request, "id"),
-                           &owner, &err) != 0) {
-        reply_failure(response, &err);
-        return;
-    }
-    revoke_key_of(request, response, &owner);
-    user_record_clear(&owner);
+    if (api_keys_revoke(auth, &actor, request->principal.user_id,
+                        http_request_param(request, "keyId"), &err) != 0)
+        http_reply_error(response, &err);
+    else
+        http_reply_empty(response, 204);
 }

@@ -1,5 +1,6 @@
 /* auth_http.h - HTTP handlers of /api/v1/auth/...: login, refresh, logout, me, change-password
- * and the caller's personal API keys; and the admin routes for another user's keys.
+ * and the caller's personal API keys. Their route context (request->context) is the
+ * auth_context (auth/auth_context.h).
  *
  * Console session mode (beyond NekoHub): a request with header `X-NekoHub-Session: cookie`
  * gets the refresh token in an HttpOnly, SameSite=Strict cookie scoped to /api/v1/auth, and
@@ -19,7 +20,5 @@ void auth_http_change_password(http_request *request, http_response *response);
 void auth_http_create_key(http_request *request, http_response *response);
 void auth_http_list_keys(http_request *request, http_response *response);
 void auth_http_revoke_key(http_request *request, http_response *response);
-void auth_http_list_user_keys(http_request *request, http_response *response);
-void auth_http_revoke_user_key(http_request *request, http_response *response);
 
 #endif

@@ -7,15 +7,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app.h"
 #include "auth/api_keys.h"
-#include "auth/auth_context.h"
 #include "auth/permissions.h"
 #include "auth/secret_token.h"
-#include "auth/sessions.h"
+#include "auth/session_store.h"
+#include "auth/user_store.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/text.h"
-#include "users/user_store.h"
 
 #define AUTH_REALM "Bearer realm=\"NekoHub\""
 
@@ -32,7 +31,8 @@ static int reply_api_key(http_response *response, const char *code)
                               "API key is required. Use Authorization: Bearer <API_KEY>.");
     else
         http_reply_error_code(response, 401, code, "API key is invalid.");
-    http_response_header(response, "WWW-Authenticate", AUTH_REALM);
+    if (http_response_header(response, "WWW-Authenticate", AUTH_REALM) != 0)
+        log_message(LOG_WARN, "response_header", "WWW-Authenticate could not be added");
     return -1;
 }
 
@@ -42,9 +42,10 @@ enum { CREDENTIAL_OK = 0, CREDENTIAL_REFUSED = -1, CREDENTIAL_UNAVAILABLE = -2 }
 
 static int reply_unavailable(http_response *response)
 {
-    http_reply_error_code(response, 503, "service_unavailable",
-                          "The server cannot check credentials right now; try again shortly.");
-    http_response_header(response, "Retry-After", "1");
+    nh_error err;
+    error_set_retry(&err, 503, "service_unavailable", 1,
+                    "The server cannot check credentials right now; try again shortly.");
+    http_reply_error(response, &err);
     return -1;
 }
 
@@ -102,13 +103,12 @@ static void fill_user_principal(auth_principal *principal, principal_kind kind,
 
 /* ---- the three credential kinds -------------------------------------------------------- */
 
-static int authenticate_jwt(http_request *request, const char *token)
+static int authenticate_jwt(const auth_context *auth, http_request *request, const char *token)
 {
-    app *application = request->app;
-    const config *cfg = application->cfg;
+    const config *cfg = auth->cfg;
     jwt_claims claims;
     int64_t now = clock_now_ms();
-    if (jwt_verify(application->auth->jwt, token, cfg->jwt_issuer, cfg->jwt_audience, now / 1000,
+    if (jwt_verify(auth->jwt, token, cfg->jwt_issuer, cfg->jwt_audience, now / 1000,
                    AUTH_JWT_CLOCK_SKEW_SECONDS, &claims) != JWT_OK)
         return CREDENTIAL_REFUSED;
     if (!claims.sid) {
@@ -117,7 +117,7 @@ static int authenticate_jwt(http_request *request, const char *token)
     }
     int result = CREDENTIAL_REFUSED;
     nh_error err;
-    db_conn *conn = db_acquire(application->database, &err);
+    db_conn *conn = db_acquire(auth->database, &err);
     if (!conn)
         result = CREDENTIAL_UNAVAILABLE;
     if (conn) {
@@ -127,7 +127,8 @@ static int authenticate_jwt(http_request *request, const char *token)
         if (rc != 0)
             result = CREDENTIAL_UNAVAILABLE;
         if (rc == 0 && found) {
-            rc = user.is_active ? sessions_check(conn, claims.sid, user.id, now, &live, &err) : 0;
+            rc = user.is_active ? session_store_is_live(conn, claims.sid, user.id, now, &live, &err)
+                                : 0;
             if (rc != 0)
                 result = CREDENTIAL_UNAVAILABLE;
             if (rc == 0 && user.is_active && live) {
@@ -136,18 +137,19 @@ static int authenticate_jwt(http_request *request, const char *token)
                          claims.sid);
                 result = CREDENTIAL_OK;
             }
-            user_record_clear(&user);
+            user_store_record_clear(&user);
         }
     }
     if (conn)
-        db_release(application->database, conn);
+        db_release(auth->database, conn);
     jwt_claims_free(&claims);
     return result;
 }
 
-static int authenticate_machine_key(http_request *request, const char *credential)
+static int authenticate_machine_key(const auth_context *auth, http_request *request,
+                                    const char *credential)
 {
-    const string_list *keys = &request->app->cfg->api_keys;
+    const string_list *keys = &auth->cfg->api_keys;
     size_t length = strlen(credential);
     bool matched = false;
     for (size_t i = 0; i < keys->count; i++) {
@@ -169,21 +171,18 @@ static int authenticate_machine_key(http_request *request, const char *credentia
     return 0;
 }
 
-static int authenticate_personal_key(http_request *request, const char *credential)
+static int authenticate_personal_key(const auth_context *auth, http_request *request,
+                                     const char *credential)
 {
     nh_error err;
-    db_conn *conn = db_acquire(request->app->database, &err);
-    if (!conn)
-        return CREDENTIAL_UNAVAILABLE;
     api_key_owner owner;
-    int rc = api_keys_authenticate(conn, credential, clock_now_ms(), &owner, &err);
-    db_release(request->app->database, conn);
+    int rc = api_keys_authenticate(auth, credential, clock_now_ms(), &owner, &err);
     if (rc != 0)
         return err.status >= 500 ? CREDENTIAL_UNAVAILABLE : CREDENTIAL_REFUSED;
     fill_user_principal(&request->principal, PRINCIPAL_PERSONAL_KEY, &owner.user);
     request->principal.permissions = owner.effective_permissions;
     snprintf(request->principal.key_id, sizeof request->principal.key_id, "%s", owner.key_id);
-    user_record_clear(&owner.user);
+    user_store_record_clear(&owner.user);
     return 0;
 }
 
@@ -195,59 +194,62 @@ static bool is_personal_key(const char *credential)
 
 /* ---- per route family ------------------------------------------------------------------ */
 
-static int check_jwt(http_request *request, http_response *response, const char *credential)
+static int check_jwt(const auth_context *auth, http_request *request, http_response *response,
+                     const char *credential)
 {
-    int check = authenticate_jwt(request, credential);
+    int check = authenticate_jwt(auth, request, credential);
     return check == CREDENTIAL_OK ? 0 : reply_failed_check(response, check, reply_unauthorized);
 }
 
-static int check_personal_key(http_request *request, http_response *response,
-                              const char *credential)
+static int check_personal_key(const auth_context *auth, http_request *request,
+                              http_response *response, const char *credential)
 {
-    int check = authenticate_personal_key(request, credential);
+    int check = authenticate_personal_key(auth, request, credential);
     return check == CREDENTIAL_OK ? 0 : reply_failed_check(response, check, reply_api_key_invalid);
 }
 
-static int authenticate_jwt_only(http_request *request, http_response *response, const char *header)
+static int authenticate_jwt_only(const auth_context *auth, http_request *request,
+                                 http_response *response, const char *header)
 {
     char credential[JWT_MAX_TOKEN_LENGTH + 1];
     if (!bearer_credential(header, credential, sizeof credential))
         return reply_unauthorized(response);
-    return check_jwt(request, response, credential);
+    return check_jwt(auth, request, response, credential);
 }
 
-static int authenticate_management(http_request *request, http_response *response,
-                                   const char *header)
+static int authenticate_management(const auth_context *auth, http_request *request,
+                                   http_response *response, const char *header)
 {
-    const config *cfg = request->app->cfg;
+    const config *cfg = auth->cfg;
     char credential[JWT_MAX_TOKEN_LENGTH + 1];
     bool bearer = bearer_credential(header, credential, sizeof credential);
     if (bearer && is_personal_key(credential))
-        return check_personal_key(request, response, credential);
+        return check_personal_key(auth, request, response, credential);
     if (!cfg->api_key_enabled)
-        return bearer ? check_jwt(request, response, credential) : reply_unauthorized(response);
+        return bearer ? check_jwt(auth, request, response, credential)
+                      : reply_unauthorized(response);
     if (text_is_blank(header))
         return reply_api_key(response, "api_key_missing");
     if (!bearer)
         return reply_api_key(response, "api_key_invalid");
     if (count_dots(credential) == 2)
-        return check_jwt(request, response, credential);
-    if (authenticate_machine_key(request, credential) != 0)
+        return check_jwt(auth, request, response, credential);
+    if (authenticate_machine_key(auth, request, credential) != 0)
         return reply_api_key(response, "api_key_invalid");
     return 0;
 }
 
-static int authenticate_api_key_only(http_request *request, http_response *response,
-                                     const char *header)
+static int authenticate_api_key_only(const auth_context *auth, http_request *request,
+                                     http_response *response, const char *header)
 {
-    const config *cfg = request->app->cfg;
+    const config *cfg = auth->cfg;
     char credential[JWT_MAX_TOKEN_LENGTH + 1];
     bool bearer = bearer_credential(header, credential, sizeof credential);
     if (bearer && is_personal_key(credential))
-        return check_personal_key(request, response, credential);
+        return check_personal_key(auth, request, response, credential);
     if (!cfg->api_key_enabled || text_is_blank(header))
         return reply_api_key(response, "api_key_missing");
-    if (!bearer || authenticate_machine_key(request, credential) != 0)
+    if (!bearer || authenticate_machine_key(auth, request, credential) != 0)
         return reply_api_key(response, "api_key_invalid");
     return 0;
 }
@@ -264,7 +266,7 @@ bool auth_principal_has(const auth_principal *principal, const char *permission_
 
 int auth_authenticate(void *context, http_request *request, int required, http_response *response)
 {
-    (void)context;
+    const auth_context *auth = context;
     const route *matched = request->match.route;
     const char *header = http_request_header(request, "Authorization");
     int rc = 0;
@@ -272,13 +274,13 @@ int auth_authenticate(void *context, http_request *request, int required, http_r
     case ROUTE_AUTH_ANONYMOUS:
         return 0;
     case ROUTE_AUTH_JWT_ONLY:
-        rc = authenticate_jwt_only(request, response, header);
+        rc = authenticate_jwt_only(auth, request, response, header);
         break;
     case ROUTE_AUTH_MANAGEMENT:
-        rc = authenticate_management(request, response, header);
+        rc = authenticate_management(auth, request, response, header);
         break;
     case ROUTE_AUTH_API_KEY_ONLY:
-        rc = authenticate_api_key_only(request, response, header);
+        rc = authenticate_api_key_only(auth, request, response, header);
         break;
     }
     if (rc != 0)

@@ -10,12 +10,14 @@
 #ifndef NH_AUTH_AUTHENTICATE_H
 #define NH_AUTH_AUTHENTICATE_H
 
+#include "auth/auth_context.h"
 #include "http/request.h"
 #include "http/response.h"
 
-/* The server's authenticate callback (http/server.h http_authenticate_fn): context is unused
- * while this module still reads request->app; permission is a `permission` value or
- * ROUTE_NO_PERMISSION. */
+/* The server's authenticate callback (http/server.h http_authenticate_fn): context is the
+ * auth_context. Fills request->principal for the matched route and checks the permission (a
+ * `permission` value or ROUTE_NO_PERMISSION): 0 = go on; -1 = the response is filled (401, 403,
+ * or 503 when the database cannot answer). */
 int auth_authenticate(void *context, http_request *request, int permission,
                       http_response *response);
 

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
+
 #define ARGON2ID_PREFIX "$argon2id$"
 #define ARGON2I_PREFIX "$argon2i$"
 
@@ -401,72 +403,18 @@ bool password_needs_rehash(const char *stored_hash)
 
 /* ---- policy ---- */
 
-/* The shape of a UTF-8 sequence, from its lead byte. */
-typedef struct utf8_lead {
-    size_t continuation_bytes; /* 0 for ASCII */
-    uint32_t value_bits;       /* the payload bits of the lead byte */
-    uint32_t minimum;          /* smallest code point this length may encode (no overlongs) */
-} utf8_lead;
-
-static int utf8_read_lead(unsigned char lead, utf8_lead *out)
-{
-    if (lead < 0x80)
-        *out = (utf8_lead){0, lead, 0};
-    else if (lead >= 0xC2 && lead <= 0xDF)
-        *out = (utf8_lead){1, lead & 0x1Fu, 0x80};
-    else if (lead >= 0xE0 && lead <= 0xEF)
-        *out = (utf8_lead){2, lead & 0x0Fu, 0x800};
-    else if (lead >= 0xF0 && lead <= 0xF4)
-        *out = (utf8_lead){3, lead & 0x07u, 0x10000};
-    else
-        return -1;
-    return 0;
-}
-
-/* Decode one UTF-8 character at text[*pos] (strictly: no overlong forms, no surrogates, nothing
- * above U+10FFFF), advance *pos and write the code point. Returns -1 on invalid input. */
-static int utf8_next(const unsigned char *text, size_t length, size_t *pos, uint32_t *cp)
-{
-    utf8_lead lead;
-    if (utf8_read_lead(text[*pos], &lead) != 0)
-        return -1;
-    if (length - *pos <= lead.continuation_bytes)
-        return -1;
-    uint32_t value = lead.value_bits;
-    for (size_t i = 1; i <= lead.continuation_bytes; i++) {
-        unsigned char next = text[*pos + i];
-        if ((next & 0xC0) != 0x80)
-            return -1;
-        value = (value << 6) | (next & 0x3Fu);
-    }
-    if (value < lead.minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
-        return -1;
-    *pos += lead.continuation_bytes + 1;
-    *cp = value;
-    return 0;
-}
-
-/* Unicode White_Space, the set .NET's char.IsWhiteSpace uses. */
-static bool is_unicode_whitespace(uint32_t cp)
-{
-    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
-           cp == 0x205F || cp == 0x3000;
-}
-
 /* Count the code points of text and whether any is not whitespace. -1 on invalid UTF-8. */
 static int utf8_scan(const char *text, size_t length, size_t *characters, bool *has_visible)
 {
-    const unsigned char *bytes = (const unsigned char *)text;
     size_t pos = 0;
     *characters = 0;
     *has_visible = false;
     while (pos < length) {
         uint32_t cp;
-        if (utf8_next(bytes, length, &pos, &cp) != 0)
+        if (utf8_next(text, length, &pos, &cp) != 0)
             return -1;
         (*characters)++;
-        if (!is_unicode_whitespace(cp))
+        if (!utf8_is_white_space(cp))
             *has_visible = true;
     }
     return 0;

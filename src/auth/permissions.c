@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/text.h"
+
 /* How many bytes of an offending name a message echoes before cutting it with "…". */
 #define ECHOED_NAME_MAX_BYTES 100
 
@@ -97,81 +99,6 @@ uint32_t permissions_template(user_role role)
     return 0;
 }
 
-/* Length of the UTF-8 sequence starting with lead, or 0 for a byte that cannot start one.
- * Input comes from jansson, which only holds valid UTF-8; an invalid byte counts as one
- * non-whitespace character. */
-static size_t utf8_sequence_length(unsigned char lead)
-{
-    if (lead < 0x80)
-        return 1;
-    if (lead >= 0xC2 && lead <= 0xDF)
-        return 2;
-    if (lead >= 0xE0 && lead <= 0xEF)
-        return 3;
-    if (lead >= 0xF0 && lead <= 0xF4)
-        return 4;
-    return 0;
-}
-
-/* Decode the character at text[pos]; returns its byte length (at least 1) and writes the code
- * point, or U+FFFD for a malformed sequence (consuming one byte). */
-static size_t utf8_decode(const unsigned char *text, size_t length, size_t pos, uint32_t *cp)
-{
-    size_t size = utf8_sequence_length(text[pos]);
-    if (size == 0 || size > length - pos) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    if (size == 1) {
-        *cp = text[pos];
-        return 1;
-    }
-    uint32_t value = text[pos] & (0x7F >> size);
-    for (size_t i = 1; i < size; i++) {
-        if ((text[pos + i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        value = (value << 6) | (text[pos + i] & 0x3F);
-    }
-    *cp = value;
-    return size;
-}
-
-/* Unicode White_Space, the set .NET's char.IsWhiteSpace and string.Trim use. */
-static bool is_unicode_whitespace(uint32_t cp)
-{
-    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
-           cp == 0x205F || cp == 0x3000;
-}
-
-/* Find the part of text[0..length) without leading and trailing whitespace. */
-static void trim_unicode_whitespace(const char *text, size_t length, size_t *start, size_t *end)
-{
-    const unsigned char *bytes = (const unsigned char *)text;
-    size_t first = length;
-    size_t last_end = 0;
-    size_t pos = 0;
-    while (pos < length) {
-        uint32_t cp;
-        size_t size = utf8_decode(bytes, length, pos, &cp);
-        if (!is_unicode_whitespace(cp)) {
-            if (first == length)
-                first = pos;
-            last_end = pos + size;
-        }
-        pos += size;
-    }
-    if (first == length) {
-        *start = 0;
-        *end = 0;
-        return;
-    }
-    *start = first;
-    *end = last_end;
-}
-
 /* How many bytes of text to echo in a message: all of it up to the limit, otherwise a prefix
  * that ends on a character boundary. */
 static size_t echoed_length(const char *text, size_t length)
@@ -220,7 +147,7 @@ static int normalize_entry(const json_t *entry, size_t index, uint32_t *set, nh_
                          json_type_name(entry));
     const char *text = json_string_value(entry);
     size_t start, end;
-    trim_unicode_whitespace(text, json_string_length(entry), &start, &end);
+    text_trim_bounds(text, json_string_length(entry), &start, &end);
     if (start == end)
         return 0;
     permission p;

@@ -11,7 +11,7 @@
 #include "auth/password.h"
 #include "auth/permissions.h"
 #include "core/clock.h"
-#include "users/user_store.h"
+#include "auth/user_store.h"
 #include "users/users.h"
 
 #define PASSWORD_INPUT_MAX (PASSWORD_MAX_BYTES + 2)
@@ -40,9 +40,14 @@ static bool prompt_hidden(const char *question, char *out, size_t size)
         return false;
     hidden = saved;
     hidden.c_lflag &= (tcflag_t)~ECHO;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden);
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden) != 0) {
+        fputs("\nnekohub: cannot turn off echo; pipe the password on standard input\n", stderr);
+        return false;
+    }
     bool ok = read_line(stdin, out, size);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) != 0)
+        fputs("\nnekohub: the terminal's echo could not be turned back on (run `stty echo`)",
+              stderr);
     fputc('\n', stderr);
     return ok;
 }
@@ -62,10 +67,22 @@ static bool read_password(char *out, size_t size)
     return same;
 }
 
-static int list_users(app *application)
+/* Would today's username rule refuse this stored name? Then note says why. Bootstrap names
+ * keep their case, so the case is not judged here. */
+static bool refused_name(const char *username, char *note, size_t size)
+{
+    username_form form;
+    nh_error err;
+    if (username_prepare(username, USERNAME_KEEP_CASE, &form, &err) == 0)
+        return false;
+    snprintf(note, size, "refused by today's username rule: %s", err.message);
+    return true;
+}
+
+static int list_users(const users_service *service)
 {
     nh_error err;
-    db_conn *conn = db_acquire(application->database, &err);
+    db_conn *conn = db_acquire(service->database, &err);
     if (!conn) {
         fprintf(stderr, "nekohub: %s\n", err.message);
         return 1;
@@ -73,25 +90,35 @@ static int list_users(app *application)
     user_record *users = NULL;
     size_t count = 0;
     int rc = user_store_list(conn, &users, &count, &err);
-    db_release(application->database, conn);
+    db_release(service->database, conn);
     if (rc != 0) {
         fprintf(stderr, "nekohub: %s\n", err.message);
         return 1;
     }
-    printf("%-36s  %-24s  %-10s  %-8s  %s\n", "ID", "USERNAME", "ROLE", "ACTIVE", "LAST LOGIN");
+    printf("%-36s  %-24s  %-10s  %-8s  %-32s  %s\n", "ID", "USERNAME", "ROLE", "ACTIVE",
+           "LAST LOGIN", "NOTE");
+    int flagged = 0;
     for (size_t i = 0; i < count; i++) {
         char last_login[CLOCK_ISO_SIZE] = "never";
         if (users[i].last_login_at)
             clock_format_iso(users[i].last_login_at, last_login);
-        printf("%-36s  %-24s  %-10s  %-8s  %s\n", users[i].id, users[i].username,
-               role_to_wire(users[i].role), users[i].is_active ? "yes" : "no", last_login);
+        char note[sizeof err.message + 64] = "";
+        if (refused_name(users[i].username, note, sizeof note))
+            flagged++;
+        printf("%-36s  %-24s  %-10s  %-8s  %-32s  %s\n", users[i].id, users[i].username,
+               role_to_wire(users[i].role), users[i].is_active ? "yes" : "no", last_login, note);
     }
     user_store_free_list(users, count);
+    if (flagged)
+        fprintf(stderr,
+                "nekohub: %d username(s) would be refused today; they still sign in, and a rename "
+                "(PATCH /api/v1/users/{id}) gives them a valid name\n",
+                flagged);
     return 0;
 }
 
-static int change_with_password(app *application, const char *subcommand, const char *username,
-                                const char *role)
+static int change_with_password(const users_service *users, const char *subcommand,
+                                const char *username, const char *role)
 {
     if (!username) {
         fprintf(stderr, "nekohub: user %s: --username is required\n", subcommand);
@@ -108,8 +135,8 @@ static int change_with_password(app *application, const char *subcommand, const 
         return 2;
     }
     nh_error err;
-    int rc = create ? users_create_local(application, username, password, role, &err)
-                    : users_reset_password_local(application, username, password, &err);
+    int rc = create ? users_create_local(users, username, password, role, &err)
+                    : users_reset_password_local(users, username, password, &err);
     sodium_memzero(password, sizeof password);
     if (rc != 0) {
         fprintf(stderr, "nekohub: user %s: %s (%s)\n", subcommand, err.message, err.code);
@@ -120,17 +147,20 @@ static int change_with_password(app *application, const char *subcommand, const 
     return 0;
 }
 
-int user_cli_run(app *application, const char *subcommand, const char *username, const char *role)
+int user_cli_run(const auth_context *auth, const char *subcommand, const char *username,
+                 const char *role)
 {
+    users_service service = {.cfg = auth->cfg, .database = auth->database, .auth = auth};
+    const users_service *users = &service;
     if (!subcommand) {
         fprintf(stderr, "nekohub: user: a subcommand is required (create, reset-password, "
                         "list)\n");
         return 2;
     }
     if (!strcmp(subcommand, "list"))
-        return list_users(application);
+        return list_users(users);
     if (!strcmp(subcommand, "create") || !strcmp(subcommand, "reset-password"))
-        return change_with_password(application, subcommand, username, role);
+        return change_with_password(users, subcommand, username, role);
     fprintf(stderr, "nekohub: user %s: unknown subcommand (create, reset-password, list)\n",
             subcommand);
     return 2;

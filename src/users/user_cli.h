@@ -8,10 +8,11 @@
 #ifndef NH_USERS_USER_CLI_H
 #define NH_USERS_USER_CLI_H
 
-#include "app.h"
+#include "auth/auth_context.h"
 
-/* Run one subcommand against an application whose database and auth services are started.
+/* Run one subcommand with the auth context (configuration, database, password hashing) started.
  * Returns the process exit status. */
-int user_cli_run(app *application, const char *subcommand, const char *username, const char *role);
+int user_cli_run(const auth_context *auth, const char *subcommand, const char *username,
+                 const char *role);
 
 #endif

@@ -1,43 +1,41 @@
 /* users.c - user administration rules, bootstrap and break-glass helpers. */
 #include "users/users.h"
 
-#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/account.h"
 #include "auth/authenticate.h"
 #include "auth/password.h"
 #include "auth/permissions.h"
-#include "auth/sessions.h"
+#include "auth/session_store.h"
+#include "auth/user_json.h"
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/uuid.h"
 
-/* ---- shapes ---------------------------------------------------------------------------- */
+/* ---- the service ---------------------------------------------------------------------- */
 
-static json_t *time_json(int64_t ms)
+int users_service_create(const config *cfg, db *database, const auth_context *auth,
+                         users_service **out, nh_error *err)
 {
-    if (ms == 0)
-        return json_null();
-    char text[CLOCK_ISO_SIZE];
-    clock_format_iso(ms, text);
-    return json_string(text);
+    users_service *users = calloc(1, sizeof *users);
+    if (!users)
+        return error_internal(err);
+    users->cfg = cfg;
+    users->database = database;
+    users->auth = auth;
+    *out = users;
+    return 0;
 }
 
-json_t *users_to_json(const user_record *user)
+void users_service_free(users_service *users)
 {
-    char created[CLOCK_ISO_SIZE], updated[CLOCK_ISO_SIZE];
-    clock_format_iso(user->created_at, created);
-    clock_format_iso(user->updated_at, updated);
-    bool super_admin = user->role == ROLE_SUPER_ADMIN;
-    return json_pack(
-        "{s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o}", "id", user->id, "username", user->username,
-        "role", role_to_wire(user->role), "isActive", user->is_active, "createdAtUtc", created,
-        "updatedAtUtc", updated, "lastLoginAtUtc", time_json(user->last_login_at), "permissions",
-        permissions_to_json(super_admin ? PERMISSIONS_ALL : user->permissions, super_admin));
+    free(users);
 }
 
 /* ---- actors ---------------------------------------------------------------------------- */
@@ -135,28 +133,6 @@ static int optional_bool(const json_t *body, const char *name, bool allow_null, 
     return 0;
 }
 
-/* Trim, lower-case and check a username; writes into out. */
-static int clean_username(const char *raw, char out[USERNAME_MAX_BYTES + 1], nh_error *err)
-{
-    if (json_input_is_blank(raw))
-        return error_set(err, 400, "user_username_required", "A username is required.");
-    char *trimmed = json_input_trimmed(raw);
-    if (!trimmed)
-        return error_internal(err);
-    size_t characters = json_input_utf8_length(trimmed);
-    size_t bytes = strlen(trimmed);
-    if (characters > USERNAME_MAX_CHARACTERS || bytes > USERNAME_MAX_BYTES) {
-        free(trimmed);
-        return error_set(err, 400, "user_username_too_long",
-                         "A username must be at most %d characters.", USERNAME_MAX_CHARACTERS);
-    }
-    for (size_t i = 0; i < bytes; i++)
-        out[i] = (char)tolower((unsigned char)trimmed[i]);
-    out[bytes] = '\0';
-    free(trimmed);
-    return 0;
-}
-
 /* ---- shared steps ---------------------------------------------------------------------- */
 
 /* The target of a managing action: 404 user_not_found, then the manage check (403). */
@@ -172,28 +148,38 @@ static int load_managed(db_conn *conn, const auth_principal *actor, const char *
     return manage_check(actor, target, err);
 }
 
-static int username_taken(db_conn *conn, const char *username, const char *except_id, nh_error *err)
+/* Is the key taken by a user other than except_id (may be NULL)? */
+static int key_taken(db_conn *conn, const char *key, const char *legacy_key, const char *except_id,
+                     bool *taken, nh_error *err)
 {
     user_record other;
     bool found = false;
-    int rc = user_store_find_by_username(conn, username, false, &other, &found, err);
+    int rc = user_store_find_by_keys(conn, key, legacy_key, false, &other, &found, err);
     if (rc != 0)
         return rc;
-    bool conflict = found && (!except_id || strcmp(other.id, except_id) != 0);
-    user_record_clear(&other);
-    if (conflict)
-        return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
-                         username);
+    *taken = found && (!except_id || strcmp(other.id, except_id) != 0);
+    user_store_record_clear(&other);
     return 0;
 }
 
-static int commit_or_rollback(db_conn *conn, int rc, nh_error *err)
+/* 409 when another user has the name: under today's key, or a row stored by the earlier rule
+ * under the key that rule gives the name (that row's sign-in would find it). */
+static int username_taken(db_conn *conn, const username_form *username, const char *except_id,
+                          nh_error *err)
 {
-    if (rc != 0) {
-        db_rollback(conn);
+    char legacy[USERNAME_MAX_BYTES + 1];
+    if (username_legacy_key(username->name, legacy, sizeof legacy) != 0)
+        return error_internal(err);
+    bool taken = false;
+    int rc = key_taken(conn, username->key, NULL, except_id, &taken, err);
+    if (rc == 0 && !taken)
+        rc = key_taken(conn, NULL, legacy, except_id, &taken, err);
+    if (rc != 0)
         return rc;
-    }
-    return db_commit(conn, err);
+    if (taken)
+        return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
+                         username->name);
+    return 0;
 }
 
 static int audit_user(db_conn *conn, const audit_actor *actor, const char *action,
@@ -207,63 +193,55 @@ static int audit_user(db_conn *conn, const audit_actor *actor, const char *actio
     return audit_record(conn, actor, &entry, err);
 }
 
-/* Run `step` in a transaction on a borrowed connection. */
-typedef int (*transaction_step)(db_conn *conn, void *context, nh_error *err);
-
-static int in_transaction(app *application, transaction_step step, void *context, nh_error *err)
-{
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0)
-        rc = commit_or_rollback(conn, step(conn, context, err), err);
-    db_release(application->database, conn);
-    return rc == 0 ? 0 : -1;
-}
-
 /* ---- list and get ---------------------------------------------------------------------- */
 
-int users_list(app *application, const audit_actor *actor, json_t **out, nh_error *err)
+int users_list(const users_service *users, const audit_actor *actor, json_t **out, nh_error *err)
 {
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
-    user_record *users = NULL;
+    user_record *all = NULL;
     size_t count = 0;
-    int rc = user_store_list(conn, &users, &count, err);
-    db_release(application->database, conn);
+    int rc = user_store_list(conn, &all, &count, err);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
-    *out = json_array();
-    for (size_t i = 0; i < count; i++)
-        if (sees(actor->principal, &users[i]))
-            json_array_append_new(*out, users_to_json(&users[i]));
-    user_store_free_list(users, count);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < count; i++)
+        if (sees(actor->principal, &all[i]) &&
+            json_array_append_new(list, user_json_of(&all[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    user_store_free_list(all, count);
+    if (!list)
+        return error_internal(err);
+    *out = list;
     return 0;
 }
 
-int users_load_managed(app *application, const auth_principal *actor, const char *id,
+int users_load_managed(const users_service *users, const auth_principal *actor, const char *id,
                        user_record *target, nh_error *err)
 {
-    db_conn *conn = db_acquire(application->database, err);
+    memset(target, 0, sizeof *target);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     int rc = load_managed(conn, actor, id, target, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc != 0)
-        user_record_clear(target);
+        user_store_record_clear(target);
     return rc == 0 ? 0 : -1;
 }
 
-int users_get(app *application, const audit_actor *actor, const char *id, json_t **out,
+int users_get(const users_service *users, const audit_actor *actor, const char *id, json_t **out,
               nh_error *err)
 {
     user_record target;
-    if (users_load_managed(application, actor->principal, id, &target, err) != 0)
+    if (users_load_managed(users, actor->principal, id, &target, err) != 0)
         return -1;
-    *out = users_to_json(&target);
-    user_record_clear(&target);
+    *out = user_json_of(&target);
+    user_store_record_clear(&target);
     return 0;
 }
 
@@ -272,6 +250,7 @@ int users_get(app *application, const audit_actor *actor, const char *id, json_t
 typedef struct create_request {
     const audit_actor *actor;
     const char *password;
+    username_form username;
     user_record user;
     char *password_hash;
     bool explicit_permissions;
@@ -307,8 +286,9 @@ static int parse_create(const json_t *body, create_request *request, nh_error *e
     if (!may_create)
         return error_set(err, 403, "user_create_forbidden",
                          "You are not allowed to create a user with this role.");
-    if (clean_username(username, request->user.username, err) != 0)
+    if (username_prepare(username, USERNAME_LOWER_CASE, &request->username, err) != 0)
         return -1;
+    snprintf(request->user.username, sizeof request->user.username, "%s", request->username.name);
     /* A blank password (400 user_password_required) is reported by the policy check, after
      * the username conflict, as the contract orders it. */
     request->explicit_permissions = json_is_array(permissions) && json_array_size(permissions) > 0;
@@ -327,10 +307,11 @@ static int parse_create(const json_t *body, create_request *request, nh_error *e
 static int create_step(db_conn *conn, void *context, nh_error *err)
 {
     create_request *request = context;
-    int rc = username_taken(conn, request->user.username, NULL, err);
+    int rc = username_taken(conn, &request->username, NULL, err);
     if (rc != 0)
         return rc;
-    rc = user_store_insert(conn, &request->user, request->password_hash, err);
+    rc =
+        user_store_insert(conn, &request->user, request->username.key, request->password_hash, err);
     if (rc == DB_CONSTRAINT)
         return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
                          request->user.username);
@@ -347,21 +328,21 @@ static int create_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_create(app *application, const audit_actor *actor, const json_t *body, json_t **out,
-                 nh_error *err)
+int users_create(const users_service *users, const audit_actor *actor, const json_t *body,
+                 json_t **out, nh_error *err)
 {
     create_request request = {.actor = actor};
     if (parse_create(body, &request, err) != 0)
         return -1;
     /* Conflict before the (slow) hash, as the contract orders it. */
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
-    int rc = username_taken(conn, request.user.username, NULL, err);
-    db_release(application->database, conn);
+    int rc = username_taken(conn, &request.username, NULL, err);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
-    if (password_check_policy(request.password, application->cfg->password_min_length, err) != 0)
+    if (password_check_policy(request.password, users->cfg->password_min_length, err) != 0)
         return -1;
     char hash[crypto_pwhash_STRBYTES];
     if (password_hash(request.password, hash) != 0)
@@ -371,9 +352,9 @@ int users_create(app *application, const audit_actor *actor, const json_t *body,
     uuid_v7(request.user.id);
     request.user.created_at = now;
     request.user.updated_at = now;
-    if (in_transaction(application, create_step, &request, err) != 0)
+    if (db_transaction(users->database, create_step, &request, err) != 0)
         return -1;
-    *out = users_to_json(&request.user);
+    *out = user_json_of(&request.user);
     return 0;
 }
 
@@ -443,7 +424,8 @@ static int disable_rules(const auth_principal *actor, const user_record *target,
     return 0;
 }
 
-static int apply_update(db_conn *conn, update_request *request, char *new_username, nh_error *err)
+static int apply_update(db_conn *conn, update_request *request, const username_form *new_username,
+                        nh_error *err)
 {
     user_record *target = &request->target;
     user_record before = *target;
@@ -452,7 +434,7 @@ static int apply_update(db_conn *conn, update_request *request, char *new_userna
     bool role_changed = request->has_role && request->role != target->role;
     bool deactivated = request->has_active && !request->active && target->is_active;
     if (new_username)
-        snprintf(target->username, sizeof target->username, "%s", new_username);
+        snprintf(target->username, sizeof target->username, "%s", new_username->name);
     if (role_changed) {
         target->role = request->role;
         target->permissions = permissions_template(request->role);
@@ -460,15 +442,15 @@ static int apply_update(db_conn *conn, update_request *request, char *new_userna
     if (request->has_active)
         target->is_active = request->active;
     target->updated_at = now;
-    int rc = user_store_update(conn, target, err);
+    int rc = user_store_update(conn, target, new_username ? new_username->key : NULL, err);
     if (rc == DB_CONSTRAINT)
         return error_set(err, 409, "user_username_conflict", "Username '%s' already exists.",
                          target->username);
     if (rc == 0 && role_changed)
         rc = user_store_replace_permissions(conn, target->id, target->permissions, now, err);
     if (rc == 0 && (role_changed || deactivated))
-        rc = sessions_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled", now,
-                                  NULL, err);
+        rc = session_store_revoke_user(conn, target->id, role_changed ? "role_changed" : "disabled",
+                                       now, NULL, err);
     if (rc != 0)
         return rc;
     json_t *changes = json_object();
@@ -489,6 +471,18 @@ static int apply_update(db_conn *conn, update_request *request, char *new_userna
     return rc;
 }
 
+/* A name stored before today's rule, which the rule refuses, sent back unchanged (a console
+ * saving the whole form): the user keeps it and its key, so such accounts stay editable. */
+static bool keeps_legacy_name(const char *sent, const user_record *target, const nh_error *refusal)
+{
+    if (strcmp(refusal->code, "user_username_invalid") != 0)
+        return false;
+    size_t start = 0, end = 0;
+    text_trim_bounds(sent, strlen(sent), &start, &end);
+    return end - start == strlen(target->username) &&
+           !memcmp(sent + start, target->username, end - start);
+}
+
 static int update_step(db_conn *conn, void *context, nh_error *err)
 {
     update_request *request = context;
@@ -500,19 +494,24 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
         rc = disable_rules(actor, &request->target, request->active, err);
     if (rc != 0)
         return rc;
-    char username[USERNAME_MAX_BYTES + 1];
-    if (request->username) {
-        rc = clean_username(request->username, username, err);
-        if (rc == 0)
-            rc = username_taken(conn, username, request->target.id, err);
+    username_form username;
+    bool rename = request->username != NULL;
+    if (rename) {
+        rc = username_prepare(request->username, USERNAME_LOWER_CASE, &username, err);
+        if (rc != 0 && keeps_legacy_name(request->username, &request->target, err)) {
+            rc = 0;
+            rename = false;
+        }
+        if (rc == 0 && rename)
+            rc = username_taken(conn, &username, request->target.id, err);
         if (rc != 0)
             return rc;
     }
-    return apply_update(conn, request, request->username ? username : NULL, err);
+    return apply_update(conn, request, rename ? &username : NULL, err);
 }
 
-int users_update(app *application, const audit_actor *actor, const char *id, const json_t *body,
-                 json_t **out, nh_error *err)
+int users_update(const users_service *users, const audit_actor *actor, const char *id,
+                 const json_t *body, json_t **out, nh_error *err)
 {
     update_request request = {.actor = actor, .id = id};
     if (parse_update(body, &request, err) != 0)
@@ -521,10 +520,10 @@ int users_update(app *application, const audit_actor *actor, const char *id, con
     if (request.has_active && !auth_principal_has(actor->principal, "users.disable"))
         return error_set(err, 403, "auth_forbidden",
                          "The permission 'users.disable' is required for this action.");
-    int rc = in_transaction(application, update_step, &request, err);
+    int rc = db_transaction(users->database, update_step, &request, err);
     if (rc == 0)
-        *out = users_to_json(&request.target);
-    user_record_clear(&request.target);
+        *out = user_json_of(&request.target);
+    user_store_record_clear(&request.target);
     return rc;
 }
 
@@ -545,9 +544,9 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
     if (was_active != request->active) {
         target->is_active = request->active;
         target->updated_at = now;
-        rc = user_store_update(conn, target, err);
+        rc = user_store_update(conn, target, NULL, err);
         if (rc == 0 && !request->active)
-            rc = sessions_revoke_user(conn, target->id, "disabled", now, NULL, err);
+            rc = session_store_revoke_user(conn, target->id, "disabled", now, NULL, err);
     }
     if (rc != 0)
         return rc;
@@ -558,8 +557,8 @@ static int status_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_set_status(app *application, const audit_actor *actor, const char *id, const json_t *body,
-                     json_t **out, nh_error *err)
+int users_set_status(const users_service *users, const audit_actor *actor, const char *id,
+                     const json_t *body, json_t **out, nh_error *err)
 {
     update_request request = {.actor = actor, .id = id};
     if (require_object(body, err) != 0 ||
@@ -567,10 +566,10 @@ int users_set_status(app *application, const audit_actor *actor, const char *id,
         return -1;
     if (!request.has_active)
         return error_set(err, 400, "request_invalid", "The isActive field is required.");
-    int rc = in_transaction(application, status_step, &request, err);
+    int rc = db_transaction(users->database, status_step, &request, err);
     if (rc == 0)
-        *out = users_to_json(&request.target);
-    user_record_clear(&request.target);
+        *out = user_json_of(&request.target);
+    user_store_record_clear(&request.target);
     return rc;
 }
 
@@ -578,7 +577,6 @@ int users_set_status(app *application, const audit_actor *actor, const char *id,
 
 typedef struct password_request {
     const audit_actor *actor;
-    const char *id;
     const char *hash;
     const char *action;
     user_record target;
@@ -586,79 +584,31 @@ typedef struct password_request {
 
 static int password_step(db_conn *conn, void *context, nh_error *err)
 {
-    password_request *request = context;
-    int64_t now = clock_now_ms();
-    int64_t revoked = 0;
-    int rc = user_store_set_password(conn, request->target.id, request->hash, now, err);
-    if (rc == 0)
-        rc = sessions_revoke_user(conn, request->target.id, "password_changed", now, &revoked, err);
-    if (rc != 0)
-        return rc;
-    json_t *changes = json_pack("{s:I}", "sessionsRevoked", (json_int_t)revoked);
-    rc = audit_user(conn, request->actor, request->action, &request->target, changes, err);
-    json_decref(changes);
-    return rc;
+    const password_request *request = context;
+    return account_set_password(conn, request->actor, request->action, &request->target,
+                                request->hash, err);
 }
 
-static int required_password_field(const json_t *body, const char *name, const char **out,
-                                   nh_error *err)
-{
-    if (require_object(body, err) != 0 || optional_string(body, name, out, NULL, err) != 0)
-        return -1;
-    if (json_input_is_blank(*out))
-        return error_set(err, 400, "request_invalid", "The %s field is required.", name);
-    return 0;
-}
-
-int users_reset_password(app *application, const audit_actor *actor, const char *id,
+int users_reset_password(const users_service *users, const audit_actor *actor, const char *id,
                          const json_t *body, nh_error *err)
 {
     const char *password = NULL;
-    if (required_password_field(body, "newPassword", &password, err) != 0)
+    if (require_object(body, err) != 0 ||
+        optional_string(body, "newPassword", &password, NULL, err) != 0)
         return -1;
-    password_request request = {.actor = actor, .id = id, .action = "user.reset_password"};
-    if (users_load_managed(application, actor->principal, id, &request.target, err) != 0)
+    if (json_input_is_blank(password))
+        return error_set(err, 400, "request_invalid", "The newPassword field is required.");
+    password_request request = {.actor = actor, .action = "user.reset_password"};
+    if (users_load_managed(users, actor->principal, id, &request.target, err) != 0)
         return -1;
     char hash[crypto_pwhash_STRBYTES];
-    int rc = password_check_policy(password, application->cfg->password_min_length, err);
+    int rc = password_check_policy(password, users->cfg->password_min_length, err);
     if (rc == 0 && password_hash(password, hash) != 0)
         rc = error_internal(err);
     request.hash = hash;
     if (rc == 0)
-        rc = in_transaction(application, password_step, &request, err);
-    user_record_clear(&request.target);
-    return rc;
-}
-
-int users_change_own_password(app *application, const audit_actor *actor, const json_t *body,
-                              nh_error *err)
-{
-    const char *current = NULL, *fresh = NULL;
-    if (required_password_field(body, "currentPassword", &current, err) != 0 ||
-        required_password_field(body, "newPassword", &fresh, err) != 0)
-        return -1;
-    password_request request = {.actor = actor, .action = "user.change_password"};
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
-        return -1;
-    bool found = false;
-    int rc =
-        user_store_find_by_id(conn, actor->principal->user_id, true, &request.target, &found, err);
-    db_release(application->database, conn);
-    if (rc == 0 && !found)
-        rc = error_set(err, 401, "auth_unauthorized", "Authentication is required.");
-    if (rc == 0 && !password_verify(request.target.password_hash, current))
-        rc = error_set(err, 400, "auth_current_password_invalid",
-                       "The current password is not correct.");
-    if (rc == 0)
-        rc = password_check_policy(fresh, application->cfg->password_min_length, err);
-    char hash[crypto_pwhash_STRBYTES];
-    if (rc == 0 && password_hash(fresh, hash) != 0)
-        rc = error_internal(err);
-    request.hash = hash;
-    if (rc == 0)
-        rc = in_transaction(application, password_step, &request, err);
-    user_record_clear(&request.target);
+        rc = db_transaction(users->database, password_step, &request, err);
+    user_store_record_clear(&request.target);
     return rc == 0 ? 0 : -1;
 }
 
@@ -699,7 +649,7 @@ static int permissions_step(db_conn *conn, void *context, nh_error *err)
     return rc;
 }
 
-int users_set_permissions(app *application, const audit_actor *actor, const char *id,
+int users_set_permissions(const users_service *users, const audit_actor *actor, const char *id,
                           const json_t *body, json_t **out, nh_error *err)
 {
     permissions_request request = {.actor = actor, .id = id};
@@ -710,17 +660,40 @@ int users_set_permissions(app *application, const audit_actor *actor, const char
         return error_set(err, 400, "request_invalid", "The permissions field must be an array.");
     if (permissions_normalize(list, &request.permissions, err) != 0)
         return -1;
-    int rc = in_transaction(application, permissions_step, &request, err);
+    int rc = db_transaction(users->database, permissions_step, &request, err);
     if (rc == 0)
-        *out = users_to_json(&request.target);
-    user_record_clear(&request.target);
+        *out = user_json_of(&request.target);
+    user_store_record_clear(&request.target);
     return rc;
 }
 
 /* ---- bootstrap and break-glass --------------------------------------------------------- */
 
-static int insert_local_user(app *application, user_record *user, const char *password,
-                             const char *action, nh_error *err)
+typedef struct local_insert {
+    user_record *user;
+    const char *key;
+    const char *hash;
+    const char *action;
+} local_insert;
+
+static int local_insert_step(db_conn *conn, void *context, nh_error *err)
+{
+    const local_insert *insert = context;
+    int rc = user_store_insert(conn, insert->user, insert->key, insert->hash, err);
+    if (rc != 0)
+        return rc;
+    audit_actor system = {0};
+    json_t *changes = json_object();
+    audit_change(changes, "role", json_null(), json_string(role_to_wire(insert->user->role)));
+    rc = audit_user(conn, &system, insert->action, insert->user, changes, err);
+    json_decref(changes);
+    return rc;
+}
+
+/* Insert a user made outside the API (bootstrap, CLI), audited with the "system" actor. Returns
+ * 0, DB_CONSTRAINT when the name is taken meanwhile, or -1. */
+static int insert_local_user(const users_service *users, user_record *user, const char *key,
+                             const char *password, const char *action, nh_error *err)
 {
     char hash[crypto_pwhash_STRBYTES];
     if (password_hash(password, hash) != 0)
@@ -730,22 +703,8 @@ static int insert_local_user(app *application, user_record *user, const char *pa
     user->created_at = now;
     user->updated_at = now;
     user->is_active = true;
-    db_conn *conn = db_acquire(application->database, err);
-    if (!conn)
-        return -1;
-    int rc = db_begin(conn, err);
-    if (rc == 0)
-        rc = user_store_insert(conn, user, hash, err);
-    if (rc == 0) {
-        audit_actor system = {0};
-        json_t *changes = json_object();
-        audit_change(changes, "role", json_null(), json_string(role_to_wire(user->role)));
-        rc = audit_user(conn, &system, action, user, changes, err);
-        json_decref(changes);
-    }
-    rc = commit_or_rollback(conn, rc, err);
-    db_release(application->database, conn);
-    return rc;
+    local_insert insert = {.user = user, .key = key, .hash = hash, .action = action};
+    return db_transaction(users->database, local_insert_step, &insert, err);
 }
 
 /* At least 20 characters, and at least min_length so that it obeys the policy too. */
@@ -766,19 +725,27 @@ static char *random_password(int min_length)
     return text;
 }
 
-int users_bootstrap(app *application, nh_error *err)
+int users_bootstrap(const users_service *users, nh_error *err)
 {
-    const config *cfg = application->cfg;
-    db_conn *conn = db_acquire(application->database, err);
+    const config *cfg = users->cfg;
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     int64_t count = 0;
     int rc = user_store_count(conn, &count, err);
-    db_release(application->database, conn);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
     if (count > 0)
         return 0;
+    username_form name;
+    if (username_prepare(cfg->bootstrap_username ? cfg->bootstrap_username : "admin",
+                         USERNAME_KEEP_CASE, &name, err) != 0) {
+        char reason[sizeof err->message];
+        snprintf(reason, sizeof reason, "%s", err->message);
+        return error_set(err, 500, "bootstrap_username_invalid",
+                         "Auth__BootstrapSuperAdmin__Username: %s", reason);
+    }
     /* Each setting has its default: the name `admin`, a generated password (logged once). */
     bool configured = cfg->bootstrap_password != NULL;
     char *generated = configured ? NULL : random_password(cfg->password_min_length);
@@ -792,9 +759,8 @@ int users_bootstrap(app *application, nh_error *err)
                          "Auth__BootstrapSuperAdmin__Password: %s", reason);
     }
     user_record admin = {.role = ROLE_SUPER_ADMIN, .permissions = PERMISSIONS_ALL};
-    snprintf(admin.username, sizeof admin.username, "%s",
-             cfg->bootstrap_username ? cfg->bootstrap_username : "admin");
-    rc = insert_local_user(application, &admin, password, "user.bootstrap", err);
+    snprintf(admin.username, sizeof admin.username, "%s", name.name);
+    rc = insert_local_user(users, &admin, name.key, password, "user.bootstrap", err);
     if (rc == DB_CONSTRAINT) { /* another instance bootstrapped at the same moment */
         free(generated);
         return 0;
@@ -815,49 +781,54 @@ int users_bootstrap(app *application, nh_error *err)
     return rc == 0 ? 0 : -1;
 }
 
-int users_create_local(app *application, const char *username, const char *password,
+int users_create_local(const users_service *users, const char *username, const char *password,
                        const char *role, nh_error *err)
 {
     user_record user = {0};
     if (role_from_wire(role, &user.role) != 0 || user.role == ROLE_SUPER_ADMIN)
         return error_set(err, 400, "request_invalid", "--role must be admin or user.");
-    if (clean_username(username, user.username, err) != 0)
+    username_form name;
+    if (username_prepare(username, USERNAME_LOWER_CASE, &name, err) != 0)
         return -1;
-    if (password_check_policy(password, application->cfg->password_min_length, err) != 0)
+    snprintf(user.username, sizeof user.username, "%s", name.name);
+    if (password_check_policy(password, users->cfg->password_min_length, err) != 0)
         return -1;
     user.permissions = permissions_template(user.role);
-    db_conn *conn = db_acquire(application->database, err);
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
-    int rc = username_taken(conn, user.username, NULL, err);
-    db_release(application->database, conn);
+    int rc = username_taken(conn, &name, NULL, err);
+    db_release(users->database, conn);
     if (rc != 0)
         return -1;
-    return insert_local_user(application, &user, password, "user.create", err) == 0 ? 0 : -1;
+    return insert_local_user(users, &user, name.key, password, "user.create", err) == 0 ? 0 : -1;
 }
 
-int users_reset_password_local(app *application, const char *username, const char *password,
-                               nh_error *err)
+int users_reset_password_local(const users_service *users, const char *username,
+                               const char *password, nh_error *err)
 {
-    password_request request = {.action = "user.reset_password"};
     audit_actor system = {0};
-    request.actor = &system;
-    db_conn *conn = db_acquire(application->database, err);
+    password_request request = {.actor = &system, .action = "user.reset_password"};
+    username_keys keys;
+    if (username_lookup_keys(username, &keys, err) != 0)
+        return -1;
+    db_conn *conn = db_acquire(users->database, err);
     if (!conn)
         return -1;
     bool found = false;
-    int rc = user_store_find_by_username(conn, username, false, &request.target, &found, err);
-    db_release(application->database, conn);
+    int rc =
+        user_store_find_by_keys(conn, keys.key, keys.legacy, false, &request.target, &found, err);
+    db_release(users->database, conn);
     if (rc == 0 && !found)
         rc = error_set(err, 404, "user_not_found", "User '%s' was not found.", username);
     if (rc == 0)
-        rc = password_check_policy(password, application->cfg->password_min_length, err);
+        rc = password_check_policy(password, users->cfg->password_min_length, err);
     char hash[crypto_pwhash_STRBYTES];
     if (rc == 0 && password_hash(password, hash) != 0)
         rc = error_internal(err);
     request.hash = hash;
     if (rc == 0)
-        rc = in_transaction(application, password_step, &request, err);
-    user_record_clear(&request.target);
+        rc = db_transaction(users->database, password_step, &request, err);
+    user_store_record_clear(&request.target);
     return rc == 0 ? 0 : -1;
 }

@@ -1,12 +1,14 @@
-/* users_http.c - /api/v1/users handlers. */
+/* users_http.c - /api/v1/users handlers; request->context is the users service. */
 #include "users/users_http.h"
 
 #include <stdio.h>
 
+#include "audit/audit_http.h"
+#include "auth/api_keys.h"
+#include "core/log.h"
 #include "users/users.h"
 
-static void reply(http_response *response, int rc, const nh_error *err, int status,
-                  json_t *payload)
+static void reply(http_response *response, int rc, const nh_error *err, int status, json_t *payload)
 {
     if (rc != 0) {
         http_reply_error(response, err);
@@ -17,29 +19,31 @@ static void reply(http_response *response, int rc, const nh_error *err, int stat
 
 void users_http_list(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
-    json_t *users = NULL;
-    int rc = users_list(request->app, &actor, &users, &err);
-    reply(response, rc, &err, 200, users);
+    json_t *list = NULL;
+    int rc = users_list(users, &actor, &list, &err);
+    reply(response, rc, &err, 200, list);
 }
 
 void users_http_get(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *user = NULL;
-    int rc = users_get(request->app, &actor, http_request_param(request, "id"), &user, &err);
+    int rc = users_get(users, &actor, http_request_param(request, "id"), &user, &err);
     reply(response, rc, &err, 200, user);
 }
 
 void users_http_create(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *user = NULL;
-    int rc = users_create(request->app, &actor, request->json, &user, &err);
-    if (rc != 0) {
+    if (users_create(users, &actor, request->json, &user, &err) != 0) {
         http_reply_error(response, &err);
         return;
     }
@@ -47,35 +51,40 @@ void users_http_create(http_request *request, http_response *response)
     snprintf(location, sizeof location, "/api/v1/users/%s",
              json_string_value(json_object_get(user, "id")));
     http_reply_data(response, 201, user);
-    http_response_header(response, "Location", location);
+    /* The user exists and its id is in the body: a missing Location is logged, not a failure. */
+    if (http_response_header(response, "Location", location) != 0)
+        log_message(LOG_WARN, "response_header", "Location %s could not be added", location);
 }
 
 void users_http_update(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *user = NULL;
-    int rc = users_update(request->app, &actor, http_request_param(request, "id"), request->json,
-                          &user, &err);
+    int rc =
+        users_update(users, &actor, http_request_param(request, "id"), request->json, &user, &err);
     reply(response, rc, &err, 200, user);
 }
 
 void users_http_status(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *user = NULL;
-    int rc = users_set_status(request->app, &actor, http_request_param(request, "id"),
-                              request->json, &user, &err);
+    int rc = users_set_status(users, &actor, http_request_param(request, "id"), request->json,
+                              &user, &err);
     reply(response, rc, &err, 200, user);
 }
 
 void users_http_reset_password(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
-    if (users_reset_password(request->app, &actor, http_request_param(request, "id"),
-                             request->json, &err) != 0) {
+    if (users_reset_password(users, &actor, http_request_param(request, "id"), request->json,
+                             &err) != 0) {
         http_reply_error(response, &err);
         return;
     }
@@ -84,10 +93,44 @@ void users_http_reset_password(http_request *request, http_response *response)
 
 void users_http_permissions(http_request *request, http_response *response)
 {
+    const users_service *users = request->context;
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *user = NULL;
-    int rc = users_set_permissions(request->app, &actor, http_request_param(request, "id"),
-                                   request->json, &user, &err);
+    int rc = users_set_permissions(users, &actor, http_request_param(request, "id"), request->json,
+                                   &user, &err);
     reply(response, rc, &err, 200, user);
+}
+
+void users_http_list_keys(http_request *request, http_response *response)
+{
+    const users_service *users = request->context;
+    nh_error err;
+    user_record owner;
+    json_t *keys = NULL;
+    int rc = users_load_managed(users, &request->principal, http_request_param(request, "id"),
+                                &owner, &err);
+    if (rc == 0)
+        rc = api_keys_list(users->auth, owner.id, &keys, &err);
+    user_store_record_clear(&owner);
+    reply(response, rc, &err, 200, keys);
+}
+
+void users_http_revoke_key(http_request *request, http_response *response)
+{
+    const users_service *users = request->context;
+    audit_actor actor = audit_actor_of(request);
+    nh_error err;
+    user_record owner;
+    int rc = users_load_managed(users, &request->principal, http_request_param(request, "id"),
+                                &owner, &err);
+    if (rc == 0)
+        rc = api_keys_revoke(users->auth, &actor, owner.id, http_request_param(request, "keyId"),
+                             &err);
+    user_store_record_clear(&owner);
+    if (rc != 0) {
+        http_reply_error(response, &err);
+        return;
+    }
+    http_reply_empty(response, 204);
 }

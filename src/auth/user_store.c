@@ -1,7 +1,6 @@
 /* user_store.c - SQL for users and user_permissions. */
-#include "users/user_store.h"
+#include "auth/user_store.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +8,10 @@
 #define USER_COLUMNS                                                                               \
     "id, username, role, is_active, created_at, updated_at, last_login_at, password_hash"
 
-void user_record_clear(user_record *user)
+void user_store_record_clear(user_record *user)
 {
     free(user->password_hash);
     memset(user, 0, sizeof *user);
-}
-
-void user_store_normalize(const char *username, char *out, size_t size)
-{
-    size_t i = 0;
-    for (; username[i] && i + 1 < size; i++)
-        out[i] = (char)toupper((unsigned char)username[i]);
-    out[i] = '\0';
 }
 
 /* Read one row of USER_COLUMNS. */
@@ -65,14 +56,13 @@ static int load_permissions(db_conn *conn, user_record *user, nh_error *err)
     return 0;
 }
 
-static int find_one(db_conn *conn, const char *sql, const char *key, bool with_password,
-                    user_record *out, bool *found, nh_error *err)
+static int find_one(db_conn *conn, const char *sql, const db_param *params, size_t count,
+                    bool with_password, user_record *out, bool *found, nh_error *err)
 {
     *found = false;
     memset(out, 0, sizeof *out);
-    db_param params[] = {db_text(key)};
     db_result *result = NULL;
-    int rc = db_query(conn, sql, params, 1, &result, err);
+    int rc = db_query(conn, sql, params, count, &result, err);
     if (rc != 0)
         return rc;
     if (db_result_rows(result) == 0) {
@@ -85,7 +75,7 @@ static int find_one(db_conn *conn, const char *sql, const char *key, bool with_p
         return error_internal(err);
     rc = load_permissions(conn, out, err);
     if (rc != 0) {
-        user_record_clear(out);
+        user_store_record_clear(out);
         return rc;
     }
     *found = true;
@@ -95,23 +85,30 @@ static int find_one(db_conn *conn, const char *sql, const char *key, bool with_p
 int user_store_find_by_id(db_conn *conn, const char *id, bool with_password, user_record *out,
                           bool *found, nh_error *err)
 {
-    return find_one(conn, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", id, with_password,
-                    out, found, err);
+    db_param params[] = {db_text(id)};
+    return find_one(conn, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", params, 1,
+                    with_password, out, found, err);
 }
 
-int user_store_find_by_username(db_conn *conn, const char *username, bool with_password,
-                                user_record *out, bool *found, nh_error *err)
+static const char *key_or_null(const char *key)
 {
-    char normalized[USERNAME_MAX_BYTES + 1];
-    user_store_normalize(username, normalized, sizeof normalized);
-    return find_one(conn, "SELECT " USER_COLUMNS " FROM users WHERE normalized_username = $1",
-                    normalized, with_password, out, found, err);
+    return key && key[0] ? key : NULL;
+}
+
+int user_store_find_by_keys(db_conn *conn, const char *key, const char *legacy_key,
+                            bool with_password, user_record *out, bool *found, nh_error *err)
+{
+    db_param params[] = {db_text(key_or_null(key)), db_text(key_or_null(legacy_key))};
+    return find_one(conn,
+                    "SELECT " USER_COLUMNS " FROM users WHERE normalized_username IN ($1, $2) "
+                    "ORDER BY CASE WHEN normalized_username = $2 THEN 0 ELSE 1 END LIMIT 1",
+                    params, 2, with_password, out, found, err);
 }
 
 void user_store_free_list(user_record *users, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        user_record_clear(&users[i]);
+        user_store_record_clear(&users[i]);
     free(users);
 }
 
@@ -187,14 +184,12 @@ int user_store_count(db_conn *conn, int64_t *count, nh_error *err)
     return 0;
 }
 
-int user_store_insert(db_conn *conn, const user_record *user, const char *password_hash,
-                      nh_error *err)
+int user_store_insert(db_conn *conn, const user_record *user, const char *key,
+                      const char *password_hash, nh_error *err)
 {
-    char normalized[USERNAME_MAX_BYTES + 1];
-    user_store_normalize(user->username, normalized, sizeof normalized);
     db_param params[] = {db_text(user->id),
                          db_text(user->username),
-                         db_text(normalized),
+                         db_text(key),
                          db_text(password_hash),
                          db_text(role_to_stored(user->role)),
                          db_bool(user->is_active),
@@ -212,16 +207,18 @@ int user_store_insert(db_conn *conn, const user_record *user, const char *passwo
     return user_store_replace_permissions(conn, user->id, user->permissions, user->created_at, err);
 }
 
-int user_store_update(db_conn *conn, const user_record *user, nh_error *err)
+int user_store_update(db_conn *conn, const user_record *user, const char *key, nh_error *err)
 {
-    char normalized[USERNAME_MAX_BYTES + 1];
-    user_store_normalize(user->username, normalized, sizeof normalized);
-    db_param params[] = {db_text(user->id),        db_text(user->username),
-                         db_text(normalized),      db_text(role_to_stored(user->role)),
-                         db_bool(user->is_active), db_int(user->updated_at)};
+    db_param params[] = {db_text(user->id),
+                         db_text(user->username),
+                         db_text(key),
+                         db_text(role_to_stored(user->role)),
+                         db_bool(user->is_active),
+                         db_int(user->updated_at)};
     return db_exec(conn,
-                   "UPDATE users SET username = $2, normalized_username = $3, role = $4, "
-                   "is_active = $5, updated_at = $6 WHERE id = $1",
+                   "UPDATE users SET username = $2, "
+                   "normalized_username = COALESCE(CAST($3 AS TEXT), normalized_username), "
+                   "role = $4, is_active = $5, updated_at = $6 WHERE id = $1",
                    params, 6, NULL, err);
 }
 
