@@ -109,11 +109,9 @@ test('a full data volume: user creation answers 503 disk full, logged once, and 
 });
 
 // Sign-in must not fail open: a wrong password that cannot be recorded (the throttle counts
-// recorded failures) answers 503 too. Needs the accounts side: recording a failed sign-in must
-// hand the database error on instead of ignoring it (issue 14, defect 3).
-test('a full data volume: a failed sign-in that cannot be recorded answers 503, and recovers', {
-  todo: 'needs the accounts helper: sign-in answers 503 when it cannot record a failure',
-}, async (t) => {
+// recorded failures) answers 503 too: recording a failed sign-in hands the database error on
+// instead of ignoring it (issue 14, defect 3).
+test('a full data volume: a failed sign-in that cannot be recorded answers 503, and recovers', async (t) => {
   const mounted = mountTmpfs();
   if (!mounted.dir) {
     t.skip(`skipped: ${mounted.reason}`);
