@@ -8,6 +8,7 @@
 #include "auth/user_json.h"
 #include "core/clock.h"
 #include "core/json_input.h"
+#include "core/text.h"
 
 int account_me(const auth_context *auth, const char *user_id, json_t **out, nh_error *err)
 {
@@ -59,7 +60,7 @@ static int required_field(const json_t *body, const char *name, const char **out
     if (value && !json_is_null(value) && !json_is_string(value))
         return error_set(err, 400, "request_invalid", "The %s field must be a string.", name);
     *out = json_string_value(value);
-    if (json_input_is_blank(*out))
+    if (text_is_blank(*out))
         return error_set(err, 400, "request_invalid", "The %s field is required.", name);
     return 0;
 }

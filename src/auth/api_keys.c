@@ -11,6 +11,7 @@
 #include "auth/secret_token.h"
 #include "core/clock.h"
 #include "core/json_input.h"
+#include "core/text.h"
 #include "core/log.h"
 #include "core/uuid.h"
 
@@ -85,12 +86,12 @@ static int parse_key_request(const json_t *body, const user_record *owner, int64
     const json_t *name = json_input_get(body, "name");
     if (name && !json_is_string(name) && !json_is_null(name))
         return error_set(err, 400, "request_invalid", "The name field must be a string.");
-    if (!name || !json_is_string(name) || json_input_is_blank(json_string_value(name)))
+    if (!name || !json_is_string(name) || text_is_blank(json_string_value(name)))
         return error_set(err, 400, "api_key_name_required", "A key name is required.");
-    out->name = json_input_trimmed(json_string_value(name));
+    out->name = text_trimmed_copy(json_string_value(name));
     if (!out->name)
         return error_internal(err);
-    if (json_input_utf8_length(out->name) > API_KEY_NAME_MAX_CHARACTERS)
+    if (text_utf8_length(out->name) > API_KEY_NAME_MAX_CHARACTERS)
         return error_set(err, 400, "api_key_name_too_long",
                          "The key name must be at most %d characters.",
                          API_KEY_NAME_MAX_CHARACTERS);

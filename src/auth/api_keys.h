@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/uuid.h"
 #include "audit/audit.h"
 #include "auth/auth_context.h"
 #include "auth/user_store.h"
@@ -23,7 +24,7 @@
 #define API_KEY_NAME_MAX_CHARACTERS 128
 
 typedef struct api_key_owner {
-    char key_id[37];
+    char key_id[UUID_TEXT_SIZE];
     user_record user;
     uint32_t effective_permissions;
 } api_key_owner;

@@ -14,6 +14,7 @@
 #include "auth/user_json.h"
 #include "core/clock.h"
 #include "core/json_input.h"
+#include "core/text.h"
 #include "core/log.h"
 
 #define REFRESH_COOKIE "nekohub_refresh"
@@ -91,7 +92,7 @@ static const char *required_string(http_request *request, http_response *respons
                               "A non-empty request body is required.");
         return NULL;
     }
-    if (!json_is_string(value) || json_input_is_blank(json_string_value(value))) {
+    if (!json_is_string(value) || text_is_blank(json_string_value(value))) {
         http_reply_error_code(response, 400, "request_invalid", "The %s field is required.", label);
         return NULL;
     }
@@ -129,7 +130,7 @@ void auth_http_login(http_request *request, http_response *response)
     if (!password)
         return;
     const auth_context *auth = request->context;
-    char *trimmed = json_input_trimmed(username);
+    char *trimmed = text_trimmed_copy(username);
     nh_error err;
     if (!trimmed) {
         error_internal(&err);
@@ -152,7 +153,7 @@ static const char *presented_refresh_token(http_request *request, http_response 
                                            char *cookie, size_t cookie_size)
 {
     const json_t *value = json_input_get(request->json, "refreshToken");
-    if (json_is_string(value) && !json_input_is_blank(json_string_value(value)))
+    if (json_is_string(value) && !text_is_blank(json_string_value(value)))
         return json_string_value(value);
     if (cookie_mode(request) && read_cookie(request, cookie, cookie_size))
         return cookie;
@@ -186,7 +187,7 @@ void auth_http_refresh(http_request *request, http_response *response)
     if (!token)
         return;
     const auth_context *auth = request->context;
-    char *trimmed = json_input_trimmed(token);
+    char *trimmed = text_trimmed_copy(token);
     audit_actor actor = audit_actor_of(request);
     session_tokens tokens;
     nh_error err;

@@ -9,13 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/uuid.h"
 #include "auth/permissions.h"
 #include "auth/username.h"
 #include "core/error.h"
 #include "db/db.h"
 
 typedef struct user_record {
-    char id[37];
+    char id[UUID_TEXT_SIZE];
     char username[USERNAME_MAX_BYTES + 1];
     user_role role;
     bool is_active;

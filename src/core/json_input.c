@@ -4,8 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/text.h"
-
 const json_t *json_input_get(const json_t *object, const char *name)
 {
     if (!json_is_object(object))
@@ -21,19 +19,4 @@ const json_t *json_input_get(const json_t *object, const char *name)
             return value;
     }
     return NULL;
-}
-
-bool json_input_is_blank(const char *text)
-{
-    return text_is_blank(text);
-}
-
-char *json_input_trimmed(const char *text)
-{
-    return text_trimmed_copy(text);
-}
-
-size_t json_input_utf8_length(const char *text)
-{
-    return text_utf8_length(text);
 }

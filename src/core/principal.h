@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/uuid.h"
+
 typedef enum {
     PRINCIPAL_ANONYMOUS = 0,
     PRINCIPAL_USER,         /* a person signed in with a JWT access token */
@@ -17,13 +19,15 @@ typedef enum {
 
 typedef struct auth_principal {
     principal_kind kind;
-    char user_id[37];   /* user: the user; personal key: its owner; machine: sha256 prefix */
+    char user_id[UUID_TEXT_SIZE]; /* user: the user; personal key: its owner; machine: sha256 prefix
+                                   */
     char username[520]; /* user / owner name (up to 128 characters); machine: "api-key:<id>" */
     int role; /* user_role of the user / owner (ROLE_* in auth/permissions.h; stored here as an int
                  so this layer needs no auth header) */
-    uint32_t permissions; /* effective permission bits for this request */
-    char session_id[37];  /* user: the session (refresh-token family) of the access token */
-    char key_id[37];      /* personal key: its id */
+    uint32_t permissions;            /* effective permission bits for this request */
+    char session_id[UUID_TEXT_SIZE]; /* user: the session (refresh-token family) of the access token
+                                      */
+    char key_id[UUID_TEXT_SIZE];     /* personal key: its id */
 } auth_principal;
 
 #endif

@@ -596,7 +596,7 @@ int users_reset_password(const users_service *users, const audit_actor *actor, c
     if (require_object(body, err) != 0 ||
         optional_string(body, "newPassword", &password, NULL, err) != 0)
         return -1;
-    if (json_input_is_blank(password))
+    if (text_is_blank(password))
         return error_set(err, 400, "request_invalid", "The newPassword field is required.");
     password_request request = {.actor = actor, .action = "user.reset_password"};
     if (users_load_managed(users, actor->principal, id, &request.target, err) != 0)
