@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The suites beyond the C unit tests: the console's Vitest unit tests, the black-box API suite
-# against the sanitizer build once on SQLite and once on a throw-away PostgreSQL, then the
-# browser tests. Fails when any test fails.
+# against the sanitizer build once on SQLite and once on a throw-away PostgreSQL, the
+# concurrency-heavy part of it against the ThreadSanitizer build, then the browser tests. Fails
+# when any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export NEKOHUB_BIN="$PWD/build/test/nekohub"
@@ -32,6 +33,9 @@ else
   echo "could not start PostgreSQL" >&2
   status=1
 fi
+
+echo "== API tests under ThreadSanitizer"
+scripts/run-tsan-tests.sh || status=1
 
 e2e_tests=$(find tests/e2e -maxdepth 1 -name '*.test.js' 2>/dev/null | sort)
 if [ -n "$e2e_tests" ]; then

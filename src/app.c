@@ -13,13 +13,18 @@
 #include "users/users.h"
 
 /* Every feature's periodic cleanup: ended sessions and stale sign-in failures, storage objects
- * whose removal failed or whose upload never committed. */
+ * whose removal failed or whose upload never committed. The first run (at start) skips the
+ * storage sweep: assets_start() has just swept, before the server listened. */
 static void app_housekeeping(void *context)
 {
     app *application = context;
     nh_error err;
     if (sessions_purge(application->auth, clock_now_ms(), &err) != 0)
         log_message(LOG_WARN, "housekeeping", "session purge failed: %s", err.message);
+    bool first_run = !application->housekeeping_ran;
+    application->housekeeping_ran = true; /* only this thread reads or writes it */
+    if (first_run)
+        return;
     if (application->assets && asset_service_sweep(application->assets, &err) != 0)
         log_message(LOG_WARN, "housekeeping", "the asset sweep left work for later: %s",
                     err.message);

@@ -5,6 +5,7 @@
 #ifndef NH_APP_H
 #define NH_APP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/config.h"
@@ -34,6 +35,7 @@ typedef struct app {
     const char *version;
     int bound_port;                /* set before any thread starts */
     struct periodic *housekeeping; /* app_housekeeping every Server__HousekeepingIntervalSeconds */
+    bool housekeeping_ran;         /* the housekeeping thread's own: its first run is over */
     struct users_service *users;   /* the users feature (users/users.h) */
     struct asset_service *assets;  /* the assets feature (assets/assets.h) */
     system_context system;         /* the system endpoints' context */
