@@ -311,6 +311,22 @@ static void validate(loader *l, config *cfg)
     }
 }
 
+/* ops: Server__AccelRedirect__Prefix, an absolute path of URI-safe characters. */
+static void read_accel_redirect(loader *l, config *cfg)
+{
+    read_string(l, "Server__AccelRedirect__Prefix", &cfg->accel_redirect_prefix, true, true);
+    const char *prefix = cfg->accel_redirect_prefix;
+    if (!prefix)
+        return;
+    bool safe = prefix[0] == '/' && strlen(prefix) <= 256;
+    for (const char *c = prefix; safe && *c; c++)
+        safe = isalnum((unsigned char)*c) || strchr("/-._~", *c);
+    if (!safe)
+        fail(l, "Server__AccelRedirect__Prefix",
+             "must be a path starting with '/' of at most 256 letters, digits and / - . _ ~",
+             prefix);
+}
+
 static void read_port(loader *l, config *cfg)
 {
     const char *value = config_env_get(l->environment, "NEKOHUB_PORT");
@@ -393,6 +409,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
 
     read_string(&l, "Storage__PublicBaseUrl", &cfg->public_base_url, true, true);
     read_string(&l, "Storage__Local__RootPath", &cfg->local_root_path, true, true);
+    read_accel_redirect(&l, cfg);
 
     apply_overrides(&l, cfg, overrides);
     validate(&l, cfg);
@@ -425,5 +442,6 @@ void config_free(config *cfg)
     list_clear(&cfg->allowed_content_types);
     free(cfg->public_base_url);
     free(cfg->local_root_path);
+    free(cfg->accel_redirect_prefix);
     memset(cfg, 0, sizeof *cfg);
 }

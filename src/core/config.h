@@ -70,6 +70,9 @@ typedef struct config {
     /* storage */
     char *public_base_url; /* Storage__PublicBaseUrl; NULL = derived from listen */
     char *local_root_path; /* Storage__Local__RootPath; default DATA_DIR/assets */
+
+    /* ops: content sent by a reverse proxy in front (nginx X-Accel-Redirect) */
+    char *accel_redirect_prefix; /* Server__AccelRedirect__Prefix; NULL = NekoHub sends bytes */
 } config;
 
 /* Flags given on the command line override the environment. NULL/negative = not given. */
