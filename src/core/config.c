@@ -311,19 +311,32 @@ static void validate(loader *l, config *cfg)
     }
 }
 
-/* ops: Server__AccelRedirect__Prefix, an absolute path of URI-safe characters. */
+/* ops: true when a segment after a '/' of path is "." or "..". */
+static bool has_dot_segment(const char *path)
+{
+    for (const char *c = strchr(path, '/'); c; c = strchr(c + 1, '/')) {
+        size_t dots = strspn(c + 1, ".");
+        if ((dots == 1 || dots == 2) && (c[1 + dots] == '/' || c[1 + dots] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* ops: Server__AccelRedirect__Prefix, an absolute path of URI-safe characters without "." or
+ * ".." segments. */
 static void read_accel_redirect(loader *l, config *cfg)
 {
     read_string(l, "Server__AccelRedirect__Prefix", &cfg->accel_redirect_prefix, true, true);
     const char *prefix = cfg->accel_redirect_prefix;
     if (!prefix)
         return;
-    bool safe = prefix[0] == '/' && strlen(prefix) <= 256;
+    bool safe = prefix[0] == '/' && strlen(prefix) <= 256 && !has_dot_segment(prefix);
     for (const char *c = prefix; safe && *c; c++)
         safe = isalnum((unsigned char)*c) || strchr("/-._~", *c);
     if (!safe)
         fail(l, "Server__AccelRedirect__Prefix",
-             "must be a path starting with '/' of at most 256 letters, digits and / - . _ ~",
+             "must be a path starting with '/' of at most 256 letters, digits and / - . _ ~, "
+             "without . or .. segments",
              prefix);
 }
 

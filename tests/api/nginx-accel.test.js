@@ -8,11 +8,11 @@
 // advice), and the docs print the template verbatim, valid nginx with its TLS lines too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, runCommand, expectError, withTimeout } from './lib/server.js';
+import { binary, startServer, expectError, withTimeout } from './lib/server.js';
 import { accountsEnv, MACHINE_KEY, sleep } from './lib/accounts.js';
 import { testImages, png } from './lib/images.js';
 import { upload, uploadOk, fetchBytes, pathOf } from './lib/assets.js';
@@ -267,14 +267,36 @@ test('with X-Accel-Redirect off, nginx caches public content NekoHub sends, and 
   }
 });
 
-test('a prefix that is not a safe absolute path stops start-up, naming the setting', async () => {
-  for (const prefix of ['_protected/', '/a b/', '/x?y', '/%2e%2e/', 'http://files/']) {
-    const result = await runCommand(['serve', '--port', '0', '--listen', '127.0.0.1', '--data-dir', '/tmp/nekohub-never'], {
-      env: { Server__AccelRedirect__Prefix: prefix },
+// `nekohub serve` with this prefix: { code, stderr } when it stopped at start-up, or
+// { started: true } when it got as far as listening (it is then stopped).
+function serveWithPrefix(prefix) {
+  return new Promise((resolveRun) => {
+    const child = spawn(binary, ['serve', '--port', '0', '--listen', '127.0.0.1', '--data-dir', '/tmp/nekohub-never'], {
+      env: { PATH: process.env.PATH, Server__AccelRedirect__Prefix: prefix }, stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    let started = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (!started && stderr.includes('"event":"listening"')) {
+        started = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.on('exit', (code) => resolveRun(started ? { started, stderr } : { code, stderr }));
+  });
+}
+
+test('a prefix that is not a safe absolute path stops start-up, naming the setting', async () => {
+  for (const prefix of ['_protected/', '/a b/', '/x?y', '/%2e%2e/', 'http://files/', '/../', '/a/..', '/./x/']) {
+    const result = await withTimeout(serveWithPrefix(prefix), 30000, `serve with prefix ${prefix} did not exit`);
     assert.equal(result.code, 2, `${prefix}: ${result.stderr}`);
     assert.match(result.stderr, /Server__AccelRedirect__Prefix/);
   }
+  // dots inside a segment are fine
+  const dotted = await startServer({ env: { Server__AccelRedirect__Prefix: '/.files..x/a.b/' } });
+  await dotted.stop();
+  dotted.cleanup();
 });
 
 // What docs/operations.md says about file modes: nginx's workers open the files themselves.

@@ -94,12 +94,17 @@ http {
     });
     let failed = null;
     this.exited.then((status) => { failed = status; });
-    await withTimeout((async () => {
-      while (!(await portAnswers(this.port))) {
-        if (failed) throw new Error(`nginx exited (${JSON.stringify(failed)}): ${this.stderrText}`);
-        await new Promise((resolveWait) => { setTimeout(resolveWait, 20); });
-      }
-    })(), 15000, () => `nginx did not start: ${this.stderrText}`);
+    try {
+      await withTimeout((async () => {
+        while (!(await portAnswers(this.port))) {
+          if (failed) throw new Error(`nginx exited (${JSON.stringify(failed)}): ${this.stderrText}`);
+          await new Promise((resolveWait) => { setTimeout(resolveWait, 20); });
+        }
+      })(), 15000, () => `nginx did not start: ${this.stderrText}`);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     this.baseUrl = `http://127.0.0.1:${this.port}`;
     return this;
   }
