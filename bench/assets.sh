@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # assets.sh - the assets feature's numbers, side by side in one run (release build, SQLite):
-#   1. GET /content/{key} of a 200 KB JPEG vs nginx serving the same bytes (target >= 0.7x)
+#   1. GET /content/{key} of a 200 KB JPEG vs nginx serving the same bytes (target >= 0.7x);
+#      then the same through nginx configured from docs/nginx/nekohub.conf.template, NekoHub
+#      started with Server__AccelRedirect__Prefix (NekoHub authorises, nginx sends the file)
+#      vs nginx serving the file itself (target >= 0.9x)
 #   2. GET /api/v1/public/assets?pageSize=20 with 10 000 assets (requests/s and p99)
 #   3. 32 concurrent 10 MB uploads: throughput and peak resident memory above idle
 #      (target < 100 MB: uploads stream to disk, memory does not grow with file size)
@@ -9,17 +12,13 @@ source "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d /tmp/nekohub-bench.XXXXXX)
 www=
-trap 'stop_nginx || true; [ -n "${NEKOHUB_PID:-}" ] && stop_pid "$NEKOHUB_PID"; rm -rf "$work" $www' EXIT
+FRONT_DIR=
+trap 'stop_nginx || true; stop_nginx_dir "$FRONT_DIR" || true; [ -n "${NEKOHUB_PID:-}" ] && stop_pid "$NEKOHUB_PID"; rm -rf "$work" $www' EXIT
+ACCEL_PREFIX=/_protected/
 KEY=bench-assets-key-0123456789
 UPLOADS=${UPLOADS:-64}
 PARALLEL=${PARALLEL:-32}
 VIPS=/usr/bin/vips
-ROUNDS=${ROUNDS:-3}
-
-# The run ("<requests/s> <p99 ms>") with the median requests/s of those given.
-median_run() {
-  printf '%s\n' "$@" | sort -n -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"
-}
 
 # Grey noise of WIDTHxHEIGHT as three equal bands: noise.v (libvips' own format).
 make_noise() {
@@ -42,7 +41,7 @@ idle_rss=$(rss_kb "$NEKOHUB_PID")
 # ---- 1. content vs nginx ----
 key=$(curl -sf -H "Authorization: Bearer $KEY" -F "file=@$work/photo.jpg;type=image/jpeg" \
   "$base/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["storageKey"])')
-# nginx's workers do not run as root: give them a readable copy of the stored file
+# nginx serving the file itself: a world-readable copy of the stored file
 www=$(mktemp -d /tmp/nekohub-bench-www.XXXXXX)
 mkdir -p "$www/$(dirname "$key")"
 cp "$work/data/assets/$key" "$www/$key"
@@ -59,9 +58,29 @@ for _ in $(seq 1 "$ROUNDS"); do
 done
 read -r content_rps content_p99 < <(median_run "${hub_runs[@]}")
 read -r nginx_rps nginx_p99 < <(median_run "${nginx_runs[@]}")
+
+# ---- 1b. through nginx with X-Accel-Redirect vs nginx serving the file itself ----
+stop_pid "$NEKOHUB_PID"
+start_nekohub "$work/data" "$port" Auth__ApiKey__Enabled=true "Auth__ApiKey__Keys__0=$KEY" \
+  "Server__AccelRedirect__Prefix=$ACCEL_PREFIX"
+front_port=$(free_port)
+start_nginx_front "$port" "$work/data/assets" "$ACCEL_PREFIX" "$front_port"
+[ -n "$(curl -sf -D - -o /dev/null "$base/content/$key" | grep -i '^x-accel-redirect:')" ] ||
+  { echo "NekoHub did not answer with X-Accel-Redirect" >&2; exit 1; }
+cmp "$work/photo.jpg" <(curl -sf "http://127.0.0.1:$front_port/content/$key")
+accel_runs=() static_runs=()
+for _ in $(seq 1 "$ROUNDS"); do
+  accel_runs+=("$(wrk_run "http://127.0.0.1:$front_port/content/$key")")
+  static_runs+=("$(wrk_run "http://127.0.0.1:$nginx_port/$key")")
+done
+read -r accel_rps accel_p99 < <(median_run "${accel_runs[@]}")
+read -r static_rps static_p99 < <(median_run "${static_runs[@]}")
+stop_nginx_dir "$FRONT_DIR"
+FRONT_DIR=
 stop_nginx
-NGINX_DIR=
 rm -rf "$www"
+stop_pid "$NEKOHUB_PID"
+start_nekohub "$work/data" "$port" Auth__ApiKey__Enabled=true "Auth__ApiKey__Keys__0=$KEY"
 
 # ---- 2. the public list with 10 000 assets ----
 sqlite3 "$work/data/nekohub.db" >/dev/null <<'SQL'
@@ -110,6 +129,10 @@ printf '%-50s %12s %10s\n' "nekohub GET /content/{key} ($(stat -c %s "$work/phot
 printf '%-50s %12s %10s\n' "nginx, same bytes from a file" "$nginx_rps" "$nginx_p99"
 echo "ratio nekohub/nginx: $(ratio "$content_rps" "$nginx_rps") (target >= 0.7; medians of $ROUNDS" \
   "alternating runs: nekohub ${hub_runs[*]// /\/}; nginx ${nginx_runs[*]// /\/})"
+printf '%-50s %12s %10s\n' "nginx + X-Accel-Redirect: GET /content/{key}" "$accel_rps" "$accel_p99"
+printf '%-50s %12s %10s\n' "nginx, the same file itself" "$static_rps" "$static_p99"
+echo "ratio accel/nginx: $(ratio "$accel_rps" "$static_rps") (target >= 0.9; medians of $ROUNDS" \
+  "alternating runs: accel ${accel_runs[*]// /\/}; nginx ${static_runs[*]// /\/})"
 printf '%-50s %12s %10s\n' "GET /api/v1/public/assets?pageSize=20 ($list_total)" \
   "$list_rps" "$list_p99"
 printf '%-50s %12s %10s\n' "  the same, page 400" "$page_rps" "$page_p99"

@@ -1,4 +1,5 @@
-/* asset_delivery.c - conditional requests and byte ranges (see asset_delivery.h). */
+/* asset_delivery.c - conditional requests, byte ranges and X-Accel-Redirect locations (see
+ * asset_delivery.h). */
 #include "assets/asset_delivery.h"
 
 #include <ctype.h>
@@ -8,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "storage/storage.h"
 
 static const char *const weekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -212,4 +215,13 @@ delivery_plan asset_delivery_plan(const delivery_request *request, const deliver
     if (request->if_range && !if_range_holds(request->if_range, object))
         return full;
     return plan_range(request->range, object->size);
+}
+
+/* ---- X-Accel-Redirect ------------------------------------------------------------------- */
+
+char *asset_delivery_accel_location(const char *prefix, const char *key)
+{
+    if (!key || !key[0])
+        return NULL;
+    return storage_url_join(prefix, key); /* the same per-segment encoding as public URLs */
 }

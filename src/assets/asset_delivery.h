@@ -11,6 +11,8 @@
  *     positions too large for 64 bits count as past the end (clamped, or 416 as a start);
  *     If-Range (an ETag compared strongly, or a date compared exactly) that does not match
  *     -> the whole object.
+ * And, for a reverse proxy that sends the bytes itself (nginx X-Accel-Redirect), the internal
+ * URI naming an object.
  * Thread-safe. */
 #ifndef NH_ASSETS_DELIVERY_H
 #define NH_ASSETS_DELIVERY_H
@@ -52,5 +54,12 @@ delivery_plan asset_delivery_plan(const delivery_request *request, const deliver
 void asset_delivery_http_date(int64_t unix_ms, char out[DELIVERY_HTTP_DATE_SIZE]);
 /* Parse an IMF-fixdate into Unix seconds; false when it is not one. */
 bool asset_delivery_parse_http_date(const char *text, int64_t *unix_seconds);
+
+/* The X-Accel-Redirect value naming the object at storage key `key` below the proxy's
+ * internal location `prefix` (e.g. "/_protected/"): "<prefix without trailing '/'>/<key with
+ * each segment percent-encoded>" (unreserved characters and the '/' separators stay; nginx
+ * expects an escaped URI there and decodes it before mapping it to a file). Malloc'ed; NULL
+ * when prefix or key is NULL, prefix is blank, or out of memory. */
+char *asset_delivery_accel_location(const char *prefix, const char *key);
 
 #endif

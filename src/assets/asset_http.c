@@ -370,7 +370,6 @@ static void add_content_headers(http_response *response, const asset_content *co
     http_response_header(response, "ETag", content->etag);
     http_response_header(response, "Last-Modified", last_modified);
     http_response_header(response, "Cache-Control", cache_control);
-    http_response_header(response, "Accept-Ranges", "bytes");
 }
 
 /* Send an opened object honouring conditional and range headers; takes its descriptor. */
@@ -415,7 +414,40 @@ static void send_content(http_request *request, http_response *response, asset_c
         break;
     }
     add_content_headers(response, content, cache_control);
+    http_response_header(response, "Accept-Ranges", "bytes");
     asset_content_close(content);
+}
+
+/* X-Accel-Redirect mode: an empty 200 naming the file for the proxy in front, which sends it
+ * and answers conditional and range requests itself (so no Accept-Ranges here: nginx adds its
+ * own). Closes the content. */
+static void send_accel(http_response *response, asset_content *content, const char *prefix,
+                       const char *cache_control)
+{
+    asset_content_close(content);
+    char *location = asset_delivery_accel_location(prefix, content->storage_key);
+    http_reply_bytes(response, 200, content->content_type, "", 0);
+    if (!location || http_response_header(response, "X-Accel-Redirect", location) != 0) {
+        free(location);
+        nh_error err;
+        error_internal(&err);
+        http_reply_error(response, &err);
+        return;
+    }
+    free(location);
+    add_content_headers(response, content, cache_control);
+}
+
+/* Send an opened object: by the proxy in front when Server__AccelRedirect__Prefix is set and
+ * the object is a file under the local storage root, by NekoHub otherwise. */
+static void deliver(http_request *request, http_response *response, asset_content *content,
+                    const char *cache_control)
+{
+    const char *prefix = service_of(request)->cfg->accel_redirect_prefix;
+    if (prefix && content->in_local_root)
+        send_accel(response, content, prefix, cache_control);
+    else
+        send_content(request, response, content, cache_control);
 }
 
 void assets_http_content(http_request *request, http_response *response)
@@ -435,7 +467,7 @@ void assets_http_content(http_request *request, http_response *response)
         free(redirect_url);
         return;
     }
-    send_content(request, response, &content, PRIVATE_CACHE_CONTROL);
+    deliver(request, response, &content, PRIVATE_CACHE_CONTROL);
 }
 
 void assets_http_public_content(http_request *request, http_response *response)
@@ -447,5 +479,5 @@ void assets_http_public_content(http_request *request, http_response *response)
         http_reply_error(response, &err);
         return;
     }
-    send_content(request, response, &content, PUBLIC_CACHE_CONTROL);
+    deliver(request, response, &content, PUBLIC_CACHE_CONTROL);
 }

@@ -603,6 +603,8 @@ static int open_object(asset_service *service, const char *provider, const char 
     if (storage_service_resolve_read(service->storage, provider, profile_id, &target, err) != 0)
         return -1;
     int rc = storage_open(target.backend, key, &out->object, err);
+    snprintf(out->storage_key, sizeof out->storage_key, "%s", key);
+    out->in_local_root = !target.profile_id[0] && !strcmp(target.backend->ops->type, "local");
     storage_target_release(&target);
     if (rc == STORAGE_NOT_FOUND)
         return content_not_found(err);

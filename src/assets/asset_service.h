@@ -162,6 +162,10 @@ typedef struct asset_content {
     char content_type[256];
     char etag[80]; /* quoted strong validator, or "" */
     bool is_public;
+    /* ops (X-Accel-Redirect): the object's key, and whether it is a file of the built-in local
+     * storage (under Storage__Local__RootPath, the directory a proxy in front can alias) */
+    char storage_key[STORAGE_KEY_SIZE];
+    bool in_local_root;
 } asset_content;
 
 /* GET /content/{key}: a public asset's (or a public asset's derivative's) object. Every kind

@@ -389,6 +389,35 @@ static void validate(loader *l, config *cfg)
         fail(l, "Api__Assets__AllowedContentTypes", "out of memory", NULL);
 }
 
+/* ops: true when a segment after a '/' of path is "." or "..". */
+static bool has_dot_segment(const char *path)
+{
+    for (const char *c = strchr(path, '/'); c; c = strchr(c + 1, '/')) {
+        size_t dots = strspn(c + 1, ".");
+        if ((dots == 1 || dots == 2) && (c[1 + dots] == '/' || c[1 + dots] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* ops: Server__AccelRedirect__Prefix, an absolute path of URI-safe characters without "." or
+ * ".." segments. */
+static void read_accel_redirect(loader *l, config *cfg)
+{
+    read_string(l, "Server__AccelRedirect__Prefix", &cfg->accel_redirect_prefix, true, true);
+    const char *prefix = cfg->accel_redirect_prefix;
+    if (!prefix)
+        return;
+    bool safe = prefix[0] == '/' && strlen(prefix) <= 256 && !has_dot_segment(prefix);
+    for (const char *c = prefix; safe && *c; c++)
+        safe = isalnum((unsigned char)*c) || strchr("/-._~", *c);
+    if (!safe)
+        fail(l, "Server__AccelRedirect__Prefix",
+             "must be a path starting with '/' of at most 256 letters, digits and / - . _ ~, "
+             "without . or .. segments",
+             prefix);
+}
+
 static void read_port(loader *l, config *cfg)
 {
     const char *value = config_env_get(l->environment, "NEKOHUB_PORT");
@@ -476,6 +505,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
 
     read_string(&l, "Storage__PublicBaseUrl", &cfg->public_base_url, true, true);
     read_string(&l, "Storage__Local__RootPath", &cfg->local_root_path, true, true);
+    read_accel_redirect(&l, cfg);
 
     /* assets area */
     read_int64(&l, "Api__Assets__MaxAnimationPixels", &cfg->max_animation_pixels, 1);
@@ -515,5 +545,6 @@ void config_free(config *cfg)
     list_clear(&cfg->allowed_content_types);
     free(cfg->public_base_url);
     free(cfg->local_root_path);
+    free(cfg->accel_redirect_prefix);
     memset(cfg, 0, sizeof *cfg);
 }

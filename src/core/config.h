@@ -87,6 +87,9 @@ typedef struct config {
     /* assets area: the animation budget and the housekeeping period */
     int64_t max_animation_pixels;         /* Api__Assets__MaxAnimationPixels; default 400 000 000 */
     unsigned int housekeeping_interval_s; /* Server__HousekeepingIntervalSeconds; default 600 */
+
+    /* ops: content sent by a reverse proxy in front (nginx X-Accel-Redirect) */
+    char *accel_redirect_prefix; /* Server__AccelRedirect__Prefix; NULL = NekoHub sends bytes */
 } config;
 
 /* Flags given on the command line override the environment. NULL/negative = not given. */

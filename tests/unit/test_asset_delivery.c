@@ -127,6 +127,36 @@ static void http_dates_round_trip(void **state)
     assert_false(asset_delivery_parse_http_date(NULL, &seconds));
 }
 
+static void expect_accel(const char *prefix, const char *key, const char *expected)
+{
+    char *location = asset_delivery_accel_location(prefix, key);
+    if (!expected) {
+        assert_null(location);
+        return;
+    }
+    assert_non_null(location);
+    assert_string_equal(location, expected);
+    free(location);
+}
+
+static void accel_locations(void **state)
+{
+    (void)state;
+    const char *key = "2026/03/10/0195f3c2a1b07c3d9e8f0a1b2c3d4e5f.png";
+    expect_accel("/_protected/", key,
+                 "/_protected/2026/03/10/0195f3c2a1b07c3d9e8f0a1b2c3d4e5f.png");
+    expect_accel("/_protected", key, "/_protected/2026/03/10/0195f3c2a1b07c3d9e8f0a1b2c3d4e5f.png");
+    expect_accel("/", "a/b.jpg", "/a/b.jpg");
+    expect_accel("/x//", "a-b_c.d~e", "/x/a-b_c.d~e");
+    /* every byte outside the unreserved set is escaped, segment by segment */
+    expect_accel("/p/", "legacy/a b%20?#;.jpg", "/p/legacy/a%20b%2520%3F%23%3B.jpg");
+    expect_accel("/p/", "caf\xc3\xa9/\xe7\x8c\xab.png", "/p/caf%C3%A9/%E7%8C%AB.png");
+    expect_accel("/p/", "", NULL);
+    expect_accel("/p/", NULL, NULL);
+    expect_accel(NULL, "a.jpg", NULL);
+    expect_accel("  ", "a.jpg", NULL);
+}
+
 static void text_rules(void **state)
 {
     (void)state;
@@ -187,6 +217,7 @@ int main(void)
         cmocka_unit_test(ranges),
         cmocka_unit_test(if_range),
         cmocka_unit_test(http_dates_round_trip),
+        cmocka_unit_test(accel_locations),
         cmocka_unit_test(text_rules),
     };
     return cmocka_run_group_tests_name("asset delivery and text", tests, NULL, NULL);
