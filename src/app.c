@@ -90,7 +90,6 @@ void app_server_settings(app *application, int listen_socket, http_server_settin
         .context_count = ROUTE_CONTEXT_COUNT,
         .authenticate = auth_authenticate,
         .authenticate_context = application->auth,
-        .app = application,
         .metrics = application->metrics,
         .cors_origins = &cfg->cors_origins,
         .trusted_proxies = &cfg->trusted_proxies,

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h" /* only for the content handler's request->app (ops branch migrates it) */
 #include "assets/asset_delivery.h"
 #include "assets/asset_json.h"
 #include "assets/asset_service.h"
@@ -83,7 +82,7 @@ static asset_creator creator_of(const auth_principal *principal)
     return creator;
 }
 
-int assets_http_upload_chunk(http_request *request, http_response *response, const char *data,
+int asset_http_upload_chunk(http_request *request, http_response *response, const char *data,
                              size_t size)
 {
     nh_error err;
@@ -98,7 +97,7 @@ int assets_http_upload_chunk(http_request *request, http_response *response, con
     return 0;
 }
 
-void assets_http_upload(http_request *request, http_response *response)
+void asset_http_upload(http_request *request, http_response *response)
 {
     nh_error err;
     upload_form *form = form_of(request, &err);
@@ -164,17 +163,17 @@ static void reply_list(http_request *request, http_response *response, bool publ
     asset_page_free(&result);
 }
 
-void assets_http_list(http_request *request, http_response *response)
+void asset_http_list(http_request *request, http_response *response)
 {
     reply_list(request, response, false);
 }
 
-void assets_http_public_list(http_request *request, http_response *response)
+void asset_http_public_list(http_request *request, http_response *response)
 {
     reply_list(request, response, true);
 }
 
-void assets_http_usage(http_request *request, http_response *response)
+void asset_http_usage(http_request *request, http_response *response)
 {
     asset_usage usage;
     nh_error err;
@@ -188,12 +187,12 @@ void assets_http_usage(http_request *request, http_response *response)
 
 /* ---- one asset -------------------------------------------------------------------------- */
 
-void assets_http_detail(http_request *request, http_response *response)
+void asset_http_detail(http_request *request, http_response *response)
 {
     reply_detail(request, response, http_request_param(request, "id"), 200);
 }
 
-void assets_http_public_detail(http_request *request, http_response *response)
+void asset_http_public_detail(http_request *request, http_response *response)
 {
     asset_detail detail;
     nh_error err;
@@ -249,7 +248,7 @@ static int read_patch(const json_t *body, asset_patch *patch, nh_error *err)
     return 0;
 }
 
-void assets_http_patch(http_request *request, http_response *response)
+void asset_http_patch(http_request *request, http_response *response)
 {
     asset_patch patch;
     nh_error err;
@@ -263,7 +262,7 @@ void assets_http_patch(http_request *request, http_response *response)
     reply_detail(request, response, id, 200);
 }
 
-void assets_http_delete(http_request *request, http_response *response)
+void asset_http_delete(http_request *request, http_response *response)
 {
     nh_error err;
     const char *id = http_request_param(request, "id");
@@ -329,7 +328,7 @@ static json_t *failure_json(const char *id, const nh_error *failure)
                      "status", shown.status);
 }
 
-void assets_http_batch_delete(http_request *request, http_response *response)
+void asset_http_batch_delete(http_request *request, http_response *response)
 {
     nh_error err;
     char(*ids)[ASSET_ID_SIZE] = NULL;
@@ -450,13 +449,13 @@ static void deliver(http_request *request, http_response *response, asset_conten
         send_content(request, response, content, cache_control);
 }
 
-void assets_http_content(http_request *request, http_response *response)
+void asset_http_content(http_request *request, http_response *response)
 {
     asset_content content;
     char *redirect_url = NULL;
     nh_error err;
     if (asset_service_open_protected(service_of(request), http_request_param(request, "id"),
-                                     request->app->public_base_url, &content, &redirect_url,
+                                     asset_service_public_base_url(service_of(request)), &content, &redirect_url,
                                      &err) != 0) {
         http_reply_error(response, &err);
         return;
@@ -470,7 +469,7 @@ void assets_http_content(http_request *request, http_response *response)
     deliver(request, response, &content, PRIVATE_CACHE_CONTROL);
 }
 
-void assets_http_public_content(http_request *request, http_response *response)
+void asset_http_public_content(http_request *request, http_response *response)
 {
     asset_content content;
     nh_error err;

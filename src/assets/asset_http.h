@@ -9,28 +9,28 @@
 #include "http/response.h"
 
 /* POST /api/v1/assets (ROUTE_BODY_STREAM: the chunk callback streams the form to disk) */
-int assets_http_upload_chunk(http_request *request, http_response *response, const char *data,
+int asset_http_upload_chunk(http_request *request, http_response *response, const char *data,
                              size_t size);
-void assets_http_upload(http_request *request, http_response *response);
+void asset_http_upload(http_request *request, http_response *response);
 /* GET /api/v1/assets */
-void assets_http_list(http_request *request, http_response *response);
+void asset_http_list(http_request *request, http_response *response);
 /* GET /api/v1/assets/usage-stats */
-void assets_http_usage(http_request *request, http_response *response);
+void asset_http_usage(http_request *request, http_response *response);
 /* POST /api/v1/assets/batch-delete */
-void assets_http_batch_delete(http_request *request, http_response *response);
+void asset_http_batch_delete(http_request *request, http_response *response);
 /* GET /api/v1/assets/{id} */
-void assets_http_detail(http_request *request, http_response *response);
+void asset_http_detail(http_request *request, http_response *response);
 /* PATCH /api/v1/assets/{id} */
-void assets_http_patch(http_request *request, http_response *response);
+void asset_http_patch(http_request *request, http_response *response);
 /* DELETE /api/v1/assets/{id} */
-void assets_http_delete(http_request *request, http_response *response);
+void asset_http_delete(http_request *request, http_response *response);
 /* GET /api/v1/assets/{id}/content */
-void assets_http_content(http_request *request, http_response *response);
+void asset_http_content(http_request *request, http_response *response);
 /* GET /api/v1/public/assets */
-void assets_http_public_list(http_request *request, http_response *response);
+void asset_http_public_list(http_request *request, http_response *response);
 /* GET /api/v1/public/assets/{id} */
-void assets_http_public_detail(http_request *request, http_response *response);
+void asset_http_public_detail(http_request *request, http_response *response);
 /* GET, HEAD /content/{storageKey...} */
-void assets_http_public_content(http_request *request, http_response *response);
+void asset_http_public_content(http_request *request, http_response *response);
 
 #endif

@@ -15,7 +15,6 @@
 #include "core/buf.h"
 #include "http/router.h"
 
-struct app;
 struct MHD_Connection;
 
 #define HTTP_REQUEST_ID_SIZE 65
@@ -29,7 +28,6 @@ typedef struct http_request {
     /* The matched route's feature context (its service object, see enum route_context in
      * routes.h); NULL before routing and for unmatched requests. */
     void *context;
-    struct app *app; /* opaque; only for handlers not yet moved to `context` */
     struct MHD_Connection *connection;
     const char *method;
     const char *path; /* raw path without the query */

@@ -644,7 +644,6 @@ static request_context *create_context(http_server *server, struct MHD_Connectio
     context->server = server;
     context->request.started_ns = clock_monotonic_ns();
     metrics_request_started(server->settings.metrics);
-    context->request.app = server->settings.app;
     context->request.connection = connection;
     context->request.method = method;
     context->request.path = url;

@@ -45,7 +45,6 @@ typedef struct http_server_settings {
     size_t context_count;
     http_authenticate_fn authenticate; /* NULL: every non-anonymous route answers 401 */
     void *authenticate_context;
-    struct app *app; /* opaque, copied to request->app while handlers migrate to contexts */
     http_metrics *metrics;
     const string_list *cors_origins;
     const string_list *trusted_proxies; /* addresses / CIDR blocks */
