@@ -5,41 +5,15 @@
 // the test mounts and unmounts itself; where mounting is not permitted the test is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from './lib/server.js';
 import { accountsEnv, MACHINE_KEY, runSql } from './lib/accounts.js';
 import { encodePng } from './lib/images.js';
 import { upload, expectError } from './lib/assets.js';
+import { mountTmpfs, unmount, fill } from './lib/tmpfs.js';
 
 const key = MACHINE_KEY;
-
-// Mount a tmpfs of `size` at a new directory; null when this machine does not allow it.
-function mountTmpfs(size) {
-  const dir = mkdtempSync(join(tmpdir(), 'nekohub-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-}
-
-function unmount(dir) {
-  execFileSync('umount', [dir], { stdio: 'pipe' });
-  rmSync(dir, { recursive: true, force: true });
-}
-
-// Fill the volume of dir so that fewer than `leave` bytes stay free; returns the filler path.
-function fill(dir, leave) {
-  const filler = join(dir, 'filler');
-  const { bavail, bsize } = statfsSync(dir);
-  writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - leave)));
-  return filler;
-}
 
 function filesUnder(dir) {
   const found = [];
@@ -66,9 +40,9 @@ const pending = (server) => Number(runSql(server, 'SELECT COUNT(*) FROM storage_
 const big = () => encodePng(256, 256, (x, y, row, at) => { row[at] = x; row[at + 1] = y; row[at + 2] = x ^ y; }, 0);
 
 test('a full data directory: the upload answers 507, keeps nothing, and works once there is space', async (t) => {
-  const volume = mountTmpfs('8m');
+  const { dir: volume, reason } = mountTmpfs('8m');
   if (!volume) {
-    t.skip('mounting a tmpfs is not permitted here (needs root or CAP_SYS_ADMIN)');
+    t.skip(`skipped: ${reason}`);
     return;
   }
   let server;
@@ -94,9 +68,9 @@ test('a full data directory: the upload answers 507, keeps nothing, and works on
 });
 
 test('a full storage root: the upload answers 507 and leaves no object, row or pending record', async (t) => {
-  const root = mountTmpfs('1m');
+  const { dir: root, reason } = mountTmpfs('1m');
   if (!root) {
-    t.skip('mounting a tmpfs is not permitted here (needs root or CAP_SYS_ADMIN)');
+    t.skip(`skipped: ${reason}`);
     return;
   }
   let server;

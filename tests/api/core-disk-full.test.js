@@ -8,59 +8,18 @@
 // database does not live in the data directory, so there is nothing to fill: skipped too (the
 // SQLSTATE 53100/53000 mapping is covered by tests/unit/test_db.c).
 import { test } from 'node:test';
+import { rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startServer, expectError, databaseKind } from './lib/server.js';
 import { accountsEnv, login, uniqueName, ROOT } from './lib/accounts.js';
+import { mountTmpfs, unmount, fill } from './lib/tmpfs.js';
 
 const TMPFS_SIZE = '16m';
 
-// Mount a tmpfs; returns its path, or a reason string when mounting is not possible here.
-function mountTmpfs() {
+// The data directory as a tmpfs, or why not: the PostgreSQL database does not live there.
+function mountDataVolume() {
   if (databaseKind !== 'sqlite') return { reason: 'the PostgreSQL database is not in the data directory' };
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return { reason: 'mounting a tmpfs needs root' };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'nekohub-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir],
-      { stdio: 'pipe' });
-  } catch (error) {
-    rmdirSync(dir);
-    return { reason: `mount -t tmpfs is not permitted here (${String(error.stderr || error.message).trim()})` };
-  }
-  return { dir };
-}
-
-function unmount(dir) {
-  execFileSync('umount', [dir], { stdio: 'pipe' });
-  rmdirSync(dir);
-}
-
-// Write zeros into dir/filler until the volume refuses more (ENOSPC), with ever smaller writes
-// so that not even one page is left.
-function fill(dir) {
-  const path = join(dir, 'filler');
-  const descriptor = openSync(path, 'w');
-  try {
-    for (const size of [1 << 20, 1 << 16, 1 << 12, 512, 1]) {
-      const chunk = Buffer.alloc(size);
-      for (;;) {
-        try {
-          writeSync(descriptor, chunk);
-        } catch (error) {
-          if (error.code !== 'ENOSPC') throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(descriptor);
-  }
-  return path;
+  return mountTmpfs(TMPFS_SIZE);
 }
 
 function createUserRequest(server, token) {
@@ -76,7 +35,7 @@ function expectDiskFull(response) {
 }
 
 test('a full data volume: user creation answers 503 disk full, logged once, and recovers', async (t) => {
-  const mounted = mountTmpfs();
+  const mounted = mountDataVolume();
   if (!mounted.dir) {
     t.skip(`skipped: ${mounted.reason}`);
     return;
@@ -112,7 +71,7 @@ test('a full data volume: user creation answers 503 disk full, logged once, and 
 // recorded failures) answers 503 too: recording a failed sign-in hands the database error on
 // instead of ignoring it (issue 14, defect 3).
 test('a full data volume: a failed sign-in that cannot be recorded answers 503, and recovers', async (t) => {
-  const mounted = mountTmpfs();
+  const mounted = mountDataVolume();
   if (!mounted.dir) {
     t.skip(`skipped: ${mounted.reason}`);
     return;
