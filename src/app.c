@@ -48,8 +48,7 @@ static void app_fill_contexts(app *application)
 
 int app_services_start(app *application, nh_error *err)
 {
-    if (auth_context_create(application->cfg, application->database, &application->auth, err) !=
-        0)
+    if (auth_context_create(application->cfg, application->database, &application->auth, err) != 0)
         return -1;
     if (users_service_create(application->cfg, application->database, application->auth,
                              &application->users, err) != 0 ||
@@ -99,6 +98,7 @@ void app_server_settings(app *application, int listen_socket, http_server_settin
         .max_connections = cfg->max_connections,
         .max_connections_per_client = cfg->max_connections_per_client,
         .idle_timeout_s = cfg->idle_timeout_s,
+        .connection_memory_bytes = cfg->connection_memory_bytes,
         .header_timeout_s = cfg->header_timeout_s,
         .body_stall_s = cfg->body_stall_s,
         .io_threads = cfg->io_threads,

@@ -39,6 +39,7 @@ typedef struct config {
     int log_level;                           /* Logging__LogLevel__Default; default info */
     /* http: the event core, its handler pool, connection deadlines and proxies */
     unsigned int header_timeout_s;     /* Server__HeaderTimeoutSeconds; default 15 */
+    size_t connection_memory_bytes;    /* Server__ConnectionMemoryBytes; default 16384 */
     unsigned int body_stall_s;         /* Server__BodyStallSeconds; default 30 */
     unsigned int io_threads;           /* Server__IoThreads; default 2 */
     unsigned int handler_threads;      /* Server__HandlerThreads; default 16 */

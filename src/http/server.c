@@ -28,8 +28,6 @@
 
 /* After an error mid-body we keep reading (and discarding) at most this much, then close. */
 #define DISCARD_LIMIT (64LL * 1024 * 1024)
-/* Per-connection memory of libmicrohttpd (request line, headers, one read buffer). */
-#define CONNECTION_MEMORY_LIMIT (32 * 1024)
 /* File descriptors kept for everything that is not a connection (database, files, pipes). */
 #define RESERVED_DESCRIPTORS 256
 #define BUSY_RETRY_AFTER_SECONDS 1
@@ -1115,7 +1113,7 @@ http_server *http_server_start(const http_server_settings *settings, nh_error *e
         NULL, MHD_OPTION_LISTEN_SOCKET, settings->listen_socket, MHD_OPTION_THREAD_POOL_SIZE,
         io_threads, MHD_OPTION_CONNECTION_LIMIT, settings->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, settings->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        settings->connection_memory_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_UNESCAPE_CALLBACK,
         keep_escaped, NULL, MHD_OPTION_END);
     if (!server->daemon) {

@@ -54,6 +54,9 @@ typedef struct http_server_settings {
     unsigned int max_connections;
     unsigned int max_connections_per_client; /* 0: no limit */
     unsigned int idle_timeout_s;
+    /* libmicrohttpd's memory per connection (request line, headers, read and write buffers):
+     * held by every open connection, idle ones included, and the largest header it admits */
+    size_t connection_memory_bytes;
     unsigned int header_timeout_s;
     unsigned int body_stall_s;
     unsigned int io_threads;

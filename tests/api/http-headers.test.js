@@ -87,3 +87,25 @@ test('keys that differ only in case are refused, nested ones too', async () => {
     { json: { username: ROOT.username, password: ROOT.password } });
   assert.equal(fine.status, 200);
 });
+
+// Every open connection holds Server__ConnectionMemoryBytes (idle keep-alive ones too), which
+// also bounds the request head: the default admits ordinary large headers (a signed-in request
+// with 6 KB of cookies) and refuses a head beyond it with 431; raising the setting admits more.
+test('the request head fits Server__ConnectionMemoryBytes: 6 KB of cookies pass, 12 KB get 431', async () => {
+  const cookie = `c=${'a'.repeat(6000)}`;
+  const fits = await server.request('GET', '/api/v1/auth/me', { token, headers: { Cookie: cookie } });
+  assert.equal(fits.status, 200, fits.text);
+  const tooLarge = await fetch(server.url('/api/v1/system/ping'), { headers: { Cookie: `c=${'a'.repeat(12000)}` } });
+  assert.equal(tooLarge.status, 431);
+  await tooLarge.arrayBuffer();
+
+  const roomy = await startServer({ env: accountsEnv({ Server__ConnectionMemoryBytes: '65536' }) });
+  try {
+    const large = await fetch(roomy.url('/api/v1/system/ping'), { headers: { Cookie: `c=${'a'.repeat(12000)}` } });
+    assert.equal(large.status, 200);
+    await large.arrayBuffer();
+  } finally {
+    await roomy.stop();
+    roomy.cleanup();
+  }
+});
