@@ -83,7 +83,7 @@ static asset_creator creator_of(const auth_principal *principal)
 }
 
 int asset_http_upload_chunk(http_request *request, http_response *response, const char *data,
-                             size_t size)
+                            size_t size)
 {
     nh_error err;
     upload_form *form = form_of(request, &err);
@@ -455,8 +455,8 @@ void asset_http_content(http_request *request, http_response *response)
     char *redirect_url = NULL;
     nh_error err;
     if (asset_service_open_protected(service_of(request), http_request_param(request, "id"),
-                                     asset_service_public_base_url(service_of(request)), &content, &redirect_url,
-                                     &err) != 0) {
+                                     asset_service_public_base_url(service_of(request)), &content,
+                                     &redirect_url, &err) != 0) {
         http_reply_error(response, &err);
         return;
     }
@@ -469,14 +469,35 @@ void asset_http_content(http_request *request, http_response *response)
     deliver(request, response, &content, PRIVATE_CACHE_CONTROL);
 }
 
+/* The reply of GET /content/{key} once the object is opened (rc 0) or refused (rc -1), shared
+ * by the pooled handler and its fast path so both answer alike. */
+static void reply_public_content(http_request *request, http_response *response, int rc,
+                                 asset_content *content, const nh_error *err)
+{
+    if (rc != 0) {
+        http_reply_error(response, err);
+        return;
+    }
+    deliver(request, response, content, PUBLIC_CACHE_CONTROL);
+}
+
 void asset_http_public_content(http_request *request, http_response *response)
 {
     asset_content content;
     nh_error err;
-    if (asset_service_open_public(service_of(request), http_request_param(request, "storageKey"),
-                                  &content, &err) != 0) {
-        http_reply_error(response, &err);
-        return;
-    }
-    deliver(request, response, &content, PUBLIC_CACHE_CONTROL);
+    int rc = asset_service_open_public(service_of(request),
+                                       http_request_param(request, "storageKey"), &content, &err);
+    reply_public_content(request, response, rc, &content, &err);
+}
+
+route_inline_result asset_http_public_content_inline(http_request *request, http_response *response)
+{
+    asset_content content;
+    nh_error err;
+    int rc = asset_service_open_public_inline(
+        service_of(request), http_request_param(request, "storageKey"), &content, &err);
+    if (rc == ASSET_OPEN_DEFERRED)
+        return ROUTE_INLINE_DEFERRED;
+    reply_public_content(request, response, rc, &content, &err);
+    return ROUTE_INLINE_HANDLED;
 }

@@ -10,7 +10,7 @@
 
 /* POST /api/v1/assets (ROUTE_BODY_STREAM: the chunk callback streams the form to disk) */
 int asset_http_upload_chunk(http_request *request, http_response *response, const char *data,
-                             size_t size);
+                            size_t size);
 void asset_http_upload(http_request *request, http_response *response);
 /* GET /api/v1/assets */
 void asset_http_list(http_request *request, http_response *response);
@@ -32,5 +32,9 @@ void asset_http_public_list(http_request *request, http_response *response);
 void asset_http_public_detail(http_request *request, http_response *response);
 /* GET, HEAD /content/{storageKey...} */
 void asset_http_public_content(http_request *request, http_response *response);
+/* Its fast path on the event thread (route_inline_handler): a key remembered as public whose
+ * object is on the built-in local storage; anything else is deferred to the handler above. */
+route_inline_result asset_http_public_content_inline(http_request *request,
+                                                     http_response *response);
 
 #endif

@@ -595,13 +595,27 @@ static void fill_content(asset_content *out, const char *content_type, const cha
                  (unsigned long long)out->object.modified_ms);
 }
 
+/* The storage the row names. May block (a future profile's backend is built from the
+ * database); with `inline_only` only the built-in local storage is taken (never blocks) and
+ * anything else is ASSET_OPEN_DEFERRED. */
+static int resolve_storage(asset_service *service, const char *provider, const char *profile_id,
+                           bool inline_only, storage_target *target, nh_error *err)
+{
+    if (!inline_only)
+        return storage_service_resolve_read(service->storage, provider, profile_id, target, err);
+    return storage_service_resolve_local(service->storage, provider, profile_id, target)
+               ? 0
+               : ASSET_OPEN_DEFERRED;
+}
+
 /* Open key through the storage the row names; 404 not_found when the object is missing. */
 static int open_object(asset_service *service, const char *provider, const char *profile_id,
-                       const char *key, asset_content *out, nh_error *err)
+                       const char *key, bool inline_only, asset_content *out, nh_error *err)
 {
     storage_target target;
-    if (storage_service_resolve_read(service->storage, provider, profile_id, &target, err) != 0)
-        return -1;
+    int resolved = resolve_storage(service, provider, profile_id, inline_only, &target, err);
+    if (resolved != 0)
+        return resolved;
     int rc = storage_open(target.backend, key, &out->object, err);
     snprintf(out->storage_key, sizeof out->storage_key, "%s", key);
     out->in_local_root = !target.profile_id[0] && !strcmp(target.backend->ops->type, "local");
@@ -684,23 +698,45 @@ static int public_target(asset_service *service, const char *key, content_target
     return rc;
 }
 
-int asset_service_open_public(asset_service *service, const char *raw_key, asset_content *out,
-                              nh_error *err)
+static void content_init(asset_content *out)
 {
     memset(out, 0, sizeof *out);
     out->object.fd = -1;
+}
+
+/* Both halves of the public content route: with `inline_only` nothing blocks (the memory of
+ * public keys, the built-in local storage) and what needs more is ASSET_OPEN_DEFERRED. */
+static int open_public(asset_service *service, const char *raw_key, bool inline_only,
+                       asset_content *out, nh_error *err)
+{
+    content_init(out);
     out->is_public = true;
     char key[STORAGE_KEY_SIZE];
     if (storage_key_normalize(raw_key, key, sizeof key) != 0)
-        return content_not_found(err);
+        return inline_only ? ASSET_OPEN_DEFERRED : content_not_found(err);
     content_target target;
-    if (public_target(service, key, &target, err) != 0)
+    if (inline_only && !content_cache_get(service->public_keys, key, monotonic_ms(), &target))
+        return ASSET_OPEN_DEFERRED;
+    if (!inline_only && public_target(service, key, &target, err) != 0)
         return -1;
     const char *profile_id = target.profile_id[0] ? target.profile_id : NULL;
-    if (open_object(service, target.provider, profile_id, key, out, err) != 0)
-        return -1;
+    int rc = open_object(service, target.provider, profile_id, key, inline_only, out, err);
+    if (rc != 0)
+        return rc;
     fill_content(out, target.content_type, target.checksum);
     return 0;
+}
+
+int asset_service_open_public(asset_service *service, const char *raw_key, asset_content *out,
+                              nh_error *err)
+{
+    return open_public(service, raw_key, false, out, err);
+}
+
+int asset_service_open_public_inline(asset_service *service, const char *raw_key,
+                                     asset_content *out, nh_error *err)
+{
+    return open_public(service, raw_key, true, out, err);
 }
 
 /* A public asset: where its bytes are publicly served, after checking they exist. */
@@ -746,7 +782,7 @@ static int open_protected(asset_service *service, db_conn *conn, const char *id,
         rc = public_location(service, &asset, public_base_url, redirect_url, err);
     } else if (rc == 0) {
         rc = open_object(service, asset.storage_provider, asset.storage_provider_profile_id,
-                         asset.storage_key, out, err);
+                         asset.storage_key, false, out, err);
         if (rc != 0 && err->status == 404)
             rc = asset_not_found(err, id);
         if (rc == 0)
@@ -760,8 +796,7 @@ int asset_service_open_protected(asset_service *service, const char *id,
                                  const char *public_base_url, asset_content *out,
                                  char **redirect_url, nh_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->object.fd = -1;
+    content_init(out);
     *redirect_url = NULL;
     db_conn *conn = db_acquire(service->database, err);
     if (!conn)

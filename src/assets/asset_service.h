@@ -174,6 +174,15 @@ typedef struct asset_content {
  * made through this service forget it at once. */
 int asset_service_open_public(asset_service *service, const char *raw_key, asset_content *out,
                               nh_error *err);
+/* The same without blocking, for the event thread (route_inline_handler): answers only when
+ * the memory of public keys already holds the key and its object is on the built-in local
+ * storage (then an open(2) and fstat(2) of a local file, acceptable on an event thread: no
+ * network, no lock, no database). Returns what asset_service_open_public would (0, or -1 with
+ * err: a missing object is the same 404), or ASSET_OPEN_DEFERRED (nothing opened, err
+ * untouched) for every other key: unknown, private, not remembered, elsewhere. */
+#define ASSET_OPEN_DEFERRED 1
+int asset_service_open_public_inline(asset_service *service, const char *raw_key,
+                                     asset_content *out, nh_error *err);
 /* GET /api/v1/assets/{id}/content: for a public asset *redirect_url is set (malloc'ed: the
  * stored or computed public URL, after checking the object exists) and out stays closed; for
  * a private asset the object is opened into out. 404 asset_not_found; 400

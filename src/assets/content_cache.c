@@ -68,8 +68,9 @@ bool content_cache_get(content_cache *cache, const char *key, int64_t now_ms, co
     if (strlen(key) > CONTENT_CACHE_KEY_MAX)
         return false;
     bool found = false;
+    size_t index = slot_of(cache, key); /* outside the lock: slot_count never changes */
     pthread_mutex_lock(&cache->lock);
-    const cache_slot *slot = &cache->slots[slot_of(cache, key)];
+    const cache_slot *slot = &cache->slots[index];
     if (slot->key[0] && slot->expires_ms > now_ms && !strcmp(slot->key, key)) {
         *out = slot->target;
         found = true;
@@ -84,9 +85,10 @@ void content_cache_put(content_cache *cache, const char *key, uint64_t generatio
     size_t length = strlen(key);
     if (length == 0 || length > CONTENT_CACHE_KEY_MAX)
         return;
+    size_t index = slot_of(cache, key);
     pthread_mutex_lock(&cache->lock);
     if (generation == cache->generation) {
-        cache_slot *slot = &cache->slots[slot_of(cache, key)];
+        cache_slot *slot = &cache->slots[index];
         memcpy(slot->key, key, length + 1);
         slot->expires_ms = now_ms + cache->ttl_ms;
         slot->target = *target;

@@ -9,7 +9,10 @@
  * takes effect on the next request. Another process sharing the database sees the change
  * within ttl_ms. The cache has a fixed number of slots (direct-mapped by a hash of the key;
  * a newer entry replaces an older one); keys longer than CONTENT_CACHE_KEY_MAX are not cached.
- * Thread-safe (one mutex, held for a copy of one entry). */
+ * Thread-safe: one mutex, held only to compare one slot's key and copy its entry (a few hundred
+ * bytes; the hash is computed before taking it), so the lookup is short enough for an event
+ * thread (the /content fast path, route_inline_handler). A clear holds it for a pass over the
+ * slots (1024 stores), only after a change to an asset. */
 #ifndef NH_ASSETS_CONTENT_CACHE_H
 #define NH_ASSETS_CONTENT_CACHE_H
 

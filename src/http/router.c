@@ -439,6 +439,12 @@ static int check_route_fields(const route *r, int permission_count, int context_
         return snprintf(problem, ROUTER_PROBLEM_SIZE, "permission on a non-management route"), -1;
     if (r->context < 0 || r->context >= context_count)
         return snprintf(problem, ROUTER_PROBLEM_SIZE, "context out of range"), -1;
+    if (r->inline_handler &&
+        (r->auth != ROUTE_AUTH_ANONYMOUS || r->body != ROUTE_BODY_NONE || r->never_blocks))
+        return snprintf(problem, ROUTER_PROBLEM_SIZE,
+                        "inline handler on a route that authenticates, reads a body or never "
+                        "blocks"),
+               -1;
     return 0;
 }
 

@@ -40,6 +40,22 @@ typedef void (*route_handler)(struct http_request *request, struct http_response
 typedef int (*route_body_chunk)(struct http_request *request, struct http_response *response,
                                 const char *data, size_t size);
 
+/* What an inline handler did: answered (the reply is set), or left the request for the pool. */
+typedef enum {
+    ROUTE_INLINE_HANDLED = 0,
+    ROUTE_INLINE_DEFERRED,
+} route_inline_result;
+
+/* A route's fast path, tried on the event thread before the request goes to the handler pool.
+ * It must never block: no database, no network, no lock held for more than a copy, no disk
+ * access beyond opening and stat-ing a local file. It answers what it can (from a memory the
+ * feature keeps) and returns ROUTE_INLINE_DEFERRED for everything else; the server then throws
+ * away whatever it put in the response and runs the route's handler on the pool exactly as if
+ * there were no inline handler. It must give the same answer the handler would: share the code
+ * that builds the reply. Only on anonymous routes without a body (authentication blocks). */
+typedef route_inline_result (*route_inline_handler)(struct http_request *request,
+                                                    struct http_response *response);
+
 /* No permission required (anonymous, JWT-only and API-key-only routes). */
 #define ROUTE_NO_PERMISSION (-1)
 
@@ -59,6 +75,8 @@ typedef struct route {
     /* The handler never blocks (no database, no disk beyond a stat, no lock held long): it runs
      * on the event thread instead of the handler pool. Only for trivial handlers. */
     bool never_blocks;
+    /* Optional fast path of a pooled route (see route_inline_handler), or NULL. */
+    route_inline_handler inline_handler;
 } route;
 
 typedef struct route_param {
@@ -88,7 +106,8 @@ void router_match_free(route_match *match);
  * the same pattern shape; no route placed after an earlier one of the same method that matches
  * every path it matches (a literal route after a placeholder route shadowing it); a handler on
  * every route and a body_chunk on streaming ones; a permission in [0, permission_count) on every
- * MANAGEMENT route and ROUTE_NO_PERMISSION elsewhere; a context in [0, context_count).
+ * MANAGEMENT route and ROUTE_NO_PERMISSION elsewhere; a context in [0, context_count); an
+ * inline handler only on an anonymous route without a body that is not never_blocks.
  * Returns 0, or -1 with one line naming the first offending route in problem. */
 #define ROUTER_PROBLEM_SIZE 256
 int router_validate(const route *routes, size_t count, int permission_count, int context_count,

@@ -41,6 +41,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     handler_pool *pool;
     connection_guard *guard;
+    atomic_ullong inline_replies; /* requests answered by a route's inline handler */
 };
 
 /* READING: the body (if any) is read and used. REPLY_READY: the reply was chosen early; it is
@@ -764,6 +765,22 @@ static void take_body_chunk(request_context *context, const char *data, size_t s
     }
 }
 
+/* The route's fast path (route_inline_handler), on the event thread. True when it answered;
+ * false when there is none or it deferred: the response is then as new, for the pool. */
+static bool try_inline(request_context *context)
+{
+    const route *matched = context->request.match.route;
+    if (!matched->inline_handler)
+        return false;
+    if (matched->inline_handler(&context->request, &context->response) == ROUTE_INLINE_HANDLED) {
+        atomic_fetch_add_explicit(&context->server->inline_replies, 1, memory_order_relaxed);
+        return true;
+    }
+    http_response_release(&context->response);
+    http_response_init(&context->response, context->request.request_id);
+    return false;
+}
+
 /* The final call: the whole body (maybe none) is in. */
 static enum MHD_Result on_body_complete(request_context *context, struct MHD_Connection *connection)
 {
@@ -776,6 +793,8 @@ static enum MHD_Result on_body_complete(request_context *context, struct MHD_Con
         finish_request(context);
         return reply_now(context, connection);
     }
+    if (!needs_authentication && try_inline(context))
+        return reply_now(context, connection);
     if (offload(context, needs_authentication ? JOB_AUTHENTICATE_AND_HANDLE : JOB_HANDLE))
         return MHD_YES;
     reply_busy(context);
@@ -1055,11 +1074,16 @@ static int render_server_gauges(void *closure, buf *out)
         "nekohub_handler_queued %u\n"
         "# HELP nekohub_handler_refused_total Requests answered 503 server_busy.\n"
         "# TYPE nekohub_handler_refused_total counter\n"
-        "nekohub_handler_refused_total %llu\n",
+        "nekohub_handler_refused_total %llu\n"
+        "# HELP nekohub_http_inline_replies_total Requests answered on an event thread by a "
+        "route's fast path (the rest of the route's requests went to the handler pool).\n"
+        "# TYPE nekohub_http_inline_replies_total counter\n"
+        "nekohub_http_inline_replies_total %llu\n",
         (unsigned long long)connections.open, (unsigned long long)connections.header_timeouts,
         (unsigned long long)connections.body_stalls,
         (unsigned long long)connections.refused_per_client, pool.threads, pool.busy, pool.queued,
-        (unsigned long long)pool.refused);
+        (unsigned long long)pool.refused,
+        (unsigned long long)atomic_load_explicit(&server->inline_replies, memory_order_relaxed));
 }
 
 static void server_free(http_server *server)

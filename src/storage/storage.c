@@ -171,6 +171,17 @@ int storage_service_resolve_read(storage_service *service, const char *provider_
     return 0;
 }
 
+bool storage_service_resolve_local(storage_service *service, const char *provider_name,
+                                   const char *profile_id, storage_target *out)
+{
+    borrow(out, NULL);
+    if ((profile_id && profile_id[0]) || !provider_name ||
+        strcasecmp(provider_name, service->default_local->provider_name) != 0)
+        return false;
+    borrow(out, service->default_local);
+    return true;
+}
+
 void storage_target_release(storage_target *target)
 {
     if (target->owned)

@@ -119,5 +119,11 @@ int storage_service_resolve_write(storage_service *service, const char *profile_
 int storage_service_resolve_read(storage_service *service, const char *provider_name,
                                  const char *profile_id, storage_target *out, nh_error *err);
 void storage_target_release(storage_target *target);
+/* The built-in local storage, when the row names it (no profile, the default local profile's
+ * provider name): true with out filled (borrowed). Never blocks (no database, no network, no
+ * lock), so an event thread may use it; opening an object of that backend is an open(2) and an
+ * fstat(2) of a local file. False for any other storage (use storage_service_resolve_read). */
+bool storage_service_resolve_local(storage_service *service, const char *provider_name,
+                                   const char *profile_id, storage_target *out);
 
 #endif

@@ -17,18 +17,20 @@ static void handler(struct http_request *request, struct http_response *response
 }
 
 static const route routes[] = {
-    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0, false},
-    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL, 0, false},
+    {"GET", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0, false,
+     NULL},
+    {"POST", "/api/v1/users", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL, 0, false,
+     NULL},
     {"GET", "/api/v1/assets/usage-stats", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL,
-     0, false},
+     0, false, NULL},
     {"GET", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_NONE, NULL, 0,
-     false},
+     false, NULL},
     {"PATCH", "/api/v1/users/{id:guid}", handler, ROUTE_AUTH_MANAGEMENT, 0, ROUTE_BODY_JSON, NULL,
-     0, false},
+     0, false, NULL},
     {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", handler, ROUTE_AUTH_MANAGEMENT, 0,
-     ROUTE_BODY_JSON, NULL, 0, false},
+     ROUTE_BODY_JSON, NULL, 0, false, NULL},
     {"GET", "/content/{*storageKey}", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
-     ROUTE_BODY_NONE, NULL, 0, false},
+     ROUTE_BODY_NONE, NULL, 0, false, NULL},
 };
 #define ROUTE_TOTAL (sizeof routes / sizeof routes[0])
 
@@ -234,7 +236,7 @@ static int body_chunk(http_request *request, http_response *response, const char
 #define ANON(method, pattern)                                                                      \
     {                                                                                              \
         method, pattern, handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION, ROUTE_BODY_NONE,      \
-            NULL, 0, false                                                                         \
+            NULL, 0, false, NULL                                                                   \
     }
 
 /* Validate a table; returns the problem text ("" when valid). */
@@ -299,25 +301,51 @@ static void fields_are_checked(void **state)
 {
     (void)state;
     route no_permission[] = {{"GET", "/a", handler, ROUTE_AUTH_MANAGEMENT, ROUTE_NO_PERMISSION,
-                              ROUTE_BODY_NONE, NULL, 0, false}};
+                              ROUTE_BODY_NONE, NULL, 0, false, NULL}};
     assert_non_null(strstr(problem_of(no_permission, 1), "permission"));
     route out_of_range[] = {
-        {"GET", "/a", handler, ROUTE_AUTH_MANAGEMENT, 20, ROUTE_BODY_NONE, NULL, 0, false}};
+        {"GET", "/a", handler, ROUTE_AUTH_MANAGEMENT, 20, ROUTE_BODY_NONE, NULL, 0, false, NULL}};
     assert_non_null(strstr(problem_of(out_of_range, 1), "permission"));
     route stray_permission[] = {
-        {"GET", "/a", handler, ROUTE_AUTH_JWT_ONLY, 3, ROUTE_BODY_NONE, NULL, 0, false}};
+        {"GET", "/a", handler, ROUTE_AUTH_JWT_ONLY, 3, ROUTE_BODY_NONE, NULL, 0, false, NULL}};
     assert_non_null(strstr(problem_of(stray_permission, 1), "permission"));
     route no_chunk[] = {{"POST", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
-                         ROUTE_BODY_STREAM, NULL, 0, false}};
+                         ROUTE_BODY_STREAM, NULL, 0, false, NULL}};
     assert_non_null(strstr(problem_of(no_chunk, 1), "body_chunk"));
     route streaming[] = {{"POST", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
-                          ROUTE_BODY_STREAM, body_chunk, 0, false}};
+                          ROUTE_BODY_STREAM, body_chunk, 0, false, NULL}};
     assert_string_equal(problem_of(streaming, 1), "");
     route bad_context[] = {{"GET", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
-                            ROUTE_BODY_NONE, NULL, 5, false}};
+                            ROUTE_BODY_NONE, NULL, 5, false, NULL}};
     assert_non_null(strstr(problem_of(bad_context, 1), "context"));
     route bad_method[] = {ANON("FETCH", "/a")};
     assert_non_null(strstr(problem_of(bad_method, 1), "method"));
+}
+
+static route_inline_result inline_handler(http_request *request, http_response *response)
+{
+    (void)request;
+    (void)response;
+    return ROUTE_INLINE_DEFERRED;
+}
+
+/* A fast path runs on the event thread: never where authentication (the database) or a body
+ * has to come first, and pointless on a route whose handler never blocks anyway. */
+static void inline_handlers_are_checked(void **state)
+{
+    (void)state;
+    route anonymous[] = {{"GET", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+                          ROUTE_BODY_NONE, NULL, 0, false, inline_handler}};
+    assert_string_equal(problem_of(anonymous, 1), "");
+    route authenticated[] = {{"GET", "/a", handler, ROUTE_AUTH_MANAGEMENT, 3, ROUTE_BODY_NONE, NULL,
+                              0, false, inline_handler}};
+    assert_non_null(strstr(problem_of(authenticated, 1), "inline"));
+    route with_body[] = {{"POST", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+                          ROUTE_BODY_JSON, NULL, 0, false, inline_handler}};
+    assert_non_null(strstr(problem_of(with_body, 1), "inline"));
+    route never_blocks[] = {{"GET", "/a", handler, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
+                             ROUTE_BODY_NONE, NULL, 0, true, inline_handler}};
+    assert_non_null(strstr(problem_of(never_blocks, 1), "inline"));
 }
 
 int main(void)
@@ -338,6 +366,7 @@ int main(void)
         cmocka_unit_test(percent_decode_rules),
         cmocka_unit_test(values_that_are_not_utf8_are_refused),
         cmocka_unit_test(the_sample_table_is_valid),
+        cmocka_unit_test(inline_handlers_are_checked),
         cmocka_unit_test(malformed_patterns_are_refused),
         cmocka_unit_test(duplicates_are_refused),
         cmocka_unit_test(shadowed_literal_routes_are_refused),
