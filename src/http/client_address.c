@@ -164,26 +164,30 @@ static bool parse_forwarded_entry(const char *start, size_t length, ip_address *
     return true;
 }
 
-/* Collect the "for=" values of a Forwarded header as a comma-separated list in out. */
-static void forwarded_for_values(const char *header, char *out, size_t size)
+/* The "for=" values of a Forwarded header as a comma-separated list (never longer than the
+ * header: each value loses at least its "for=" and gains at most one comma). The caller frees
+ * it; NULL when memory ran out. The whole header is kept: its right end is what the nearest
+ * proxy added, so cutting it short would leave only what the client wrote. */
+static char *forwarded_for_values(const char *header)
 {
+    char *out = malloc(strlen(header) + 1);
+    if (!out)
+        return NULL;
     size_t used = 0;
-    out[0] = '\0';
     for (const char *c = header; *c;) {
         while (*c == ' ' || *c == ';' || *c == ',' || *c == '\t')
             c++;
         size_t length = strcspn(c, ";,");
         if (length > 4 && !strncasecmp(c, "for=", 4)) {
-            int written = snprintf(out + used, size - used, "%s%.*s", used ? "," : "",
-                                   (int)(length - 4), c + 4);
-            if (written < 0 || (size_t)written >= size - used) {
-                out[used] = '\0';
-                return;
-            }
-            used += (size_t)written;
+            if (used > 0)
+                out[used++] = ',';
+            memcpy(out + used, c + 4, length - 4);
+            used += length - 4;
         }
         c += length;
     }
+    out[used] = '\0';
+    return out;
 }
 
 /* Walk a comma-separated list from the right; the first untrusted address wins. */
@@ -234,17 +238,16 @@ void client_address_resolve(const trusted_proxies *proxies, const struct sockadd
     unmap(&compared);
     if (proxies && proxies->count > 0 && is_trusted(proxies, &compared)) {
         ip_address forwarded_client;
-        char values[1024];
         if (forwarded_for && client_from_list(proxies, forwarded_for, &forwarded_client)) {
             address_text(&forwarded_client, out);
             return;
         }
-        if (forwarded) {
-            forwarded_for_values(forwarded, values, sizeof values);
-            if (client_from_list(proxies, values, &forwarded_client)) {
-                address_text(&forwarded_client, out);
-                return;
-            }
+        char *values = forwarded ? forwarded_for_values(forwarded) : NULL;
+        bool found = values && client_from_list(proxies, values, &forwarded_client);
+        free(values);
+        if (found) {
+            address_text(&forwarded_client, out);
+            return;
         }
     }
     address_text(&address, out);

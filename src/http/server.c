@@ -131,15 +131,56 @@ static void fill_request_id(request_context *context, struct MHD_Connection *con
     next_request_id(context->request.request_id);
 }
 
+typedef struct header_joiner {
+    const char *name;
+    buf *out;
+} header_joiner;
+
+static enum MHD_Result join_header(void *closure, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    header_joiner *joiner = closure;
+    if (strcasecmp(key, joiner->name) != 0 || !value)
+        return MHD_YES;
+    if (joiner->out->length > 0)
+        buf_append_str(joiner->out, ",");
+    buf_append_str(joiner->out, value);
+    return MHD_YES;
+}
+
+/* Every line of a header as the one comma-separated list they form (RFC 9110 5.3): a proxy may
+ * add its own line after the client's, so the first line alone is the client's word. NULL when
+ * there is none, or when it could not be joined (then no forwarded address is believed). */
+static char *joined_header(struct MHD_Connection *connection, const char *name)
+{
+    buf joined;
+    buf_init(&joined, 0);
+    header_joiner joiner = {name, &joined};
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, join_header, &joiner);
+    if (buf_failed(&joined)) {
+        log_message(LOG_WARN, "client_address", "out of memory joining the %s header", name);
+        buf_free(&joined);
+        return NULL;
+    }
+    return buf_detach(&joined);
+}
+
 static void fill_client_address(request_context *context, struct MHD_Connection *connection)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    client_address_resolve(
-        &context->server->proxies, info ? info->client_addr : NULL,
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "X-Forwarded-For"),
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Forwarded"),
-        context->request.client_address);
+    const struct sockaddr *peer = info ? info->client_addr : NULL;
+    char *forwarded_for = NULL;
+    char *forwarded = NULL;
+    if (client_address_is_trusted_peer(&context->server->proxies, peer)) {
+        forwarded_for = joined_header(connection, "X-Forwarded-For");
+        forwarded = joined_header(connection, "Forwarded");
+    }
+    client_address_resolve(&context->server->proxies, peer, forwarded_for, forwarded,
+                           context->request.client_address);
+    free(forwarded_for);
+    free(forwarded);
 }
 
 typedef struct query_collector {

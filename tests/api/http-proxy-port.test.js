@@ -39,6 +39,30 @@ test('X-Forwarded-For and Forwarded are honoured only from a trusted proxy', asy
   }
 });
 
+test('a client cannot choose its address behind a trusted proxy with extra or long headers', async () => {
+  const server = await startServer({ env: accountsEnv({ Server__TrustedProxies: '127.0.0.1' }) });
+  try {
+    const { accessToken } = await login(server, ROOT.username, ROOT.password);
+    // A proxy that adds its own X-Forwarded-For line after the client's (RFC 9110: the lines
+    // form one list in order), so the last line holds the address the proxy saw.
+    assert.equal(await failedSignInAddress(server, accessToken, 'ghost-f', '127.0.0.1',
+      { 'X-Forwarded-For': ['198.51.100.66', '203.0.113.20'] }), '203.0.113.20',
+    'several X-Forwarded-For lines: the rightmost entry of the last one');
+    assert.equal(await failedSignInAddress(server, accessToken, 'ghost-g', '127.0.0.1',
+      { Forwarded: ['for=198.51.100.67', 'for=203.0.113.21'] }), '203.0.113.21',
+    'several Forwarded lines: the rightmost entry of the last one');
+    // A Forwarded header longer than any fixed buffer: the client's own entries on the left
+    // must not push out the one the proxy appended on the right.
+    const padding = Array.from({ length: 200 }, () => 'for=198.51.100.68').join(', ');
+    assert.equal(await failedSignInAddress(server, accessToken, 'ghost-h', '127.0.0.1',
+      { Forwarded: `${padding}, for=203.0.113.22` }), '203.0.113.22',
+    'a long Forwarded header: the rightmost entry');
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
 test('without trusted proxies a forwarded address is ignored', async () => {
   const server = await startServer({ env: accountsEnv() });
   try {
