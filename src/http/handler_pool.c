@@ -121,6 +121,15 @@ static void handler_pool_append(handler_pool *pool, handler_job *job)
     pthread_cond_signal(&pool->work);
 }
 
+/* Would one more job have to wait (under the lock)? A job that an idle thread is about to pick
+ * up waits for nothing, so it does not use the queue's room. */
+static bool handler_pool_queue_full(const handler_pool *pool)
+{
+    unsigned int idle = pool->thread_count - pool->busy;
+    unsigned int waiting = pool->queued >= idle ? pool->queued - idle + 1 : 0;
+    return waiting > pool->queue_length;
+}
+
 handler_pool_outcome handler_pool_submit(handler_pool *pool, handler_job *job,
                                          bool first_of_request, void (*before_queue)(void *),
                                          void *argument)
@@ -129,7 +138,7 @@ handler_pool_outcome handler_pool_submit(handler_pool *pool, handler_job *job,
     handler_pool_outcome outcome = HANDLER_POOL_QUEUED;
     if (pool->closed)
         outcome = HANDLER_POOL_CLOSED;
-    else if (first_of_request && pool->queued >= pool->queue_length)
+    else if (first_of_request && handler_pool_queue_full(pool))
         outcome = HANDLER_POOL_FULL;
     if (outcome == HANDLER_POOL_QUEUED) {
         if (before_queue)

@@ -4,8 +4,9 @@
  * Jobs are intrusive: the caller embeds a handler_job in its own per-request state and keeps
  * it alive until the job's `run` returned; the pool never allocates per job.
  *
- * The first job of a request is refused when the queue already holds `queue_length` jobs, so a
- * saturated pool answers 503 at once instead of piling up work. Later jobs of a request already
+ * The first job of a request is refused when `queue_length` jobs already wait with no idle
+ * thread to take them (a job that finds an idle thread does not wait), so a saturated pool
+ * answers 503 at once instead of piling up work. Later jobs of a request already
  * admitted (its body chunks, its handler after authentication) are always queued: each request
  * has at most one job queued or running (its connection is suspended meanwhile), so the queue
  * stays bounded by the number of connections.

@@ -33,3 +33,21 @@ test('a full handler pool answers 503 server_busy with Retry-After, then recover
     server.cleanup();
   }
 });
+
+// The queue length counts requests that wait for a handler thread; a request that finds a
+// thread idle waits for nothing. With no waiting room at all (0) the server still serves one
+// request per idle thread instead of refusing every request that needs the pool.
+test('an idle handler thread takes a request even when no request may wait', async () => {
+  const server = await startServer({
+    env: accountsEnv({ Server__HandlerThreads: '2', Server__HandlerQueueLength: '0' }),
+  });
+  try {
+    const ready = await server.request('GET', '/readyz');
+    assert.equal(ready.status, 200, ready.text);
+    const { accessToken } = await login(server, ROOT.username, ROOT.password);
+    assert.equal((await server.request('GET', '/api/v1/auth/me', { token: accessToken })).status, 200);
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
