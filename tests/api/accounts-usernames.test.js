@@ -47,6 +47,14 @@ test('names with control, format, space or invisible characters are refused', as
   }
 });
 
+test('a dot above that does not show is refused: admİn would be stored as admi\u0307n', async () => {
+  // U+0130 lower-cases to i + U+0307 COMBINING DOT ABOVE, which reads as "admin".
+  expectCode(await create(`adm\u0130n-${tag}`), 400, 'user_username_invalid', 'U+0307');
+  expectCode(await create(`admi\u0307n-${tag}`), 400, 'user_username_invalid', 'U+0307');
+  const accented = await create(`i\u0301\u0307-ok-${tag}`); // the dot sits on another accent: it shows
+  assert.equal(accented.status, 201, accented.text);
+});
+
 test('names that mix confusable scripts are refused; one script alone is fine', async () => {
   // admіn with a Cyrillic і (U+0456).
   expectCode(await create('adm\u0456n'), 400, 'user_username_invalid', 'Latin', 'Cyrillic');
