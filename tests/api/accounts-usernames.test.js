@@ -167,6 +167,20 @@ test('rows stored under the earlier rule keep signing in, and the CLI flags refu
   assert.match(listed.stderr, /2 username\(s\) would be refused/);
 });
 
+test('user list shows control and format characters of stored names escaped, not raw', async () => {
+  // A row from before the rule: an escape sequence and a right-to-left override in the name
+  // would otherwise drive the operator's terminal and reorder the table.
+  insertLegacyRow('0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e504', `esc\u001b[2Jname\u202Exyz-${tag}`,
+    `ESC\u001b[2JNAME\u202EXYZ-${tag}`);
+  const env = { ...server.databaseEnv, ...accountsEnv() };
+  const listed = await runCommand(['user', 'list', '--data-dir', server.dataDir], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.doesNotMatch(listed.stdout, /[\u001b\u202E]/);
+  const line = listed.stdout.split('\n').find((row) => row.includes(`xyz-${tag}`)) || '';
+  assert.match(line, /esc<U\+001B>\[2Jname<U\+202E>xyz-/);
+  assert.match(line, /refused by today's username rule/);
+});
+
 test('the break-glass CLI applies the rule', async () => {
   const env = { ...server.databaseEnv, ...accountsEnv() };
   const args = ['--data-dir', server.dataDir];
