@@ -169,29 +169,64 @@ static int check_characters(const wide_text *text, nh_error *err)
     return 0;
 }
 
+/* A dot above (U+0307) on a soft-dotted letter (i, j ...) with no other mark above between
+ * them does not show: "admi\u0307n" looks like "admin" (UTS #39 section 5.4), and
+ * lower-casing makes exactly that of U+0130. Refused; 0 when there is none. */
+static int check_hidden_dot(const wide_text *name, nh_error *err)
+{
+    bool dotted = false;
+    for (int32_t i = 0; i < name->length;) {
+        UChar32 c;
+        U16_NEXT(name->text, i, name->length, c);
+        uint8_t combining = u_getCombiningClass(c);
+        if (c == 0x0307 && dotted)
+            return error_set(err, 400, "user_username_invalid",
+                             "A username cannot put a dot above (U+0307) on a letter that "
+                             "already has one: it does not show.");
+        if (combining == 0)
+            dotted = u_hasBinaryProperty(c, UCHAR_SOFT_DOTTED);
+        else if (combining == 230) /* another mark above: the dot then shows on top of it */
+            dotted = false;
+    }
+    return 0;
+}
+
 /* ---- scripts --------------------------------------------------------------------------- */
 
-/* "Latin, Cyrillic" - the scripts of text other than Common and Inherited. */
+typedef struct script_list {
+    UScriptCode seen[8];
+    size_t count;
+} script_list;
+
+static void script_add(script_list *list, UScriptCode script, char *out, size_t size)
+{
+    if (script == USCRIPT_COMMON || script == USCRIPT_INHERITED ||
+        list->count == sizeof list->seen / sizeof list->seen[0])
+        return;
+    for (size_t j = 0; j < list->count; j++)
+        if (list->seen[j] == script)
+            return;
+    list->seen[list->count++] = script;
+    size_t used = strlen(out);
+    snprintf(out + used, size - used, "%s%s", list->count > 1 ? ", " : "", uscript_getName(script));
+}
+
+/* "Latin, Cyrillic" - the scripts of text other than Common and Inherited, by
+ * Script_Extensions as uspoof judges them (a combining mark such as U+0345 counts as Greek). */
 static void script_names(const wide_text *text, char *out, size_t size)
 {
-    UScriptCode seen[8];
-    size_t count = 0;
+    script_list list = {.count = 0};
     out[0] = '\0';
-    for (int32_t i = 0; i < text->length && count < sizeof seen / sizeof seen[0];) {
+    for (int32_t i = 0; i < text->length;) {
         UChar32 c;
         U16_NEXT(text->text, i, text->length, c);
+        UScriptCode scripts[8];
         UErrorCode status = U_ZERO_ERROR;
-        UScriptCode script = uscript_getScript(c, &status);
-        if (U_FAILURE(status) || script == USCRIPT_COMMON || script == USCRIPT_INHERITED)
+        int32_t count = uscript_getScriptExtensions(c, scripts, 8, &status);
+        if (U_FAILURE(status)) /* more than 8: the character is in no one script's set */
             continue;
-        bool known = false;
-        for (size_t j = 0; j < count; j++)
-            known = known || seen[j] == script;
-        if (known)
-            continue;
-        seen[count++] = script;
-        size_t used = strlen(out);
-        snprintf(out + used, size - used, "%s%s", count > 1 ? ", " : "", uscript_getName(script));
+        for (int32_t j = 0; j < count; j++)
+            script_add(&list, scripts[j], out, size);
     }
 }
 
@@ -287,6 +322,8 @@ static int prepare_wide(const wide_text *input, username_case mode, username_for
         rc = too_long(err);
     if (rc == 0)
         rc = check_scripts(&name, err);
+    if (rc == 0)
+        rc = check_hidden_dot(&name, err);
     if (rc == 0) {
         int fits = to_utf8(&name, out->name, sizeof out->name);
         rc = fits > 0 ? too_long(err) : fits < 0 ? error_internal(err) : 0;

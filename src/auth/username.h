@@ -16,8 +16,9 @@
  *   6. scripts may not be mixed in a way Unicode's UTS #39 calls confusable (ICU uspoof,
  *      restriction level "moderately restrictive": Latin with Cyrillic, Greek or Cherokee, or
  *      two of those, is refused; one script alone, or Latin with Han/Kana/Hangul, is fine),
- *      nor digits of two number systems, nor stacked invisible marks -> 400
- *      user_username_invalid.
+ *      nor digits of two number systems, nor stacked invisible marks, nor a dot above
+ *      (U+0307) on a dotted letter ("admi\u0307n", also what U+0130 lower-cases to), which
+ *      does not show -> 400 user_username_invalid.
  * The key is the upper case of the name's NFKC_Casefold form. Case folding is Unicode's full
  * folding, so "Straße", "STRASSE" and "strasse" are one name (a conflict), like "ǅ"/"ǆ"/"Ǆ".
  * For ASCII names the key is the name in ASCII upper case, which is what the earlier rule

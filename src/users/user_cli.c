@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <unicode/uchar.h>
 #include <unistd.h>
 
 #include "auth/password.h"
 #include "auth/permissions.h"
+#include "core/buf.h"
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "auth/user_store.h"
 #include "users/users.h"
 
@@ -79,6 +82,41 @@ static bool refused_name(const char *username, char *note, size_t size)
     return true;
 }
 
+/* Control, format (bidi overrides, zero-width ...) and separator characters would act on the
+ * operator's terminal (escape sequences) or reorder the table: shown as <U+XXXX>. */
+static bool shown_escaped(uint32_t c)
+{
+    switch (u_charType((UChar32)c)) {
+    case U_CONTROL_CHAR:
+    case U_FORMAT_CHAR:
+    case U_LINE_SEPARATOR:
+    case U_PARAGRAPH_SEPARATOR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A stored name made safe to print (names from before today's rule may hold anything); the
+ * caller frees it. NULL when out of memory. */
+static char *printable_name(const char *name)
+{
+    buf out;
+    buf_init(&out, 0);
+    size_t length = strlen(name), pos = 0;
+    while (pos < length) {
+        size_t start = pos;
+        uint32_t c;
+        if (utf8_next(name, length, &pos, &c) != 0)
+            buf_printf(&out, "<0x%02X>", (unsigned char)name[pos++]);
+        else if (shown_escaped(c))
+            buf_printf(&out, "<U+%04X>", (unsigned)c);
+        else
+            buf_append(&out, name + start, pos - start);
+    }
+    return buf_detach(&out);
+}
+
 static int list_users(const users_service *service)
 {
     nh_error err;
@@ -105,8 +143,11 @@ static int list_users(const users_service *service)
         char note[sizeof err.message + 64] = "";
         if (refused_name(users[i].username, note, sizeof note))
             flagged++;
-        printf("%-36s  %-24s  %-10s  %-8s  %-32s  %s\n", users[i].id, users[i].username,
-               role_to_wire(users[i].role), users[i].is_active ? "yes" : "no", last_login, note);
+        char *shown = printable_name(users[i].username);
+        printf("%-36s  %-24s  %-10s  %-8s  %-32s  %s\n", users[i].id,
+               shown ? shown : "(out of memory)", role_to_wire(users[i].role),
+               users[i].is_active ? "yes" : "no", last_login, note);
+        free(shown);
     }
     user_store_free_list(users, count);
     if (flagged)

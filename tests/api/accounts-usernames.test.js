@@ -47,6 +47,14 @@ test('names with control, format, space or invisible characters are refused', as
   }
 });
 
+test('a dot above that does not show is refused: admİn would be stored as admi\u0307n', async () => {
+  // U+0130 lower-cases to i + U+0307 COMBINING DOT ABOVE, which reads as "admin".
+  expectCode(await create(`adm\u0130n-${tag}`), 400, 'user_username_invalid', 'U+0307');
+  expectCode(await create(`admi\u0307n-${tag}`), 400, 'user_username_invalid', 'U+0307');
+  const accented = await create(`i\u0301\u0307-ok-${tag}`); // the dot sits on another accent: it shows
+  assert.equal(accented.status, 201, accented.text);
+});
+
 test('names that mix confusable scripts are refused; one script alone is fine', async () => {
   // admіn with a Cyrillic і (U+0456).
   expectCode(await create('adm\u0456n'), 400, 'user_username_invalid', 'Latin', 'Cyrillic');
@@ -157,6 +165,20 @@ test('rows stored under the earlier rule keep signing in, and the CLI flags refu
   assert.doesNotMatch(line(`josé-${tag}`), /refused/);
   assert.doesNotMatch(line(ROOT.username), /refused/);
   assert.match(listed.stderr, /2 username\(s\) would be refused/);
+});
+
+test('user list shows control and format characters of stored names escaped, not raw', async () => {
+  // A row from before the rule: an escape sequence and a right-to-left override in the name
+  // would otherwise drive the operator's terminal and reorder the table.
+  insertLegacyRow('0192f0a1-2b3c-7d4e-8f90-a1b2c3d4e504', `esc\u001b[2Jname\u202Exyz-${tag}`,
+    `ESC\u001b[2JNAME\u202EXYZ-${tag}`);
+  const env = { ...server.databaseEnv, ...accountsEnv() };
+  const listed = await runCommand(['user', 'list', '--data-dir', server.dataDir], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.doesNotMatch(listed.stdout, /[\u001b\u202E]/);
+  const line = listed.stdout.split('\n').find((row) => row.includes(`xyz-${tag}`)) || '';
+  assert.match(line, /esc<U\+001B>\[2Jname<U\+202E>xyz-/);
+  assert.match(line, /refused by today's username rule/);
 });
 
 test('the break-glass CLI applies the rule', async () => {

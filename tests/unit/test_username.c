@@ -101,6 +101,15 @@ static const refused_case refused[] = {
     /* Fullwidth Latin with Cyrillic is still Latin with Cyrillic after NFKC. */
     {"\xef\xbd\x81\xd0\xb1", "user_username_invalid", "Latin, Cyrillic"},
     {"1\xd9\xa2", "user_username_invalid", "number systems"}, /* 1 and ARABIC-INDIC TWO */
+    /* A dot above on a dotted letter does not show: "admi\u0307n" looks like "admin", and
+     * lower-casing turns the capital I with a dot (U+0130) into just that. */
+    {"adm\xc4\xb0n", "user_username_invalid", "U+0307"},
+    {"admi\xcc\x87n", "user_username_invalid", "U+0307"},
+    {"j\xcc\x87"
+     "ane",
+     "user_username_invalid", "U+0307"},
+    /* The mark's own script (Script_Extensions) is named: U+0345 is Greek. */
+    {"admin\xcd\x85", "user_username_invalid", "Latin, Greek"},
     /* NFKC turns U+FDFA into words with spaces: refused after normalising. */
     {"\xef\xb7\xba", "user_username_invalid", "spaces"},
 };
