@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +125,16 @@ static int create_file(upload_temps *temps, char path[PATH_MAX], nh_error *err)
         path[0] = '\0';
         return storage_write_error(saved, err);
     }
+    /* The lock says "in flight" to every process sharing the directory (several instances on
+     * one data directory): it lasts as long as the descriptor, and dies with the process. */
+    if (flock(descriptor, LOCK_EX | LOCK_NB) != 0) {
+        log_message(LOG_ERROR, "upload", "cannot lock the temporary file %s: %s", path,
+                    strerror(errno));
+        close(descriptor);
+        unlink(path);
+        path[0] = '\0';
+        return error_internal(err);
+    }
     if (remember(temps, base_name(path)) != 0) {
         close(descriptor);
         unlink(path);
@@ -156,7 +167,24 @@ int upload_temps_close(upload_temps *temps, const char *path)
     return rc;
 }
 
-/* Remove one directory entry unless it is an upload in flight: 1 removed, 0 left, -1 failed. */
+/* Whether another process holds the file's lock: an upload in flight in another instance that
+ * shares this directory. Taking the lock ourselves fails then; when it succeeds nobody owns the
+ * file (its process ended) and the lock, kept until *descriptor is closed, stops a late claim.
+ * A file that vanished meanwhile counts as owned (nothing to remove). */
+static bool owned_elsewhere(const char *path, int *descriptor)
+{
+    *descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (*descriptor < 0)
+        return true;
+    if (flock(*descriptor, LOCK_EX | LOCK_NB) == 0)
+        return false;
+    close(*descriptor);
+    *descriptor = -1;
+    return true;
+}
+
+/* Remove one directory entry unless it is an upload in flight, here or in another process
+ * sharing the directory: 1 removed, 0 left, -1 failed. */
 static int sweep_entry(upload_temps *temps, const char *name)
 {
     if (strncmp(name, UPLOAD_TEMPS_PREFIX, strlen(UPLOAD_TEMPS_PREFIX)) != 0 ||
@@ -168,9 +196,15 @@ static int sweep_entry(upload_temps *temps, const char *name)
     if (written <= 0 || written >= (int)sizeof path || lstat(path, &info) != 0 ||
         !S_ISREG(info.st_mode))
         return 0;
-    if (unlink(path) != 0) {
+    int descriptor;
+    if (owned_elsewhere(path, &descriptor))
+        return 0;
+    int rc = unlink(path);
+    int saved = errno;
+    close(descriptor);
+    if (rc != 0) {
         log_message(LOG_WARN, "upload", "cannot remove the leftover upload file %s: %s", path,
-                    strerror(errno));
+                    strerror(saved));
         return -1;
     }
     log_message(LOG_INFO, "upload", "removed the leftover upload file %s (%lld bytes)", name,

@@ -4,10 +4,14 @@
  * Every upload streams its file part to a temporary file created here; the registry remembers
  * which files belong to uploads still in flight until they are closed. A crash (kill -9,
  * power loss) leaves files that nobody will close: upload_temps_sweep() removes every
- * upload-* file of the directory that no upload in this process owns, whatever its age, so
- * a restart converges at start and within one housekeeping period after. Creating a file and
- * recording it happen under the registry's lock, and the sweep holds the same lock, so a
- * sweep can never remove a file an upload has just created.
+ * upload-* file of the directory that no upload owns, whatever its age, so a restart
+ * converges at start and within one housekeeping period after. Creating a file and recording
+ * it happen under the registry's lock, and the sweep holds the same lock, so a sweep can never
+ * remove a file an upload of this process has just created. Each file is also flock()ed by its
+ * upload for as long as it is open, so the sweep of another instance sharing the data
+ * directory leaves it alone too; the lock dies with its process, so a crash's files are swept.
+ * (In the microseconds between creating a file and locking it, another instance's sweep could
+ * still remove its name; the upload keeps writing through its open descriptor.)
  *
  * Errors: upload_temps_create and upload_temps_open return NULL / -1 with err filled (500;
  * 507 storage_insufficient_space when the volume is full); the system detail goes to the

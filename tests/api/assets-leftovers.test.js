@@ -74,3 +74,47 @@ test('leftover upload files go at start and at each housekeeping run; an upload 
     server.cleanup();
   }
 });
+
+// Several instances may share one data directory (docs/operations.md): the sweep of one must
+// not take the temp file of an upload in flight in another. Each upload holds a lock on its
+// file that every process sees and that dies with its owner.
+test('the sweep of another instance on the same data directory leaves an upload in flight alone', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nekohub-shared-'));
+  const env = accountsEnv({ Server__HousekeepingIntervalSeconds: '1', Logging__LogLevel__Default: 'Debug' },
+    { machineKeys: true });
+  const uploader = await startServer({ dataDir, env });
+  const sweeper = await startServer({ dataDir, env });
+  const tmp = join(dataDir, 'tmp');
+  try {
+    const image = png(16, 16, { seed: 5 });
+    const boundary = 'shared';
+    let finish;
+    const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
+    const response = rawRequest(uploader, {
+      path: '/api/v1/assets',
+      headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      write: async (request) => {
+        request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.png"\r\n`
+          + 'Content-Type: image/png\r\n\r\n');
+        request.write(image.subarray(0, 50));
+        await finished;
+        request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
+      },
+    });
+    let inFlight = [];
+    while (inFlight.length === 0) {
+      inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
+      await sleep(20);
+    }
+    await twoMoreSweeps(sweeper);
+    assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
+      "the other instance's sweep leaves the file of an upload in flight");
+    finish();
+    const result = await response;
+    assert.equal(result.status, 202, JSON.stringify(result));
+  } finally {
+    await sweeper.stop();
+    await uploader.stop();
+    uploader.cleanup();
+  }
+});
