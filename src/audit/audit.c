@@ -208,10 +208,15 @@ static int query_page(db_conn *conn, const audit_filter *filter, int64_t limit, 
     if (rc != 0)
         return rc;
     *items = json_array();
-    for (size_t row = 0; row < db_result_rows(result); row++)
-        json_array_append_new(*items, entry_json(result, row));
+    for (size_t row = 0; *items && row < db_result_rows(result); row++) {
+        json_t *entry = entry_json(result, row);
+        if (!entry || json_array_append_new(*items, entry) != 0) {
+            json_decref(*items);
+            *items = NULL;
+        }
+    }
     db_result_free(result);
-    return 0;
+    return *items ? 0 : error_internal(err);
 }
 
 int audit_list(db *database, const audit_filter *filter, int64_t limit, int64_t offset,

@@ -762,7 +762,10 @@ int users_bootstrap(const users_service *users, nh_error *err)
     snprintf(admin.username, sizeof admin.username, "%s", name.name);
     rc = insert_local_user(users, &admin, name.key, password, "user.bootstrap", err);
     if (rc == DB_CONSTRAINT) { /* another instance bootstrapped at the same moment */
-        free(generated);
+        if (generated) {
+            sodium_memzero(generated, strlen(generated));
+            free(generated);
+        }
         return 0;
     }
     if (rc == 0 && generated)
