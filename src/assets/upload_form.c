@@ -135,8 +135,15 @@ static int take_field_bytes(upload_form *form, const char *data, size_t size)
     upload_field *field = &form->fields[form->sink_field];
     if (field->too_long)
         return 0;
-    if (buf_append(&form->field_text[form->sink_field], data, size) == 0)
+    buf *text = &form->field_text[form->sink_field];
+    bool over_limit = size > UPLOAD_FIELD_MAX || text->length > UPLOAD_FIELD_MAX - size;
+    if (buf_append(text, data, size) == 0)
         return 0;
+    if (!over_limit) { /* the limit was not the reason: memory ran out */
+        log_message(LOG_ERROR, "upload", "out of memory reading the form field '%s'",
+                    field_names[form->sink_field]);
+        return error_internal(&form->failure);
+    }
     field->too_long = true; /* over UPLOAD_FIELD_MAX: keep reading, keep nothing */
     buf_free(&form->field_text[form->sink_field]);
     buf_init(&form->field_text[form->sink_field], UPLOAD_FIELD_MAX);
