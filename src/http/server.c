@@ -1062,7 +1062,10 @@ unsigned int http_fit_connection_limit(unsigned int wanted)
         log_message(LOG_WARN, "file_limit", "getrlimit failed: %s", strerror(errno));
         return wanted;
     }
-    rlim_t needed = (rlim_t)wanted + RESERVED_DESCRIPTORS;
+    /* Each connection holds its socket; those sending content or receiving an upload hold an
+     * open file besides. Room is kept for a quarter of them doing so at once, on top of what
+     * the process keeps for itself (database, logs, pipes). */
+    rlim_t needed = (rlim_t)wanted + wanted / 4 + RESERVED_DESCRIPTORS;
     if (limit.rlim_cur < needed) {
         struct rlimit raised = limit;
         raised.rlim_cur =
@@ -1071,10 +1074,12 @@ unsigned int http_fit_connection_limit(unsigned int wanted)
             limit = raised;
     }
     unsigned int fit = wanted;
-    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed)
-        fit = limit.rlim_cur > RESERVED_DESCRIPTORS * 2
-                  ? (unsigned int)(limit.rlim_cur - RESERVED_DESCRIPTORS)
-                  : (unsigned int)(limit.rlim_cur / 2);
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        rlim_t spare = limit.rlim_cur > RESERVED_DESCRIPTORS * 2
+                           ? limit.rlim_cur - RESERVED_DESCRIPTORS
+                           : limit.rlim_cur / 2;
+        fit = spare * 4 / 5 > 0 ? (unsigned int)(spare * 4 / 5) : 1;
+    }
     log_fields(fit < wanted ? LOG_WARN : LOG_INFO, "file_limit",
                json_pack("{s:I, s:I, s:i, s:i}", "openFiles", (json_int_t)limit.rlim_cur,
                          "openFilesMax", (json_int_t)limit.rlim_max, "maxConnections", (int)fit,
