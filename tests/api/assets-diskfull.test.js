@@ -11,7 +11,7 @@ import { startServer } from './lib/server.js';
 import { accountsEnv, MACHINE_KEY, runSql } from './lib/accounts.js';
 import { encodePng } from './lib/images.js';
 import { upload, expectError } from './lib/assets.js';
-import { mountTmpfs, unmount, fill } from './lib/tmpfs.js';
+import { withTmpfs, fill } from './lib/tmpfs.js';
 
 const key = MACHINE_KEY;
 
@@ -39,61 +39,47 @@ const pending = (server) => Number(runSql(server, 'SELECT COUNT(*) FROM storage_
 // 256 x 256 RGB, stored uncompressed (deflate level 0): about 197 KB.
 const big = () => encodePng(256, 256, (x, y, row, at) => { row[at] = x; row[at + 1] = y; row[at + 2] = x ^ y; }, 0);
 
-test('a full data directory: the upload answers 507, keeps nothing, and works once there is space', async (t) => {
-  const { dir: volume, reason } = mountTmpfs('8m');
-  if (!volume) {
-    t.skip(`skipped: ${reason}`);
-    return;
-  }
-  let server;
-  try {
-    server = await startServer({ dataDir: volume, env: accountsEnv({}, { machineKeys: true }) });
-    const before = await total(server);
-    const stored = filesUnder(join(volume, 'assets'));
-    const filler = fill(volume, 16 * 1024);
+test('a full data directory: the upload answers 507, keeps nothing, and works once there is space', (t) =>
+  withTmpfs(t, '8m', async (volume) => {
+    const server = await startServer({ dataDir: volume, env: accountsEnv({}, { machineKeys: true }) });
+    try {
+      const before = await total(server);
+      const stored = filesUnder(join(volume, 'assets'));
+      const filler = fill(volume, 16 * 1024);
 
-    const response = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
-    expectError(response, 507, 'storage_insufficient_space');
-    assert.deepEqual(readdirSync(join(volume, 'tmp')), [], 'no temp file is left');
-    assert.deepEqual(filesUnder(join(volume, 'assets')), stored, 'no object is left');
-    assert.equal(await total(server), before, 'no row is written');
+      const response = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      expectError(response, 507, 'storage_insufficient_space');
+      assert.deepEqual(readdirSync(join(volume, 'tmp')), [], 'no temp file is left');
+      assert.deepEqual(filesUnder(join(volume, 'assets')), stored, 'no object is left');
+      assert.equal(await total(server), before, 'no row is written');
 
-    rmSync(filler);
-    const retried = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
-    assert.equal(retried.status, 202, retried.text);
-  } finally {
-    if (server) await server.stop();
-    unmount(volume);
-  }
-});
+      rmSync(filler);
+      const retried = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      assert.equal(retried.status, 202, retried.text);
+    } finally {
+      await server.stop();
+    }
+  }));
 
-test('a full storage root: the upload answers 507 and leaves no object, row or pending record', async (t) => {
-  const { dir: root, reason } = mountTmpfs('1m');
-  if (!root) {
-    t.skip(`skipped: ${reason}`);
-    return;
-  }
-  let server;
-  try {
-    server = await startServer({
+test('a full storage root: the upload answers 507 and leaves no object, row or pending record', (t) =>
+  withTmpfs(t, '1m', async (root) => {
+    const server = await startServer({
       env: accountsEnv({ Storage__Local__RootPath: root }, { machineKeys: true }),
     });
-    const filler = fill(root, 16 * 1024);
-    const response = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
-    expectError(response, 507, 'storage_insufficient_space');
-    assert.deepEqual(filesUnder(root).filter((name) => name !== 'filler'), [], 'no object or partial copy is left');
-    assert.deepEqual(readdirSync(join(server.dataDir, 'tmp')), []);
-    assert.equal(await total(server), 0);
-    assert.equal(pending(server), 0, 'the upload intent is ended');
+    try {
+      const filler = fill(root, 16 * 1024);
+      const response = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      expectError(response, 507, 'storage_insufficient_space');
+      assert.deepEqual(filesUnder(root).filter((name) => name !== 'filler'), [], 'no object or partial copy is left');
+      assert.deepEqual(readdirSync(join(server.dataDir, 'tmp')), []);
+      assert.equal(await total(server), 0);
+      assert.equal(pending(server), 0, 'the upload intent is ended');
 
-    rmSync(filler);
-    const retried = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
-    assert.equal(retried.status, 202, retried.text);
-  } finally {
-    if (server) {
+      rmSync(filler);
+      const retried = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      assert.equal(retried.status, 202, retried.text);
+    } finally {
       await server.stop();
       server.cleanup();
     }
-    unmount(root);
-  }
-});
+  }));

@@ -23,6 +23,33 @@ async function twoMoreSweeps(server) {
   while (sweeps(server) < target) await sleep(50);
 }
 
+// Start an upload that sends its first 50 bytes and then waits: returns the file name of its
+// temp file (once it exists), finish() to send the rest, and the response promise.
+async function heldUpload(server, tmp, seed) {
+  const image = png(16, 16, { seed });
+  const boundary = `held${seed}`;
+  let finish;
+  const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
+  const before = new Set(readdirSync(tmp));
+  const response = rawRequest(server, {
+    path: '/api/v1/assets',
+    headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    write: async (request) => {
+      request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n`
+        + 'Content-Type: image/png\r\n\r\n');
+      request.write(image.subarray(0, 50));
+      await finished;
+      request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
+    },
+  });
+  let inFlight = [];
+  while (inFlight.length === 0) {
+    inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-') && !before.has(name));
+    await sleep(20);
+  }
+  return { inFlight, finish, response };
+}
+
 test('leftover upload files go at start and at each housekeeping run; an upload in flight keeps its file', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nekohub-leftovers-'));
   const tmp = join(dataDir, 'tmp');
@@ -42,26 +69,7 @@ test('leftover upload files go at start and at each housekeeping run; an upload 
     await twoMoreSweeps(server);
     assert.equal(existsSync(join(tmp, 'upload-later1')), false, 'a housekeeping run removes a leftover');
 
-    const image = png(16, 16, { seed: 3 });
-    const boundary = 'inflight';
-    let finish;
-    const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
-    const response = rawRequest(server, {
-      path: '/api/v1/assets',
-      headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-      write: async (request) => {
-        request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n`
-          + 'Content-Type: image/png\r\n\r\n');
-        request.write(image.subarray(0, 50));
-        await finished;
-        request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
-      },
-    });
-    let inFlight = [];
-    while (inFlight.length === 0) {
-      inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
-      await sleep(20);
-    }
+    const { inFlight, finish, response } = await heldUpload(server, tmp, 3);
     await twoMoreSweeps(server);
     assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
       'the temp file of an upload in flight stays');
@@ -86,26 +94,7 @@ test('the sweep of another instance on the same data directory leaves an upload 
   const sweeper = await startServer({ dataDir, env });
   const tmp = join(dataDir, 'tmp');
   try {
-    const image = png(16, 16, { seed: 5 });
-    const boundary = 'shared';
-    let finish;
-    const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
-    const response = rawRequest(uploader, {
-      path: '/api/v1/assets',
-      headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-      write: async (request) => {
-        request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.png"\r\n`
-          + 'Content-Type: image/png\r\n\r\n');
-        request.write(image.subarray(0, 50));
-        await finished;
-        request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
-      },
-    });
-    let inFlight = [];
-    while (inFlight.length === 0) {
-      inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
-      await sleep(20);
-    }
+    const { inFlight, finish, response } = await heldUpload(uploader, tmp, 5);
     await twoMoreSweeps(sweeper);
     assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
       "the other instance's sweep leaves the file of an upload in flight");

@@ -12,14 +12,26 @@ import { rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { startServer, expectError, databaseKind } from './lib/server.js';
 import { accountsEnv, login, uniqueName, ROOT } from './lib/accounts.js';
-import { mountTmpfs, unmount, fill } from './lib/tmpfs.js';
+import { withTmpfs, fill } from './lib/tmpfs.js';
 
 const TMPFS_SIZE = '16m';
 
-// The data directory as a tmpfs, or why not: the PostgreSQL database does not live there.
-function mountDataVolume() {
-  if (databaseKind !== 'sqlite') return { reason: 'the PostgreSQL database is not in the data directory' };
-  return mountTmpfs(TMPFS_SIZE);
+// Run use(server) on a server whose data directory is a small tmpfs; it must stop cleanly (exit 0,
+// no sanitizer report). Skipped on PostgreSQL: its database does not live in the data directory.
+async function onDataVolume(t, use) {
+  if (databaseKind !== 'sqlite') {
+    t.skip('skipped: the PostgreSQL database is not in the data directory');
+    return;
+  }
+  await withTmpfs(t, TMPFS_SIZE, async (dir) => {
+    const server = await startServer({ dataDir: dir, env: accountsEnv() });
+    try {
+      await use(server, dir);
+      await server.stop();
+    } finally {
+      await server.stop('SIGKILL', { allowFailure: true });
+    }
+  });
 }
 
 function createUserRequest(server, token) {
@@ -34,17 +46,10 @@ function expectDiskFull(response) {
   assert.match(retryAfter || '', /^[1-9][0-9]*$/, 'Retry-After in whole seconds');
 }
 
-test('a full data volume: user creation answers 503 disk full, logged once, and recovers', async (t) => {
-  const mounted = mountDataVolume();
-  if (!mounted.dir) {
-    t.skip(`skipped: ${mounted.reason}`);
-    return;
-  }
-  let server;
-  try {
-    server = await startServer({ dataDir: mounted.dir, env: accountsEnv() });
+test('a full data volume: user creation answers 503 disk full, logged once, and recovers', (t) =>
+  onDataVolume(t, async (server, dir) => {
     const session = await login(server, ROOT.username, ROOT.password);
-    const filler = fill(mounted.dir);
+    const filler = fill(dir);
 
     for (let attempt = 0; attempt < 3; attempt++) {
       expectDiskFull(await createUserRequest(server, session.accessToken));
@@ -60,27 +65,15 @@ test('a full data volume: user creation answers 503 disk full, logged once, and 
     rmSync(filler);
     const created = await createUserRequest(server, session.accessToken);
     assert.equal(created.status, 201, `after space returns: ${created.text}`);
-    await server.stop(); // exits 0, no sanitizer report
-  } finally {
-    if (server) await server.stop('SIGKILL', { allowFailure: true });
-    unmount(mounted.dir);
-  }
-});
+  }));
 
 // Sign-in must not fail open: a wrong password that cannot be recorded (the throttle counts
 // recorded failures) answers 503 too: recording a failed sign-in hands the database error on
 // instead of ignoring it (issue 14, defect 3).
-test('a full data volume: a failed sign-in that cannot be recorded answers 503, and recovers', async (t) => {
-  const mounted = mountDataVolume();
-  if (!mounted.dir) {
-    t.skip(`skipped: ${mounted.reason}`);
-    return;
-  }
-  let server;
-  try {
-    server = await startServer({ dataDir: mounted.dir, env: accountsEnv() });
+test('a full data volume: a failed sign-in that cannot be recorded answers 503, and recovers', (t) =>
+  onDataVolume(t, async (server, dir) => {
     await login(server, ROOT.username, ROOT.password);
-    const filler = fill(mounted.dir);
+    const filler = fill(dir);
     const refused = await server.request('POST', '/api/v1/auth/login', {
       json: { username: ROOT.username, password: 'wrong-password' },
     });
@@ -91,9 +84,4 @@ test('a full data volume: a failed sign-in that cannot be recorded answers 503, 
     });
     assert.equal(wrong.status, 401, wrong.text);
     await login(server, ROOT.username, ROOT.password);
-    await server.stop();
-  } finally {
-    if (server) await server.stop('SIGKILL', { allowFailure: true });
-    unmount(mounted.dir);
-  }
-});
+  }));

@@ -23,6 +23,21 @@ export function mountTmpfs(size) {
   return { dir };
 }
 
+// Run use(dir) on a fresh tmpfs of `size` and unmount it after, or skip the test with the
+// reason when this machine does not allow mounting.
+export async function withTmpfs(t, size, use) {
+  const { dir, reason } = mountTmpfs(size);
+  if (!dir) {
+    t.skip(`skipped: ${reason}`);
+    return;
+  }
+  try {
+    await use(dir);
+  } finally {
+    unmount(dir);
+  }
+}
+
 export function unmount(dir) {
   execFileSync('umount', [dir], { stdio: 'pipe' });
   rmdirSync(dir);
