@@ -247,9 +247,7 @@ static void read_comma_list(loader *l, const char *key, string_list *list)
 static void read_http_settings(loader *l, config *cfg)
 {
     read_unsigned(l, "Server__HeaderTimeoutSeconds", &cfg->header_timeout_s, 1, 3600);
-    int memory = (int)cfg->connection_memory_bytes;
-    read_int(l, "Server__ConnectionMemoryBytes", &memory, 4096, 1048576);
-    cfg->connection_memory_bytes = (size_t)memory;
+    read_unsigned(l, "Server__ConnectionMemoryBytes", &cfg->connection_memory_bytes, 4096, 1048576);
     read_unsigned(l, "Server__BodyStallSeconds", &cfg->body_stall_s, 1, 3600);
     read_unsigned(l, "Server__IoThreads", &cfg->io_threads, 1, 64);
     read_unsigned(l, "Server__HandlerThreads", &cfg->handler_threads, 1, 1024);

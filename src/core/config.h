@@ -38,14 +38,14 @@ typedef struct config {
     string_list cors_origins;                /* Cors__AllowedOrigins__N; default ["*"] */
     int log_level;                           /* Logging__LogLevel__Default; default info */
     /* http: the event core, its handler pool, connection deadlines and proxies */
-    unsigned int header_timeout_s;     /* Server__HeaderTimeoutSeconds; default 15 */
-    size_t connection_memory_bytes;    /* Server__ConnectionMemoryBytes; default 16384 */
-    unsigned int body_stall_s;         /* Server__BodyStallSeconds; default 30 */
-    unsigned int io_threads;           /* Server__IoThreads; default 2 */
-    unsigned int handler_threads;      /* Server__HandlerThreads; default 16 */
-    unsigned int handler_queue_length; /* Server__HandlerQueueLength; default 256 */
-    string_list trusted_proxies;       /* Server__TrustedProxies__N (IPs / CIDR blocks) */
-    bool reuse_port;                   /* Server__ReusePort; default false */
+    unsigned int header_timeout_s;        /* Server__HeaderTimeoutSeconds; default 15 */
+    unsigned int connection_memory_bytes; /* Server__ConnectionMemoryBytes; default 16384 */
+    unsigned int body_stall_s;            /* Server__BodyStallSeconds; default 30 */
+    unsigned int io_threads;              /* Server__IoThreads; default 2 */
+    unsigned int handler_threads;         /* Server__HandlerThreads; default 16 */
+    unsigned int handler_queue_length;    /* Server__HandlerQueueLength; default 256 */
+    string_list trusted_proxies;          /* Server__TrustedProxies__N (IPs / CIDR blocks) */
+    bool reuse_port;                      /* Server__ReusePort; default false */
 
     /* persistence */
     db_provider database_provider;   /* Persistence__Database__Provider; default sqlite */
