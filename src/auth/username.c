@@ -74,23 +74,26 @@ static int transform(wide_transform function, const void *context, const wide_te
     return 0;
 }
 
+/* UTF-8 source text for decode_utf8 (the transform's own input is unused). */
+typedef struct utf8_text {
+    const char *text;
+    int32_t length;
+} utf8_text;
+
+static int32_t decode_utf8(const void *context, UChar *out, int32_t capacity, const UChar *in,
+                           int32_t length, UErrorCode *status)
+{
+    const utf8_text *source = context;
+    int32_t needed = 0;
+    u_strFromUTF8(out, capacity, &needed, source->text, source->length, status);
+    return needed;
+}
+
 static int from_utf8(const char *text, size_t length, wide_text *out)
 {
-    UErrorCode status = U_ZERO_ERROR;
-    int32_t needed = 0;
-    u_strFromUTF8(NULL, 0, &needed, text, (int32_t)length, &status);
-    if (U_FAILURE(status) && status != U_BUFFER_OVERFLOW_ERROR)
-        return -1;
-    out->text = malloc(((size_t)needed + 1) * sizeof *out->text);
-    if (!out->text)
-        return -1;
-    status = U_ZERO_ERROR;
-    u_strFromUTF8(out->text, needed + 1, &out->length, text, (int32_t)length, &status);
-    if (U_FAILURE(status)) {
-        wide_free(out);
-        return -1;
-    }
-    return 0;
+    utf8_text source = {.text = text, .length = (int32_t)length};
+    wide_text none = {0};
+    return transform(decode_utf8, &source, &none, out);
 }
 
 /* UTF-8 of text into out (NUL-terminated); 1 when it does not fit, -1 when ICU fails. */
