@@ -68,6 +68,8 @@ int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *ent
     bounded_copy(user_agent, sizeof user_agent, actor->user_agent);
     char *changes =
         entry->changes ? json_dumps(entry->changes, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (entry->changes && !changes) /* never a row that silently lacks what changed */
+        return error_internal(err);
     db_param params[] = {db_text(id),
                          db_int(clock_now_ms()),
                          db_text(actor_type),

@@ -39,6 +39,8 @@ int account_set_password(db_conn *conn, const audit_actor *actor, const char *ac
     if (rc != 0)
         return rc;
     json_t *changes = json_pack("{s:I}", "sessionsRevoked", (json_int_t)revoked);
+    if (!changes)
+        return error_internal(err);
     audit_entry entry = {.action = action,
                          .target_type = "user",
                          .target_id = user->id,

@@ -103,6 +103,31 @@ static void fill_user_principal(auth_principal *principal, principal_kind kind,
 
 /* ---- the three credential kinds -------------------------------------------------------- */
 
+/* The principal of verified claims: their user, active, in a live session of theirs. */
+static int jwt_principal(db_conn *conn, const jwt_claims *claims, int64_t now,
+                         auth_principal *principal)
+{
+    nh_error err;
+    user_record user;
+    bool found = false, live = false;
+    if (user_store_find_by_id(conn, claims->sub, false, &user, &found, &err) != 0)
+        return CREDENTIAL_UNAVAILABLE;
+    if (!found)
+        return CREDENTIAL_REFUSED;
+    int result = CREDENTIAL_REFUSED;
+    if (!user.is_active)
+        result = CREDENTIAL_REFUSED; /* no session check for a disabled user */
+    else if (session_store_is_live(conn, claims->sid, user.id, now, &live, &err) != 0)
+        result = CREDENTIAL_UNAVAILABLE;
+    else if (live) {
+        fill_user_principal(principal, PRINCIPAL_USER, &user);
+        snprintf(principal->session_id, sizeof principal->session_id, "%s", claims->sid);
+        result = CREDENTIAL_OK;
+    }
+    user_store_record_clear(&user);
+    return result;
+}
+
 static int authenticate_jwt(const auth_context *auth, http_request *request, const char *token)
 {
     const config *cfg = auth->cfg;
@@ -115,31 +140,10 @@ static int authenticate_jwt(const auth_context *auth, http_request *request, con
         jwt_claims_free(&claims);
         return CREDENTIAL_REFUSED;
     }
-    int result = CREDENTIAL_REFUSED;
     nh_error err;
     db_conn *conn = db_acquire(auth->database, &err);
-    if (!conn)
-        result = CREDENTIAL_UNAVAILABLE;
-    if (conn) {
-        user_record user;
-        bool found = false, live = false;
-        int rc = user_store_find_by_id(conn, claims.sub, false, &user, &found, &err);
-        if (rc != 0)
-            result = CREDENTIAL_UNAVAILABLE;
-        if (rc == 0 && found) {
-            rc = user.is_active ? session_store_is_live(conn, claims.sid, user.id, now, &live, &err)
-                                : 0;
-            if (rc != 0)
-                result = CREDENTIAL_UNAVAILABLE;
-            if (rc == 0 && user.is_active && live) {
-                fill_user_principal(&request->principal, PRINCIPAL_USER, &user);
-                snprintf(request->principal.session_id, sizeof request->principal.session_id, "%s",
-                         claims.sid);
-                result = CREDENTIAL_OK;
-            }
-            user_store_record_clear(&user);
-        }
-    }
+    int result =
+        conn ? jwt_principal(conn, &claims, now, &request->principal) : CREDENTIAL_UNAVAILABLE;
     if (conn)
         db_release(auth->database, conn);
     jwt_claims_free(&claims);

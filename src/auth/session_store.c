@@ -123,36 +123,45 @@ int session_store_revoke_token(db_conn *conn, const char *token_id, int64_t now,
                    params, 2, NULL, err);
 }
 
+/* The two statements of a revocation: live sessions matched by $1, then their live tokens. */
+typedef struct revocation_sql {
+    const char *sessions;
+    const char *tokens;
+} revocation_sql;
+
+/* Revoke with $1 = id, $2 = now, $3 = reason; *count (may be NULL) gets how many sessions. */
+static int revoke(db_conn *conn, const revocation_sql *sql, const char *id, const char *reason,
+                  int64_t now, int64_t *count, nh_error *err)
+{
+    db_param params[] = {db_text(id), db_int(now), db_text(reason)};
+    int rc = db_exec(conn, sql->sessions, params, 3, count, err);
+    if (rc != 0)
+        return rc;
+    return db_exec(conn, sql->tokens, params, 2, NULL, err);
+}
+
 int session_store_revoke_session(db_conn *conn, const char *session_id, const char *reason,
                                  int64_t now, nh_error *err)
 {
-    db_param params[] = {db_text(session_id), db_int(now), db_text(reason)};
-    int rc = db_exec(conn,
-                     "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 "
-                     "WHERE id = $1 AND revoked_at IS NULL",
-                     params, 3, NULL, err);
-    if (rc != 0)
-        return rc;
-    return db_exec(conn,
-                   "UPDATE refresh_tokens SET revoked_at = $2 "
-                   "WHERE session_id = $1 AND revoked_at IS NULL",
-                   params, 2, NULL, err);
+    static const revocation_sql sql = {
+        .sessions = "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 "
+                    "WHERE id = $1 AND revoked_at IS NULL",
+        .tokens = "UPDATE refresh_tokens SET revoked_at = $2 "
+                  "WHERE session_id = $1 AND revoked_at IS NULL",
+    };
+    return revoke(conn, &sql, session_id, reason, now, NULL, err);
 }
 
 int session_store_revoke_user(db_conn *conn, const char *user_id, const char *reason, int64_t now,
                               int64_t *count, nh_error *err)
 {
-    db_param params[] = {db_text(user_id), db_int(now), db_text(reason)};
-    int rc = db_exec(conn,
-                     "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 "
-                     "WHERE user_id = $1 AND revoked_at IS NULL",
-                     params, 3, count, err);
-    if (rc != 0)
-        return rc;
-    return db_exec(conn,
-                   "UPDATE refresh_tokens SET revoked_at = $2 "
-                   "WHERE user_id = $1 AND revoked_at IS NULL",
-                   params, 2, NULL, err);
+    static const revocation_sql sql = {
+        .sessions = "UPDATE sessions SET revoked_at = $2, revoked_reason = $3 "
+                    "WHERE user_id = $1 AND revoked_at IS NULL",
+        .tokens = "UPDATE refresh_tokens SET revoked_at = $2 "
+                  "WHERE user_id = $1 AND revoked_at IS NULL",
+    };
+    return revoke(conn, &sql, user_id, reason, now, count, err);
 }
 
 int session_store_is_live(db_conn *conn, const char *session_id, const char *user_id, int64_t now,

@@ -2,6 +2,7 @@
  * NFKC, case mapping, case folding and UTS #39 mixed-script detection. */
 #include "auth/username.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,23 +74,26 @@ static int transform(wide_transform function, const void *context, const wide_te
     return 0;
 }
 
+/* UTF-8 source text for decode_utf8 (the transform's own input is unused). */
+typedef struct utf8_text {
+    const char *text;
+    int32_t length;
+} utf8_text;
+
+static int32_t decode_utf8(const void *context, UChar *out, int32_t capacity, const UChar *in,
+                           int32_t length, UErrorCode *status)
+{
+    const utf8_text *source = context;
+    int32_t needed = 0;
+    u_strFromUTF8(out, capacity, &needed, source->text, source->length, status);
+    return needed;
+}
+
 static int from_utf8(const char *text, size_t length, wide_text *out)
 {
-    UErrorCode status = U_ZERO_ERROR;
-    int32_t needed = 0;
-    u_strFromUTF8(NULL, 0, &needed, text, (int32_t)length, &status);
-    if (U_FAILURE(status) && status != U_BUFFER_OVERFLOW_ERROR)
-        return -1;
-    out->text = malloc(((size_t)needed + 1) * sizeof *out->text);
-    if (!out->text)
-        return -1;
-    status = U_ZERO_ERROR;
-    u_strFromUTF8(out->text, needed + 1, &out->length, text, (int32_t)length, &status);
-    if (U_FAILURE(status)) {
-        wide_free(out);
-        return -1;
-    }
-    return 0;
+    utf8_text source = {.text = text, .length = (int32_t)length};
+    wide_text none = {0};
+    return transform(decode_utf8, &source, &none, out);
 }
 
 /* UTF-8 of text into out (NUL-terminated); 1 when it does not fit, -1 when ICU fails. */
@@ -230,18 +234,40 @@ static void script_names(const wide_text *text, char *out, size_t size)
     }
 }
 
-/* UTS #39 checks of one identifier (uspoof is thread-safe for checks; one checker per call
- * keeps this module free of state). */
-static int check_scripts(const wide_text *name, nh_error *err)
+/* The one spoof checker of the process, configured once: checks on a configured checker are
+ * thread-safe (uspoof.h), so every thread shares it. NULL when ICU could not open it. */
+static USpoofChecker *spoof_checker;
+
+static void spoof_checker_open(void)
 {
     UErrorCode status = U_ZERO_ERROR;
     USpoofChecker *checker = uspoof_open(&status);
     uspoof_setChecks(checker, USPOOF_RESTRICTION_LEVEL | USPOOF_INVISIBLE | USPOOF_MIXED_NUMBERS,
                      &status);
     uspoof_setRestrictionLevel(checker, USPOOF_MODERATELY_RESTRICTIVE);
-    int32_t failed =
-        U_SUCCESS(status) ? uspoof_check2(checker, name->text, name->length, NULL, &status) : 0;
-    uspoof_close(checker);
+    if (U_FAILURE(status)) {
+        uspoof_close(checker);
+        return;
+    }
+    spoof_checker = checker;
+}
+
+static const USpoofChecker *shared_spoof_checker(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (pthread_once(&once, spoof_checker_open) != 0)
+        return NULL;
+    return spoof_checker;
+}
+
+/* UTS #39 checks of one identifier. */
+static int check_scripts(const wide_text *name, nh_error *err)
+{
+    const USpoofChecker *checker = shared_spoof_checker();
+    if (!checker)
+        return error_internal(err);
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t failed = uspoof_check2(checker, name->text, name->length, NULL, &status);
     if (U_FAILURE(status))
         return error_internal(err);
     if (failed & USPOOF_RESTRICTION_LEVEL) {

@@ -26,7 +26,8 @@
  *
  * username_legacy_key() is that earlier rule (trim, ASCII letters upper-cased, everything else
  * byte for byte): rows written before this module keep their key, and sign-in still finds them
- * by it (see user_store_find_by_keys). Pure functions; thread-safe. */
+ * by it (see user_store_find_by_keys). Thread-safe: the only state is ICU's spoof checker,
+ * opened on first use and shared by every thread for the life of the process. */
 #ifndef NH_AUTH_USERNAME_H
 #define NH_AUTH_USERNAME_H
 
