@@ -21,11 +21,6 @@ int api_key_store_insert(db_conn *conn, const api_key_store_new *key, nh_error *
                    params, 8, NULL, err);
 }
 
-static int64_t time_or_zero(const db_result *result, size_t column)
-{
-    return db_result_is_null(result, 0, column) ? 0 : db_result_int64(result, 0, column);
-}
-
 int api_key_store_find_by_hash(db_conn *conn, const char *key_hash, api_key_store_row *out,
                                bool *found, nh_error *err)
 {
@@ -43,9 +38,9 @@ int api_key_store_find_by_hash(db_conn *conn, const char *key_hash, api_key_stor
         snprintf(out->id, sizeof out->id, "%s", db_result_text(result, 0, 0));
         snprintf(out->user_id, sizeof out->user_id, "%s", db_result_text(result, 0, 1));
         out->permissions = (uint32_t)db_result_int64(result, 0, 2);
-        out->expires_at = time_or_zero(result, 3);
-        out->revoked_at = time_or_zero(result, 4);
-        out->last_used_at = time_or_zero(result, 5);
+        out->expires_at = db_result_int64(result, 0, 3);
+        out->revoked_at = db_result_int64(result, 0, 4);
+        out->last_used_at = db_result_int64(result, 0, 5);
     }
     db_result_free(result);
     return 0;

@@ -70,11 +70,6 @@ int session_store_insert_token(db_conn *conn, const char *id, const char *sessio
                    params, 7, NULL, err);
 }
 
-static int64_t time_or_zero(const db_result *result, size_t column)
-{
-    return db_result_is_null(result, 0, column) ? 0 : db_result_int64(result, 0, column);
-}
-
 int session_store_find_token(db_conn *conn, const char *token_hash, session_store_token *out,
                              bool *found, nh_error *err)
 {
@@ -93,10 +88,10 @@ int session_store_find_token(db_conn *conn, const char *token_hash, session_stor
         snprintf(out->session_id, sizeof out->session_id, "%s", db_result_text(result, 0, 1));
         snprintf(out->user_id, sizeof out->user_id, "%s", db_result_text(result, 0, 2));
         out->expires_at = db_result_int64(result, 0, 3);
-        out->revoked_at = time_or_zero(result, 4);
+        out->revoked_at = db_result_int64(result, 0, 4);
         out->replaced = !db_result_is_null(result, 0, 5);
         out->session_expires_at = db_result_int64(result, 0, 6);
-        out->session_revoked_at = time_or_zero(result, 7);
+        out->session_revoked_at = db_result_int64(result, 0, 7);
     }
     db_result_free(result);
     return 0;

@@ -25,7 +25,7 @@ static int read_user_row(const db_result *result, size_t row, bool with_password
     out->is_active = db_result_int64(result, row, 3) != 0;
     out->created_at = db_result_int64(result, row, 4);
     out->updated_at = db_result_int64(result, row, 5);
-    out->last_login_at = db_result_is_null(result, row, 6) ? 0 : db_result_int64(result, row, 6);
+    out->last_login_at = db_result_int64(result, row, 6); /* 0 for NULL */
     if (with_password) {
         out->password_hash = strdup(db_result_text(result, row, 7));
         if (!out->password_hash)
