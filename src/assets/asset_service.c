@@ -42,7 +42,7 @@ static int create_upload_temps(asset_service *service, nh_error *err)
     return 0;
 }
 
-asset_service *asset_service_create(const config *cfg, db *database, char *const *public_base_url,
+asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,
                                     nh_error *err)
 {
     asset_service *service = calloc(1, sizeof *service);
@@ -65,11 +65,6 @@ asset_service *asset_service_create(const config *cfg, db *database, char *const
         return NULL;
     }
     return service;
-}
-
-const char *asset_service_public_base_url(const asset_service *service)
-{
-    return service->public_base_url ? *service->public_base_url : NULL;
 }
 
 void asset_service_destroy(asset_service *service)
