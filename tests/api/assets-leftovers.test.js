@@ -23,6 +23,32 @@ async function twoMoreSweeps(server) {
   while (sweeps(server) < target) await sleep(50);
 }
 
+// Start an upload that sends its first 50 bytes and then waits for finish(); resolves once its
+// temp file is in tmp (inFlight: the upload files then), with the pending response.
+async function heldUpload(server, tmp, seed, filename) {
+  const image = png(16, 16, { seed });
+  const boundary = 'held';
+  let finish;
+  const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
+  const response = rawRequest(server, {
+    path: '/api/v1/assets',
+    headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    write: async (request) => {
+      request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n`
+        + 'Content-Type: image/png\r\n\r\n');
+      request.write(image.subarray(0, 50));
+      await finished;
+      request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
+    },
+  });
+  let inFlight = [];
+  while (inFlight.length === 0) {
+    inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
+    await sleep(20);
+  }
+  return { finish, response, inFlight };
+}
+
 test('leftover upload files go at start and at each housekeeping run; an upload in flight keeps its file', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nekohub-leftovers-'));
   const tmp = join(dataDir, 'tmp');
@@ -42,26 +68,7 @@ test('leftover upload files go at start and at each housekeeping run; an upload 
     await twoMoreSweeps(server);
     assert.equal(existsSync(join(tmp, 'upload-later1')), false, 'a housekeeping run removes a leftover');
 
-    const image = png(16, 16, { seed: 3 });
-    const boundary = 'inflight';
-    let finish;
-    const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
-    const response = rawRequest(server, {
-      path: '/api/v1/assets',
-      headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-      write: async (request) => {
-        request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n`
-          + 'Content-Type: image/png\r\n\r\n');
-        request.write(image.subarray(0, 50));
-        await finished;
-        request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
-      },
-    });
-    let inFlight = [];
-    while (inFlight.length === 0) {
-      inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
-      await sleep(20);
-    }
+    const { finish, response, inFlight } = await heldUpload(server, tmp, 3, 'a.png');
     await twoMoreSweeps(server);
     assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
       'the temp file of an upload in flight stays');
@@ -86,26 +93,7 @@ test('the sweep of another instance on the same data directory leaves an upload 
   const sweeper = await startServer({ dataDir, env });
   const tmp = join(dataDir, 'tmp');
   try {
-    const image = png(16, 16, { seed: 5 });
-    const boundary = 'shared';
-    let finish;
-    const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
-    const response = rawRequest(uploader, {
-      path: '/api/v1/assets',
-      headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-      write: async (request) => {
-        request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.png"\r\n`
-          + 'Content-Type: image/png\r\n\r\n');
-        request.write(image.subarray(0, 50));
-        await finished;
-        request.end(Buffer.concat([image.subarray(50), Buffer.from(`\r\n--${boundary}--\r\n`)]));
-      },
-    });
-    let inFlight = [];
-    while (inFlight.length === 0) {
-      inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
-      await sleep(20);
-    }
+    const { finish, response, inFlight } = await heldUpload(uploader, tmp, 5, 'b.png');
     await twoMoreSweeps(sweeper);
     assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
       "the other instance's sweep leaves the file of an upload in flight");
