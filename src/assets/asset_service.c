@@ -36,10 +36,7 @@ static int create_upload_temps(asset_service *service, nh_error *err)
     if (written <= 0 || written >= (int)sizeof dir)
         return error_set(err, 500, "config_invalid", "NEKOHUB_DATA_DIR is too long");
     service->uploads = upload_temps_create(dir, err);
-    if (!service->uploads)
-        return -1;
-    upload_temps_sweep(service->uploads); /* a previous run's leftovers; failures are logged */
-    return 0;
+    return service->uploads ? 0 : -1;
 }
 
 asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,

@@ -43,10 +43,10 @@ typedef struct asset_service {
 } asset_service;
 
 /* Build the service from its dependencies: the storage service and the upload temp directory
- * (created 0700; upload files a previous run left are removed). public_base_url is the global
- * base of public URLs (Storage__PublicBaseUrl or derived from the bound address, known before
- * the service starts), or NULL: borrowed, it must outlive the service. NULL with err filled on
- * failure. */
+ * (created 0700; asset_service_sweep removes what a previous run left). public_base_url is the
+ * global base of public URLs (Storage__PublicBaseUrl or derived from the bound address, known
+ * before the service starts), or NULL: borrowed, it must outlive the service. NULL with err filled
+ * on failure. */
 asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,
                                     nh_error *err);
 void asset_service_destroy(asset_service *service);
