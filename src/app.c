@@ -55,7 +55,7 @@ int app_services_start(app *application, nh_error *err)
         users_bootstrap(application->users, err) != 0)
         return -1;
     application->assets =
-        assets_start(application->cfg, application->database, &application->public_base_url, err);
+        assets_start(application->cfg, application->database, application->public_base_url, err);
     if (!application->assets)
         return -1;
     app_fill_contexts(application);

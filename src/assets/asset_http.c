@@ -106,7 +106,7 @@ void asset_http_upload(http_request *request, http_response *response)
     asset_creator creator = creator_of(&request->principal);
     if (rc == 0)
         rc = asset_service_upload(service_of(request), form, &creator,
-                                  asset_service_public_base_url(service_of(request)), id, &err);
+                                  service_of(request)->public_base_url, id, &err);
     /* the temporary file goes now, not when the connection closes */
     upload_form_free(form);
     request->handler_state = NULL;
@@ -455,8 +455,8 @@ void asset_http_content(http_request *request, http_response *response)
     char *redirect_url = NULL;
     nh_error err;
     if (asset_service_open_protected(service_of(request), http_request_param(request, "id"),
-                                     asset_service_public_base_url(service_of(request)), &content,
-                                     &redirect_url, &err) != 0) {
+                                     service_of(request)->public_base_url, &content, &redirect_url,
+                                     &err) != 0) {
         http_reply_error(response, &err);
         return;
     }

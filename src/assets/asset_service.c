@@ -36,13 +36,10 @@ static int create_upload_temps(asset_service *service, nh_error *err)
     if (written <= 0 || written >= (int)sizeof dir)
         return error_set(err, 500, "config_invalid", "NEKOHUB_DATA_DIR is too long");
     service->uploads = upload_temps_create(dir, err);
-    if (!service->uploads)
-        return -1;
-    upload_temps_sweep(service->uploads); /* a previous run's leftovers; failures are logged */
-    return 0;
+    return service->uploads ? 0 : -1;
 }
 
-asset_service *asset_service_create(const config *cfg, db *database, char *const *public_base_url,
+asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,
                                     nh_error *err)
 {
     asset_service *service = calloc(1, sizeof *service);
@@ -65,11 +62,6 @@ asset_service *asset_service_create(const config *cfg, db *database, char *const
         return NULL;
     }
     return service;
-}
-
-const char *asset_service_public_base_url(const asset_service *service)
-{
-    return service->public_base_url ? *service->public_base_url : NULL;
 }
 
 void asset_service_destroy(asset_service *service)

@@ -36,21 +36,19 @@ struct content_cache;
 typedef struct asset_service {
     const config *cfg;
     db *database;
-    char *const *public_base_url; /* borrowed slot (see asset_service_create) */
+    const char *public_base_url; /* borrowed (see asset_service_create), or NULL */
     storage_service *storage;
     struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
     upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
 } asset_service;
 
 /* Build the service from its dependencies: the storage service and the upload temp directory
- * (created 0700; upload files a previous run left are removed). public_base_url is where the
- * server keeps the global base of public URLs (Storage__PublicBaseUrl or derived from the bound
- * address): a borrowed slot that is read on each request, written before serving, and may
- * hold NULL or be NULL itself. NULL with err filled on failure. */
-asset_service *asset_service_create(const config *cfg, db *database, char *const *public_base_url,
+ * (created 0700; asset_service_sweep removes what a previous run left). public_base_url is the
+ * global base of public URLs (Storage__PublicBaseUrl or derived from the bound address, known
+ * before the service starts), or NULL: borrowed, it must outlive the service. NULL with err filled
+ * on failure. */
+asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,
                                     nh_error *err);
-/* The global base of public URLs (see asset_service_create), or NULL. */
-const char *asset_service_public_base_url(const asset_service *service);
 void asset_service_destroy(asset_service *service);
 
 /* Housekeeping: remove objects still pending removal (after a failed delete or a crash) and

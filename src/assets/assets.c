@@ -4,7 +4,7 @@
 #include "core/log.h"
 #include "media/media.h"
 
-asset_service *assets_start(const config *cfg, db *database, char *const *public_base_url,
+asset_service *assets_start(const config *cfg, db *database, const char *public_base_url,
                             nh_error *err)
 {
     if (media_start("nekohub", err) != 0)

@@ -12,7 +12,7 @@
 
 /* Start the feature from its dependencies (see asset_service_create for public_base_url).
  * NULL with err filled when it cannot start. */
-asset_service *assets_start(const config *cfg, db *database, char *const *public_base_url,
+asset_service *assets_start(const config *cfg, db *database, const char *public_base_url,
                             nh_error *err);
 /* Stop it; NULL (a failed or partial start) is fine. */
 void assets_stop(asset_service *service);

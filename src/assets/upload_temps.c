@@ -18,13 +18,10 @@
 #include "storage/storage.h"
 
 #define UPLOAD_TEMPS_PREFIX "upload-"
-#define UPLOAD_TEMPS_NAME_SIZE 32 /* "upload-XXXXXX" and its NUL, with room to spare */
 
 struct upload_temps {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* held while a file is created and locked, and by the sweep */
     char dir[PATH_MAX];
-    char (*names)[UPLOAD_TEMPS_NAME_SIZE]; /* file names in flight; "" = free slot */
-    size_t capacity;
 };
 
 upload_temps *upload_temps_create(const char *dir, nh_error *err)
@@ -60,50 +57,7 @@ void upload_temps_destroy(upload_temps *temps)
     if (!temps)
         return;
     pthread_mutex_destroy(&temps->lock);
-    free(temps->names);
     free(temps);
-}
-
-/* ---- the registry (callers hold the lock) ----------------------------------------------- */
-
-static bool is_in_flight(const upload_temps *temps, const char *name)
-{
-    for (size_t i = 0; i < temps->capacity; i++)
-        if (!strcmp(temps->names[i], name))
-            return true;
-    return false;
-}
-
-static int remember(upload_temps *temps, const char *name)
-{
-    for (size_t i = 0; i < temps->capacity; i++) {
-        if (!temps->names[i][0]) {
-            snprintf(temps->names[i], UPLOAD_TEMPS_NAME_SIZE, "%s", name);
-            return 0;
-        }
-    }
-    size_t capacity = temps->capacity ? temps->capacity * 2 : 16;
-    char(*grown)[UPLOAD_TEMPS_NAME_SIZE] = realloc(temps->names, capacity * sizeof *grown);
-    if (!grown)
-        return -1;
-    memset(grown + temps->capacity, 0, (capacity - temps->capacity) * sizeof *grown);
-    temps->names = grown;
-    snprintf(temps->names[temps->capacity], UPLOAD_TEMPS_NAME_SIZE, "%s", name);
-    temps->capacity = capacity;
-    return 0;
-}
-
-static void forget(upload_temps *temps, const char *name)
-{
-    for (size_t i = 0; i < temps->capacity; i++)
-        if (!strcmp(temps->names[i], name))
-            temps->names[i][0] = '\0';
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
 }
 
 /* ---- files ------------------------------------------------------------------------------ */
@@ -135,12 +89,6 @@ static int create_file(upload_temps *temps, char path[PATH_MAX], nh_error *err)
         path[0] = '\0';
         return error_internal(err);
     }
-    if (remember(temps, base_name(path)) != 0) {
-        close(descriptor);
-        unlink(path);
-        path[0] = '\0';
-        return error_internal(err);
-    }
     return descriptor;
 }
 
@@ -162,13 +110,13 @@ int upload_temps_close(upload_temps *temps, const char *path)
                     path, strerror(errno));
         rc = -1;
     }
-    forget(temps, base_name(path));
     pthread_mutex_unlock(&temps->lock);
     return rc;
 }
 
-/* Whether another process holds the file's lock: an upload in flight in another instance that
- * shares this directory. Taking the lock ourselves fails then; when it succeeds nobody owns the
+/* Whether an upload holds the file's lock: one in flight in this process (flock locks of
+ * separate open(2)s conflict, even in one process) or in another instance that shares this
+ * directory. Taking the lock ourselves fails then; when it succeeds nobody owns the
  * file (its process ended) and the lock, kept until *descriptor is closed, stops a late claim.
  * A file that vanished meanwhile counts as owned (nothing to remove). */
 static bool owned_elsewhere(const char *path, int *descriptor)
@@ -187,8 +135,7 @@ static bool owned_elsewhere(const char *path, int *descriptor)
  * sharing the directory: 1 removed, 0 left, -1 failed. */
 static int sweep_entry(upload_temps *temps, const char *name)
 {
-    if (strncmp(name, UPLOAD_TEMPS_PREFIX, strlen(UPLOAD_TEMPS_PREFIX)) != 0 ||
-        is_in_flight(temps, name))
+    if (strncmp(name, UPLOAD_TEMPS_PREFIX, strlen(UPLOAD_TEMPS_PREFIX)) != 0)
         return 0;
     char path[PATH_MAX];
     int written = snprintf(path, sizeof path, "%s/%s", temps->dir, name);

@@ -1,15 +1,14 @@
 /* upload_temps.h - the temporary files of uploads in flight (DATA_DIR/tmp/upload-XXXXXX) and
  * the sweep of those no upload owns.
  *
- * Every upload streams its file part to a temporary file created here; the registry remembers
- * which files belong to uploads still in flight until they are closed. A crash (kill -9,
- * power loss) leaves files that nobody will close: upload_temps_sweep() removes every
- * upload-* file of the directory that no upload owns, whatever its age, so a restart
- * converges at start and within one housekeeping period after. Creating a file and recording
- * it happen under the registry's lock, and the sweep holds the same lock, so a sweep can never
- * remove a file an upload of this process has just created. Each file is also flock()ed by its
- * upload for as long as it is open, so the sweep of another instance sharing the data
- * directory leaves it alone too; the lock dies with its process, so a crash's files are swept.
+ * Every upload streams its file part to a temporary file created here and flock()ed by its
+ * upload for as long as its descriptor is open: that lock is what "in flight" means, to the
+ * sweep of this process and of any other instance sharing the data directory alike. A crash
+ * (kill -9, power loss) leaves files whose lock died with their process:
+ * upload_temps_sweep() removes every upload-* file of the directory that no upload owns,
+ * whatever its age, so a restart converges at start and within one housekeeping period after.
+ * Creating and locking a file happen under a mutex the sweep of this process holds too, so it
+ * can never remove a file an upload of this process has just created.
  * (In the microseconds between creating a file and locking it, another instance's sweep could
  * still remove its name; the upload keeps writing through its open descriptor.)
  *
@@ -25,15 +24,16 @@
 
 typedef struct upload_temps upload_temps;
 
-/* The registry of directory `dir` (created 0700 when missing). */
+/* The upload directory `dir` (created 0700 when missing). */
 upload_temps *upload_temps_create(const char *dir, nh_error *err);
-/* Frees the registry; files still registered are left alone (their forms remove them). */
+/* Frees it; files still open are left alone (their forms remove them). */
 void upload_temps_destroy(upload_temps *temps);
 
-/* Create a new, empty temporary file (0600), recorded as in flight: writes its path and
- * returns its descriptor (open read/write, close-on-exec), or -1 with err filled. */
+/* Create a new, empty temporary file (0600) for an upload in flight: writes its path and
+ * returns its descriptor (open read/write, close-on-exec, locked: keep it open until
+ * upload_temps_close), or -1 with err filled. */
 int upload_temps_open(upload_temps *temps, char path[PATH_MAX], nh_error *err);
-/* Remove the file at path and forget it. Returns 0, or -1 when it could not be removed (logged
+/* Remove the file at path. Returns 0, or -1 when it could not be removed (logged
  * with the path and the reason; a later sweep removes it). */
 int upload_temps_close(upload_temps *temps, const char *path);
 

@@ -39,6 +39,8 @@ const pending = (server) => Number(runSql(server, 'SELECT COUNT(*) FROM storage_
 // 256 x 256 RGB, stored uncompressed (deflate level 0): about 197 KB.
 const big = () => encodePng(256, 256, (x, y, row, at) => { row[at] = x; row[at + 1] = y; row[at + 2] = x ^ y; }, 0);
 
+const uploadBig = (server) => upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+
 test('a full data directory: the upload answers 507, keeps nothing, and works once there is space', (t) =>
   withTmpfs(t, '8m', async (volume) => {
     const server = await startServer({ dataDir: volume, env: accountsEnv({}, { machineKeys: true }) });
@@ -47,14 +49,14 @@ test('a full data directory: the upload answers 507, keeps nothing, and works on
       const stored = filesUnder(join(volume, 'assets'));
       const filler = fill(volume, 16 * 1024);
 
-      const response = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      const response = await uploadBig(server);
       expectError(response, 507, 'storage_insufficient_space');
       assert.deepEqual(readdirSync(join(volume, 'tmp')), [], 'no temp file is left');
       assert.deepEqual(filesUnder(join(volume, 'assets')), stored, 'no object is left');
       assert.equal(await total(server), before, 'no row is written');
 
       rmSync(filler);
-      const retried = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      const retried = await uploadBig(server);
       assert.equal(retried.status, 202, retried.text);
     } finally {
       await server.stop();
@@ -68,7 +70,7 @@ test('a full storage root: the upload answers 507 and leaves no object, row or p
     });
     try {
       const filler = fill(root, 16 * 1024);
-      const response = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      const response = await uploadBig(server);
       expectError(response, 507, 'storage_insufficient_space');
       assert.deepEqual(filesUnder(root).filter((name) => name !== 'filler'), [], 'no object or partial copy is left');
       assert.deepEqual(readdirSync(join(server.dataDir, 'tmp')), []);
@@ -76,7 +78,7 @@ test('a full storage root: the upload answers 507 and leaves no object, row or p
       assert.equal(pending(server), 0, 'the upload intent is ended');
 
       rmSync(filler);
-      const retried = await upload(server, key, { file: { data: big(), filename: 'big.png', contentType: 'image/png' } });
+      const retried = await uploadBig(server);
       assert.equal(retried.status, 202, retried.text);
     } finally {
       await server.stop();

@@ -208,7 +208,9 @@ test('who uploaded an asset is recorded, shown in detail and list, and filterabl
 
   // the public gallery never shows who uploaded
   const gallery = await server.request('GET', '/api/v1/public/assets?pageSize=100');
+  assert.ok(gallery.body.data.items.some((item) => item.id === byPerson.id), 'the gallery lists the asset');
   for (const item of gallery.body.data.items) assert.equal('createdByUserId' in item, false);
   const publicDetail = await server.request('GET', `/api/v1/public/assets/${byPerson.id}`);
+  assert.equal(publicDetail.status, 200, publicDetail.text);
   assert.equal('createdByUsername' in publicDetail.body.data, false);
 });

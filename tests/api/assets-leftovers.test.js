@@ -23,19 +23,18 @@ async function twoMoreSweeps(server) {
   while (sweeps(server) < target) await sleep(50);
 }
 
-// Start an upload that sends its first 50 bytes and then waits: returns the file name of its
-// temp file (once it exists), finish() to send the rest, and the response promise.
-async function heldUpload(server, tmp, seed) {
+// Start an upload that sends its first 50 bytes and then waits for finish(); resolves once its
+// temp file is in tmp (inFlight: the upload files then), with the pending response.
+async function heldUpload(server, tmp, seed, filename) {
   const image = png(16, 16, { seed });
-  const boundary = `held${seed}`;
+  const boundary = 'held';
   let finish;
   const finished = new Promise((resolveFinish) => { finish = resolveFinish; });
-  const before = new Set(readdirSync(tmp));
   const response = rawRequest(server, {
     path: '/api/v1/assets',
     headers: { Authorization: `Bearer ${MACHINE_KEY}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
     write: async (request) => {
-      request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n`
+      request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n`
         + 'Content-Type: image/png\r\n\r\n');
       request.write(image.subarray(0, 50));
       await finished;
@@ -44,10 +43,10 @@ async function heldUpload(server, tmp, seed) {
   });
   let inFlight = [];
   while (inFlight.length === 0) {
-    inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-') && !before.has(name));
+    inFlight = readdirSync(tmp).filter((name) => name.startsWith('upload-'));
     await sleep(20);
   }
-  return { inFlight, finish, response };
+  return { finish, response, inFlight };
 }
 
 test('leftover upload files go at start and at each housekeeping run; an upload in flight keeps its file', async () => {
@@ -69,7 +68,7 @@ test('leftover upload files go at start and at each housekeeping run; an upload 
     await twoMoreSweeps(server);
     assert.equal(existsSync(join(tmp, 'upload-later1')), false, 'a housekeeping run removes a leftover');
 
-    const { inFlight, finish, response } = await heldUpload(server, tmp, 3);
+    const { finish, response, inFlight } = await heldUpload(server, tmp, 3, 'a.png');
     await twoMoreSweeps(server);
     assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
       'the temp file of an upload in flight stays');
@@ -94,7 +93,7 @@ test('the sweep of another instance on the same data directory leaves an upload 
   const sweeper = await startServer({ dataDir, env });
   const tmp = join(dataDir, 'tmp');
   try {
-    const { inFlight, finish, response } = await heldUpload(uploader, tmp, 5);
+    const { finish, response, inFlight } = await heldUpload(uploader, tmp, 5, 'b.png');
     await twoMoreSweeps(sweeper);
     assert.deepEqual(readdirSync(tmp).filter((name) => name.startsWith('upload-')), inFlight,
       "the other instance's sweep leaves the file of an upload in flight");
