@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/periodic.h"
 
 #define NS_PER_SECOND 1000000000LL
 #define CLIENT_BUCKETS 4096
+#define GUARD_SWEEP_INTERVAL_SECONDS 1
 
 /* Open connections of one client address. */
 typedef struct client_count {
@@ -48,10 +49,7 @@ struct connection_guard {
     _Atomic uint64_t refused;
     _Atomic uint64_t header_timeouts;
     _Atomic uint64_t body_stalls;
-    pthread_mutex_t stop_lock;
-    pthread_cond_t stop_signal;
-    bool stopping;
-    pthread_t sweeper;
+    periodic *sweeper; /* sweep_task once a second */
 };
 
 /* The key of a peer address, false when it is not IP or a trusted proxy (not limited). */
@@ -152,35 +150,9 @@ static void sweep_once(connection_guard *guard, int64_t now)
     pthread_mutex_unlock(&guard->lock);
 }
 
-static void *sweep_thread(void *argument)
+static void sweep_task(void *context)
 {
-    connection_guard *guard = argument;
-    pthread_mutex_lock(&guard->stop_lock);
-    while (!guard->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += 1;
-        pthread_cond_timedwait(&guard->stop_signal, &guard->stop_lock, &until);
-        if (guard->stopping)
-            break;
-        pthread_mutex_unlock(&guard->stop_lock);
-        sweep_once(guard, clock_monotonic_ns());
-        pthread_mutex_lock(&guard->stop_lock);
-    }
-    pthread_mutex_unlock(&guard->stop_lock);
-    return NULL;
-}
-
-static int init_stop_signal(connection_guard *guard)
-{
-    pthread_condattr_t attributes;
-    if (pthread_condattr_init(&attributes) != 0)
-        return -1;
-    int rc = pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&guard->stop_signal, &attributes);
-    pthread_condattr_destroy(&attributes);
-    return rc == 0 ? 0 : -1;
+    sweep_once(context, clock_monotonic_ns());
 }
 
 connection_guard *connection_guard_start(const connection_guard_limits *limits, nh_error *err)
@@ -196,22 +168,8 @@ connection_guard *connection_guard_start(const connection_guard_limits *limits, 
         error_internal(err);
         return NULL;
     }
-    if (pthread_mutex_init(&guard->stop_lock, NULL) != 0) {
-        pthread_mutex_destroy(&guard->lock);
-        free(guard);
-        error_internal(err);
-        return NULL;
-    }
-    if (init_stop_signal(guard) != 0) {
-        pthread_mutex_destroy(&guard->stop_lock);
-        pthread_mutex_destroy(&guard->lock);
-        free(guard);
-        error_internal(err);
-        return NULL;
-    }
-    if (pthread_create(&guard->sweeper, NULL, sweep_thread, guard) != 0) {
-        pthread_cond_destroy(&guard->stop_signal);
-        pthread_mutex_destroy(&guard->stop_lock);
+    guard->sweeper = periodic_start(GUARD_SWEEP_INTERVAL_SECONDS, sweep_task, guard);
+    if (!guard->sweeper) {
         pthread_mutex_destroy(&guard->lock);
         free(guard);
         error_set(err, 500, "start_failed", "the connection sweep thread could not start");
@@ -224,11 +182,7 @@ void connection_guard_stop(connection_guard *guard)
 {
     if (!guard)
         return;
-    pthread_mutex_lock(&guard->stop_lock);
-    guard->stopping = true;
-    pthread_cond_signal(&guard->stop_signal);
-    pthread_mutex_unlock(&guard->stop_lock);
-    pthread_join(guard->sweeper, NULL);
+    periodic_stop(guard->sweeper);
     if (guard->head)
         log_message(LOG_ERROR, "connection_guard", "connections still tracked at stop");
     for (size_t i = 0; i < CLIENT_BUCKETS; i++)
@@ -237,8 +191,6 @@ void connection_guard_stop(connection_guard *guard)
             free(guard->clients[i]);
             guard->clients[i] = next;
         }
-    pthread_cond_destroy(&guard->stop_signal);
-    pthread_mutex_destroy(&guard->stop_lock);
     pthread_mutex_destroy(&guard->lock);
     free(guard);
 }
