@@ -307,8 +307,7 @@ void guard_entry_request_done(guard_entry *entry)
     if (!entry)
         return;
     const connection_guard_limits *limits = &entry->guard->limits;
-    entry->in_body = false;
-    entry->paused_remaining_ns = 0;
+    guard_entry_body_done(entry);
     set_deadline(entry, GUARD_HEADER,
                  seconds_from_now(limits->idle_timeout_s + limits->header_timeout_s));
 }
