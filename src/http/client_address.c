@@ -226,8 +226,26 @@ static void address_text(const ip_address *address, char *out)
         snprintf(out, CLIENT_ADDRESS_TEXT_SIZE, "unknown");
 }
 
+/* The client named by the trusted peer's forwarded headers: X-Forwarded-For, else Forwarded
+ * (read only when the first gave no address). */
+static bool forwarded_client(const trusted_proxies *proxies, client_address_header header,
+                             void *closure, ip_address *out)
+{
+    char *forwarded_for = header(closure, "X-Forwarded-For");
+    bool found = forwarded_for && client_from_list(proxies, forwarded_for, out);
+    free(forwarded_for);
+    if (found)
+        return true;
+    char *forwarded = header(closure, "Forwarded");
+    char *values = forwarded ? forwarded_for_values(forwarded) : NULL;
+    found = values && client_from_list(proxies, values, out);
+    free(values);
+    free(forwarded);
+    return found;
+}
+
 void client_address_resolve(const trusted_proxies *proxies, const struct sockaddr *peer,
-                            const char *forwarded_for, const char *forwarded, char *out)
+                            client_address_header header, void *closure, char *out)
 {
     ip_address address;
     if (!peer_address(peer, &address)) {
@@ -236,19 +254,11 @@ void client_address_resolve(const trusted_proxies *proxies, const struct sockadd
     }
     ip_address compared = address;
     unmap(&compared);
-    if (proxies && proxies->count > 0 && is_trusted(proxies, &compared)) {
-        ip_address forwarded_client;
-        if (forwarded_for && client_from_list(proxies, forwarded_for, &forwarded_client)) {
-            address_text(&forwarded_client, out);
-            return;
-        }
-        char *values = forwarded ? forwarded_for_values(forwarded) : NULL;
-        bool found = values && client_from_list(proxies, values, &forwarded_client);
-        free(values);
-        if (found) {
-            address_text(&forwarded_client, out);
-            return;
-        }
+    ip_address forwarded;
+    if (proxies && proxies->count > 0 && is_trusted(proxies, &compared) &&
+        forwarded_client(proxies, header, closure, &forwarded)) {
+        address_text(&forwarded, out);
+        return;
     }
     address_text(&address, out);
 }

@@ -36,9 +36,14 @@ int trusted_proxies_parse(const char *const *items, size_t count, trusted_proxie
 /* Is the peer one of the trusted proxies? (false for NULL proxies or a non-IP peer) */
 bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer);
 
+/* A request header's value (all its lines joined by commas) for the caller to free, or NULL
+ * when there is none or it could not be read. */
+typedef char *(*client_address_header)(void *closure, const char *name);
+
 /* The client's address as text (out holds CLIENT_ADDRESS_TEXT_SIZE bytes; "unknown" when the
- * peer address is not IP). forwarded_for / forwarded: the header values or NULL. */
+ * peer address is not IP). header(closure, name) is called only when the peer is a trusted
+ * proxy: for X-Forwarded-For, then for Forwarded when the first named no address. */
 void client_address_resolve(const trusted_proxies *proxies, const struct sockaddr *peer,
-                            const char *forwarded_for, const char *forwarded, char *out);
+                            client_address_header header, void *closure, char *out);
 
 #endif
