@@ -220,6 +220,19 @@ bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct
     return is_trusted(proxies, &address);
 }
 
+bool client_address_peer_key(const trusted_proxies *proxies, const struct sockaddr *peer,
+                             unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
+{
+    ip_address address;
+    if (!peer_address(peer, &address))
+        return false;
+    memset(key, 0, CLIENT_ADDRESS_KEY_SIZE);
+    key[0] = address.family == AF_INET ? 4 : 6;
+    memcpy(key + 1, address.bytes, address_length(address.family));
+    unmap(&address);
+    return !(proxies && proxies->count > 0 && is_trusted(proxies, &address));
+}
+
 static void address_text(const ip_address *address, char *out)
 {
     if (!inet_ntop(address->family, address->bytes, out, CLIENT_ADDRESS_TEXT_SIZE))

@@ -36,6 +36,13 @@ int trusted_proxies_parse(const char *const *items, size_t count, trusted_proxie
 /* Is the peer one of the trusted proxies? (false for NULL proxies or a non-IP peer) */
 bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer);
 
+/* The peer as a key for counting its connections (a family byte, then the address as it came,
+ * zero-padded). False when the peer is not IP or is a trusted proxy (its connections carry
+ * many clients, so they are not counted against one). */
+#define CLIENT_ADDRESS_KEY_SIZE 17
+bool client_address_peer_key(const trusted_proxies *proxies, const struct sockaddr *peer,
+                             unsigned char key[CLIENT_ADDRESS_KEY_SIZE]);
+
 /* A request header's value (all its lines joined by commas) for the caller to free, or NULL
  * when there is none or it could not be read. */
 typedef char *(*client_address_header)(void *closure, const char *name);

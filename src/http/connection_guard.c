@@ -3,7 +3,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,7 +17,7 @@
 
 /* Open connections of one client address. */
 typedef struct client_count {
-    unsigned char key[17]; /* family byte + address */
+    unsigned char key[CLIENT_ADDRESS_KEY_SIZE]; /* family byte + address */
     unsigned int count;
     struct client_count *next;
 } client_count;
@@ -35,7 +34,7 @@ struct guard_entry {
     size_t window_bytes;         /* body bytes since the body clock last restarted */
     int64_t paused_remaining_ns; /* body time left when paused */
     bool counted;                /* holds one of client_key's count */
-    unsigned char client_key[17];
+    unsigned char client_key[CLIENT_ADDRESS_KEY_SIZE];
     struct guard_entry *prev;
     struct guard_entry *next;
 };
@@ -54,54 +53,45 @@ struct connection_guard {
 
 /* The key of a peer address, false when it is not IP or a trusted proxy (not limited). */
 static bool client_key_of(const connection_guard *guard, const struct sockaddr *peer,
-                          unsigned char key[17])
+                          unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
-    if (!peer || guard->limits.per_client == 0)
-        return false;
-    memset(key, 0, 17);
-    if (peer->sa_family == AF_INET) {
-        key[0] = 4;
-        memcpy(key + 1, &((const struct sockaddr_in *)(const void *)peer)->sin_addr, 4);
-    } else if (peer->sa_family == AF_INET6) {
-        key[0] = 6;
-        memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr, 16);
-    } else {
-        return false;
-    }
-    return !client_address_is_trusted_peer(guard->limits.proxies, peer);
+    return guard->limits.per_client > 0 &&
+           client_address_peer_key(guard->limits.proxies, peer, key);
 }
 
-static size_t bucket_of(const unsigned char key[17])
+static size_t bucket_of(const unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
     uint32_t hash = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < 17; i++)
+    for (size_t i = 0; i < CLIENT_ADDRESS_KEY_SIZE; i++)
         hash = (hash ^ key[i]) * 16777619u;
     return hash % CLIENT_BUCKETS;
 }
 
 /* The count of key (under the lock); created when create is set (NULL: no memory). */
-static client_count *find_client(connection_guard *guard, const unsigned char key[17], bool create)
+static client_count *find_client(connection_guard *guard,
+                                 const unsigned char key[CLIENT_ADDRESS_KEY_SIZE], bool create)
 {
     client_count **slot = &guard->clients[bucket_of(key)];
     for (client_count *client = *slot; client; client = client->next)
-        if (!memcmp(client->key, key, 17))
+        if (!memcmp(client->key, key, CLIENT_ADDRESS_KEY_SIZE))
             return client;
     if (!create)
         return NULL;
     client_count *client = calloc(1, sizeof *client);
     if (!client)
         return NULL;
-    memcpy(client->key, key, 17);
+    memcpy(client->key, key, CLIENT_ADDRESS_KEY_SIZE);
     client->next = *slot;
     *slot = client;
     return client;
 }
 
-static void release_client(connection_guard *guard, const unsigned char key[17])
+static void release_client(connection_guard *guard,
+                           const unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
     client_count **slot = &guard->clients[bucket_of(key)];
     for (client_count *client = *slot; client; slot = &client->next, client = client->next) {
-        if (memcmp(client->key, key, 17) != 0)
+        if (memcmp(client->key, key, CLIENT_ADDRESS_KEY_SIZE) != 0)
             continue;
         if (--client->count == 0) {
             *slot = client->next;
@@ -113,7 +103,7 @@ static void release_client(connection_guard *guard, const unsigned char key[17])
 
 bool connection_guard_may_accept(connection_guard *guard, const struct sockaddr *peer)
 {
-    unsigned char key[17];
+    unsigned char key[CLIENT_ADDRESS_KEY_SIZE];
     if (!client_key_of(guard, peer, key))
         return true;
     pthread_mutex_lock(&guard->lock);
