@@ -211,15 +211,6 @@ static bool client_from_list(const trusted_proxies *proxies, const char *list, i
     return found;
 }
 
-bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer)
-{
-    ip_address address;
-    if (!proxies || proxies->count == 0 || !peer_address(peer, &address))
-        return false;
-    unmap(&address);
-    return is_trusted(proxies, &address);
-}
-
 bool client_address_peer_key(const trusted_proxies *proxies, const struct sockaddr *peer,
                              unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {

@@ -33,9 +33,6 @@ typedef struct trusted_proxies {
 int trusted_proxies_parse(const char *const *items, size_t count, trusted_proxies *out,
                           char *problem, size_t size);
 
-/* Is the peer one of the trusted proxies? (false for NULL proxies or a non-IP peer) */
-bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer);
-
 /* The peer as a key for counting its connections (a family byte, then the address as it came,
  * zero-padded). False when the peer is not IP or is a trusted proxy (its connections carry
  * many clients, so they are not counted against one). */
