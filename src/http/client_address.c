@@ -211,13 +211,17 @@ static bool client_from_list(const trusted_proxies *proxies, const char *list, i
     return found;
 }
 
-bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer)
+bool client_address_peer_key(const trusted_proxies *proxies, const struct sockaddr *peer,
+                             unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
     ip_address address;
-    if (!proxies || proxies->count == 0 || !peer_address(peer, &address))
+    if (!peer_address(peer, &address))
         return false;
+    memset(key, 0, CLIENT_ADDRESS_KEY_SIZE);
+    key[0] = address.family == AF_INET ? 4 : 6;
+    memcpy(key + 1, address.bytes, address_length(address.family));
     unmap(&address);
-    return is_trusted(proxies, &address);
+    return !(proxies && proxies->count > 0 && is_trusted(proxies, &address));
 }
 
 static void address_text(const ip_address *address, char *out)
@@ -226,8 +230,26 @@ static void address_text(const ip_address *address, char *out)
         snprintf(out, CLIENT_ADDRESS_TEXT_SIZE, "unknown");
 }
 
+/* The client named by the trusted peer's forwarded headers: X-Forwarded-For, else Forwarded
+ * (read only when the first gave no address). */
+static bool forwarded_client(const trusted_proxies *proxies, client_address_header header,
+                             void *closure, ip_address *out)
+{
+    char *forwarded_for = header(closure, "X-Forwarded-For");
+    bool found = forwarded_for && client_from_list(proxies, forwarded_for, out);
+    free(forwarded_for);
+    if (found)
+        return true;
+    char *forwarded = header(closure, "Forwarded");
+    char *values = forwarded ? forwarded_for_values(forwarded) : NULL;
+    found = values && client_from_list(proxies, values, out);
+    free(values);
+    free(forwarded);
+    return found;
+}
+
 void client_address_resolve(const trusted_proxies *proxies, const struct sockaddr *peer,
-                            const char *forwarded_for, const char *forwarded, char *out)
+                            client_address_header header, void *closure, char *out)
 {
     ip_address address;
     if (!peer_address(peer, &address)) {
@@ -236,19 +258,11 @@ void client_address_resolve(const trusted_proxies *proxies, const struct sockadd
     }
     ip_address compared = address;
     unmap(&compared);
-    if (proxies && proxies->count > 0 && is_trusted(proxies, &compared)) {
-        ip_address forwarded_client;
-        if (forwarded_for && client_from_list(proxies, forwarded_for, &forwarded_client)) {
-            address_text(&forwarded_client, out);
-            return;
-        }
-        char *values = forwarded ? forwarded_for_values(forwarded) : NULL;
-        bool found = values && client_from_list(proxies, values, &forwarded_client);
-        free(values);
-        if (found) {
-            address_text(&forwarded_client, out);
-            return;
-        }
+    ip_address forwarded;
+    if (proxies && proxies->count > 0 && is_trusted(proxies, &compared) &&
+        forwarded_client(proxies, header, closure, &forwarded)) {
+        address_text(&forwarded, out);
+        return;
     }
     address_text(&address, out);
 }

@@ -33,12 +33,21 @@ typedef struct trusted_proxies {
 int trusted_proxies_parse(const char *const *items, size_t count, trusted_proxies *out,
                           char *problem, size_t size);
 
-/* Is the peer one of the trusted proxies? (false for NULL proxies or a non-IP peer) */
-bool client_address_is_trusted_peer(const trusted_proxies *proxies, const struct sockaddr *peer);
+/* The peer as a key for counting its connections (a family byte, then the address as it came,
+ * zero-padded). False when the peer is not IP or is a trusted proxy (its connections carry
+ * many clients, so they are not counted against one). */
+#define CLIENT_ADDRESS_KEY_SIZE 17
+bool client_address_peer_key(const trusted_proxies *proxies, const struct sockaddr *peer,
+                             unsigned char key[CLIENT_ADDRESS_KEY_SIZE]);
+
+/* A request header's value (all its lines joined by commas) for the caller to free, or NULL
+ * when there is none or it could not be read. */
+typedef char *(*client_address_header)(void *closure, const char *name);
 
 /* The client's address as text (out holds CLIENT_ADDRESS_TEXT_SIZE bytes; "unknown" when the
- * peer address is not IP). forwarded_for / forwarded: the header values or NULL. */
+ * peer address is not IP). header(closure, name) is called only when the peer is a trusted
+ * proxy: for X-Forwarded-For, then for Forwarded when the first named no address. */
 void client_address_resolve(const trusted_proxies *proxies, const struct sockaddr *peer,
-                            const char *forwarded_for, const char *forwarded, char *out);
+                            client_address_header header, void *closure, char *out);
 
 #endif

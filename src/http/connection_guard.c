@@ -3,21 +3,21 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/periodic.h"
 
 #define NS_PER_SECOND 1000000000LL
 #define CLIENT_BUCKETS 4096
+#define GUARD_SWEEP_INTERVAL_SECONDS 1
 
 /* Open connections of one client address. */
 typedef struct client_count {
-    unsigned char key[17]; /* family byte + address */
+    unsigned char key[CLIENT_ADDRESS_KEY_SIZE]; /* family byte + address */
     unsigned int count;
     struct client_count *next;
 } client_count;
@@ -34,7 +34,7 @@ struct guard_entry {
     size_t window_bytes;         /* body bytes since the body clock last restarted */
     int64_t paused_remaining_ns; /* body time left when paused */
     bool counted;                /* holds one of client_key's count */
-    unsigned char client_key[17];
+    unsigned char client_key[CLIENT_ADDRESS_KEY_SIZE];
     struct guard_entry *prev;
     struct guard_entry *next;
 };
@@ -48,62 +48,50 @@ struct connection_guard {
     _Atomic uint64_t refused;
     _Atomic uint64_t header_timeouts;
     _Atomic uint64_t body_stalls;
-    pthread_mutex_t stop_lock;
-    pthread_cond_t stop_signal;
-    bool stopping;
-    pthread_t sweeper;
+    periodic *sweeper; /* sweep_task once a second */
 };
 
 /* The key of a peer address, false when it is not IP or a trusted proxy (not limited). */
 static bool client_key_of(const connection_guard *guard, const struct sockaddr *peer,
-                          unsigned char key[17])
+                          unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
-    if (!peer || guard->limits.per_client == 0)
-        return false;
-    memset(key, 0, 17);
-    if (peer->sa_family == AF_INET) {
-        key[0] = 4;
-        memcpy(key + 1, &((const struct sockaddr_in *)(const void *)peer)->sin_addr, 4);
-    } else if (peer->sa_family == AF_INET6) {
-        key[0] = 6;
-        memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr, 16);
-    } else {
-        return false;
-    }
-    return !client_address_is_trusted_peer(guard->limits.proxies, peer);
+    return guard->limits.per_client > 0 &&
+           client_address_peer_key(guard->limits.proxies, peer, key);
 }
 
-static size_t bucket_of(const unsigned char key[17])
+static size_t bucket_of(const unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
     uint32_t hash = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < 17; i++)
+    for (size_t i = 0; i < CLIENT_ADDRESS_KEY_SIZE; i++)
         hash = (hash ^ key[i]) * 16777619u;
     return hash % CLIENT_BUCKETS;
 }
 
 /* The count of key (under the lock); created when create is set (NULL: no memory). */
-static client_count *find_client(connection_guard *guard, const unsigned char key[17], bool create)
+static client_count *find_client(connection_guard *guard,
+                                 const unsigned char key[CLIENT_ADDRESS_KEY_SIZE], bool create)
 {
     client_count **slot = &guard->clients[bucket_of(key)];
     for (client_count *client = *slot; client; client = client->next)
-        if (!memcmp(client->key, key, 17))
+        if (!memcmp(client->key, key, CLIENT_ADDRESS_KEY_SIZE))
             return client;
     if (!create)
         return NULL;
     client_count *client = calloc(1, sizeof *client);
     if (!client)
         return NULL;
-    memcpy(client->key, key, 17);
+    memcpy(client->key, key, CLIENT_ADDRESS_KEY_SIZE);
     client->next = *slot;
     *slot = client;
     return client;
 }
 
-static void release_client(connection_guard *guard, const unsigned char key[17])
+static void release_client(connection_guard *guard,
+                           const unsigned char key[CLIENT_ADDRESS_KEY_SIZE])
 {
     client_count **slot = &guard->clients[bucket_of(key)];
     for (client_count *client = *slot; client; slot = &client->next, client = client->next) {
-        if (memcmp(client->key, key, 17) != 0)
+        if (memcmp(client->key, key, CLIENT_ADDRESS_KEY_SIZE) != 0)
             continue;
         if (--client->count == 0) {
             *slot = client->next;
@@ -115,7 +103,7 @@ static void release_client(connection_guard *guard, const unsigned char key[17])
 
 bool connection_guard_may_accept(connection_guard *guard, const struct sockaddr *peer)
 {
-    unsigned char key[17];
+    unsigned char key[CLIENT_ADDRESS_KEY_SIZE];
     if (!client_key_of(guard, peer, key))
         return true;
     pthread_mutex_lock(&guard->lock);
@@ -152,35 +140,9 @@ static void sweep_once(connection_guard *guard, int64_t now)
     pthread_mutex_unlock(&guard->lock);
 }
 
-static void *sweep_thread(void *argument)
+static void sweep_task(void *context)
 {
-    connection_guard *guard = argument;
-    pthread_mutex_lock(&guard->stop_lock);
-    while (!guard->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += 1;
-        pthread_cond_timedwait(&guard->stop_signal, &guard->stop_lock, &until);
-        if (guard->stopping)
-            break;
-        pthread_mutex_unlock(&guard->stop_lock);
-        sweep_once(guard, clock_monotonic_ns());
-        pthread_mutex_lock(&guard->stop_lock);
-    }
-    pthread_mutex_unlock(&guard->stop_lock);
-    return NULL;
-}
-
-static int init_stop_signal(connection_guard *guard)
-{
-    pthread_condattr_t attributes;
-    if (pthread_condattr_init(&attributes) != 0)
-        return -1;
-    int rc = pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&guard->stop_signal, &attributes);
-    pthread_condattr_destroy(&attributes);
-    return rc == 0 ? 0 : -1;
+    sweep_once(context, clock_monotonic_ns());
 }
 
 connection_guard *connection_guard_start(const connection_guard_limits *limits, nh_error *err)
@@ -196,22 +158,8 @@ connection_guard *connection_guard_start(const connection_guard_limits *limits, 
         error_internal(err);
         return NULL;
     }
-    if (pthread_mutex_init(&guard->stop_lock, NULL) != 0) {
-        pthread_mutex_destroy(&guard->lock);
-        free(guard);
-        error_internal(err);
-        return NULL;
-    }
-    if (init_stop_signal(guard) != 0) {
-        pthread_mutex_destroy(&guard->stop_lock);
-        pthread_mutex_destroy(&guard->lock);
-        free(guard);
-        error_internal(err);
-        return NULL;
-    }
-    if (pthread_create(&guard->sweeper, NULL, sweep_thread, guard) != 0) {
-        pthread_cond_destroy(&guard->stop_signal);
-        pthread_mutex_destroy(&guard->stop_lock);
+    guard->sweeper = periodic_start(GUARD_SWEEP_INTERVAL_SECONDS, sweep_task, guard);
+    if (!guard->sweeper) {
         pthread_mutex_destroy(&guard->lock);
         free(guard);
         error_set(err, 500, "start_failed", "the connection sweep thread could not start");
@@ -224,11 +172,7 @@ void connection_guard_stop(connection_guard *guard)
 {
     if (!guard)
         return;
-    pthread_mutex_lock(&guard->stop_lock);
-    guard->stopping = true;
-    pthread_cond_signal(&guard->stop_signal);
-    pthread_mutex_unlock(&guard->stop_lock);
-    pthread_join(guard->sweeper, NULL);
+    periodic_stop(guard->sweeper);
     if (guard->head)
         log_message(LOG_ERROR, "connection_guard", "connections still tracked at stop");
     for (size_t i = 0; i < CLIENT_BUCKETS; i++)
@@ -237,8 +181,6 @@ void connection_guard_stop(connection_guard *guard)
             free(guard->clients[i]);
             guard->clients[i] = next;
         }
-    pthread_cond_destroy(&guard->stop_signal);
-    pthread_mutex_destroy(&guard->stop_lock);
     pthread_mutex_destroy(&guard->lock);
     free(guard);
 }
@@ -355,8 +297,7 @@ void guard_entry_request_done(guard_entry *entry)
     if (!entry)
         return;
     const connection_guard_limits *limits = &entry->guard->limits;
-    entry->in_body = false;
-    entry->paused_remaining_ns = 0;
+    guard_entry_body_done(entry);
     set_deadline(entry, GUARD_HEADER,
                  seconds_from_now(limits->idle_timeout_s + limits->header_timeout_s));
 }

@@ -67,6 +67,23 @@ static void handler_pool_join(handler_pool *pool, unsigned int started)
         pthread_join(pool->threads[i], NULL);
 }
 
+/* The lock and the two condition variables; -1 (none left initialised) when one fails. */
+static int handler_pool_init_sync(handler_pool *pool)
+{
+    if (pthread_mutex_init(&pool->lock, NULL) != 0)
+        return -1;
+    if (pthread_cond_init(&pool->work, NULL) != 0) {
+        pthread_mutex_destroy(&pool->lock);
+        return -1;
+    }
+    if (pthread_cond_init(&pool->idle, NULL) != 0) {
+        pthread_cond_destroy(&pool->work);
+        pthread_mutex_destroy(&pool->lock);
+        return -1;
+    }
+    return 0;
+}
+
 handler_pool *handler_pool_create(unsigned int threads, unsigned int queue_length, nh_error *err)
 {
     handler_pool *pool = calloc(1, sizeof *pool);
@@ -74,30 +91,15 @@ handler_pool *handler_pool_create(unsigned int threads, unsigned int queue_lengt
         error_internal(err);
         return NULL;
     }
-    pool->threads = calloc(threads ? threads : 1, sizeof *pool->threads);
-    if (!pool->threads || pthread_mutex_init(&pool->lock, NULL) != 0) {
-        free(pool->threads);
-        free(pool);
-        error_internal(err);
-        return NULL;
-    }
-    if (pthread_cond_init(&pool->work, NULL) != 0) {
-        pthread_mutex_destroy(&pool->lock);
-        free(pool->threads);
-        free(pool);
-        error_internal(err);
-        return NULL;
-    }
-    if (pthread_cond_init(&pool->idle, NULL) != 0) {
-        pthread_cond_destroy(&pool->work);
-        pthread_mutex_destroy(&pool->lock);
-        free(pool->threads);
-        free(pool);
-        error_internal(err);
-        return NULL;
-    }
-    pool->queue_length = queue_length;
     pool->thread_count = threads ? threads : 1;
+    pool->queue_length = queue_length;
+    pool->threads = calloc(pool->thread_count, sizeof *pool->threads);
+    if (!pool->threads || handler_pool_init_sync(pool) != 0) {
+        free(pool->threads);
+        free(pool);
+        error_internal(err);
+        return NULL;
+    }
     for (unsigned int i = 0; i < pool->thread_count; i++) {
         if (pthread_create(&pool->threads[i], NULL, handler_pool_thread, pool) != 0) {
             handler_pool_join(pool, i);

@@ -152,8 +152,9 @@ static enum MHD_Result join_header(void *closure, enum MHD_ValueKind kind, const
 /* Every line of a header as the one comma-separated list they form (RFC 9110 5.3): a proxy may
  * add its own line after the client's, so the first line alone is the client's word. NULL when
  * there is none, or when it could not be joined (then no forwarded address is believed). */
-static char *joined_header(struct MHD_Connection *connection, const char *name)
+static char *joined_header(void *closure, const char *name)
 {
+    struct MHD_Connection *connection = closure;
     buf joined;
     buf_init(&joined, 0);
     header_joiner joiner = {name, &joined};
@@ -170,17 +171,8 @@ static void fill_client_address(request_context *context, struct MHD_Connection 
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *peer = info ? info->client_addr : NULL;
-    char *forwarded_for = NULL;
-    char *forwarded = NULL;
-    if (client_address_is_trusted_peer(&context->server->proxies, peer)) {
-        forwarded_for = joined_header(connection, "X-Forwarded-For");
-        forwarded = joined_header(connection, "Forwarded");
-    }
-    client_address_resolve(&context->server->proxies, peer, forwarded_for, forwarded,
-                           context->request.client_address);
-    free(forwarded_for);
-    free(forwarded);
+    client_address_resolve(&context->server->proxies, info ? info->client_addr : NULL,
+                           joined_header, connection, context->request.client_address);
 }
 
 typedef struct query_collector {
