@@ -12,19 +12,21 @@
 #include "core/periodic.h"
 #include "users/users.h"
 
-/* Every feature's periodic cleanup: ended sessions and stale sign-in failures, storage objects
- * whose removal failed or whose upload never committed. The first run (at start) skips the
- * storage sweep: assets_start() has just swept, before the server listened. */
-static void app_housekeeping(void *context)
+static void purge_sessions(app *application)
 {
-    app *application = context;
     nh_error err;
     if (sessions_purge(application->auth, clock_now_ms(), &err) != 0)
         log_message(LOG_WARN, "housekeeping", "session purge failed: %s", err.message);
-    bool first_run = !application->housekeeping_ran;
-    application->housekeeping_ran = true; /* only this thread reads or writes it */
-    if (first_run)
-        return;
+}
+
+/* Every feature's periodic cleanup: ended sessions and stale sign-in failures, storage objects
+ * whose removal failed or whose upload never committed. At start both ran already, before the
+ * server listened (app_services_start, assets_start). */
+static void app_housekeeping(void *context)
+{
+    app *application = context;
+    purge_sessions(application);
+    nh_error err;
     if (application->assets && asset_service_sweep(application->assets, &err) != 0)
         log_message(LOG_WARN, "housekeeping", "the asset sweep left work for later: %s",
                     err.message);
@@ -59,6 +61,7 @@ int app_services_start(app *application, nh_error *err)
     if (!application->assets)
         return -1;
     app_fill_contexts(application);
+    purge_sessions(application);
     application->housekeeping =
         periodic_start(application->cfg->housekeeping_interval_s, app_housekeeping, application);
     if (!application->housekeeping)

@@ -35,7 +35,6 @@ typedef struct app {
     const char *version;
     int bound_port;                /* set before any thread starts */
     struct periodic *housekeeping; /* app_housekeeping every Server__HousekeepingIntervalSeconds */
-    bool housekeeping_ran;         /* the housekeeping thread's own: its first run is over */
     struct users_service *users;   /* the users feature (users/users.h) */
     struct asset_service *assets;  /* the assets feature (assets/assets.h) */
     system_context system;         /* the system endpoints' context */

@@ -1,4 +1,4 @@
-/* periodic.c - run a task now and then every interval, on its own thread.
+/* periodic.c - run a task every interval, on its own thread.
  *
  * The wait between runs is a timed wait on a condition variable whose clock is CLOCK_MONOTONIC:
  * a wall clock stepped back would otherwise stall the purge and the sweep for as long as it
@@ -44,7 +44,6 @@ static bool wait_interval(periodic *worker)
 static void *run(void *argument)
 {
     periodic *worker = argument;
-    worker->task(worker->context);
     pthread_mutex_lock(&worker->lock);
     while (!wait_interval(worker)) {
         pthread_mutex_unlock(&worker->lock);
