@@ -2,7 +2,7 @@
 # `make test` builds with sanitizers and runs every test (unit, static analysis, API on SQLite
 # and PostgreSQL, browser). See README.md.
 
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium vips icu-uc icu-i18n
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium vips icu-uc icu-i18n libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer check: no file under src/ may include a header of a higher layer, or of another folder
 # on its own layer. The order, lowest first (docs/architecture.md explains it):
-#   core -> db, http -> storage, media -> audit -> auth -> users, assets, system -> app, routes -> main
+#   core -> db, http -> storage, media -> audit -> auth -> users, assets, system, providers -> app, routes -> main
 # A new folder must be given a layer here before it can build into the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ layer_of() {
     storage | media) echo 2 ;;
     audit) echo 3 ;;
     auth) echo 4 ;;
-    users | assets | system) echo 5 ;;
+    users | assets | system | providers) echo 5 ;;
     app) echo 6 ;;
     main) echo 7 ;;
     *) echo "" ;;

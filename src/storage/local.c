@@ -269,6 +269,7 @@ static void local_destroy(storage *backend)
 {
     free(backend->state);
     free(backend->public_base_url);
+    free(backend->label);
     free(backend);
 }
 

@@ -48,6 +48,8 @@ typedef struct storage_put_request {
     uint64_t size;              /* its length */
     const char *content_type;   /* stored as object metadata where the backend has any */
     const char *commit_message; /* for backends that commit (GitHub); may be NULL */
+    const char *sha256_hex;     /* 64 lowercase hex digits of the bytes (already computed by the
+                                   upload), or NULL: S3 signs it as x-amz-content-sha256 */
 } storage_put_request;
 
 typedef struct storage_ops {
@@ -57,6 +59,12 @@ typedef struct storage_ops {
                nh_error *err);
     /* 0 and out filled, STORAGE_NOT_FOUND, or -1. */
     int (*open)(storage *backend, const char *key, storage_object *out, nh_error *err);
+    /* Optional (NULL when the backend has none; local needs none): open only the bytes
+     * [offset, offset + length) of the object, so a Range request fetches no more than it
+     * sends. out->fd then holds exactly those bytes from file offset 0 and out->size is the
+     * whole object's size. 0, STORAGE_NOT_FOUND, or -1. */
+    int (*open_range)(storage *backend, const char *key, uint64_t offset, uint64_t length,
+                      storage_object *out, nh_error *err);
     /* Remove the object; a missing one is success. */
     int (*remove)(storage *backend, const char *key, const char *commit_message, nh_error *err);
     int (*exists)(storage *backend, const char *key, bool *exists, nh_error *err);
@@ -70,8 +78,32 @@ struct storage {
     const storage_ops *ops;
     char provider_name[STORAGE_PROVIDER_NAME_SIZE]; /* written on assets: "local", "s3", ... */
     char *public_base_url; /* the backend's own base URL (owned), or NULL */
-    void *state;           /* the backend's private data */
+    char *label; /* how errors and logs name this storage: the profile's name, or
+                    "configuration" for config-driven storage (owned; NULL = "storage") */
+    void *state; /* the backend's private data */
 };
+
+/* How remote backends (S3, GitHub) talk to their service; filled from Storage__Remote__*
+ * settings (core/config.h) and handed to every remote backend's constructor. */
+typedef struct storage_remote_settings {
+    unsigned int connect_timeout_ms;  /* Storage__Remote__ConnectTimeoutMs; default 5000 */
+    unsigned int stall_timeout_ms;    /* no byte moved for this long = a timeout; default 30000 */
+    unsigned int max_attempts;        /* idempotent requests: 1 + retries; default 4 */
+    unsigned int retry_base_delay_ms; /* back-off base (full jitter, doubling); default 200 */
+    uint64_t multipart_threshold;     /* S3: objects this large or larger go multipart; 16 MiB */
+    uint64_t multipart_part_size;     /* S3: part size (>= 5 MiB); default 8 MiB */
+} storage_remote_settings;
+
+/* Errors every remote backend uses for its service's failures (err->message names the
+ * storage's label, never a secret; the backend's own error text is kept, redacted):
+ *   503 storage_provider_unavailable   connect failure, timeout, reset, 5xx after retries
+ *                                      (Retry-After set)
+ *   429 storage_provider_rate_limited  the service asked us to slow down (Retry-After set from
+ *                                      its Retry-After or X-RateLimit-Reset)
+ *   502 storage_provider_access_denied the service refused our credentials (401/403)
+ *   502 storage_provider_bucket_not_found  S3: the bucket does not exist
+ *   502 storage_provider_request_failed    any other refusal (the operation's own code where
+ *                                      the spec names one, e.g. storage_provider_upsert_failed) */
 
 /* Thin wrappers over the ops (they also refuse invalid keys with a 500). */
 int storage_put(storage *backend, const storage_put_request *request,
