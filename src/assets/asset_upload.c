@@ -250,6 +250,7 @@ static int store_object(asset_service *service, storage_target *target, const up
         .size = (uint64_t)file->size,
         .content_type = media_format_content_type(format),
         .commit_message = message ? message : "Automated commit by NekoHub",
+        .sha256_hex = file->sha256_hex,
     };
     int rc = storage_put(target->backend, &request, out->key, err);
     free(message);

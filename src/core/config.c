@@ -310,7 +310,74 @@ static int set_defaults(config *cfg)
     /* assets area */
     cfg->max_animation_pixels = 400000000;
     cfg->housekeeping_interval_s = 600;
+    /* storage providers */
+    cfg->storage_provider = strdup("local");
+    cfg->s3_provider_name = strdup("s3");
+    cfg->s3_region = strdup("us-east-1");
+    cfg->s3_force_path_style = true;
+    cfg->s3_multipart_threshold = 16 * 1024 * 1024;
+    cfg->s3_multipart_part_size = 8 * 1024 * 1024;
+    cfg->github_provider_name = strdup("github-repo");
+    cfg->github_ref = strdup("main");
+    cfg->github_visibility_policy = strdup("public-only");
+    cfg->github_api_base_url = strdup("https://api.github.com");
+    cfg->github_raw_base_url = strdup("https://raw.githubusercontent.com");
+    cfg->remote_connect_timeout_ms = 5000;
+    cfg->remote_stall_timeout_ms = 30000;
+    cfg->remote_max_attempts = 4;
+    cfg->remote_retry_base_delay_ms = 200;
+    if (rc == 0 &&
+        (!cfg->storage_provider || !cfg->s3_provider_name || !cfg->s3_region ||
+         !cfg->github_provider_name || !cfg->github_ref || !cfg->github_visibility_policy ||
+         !cfg->github_api_base_url || !cfg->github_raw_base_url))
+        rc = -1;
     return rc;
+}
+
+static bool is_hex_of_length(const char *text, size_t length);
+
+/* storage providers: config-driven storages, remote backends, allowed local roots, and the
+ * previous secret keys (checked in validate). */
+static void read_storage_settings(loader *l, config *cfg)
+{
+    read_string(l, "Storage__Provider", &cfg->storage_provider, true, true);
+    read_list(l, "Storage__Local__AllowedRoots", &cfg->local_allowed_roots, false);
+    read_string(l, "Storage__S3__ProviderName", &cfg->s3_provider_name, true, true);
+    read_string(l, "Storage__S3__Endpoint", &cfg->s3_endpoint, true, true);
+    read_string(l, "Storage__S3__Bucket", &cfg->s3_bucket, true, true);
+    read_string(l, "Storage__S3__Region", &cfg->s3_region, true, true);
+    read_string(l, "Storage__S3__AccessKey", &cfg->s3_access_key, true, true);
+    read_string(l, "Storage__S3__SecretKey", &cfg->s3_secret_key, true, true);
+    read_bool(l, "Storage__S3__ForcePathStyle", &cfg->s3_force_path_style);
+    read_string(l, "Storage__S3__PublicBaseUrl", &cfg->s3_public_base_url, true, true);
+    read_int64(l, "Storage__S3__MultipartThresholdBytes", &cfg->s3_multipart_threshold,
+               5 * 1024 * 1024);
+    read_int64(l, "Storage__S3__MultipartPartSizeBytes", &cfg->s3_multipart_part_size,
+               5 * 1024 * 1024);
+    read_string(l, "Storage__GitHubRepo__ProviderName", &cfg->github_provider_name, true, true);
+    read_string(l, "Storage__GitHubRepo__Owner", &cfg->github_owner, true, true);
+    read_string(l, "Storage__GitHubRepo__Repo", &cfg->github_repo, true, true);
+    read_string(l, "Storage__GitHubRepo__Ref", &cfg->github_ref, true, true);
+    read_string(l, "Storage__GitHubRepo__BasePath", &cfg->github_base_path, true, true);
+    read_string(l, "Storage__GitHubRepo__VisibilityPolicy", &cfg->github_visibility_policy, true,
+                true);
+    read_string(l, "Storage__GitHubRepo__ApiBaseUrl", &cfg->github_api_base_url, true, true);
+    read_string(l, "Storage__GitHubRepo__RawBaseUrl", &cfg->github_raw_base_url, true, true);
+    read_string(l, "Storage__GitHubRepo__Token", &cfg->github_token, true, true);
+    read_bool(l, "Storage__GitHubRepo__AllowDelete", &cfg->github_allow_delete);
+    read_string(l, "Storage__GitHubRepo__CommitMessageTemplate",
+                &cfg->github_commit_message_template, true, true);
+    read_unsigned(l, "Storage__Remote__ConnectTimeoutMs", &cfg->remote_connect_timeout_ms, 1,
+                  600000);
+    read_unsigned(l, "Storage__Remote__StallTimeoutMs", &cfg->remote_stall_timeout_ms, 1, 3600000);
+    read_unsigned(l, "Storage__Remote__MaxAttempts", &cfg->remote_max_attempts, 1, 20);
+    read_unsigned(l, "Storage__Remote__RetryBaseDelayMs", &cfg->remote_retry_base_delay_ms, 1,
+                  60000);
+    read_list(l, "Security__PreviousSecretKeys", &cfg->previous_secret_keys, false);
+    for (size_t i = 0; i < cfg->previous_secret_keys.count; i++)
+        if (!is_hex_of_length(cfg->previous_secret_keys.items[i], 64))
+            fail(l, "Security__PreviousSecretKeys", "each must be 64 hexadecimal digits (32 bytes)",
+                 NULL);
 }
 
 static void read_provider(loader *l, config *cfg)
@@ -508,6 +575,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_string(&l, "Storage__PublicBaseUrl", &cfg->public_base_url, true, true);
     read_string(&l, "Storage__Local__RootPath", &cfg->local_root_path, true, true);
     read_accel_redirect(&l, cfg);
+    read_storage_settings(&l, cfg);
 
     /* assets area */
     read_int64(&l, "Api__Assets__MaxAnimationPixels", &cfg->max_animation_pixels, 1);
@@ -548,5 +616,25 @@ void config_free(config *cfg)
     free(cfg->public_base_url);
     free(cfg->local_root_path);
     free(cfg->accel_redirect_prefix);
+    free(cfg->storage_provider);
+    list_clear(&cfg->local_allowed_roots);
+    free(cfg->s3_provider_name);
+    free(cfg->s3_endpoint);
+    free(cfg->s3_bucket);
+    free(cfg->s3_region);
+    wipe_free(cfg->s3_access_key);
+    wipe_free(cfg->s3_secret_key);
+    free(cfg->s3_public_base_url);
+    free(cfg->github_provider_name);
+    free(cfg->github_owner);
+    free(cfg->github_repo);
+    free(cfg->github_ref);
+    free(cfg->github_base_path);
+    free(cfg->github_visibility_policy);
+    free(cfg->github_api_base_url);
+    free(cfg->github_raw_base_url);
+    wipe_free(cfg->github_token);
+    free(cfg->github_commit_message_template);
+    list_clear(&cfg->previous_secret_keys);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -89,6 +89,38 @@ typedef struct config {
     int64_t max_animation_pixels;         /* Api__Assets__MaxAnimationPixels; default 400 000 000 */
     unsigned int housekeeping_interval_s; /* Server__HousekeepingIntervalSeconds; default 600 */
 
+    /* storage providers: config-driven storages (spec storage-providers.md §9.3), remote
+     * backends' network behaviour, where local profiles may point, sealed-secret keys */
+    char *storage_provider;          /* Storage__Provider; default "local" */
+    string_list local_allowed_roots; /* Storage__Local__AllowedRoots__N; default: data dir */
+    char *s3_provider_name;          /* Storage__S3__ProviderName; default "s3" */
+    char *s3_endpoint;               /* Storage__S3__Endpoint */
+    char *s3_bucket;                 /* Storage__S3__Bucket */
+    char *s3_region;                 /* Storage__S3__Region; default "us-east-1" */
+    char *s3_access_key;             /* Storage__S3__AccessKey (secret) */
+    char *s3_secret_key;             /* Storage__S3__SecretKey (secret) */
+    bool s3_force_path_style;        /* Storage__S3__ForcePathStyle; default true */
+    char *s3_public_base_url;        /* Storage__S3__PublicBaseUrl */
+    int64_t s3_multipart_threshold;  /* Storage__S3__MultipartThresholdBytes; 16 MiB */
+    int64_t s3_multipart_part_size;  /* Storage__S3__MultipartPartSizeBytes; 8 MiB (>= 5 MiB) */
+    char *github_provider_name;      /* Storage__GitHubRepo__ProviderName; "github-repo" */
+    char *github_owner;              /* Storage__GitHubRepo__Owner */
+    char *github_repo;               /* Storage__GitHubRepo__Repo */
+    char *github_ref;                /* Storage__GitHubRepo__Ref; default "main" */
+    char *github_base_path;          /* Storage__GitHubRepo__BasePath */
+    char *github_visibility_policy;  /* Storage__GitHubRepo__VisibilityPolicy; "public-only" */
+    char *github_api_base_url;       /* Storage__GitHubRepo__ApiBaseUrl */
+    char *github_raw_base_url;       /* Storage__GitHubRepo__RawBaseUrl */
+    char *github_token;              /* Storage__GitHubRepo__Token (secret) */
+    bool github_allow_delete;        /* Storage__GitHubRepo__AllowDelete; default false */
+    char *github_commit_message_template;    /* Storage__GitHubRepo__CommitMessageTemplate */
+    unsigned int remote_connect_timeout_ms;  /* Storage__Remote__ConnectTimeoutMs; 5000 */
+    unsigned int remote_stall_timeout_ms;    /* Storage__Remote__StallTimeoutMs; 30000 */
+    unsigned int remote_max_attempts;        /* Storage__Remote__MaxAttempts; 4 */
+    unsigned int remote_retry_base_delay_ms; /* Storage__Remote__RetryBaseDelayMs; 200 */
+    string_list previous_secret_keys;        /* Security__PreviousSecretKeys__N (64 hex each): tried
+                                                when opening sealed secrets, never for sealing */
+
     /* ops: content sent by a reverse proxy in front (nginx X-Accel-Redirect) */
     char *accel_redirect_prefix; /* Server__AccelRedirect__Prefix; NULL = NekoHub sends bytes */
 } config;

@@ -16,15 +16,15 @@
  * basePath, visibilityPolicy, apiBaseUrl, rawBaseUrl, allowDelete) and secret (token, may be
  * NULL). label names the storage in errors (copied into backend->label). spool_dir as for S3.
  * NULL with err on failure. */
-storage *storage_github_create(const char *label, const json_t *configuration,
-                               const json_t *secret, const storage_remote_settings *settings,
-                               const char *spool_dir, nh_error *err);
+storage *storage_github_create(const char *label, const json_t *configuration, const json_t *secret,
+                               const storage_remote_settings *settings, const char *spool_dir,
+                               nh_error *err);
 
 /* True when backend is a GitHub backend. */
 bool storage_github_is(const storage *backend);
 
 typedef struct storage_github_browse_query {
-    const char *path;    /* relative to basePath; NULL or "" = the root */
+    const char *path; /* relative to basePath; NULL or "" = the root */
     bool recursive;
     int max_depth;       /* >= 1 (validated by the caller) */
     const char *type;    /* "all", "file" or "dir" (validated by the caller, lower case) */

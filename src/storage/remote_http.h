@@ -49,11 +49,11 @@ typedef struct remote_http_request {
 } remote_http_request;
 
 typedef struct remote_http_response {
-    long status;              /* the final HTTP status */
-    buf body;                 /* the body when not written to response_fd (also for errors,
-                                 capped), always NUL-terminated */
-    uint64_t body_written;    /* bytes written to response_fd */
-    char **header_lines;      /* "Name: value" lines of the final response, NULL-terminated */
+    long status;           /* the final HTTP status */
+    buf body;              /* the body when not written to response_fd (also for errors,
+                              capped), always NUL-terminated */
+    uint64_t body_written; /* bytes written to response_fd */
+    char **header_lines;   /* "Name: value" lines of the final response, NULL-terminated */
 } remote_http_response;
 
 /* Perform the request. 0 when an HTTP response arrived whose status is not a transient failure

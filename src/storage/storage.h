@@ -78,9 +78,9 @@ struct storage {
     const storage_ops *ops;
     char provider_name[STORAGE_PROVIDER_NAME_SIZE]; /* written on assets: "local", "s3", ... */
     char *public_base_url; /* the backend's own base URL (owned), or NULL */
-    char *label; /* how errors and logs name this storage: the profile's name, or
-                    "configuration" for config-driven storage (owned; NULL = "storage") */
-    void *state; /* the backend's private data */
+    char *label;           /* how errors and logs name this storage: the profile's name, or
+                              "configuration" for config-driven storage (owned; NULL = "storage") */
+    void *state;           /* the backend's private data */
 };
 
 /* How remote backends (S3, GitHub) talk to their service; filled from Storage__Remote__*
