@@ -306,14 +306,18 @@ static CURLcode set_method(CURL *handle, const remote_http_request *request, att
     return rc;
 }
 
-/* The headers of the request plus "Expect:" (no 100-continue round trip). */
-static struct curl_slist *build_headers(const remote_http_request *request)
+/* The headers of the request as a curl list (NULL when there are none or out of memory: *failed
+ * tells). curl's own "Expect: 100-continue" stays: removing it with "Expect:" breaks curl
+ * 7.88's SigV4 signature. */
+static struct curl_slist *build_headers(const remote_http_request *request, bool *failed)
 {
-    struct curl_slist *list = curl_slist_append(NULL, "Expect:");
-    for (const char *const *line = request->headers; list && line && *line; line++) {
+    struct curl_slist *list = NULL;
+    *failed = false;
+    for (const char *const *line = request->headers; line && *line; line++) {
         struct curl_slist *grown = curl_slist_append(list, *line);
         if (!grown) {
             curl_slist_free_all(list);
+            *failed = true;
             return NULL;
         }
         list = grown;
@@ -430,7 +434,7 @@ static bool is_rate_limited(const remote_http_response *response)
 static attempt_outcome classify_status(const remote_http_request *request,
                                        const remote_http_response *response)
 {
-    if (response->status >= 500)
+    if (response->status >= 500 && response->status != 501) /* 501: a feature is missing */
         return OUTCOME_TRANSIENT;
     if (is_rate_limited(response))
         return OUTCOME_RATE_LIMITED;
@@ -557,8 +561,9 @@ int remote_http_perform(remote_http *client, const remote_http_request *request,
 {
     memset(response, 0, sizeof *response);
     buf_init(&response->body, 0);
-    struct curl_slist *headers = build_headers(request);
-    CURL *handle = headers ? handle_take(client) : NULL;
+    bool failed = false;
+    struct curl_slist *headers = build_headers(request, &failed);
+    CURL *handle = failed ? NULL : handle_take(client);
     if (!handle) {
         curl_slist_free_all(headers);
         return error_internal(err);

@@ -9,7 +9,7 @@
  * limit). A request marked idempotent is retried, up to settings->max_attempts attempts in all,
  * with exponential back-off and full jitter (a random delay in [0, base * 2^(attempt-1)],
  * capped at REMOTE_HTTP_MAX_DELAY_MS), when it failed on connect, timeout, reset, an empty
- * reply, a 5xx status or a 429 (Retry-After is honoured when it asks for no more than
+ * reply, a 5xx status (but 501 Not Implemented) or a 429 (Retry-After is honoured when it asks for no more than
  * REMOTE_HTTP_MAX_DELAY_MS; a longer wait ends the retries and is handed to our caller).
  * Before a retry the request body is read again from its start (pread at fixed offsets, or
  * curl's seek callback) and a response file is truncated.
