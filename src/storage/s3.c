@@ -425,6 +425,22 @@ static int put_multipart(storage *backend, const storage_put_request *put, const
     return rc;
 }
 
+static int s3_remove(storage *backend, const char *key, const char *commit_message, nh_error *err);
+
+/* A PUT whose outcome is unknown (the service stopped answering after the body went out) may
+ * have stored the object all the same: remove it now, so a failed upload leaves nothing. */
+static void remove_after_failed_put(storage *backend, const char *key, const nh_error *put_err)
+{
+    if (put_err->status != 503)
+        return;
+    nh_error err;
+    if (s3_remove(backend, key, NULL, &err) != 0)
+        log_message(LOG_WARN, "storage_s3",
+                    "storage '%s': %s may have been stored by a failed upload and could not be "
+                    "removed: %s",
+                    label_of(backend), key, err.message);
+}
+
 static int s3_put(storage *backend, const storage_put_request *put, char key_out[STORAGE_KEY_SIZE],
                   nh_error *err)
 {
@@ -448,6 +464,8 @@ static int s3_put(storage *backend, const storage_put_request *put, char key_out
                  : put_single(backend, put, sha256, content_type_line, meta_line, err);
     if (rc == 0)
         snprintf(key_out, STORAGE_KEY_SIZE, "%s", put->key);
+    else
+        remove_after_failed_put(backend, put->key, err);
     return rc;
 }
 
