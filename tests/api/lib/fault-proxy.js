@@ -18,7 +18,7 @@ export async function startFaultProxy({ target, fallback = 'pass' } = {}) {
   const hanging = new Set();
   const proxy = {
     fallback,
-    requests, // [{ method, url, range (the Range header or undefined), action }]
+    requests, // [{ method, url, host, range (the Range header or undefined), action }]
     port: 0,
     url: '',
     // Queue actions for the next requests.
@@ -82,7 +82,7 @@ export async function startFaultProxy({ target, fallback = 'pass' } = {}) {
 
   const server = http.createServer((request, response) => {
     const action = plan.length ? plan.shift() : proxy.fallback;
-    requests.push({ method: request.method, url: request.url, range: request.headers.range, action });
+    requests.push({ method: request.method, url: request.url, host: request.headers.host, range: request.headers.range, action });
     switch (action) {
       case '500': return answerError(request, response, 500, 'InternalError');
       case '503-slowdown': return answerError(request, response, 503, 'SlowDown', { 'Retry-After': '1' });
