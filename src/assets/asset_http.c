@@ -372,7 +372,7 @@ static void add_content_headers(http_response *response, const asset_content *co
 }
 
 /* Fetch what the plan sends of a remote (deferred) object: only the range of a 206, the whole
- * object of a 200, nothing for 304 and 416 (answered from the row's validators). */
+ * object of a 200, nothing for 304, 412 and 416 (answered from the row's validators). */
 static int fetch_planned(asset_content *content, const delivery_plan *plan, nh_error *err)
 {
     if (plan->outcome == DELIVERY_PARTIAL)
@@ -391,6 +391,8 @@ static void send_content(http_request *request, http_response *response, asset_c
         .if_modified_since = http_request_header(request, "If-Modified-Since"),
         .range = http_request_header(request, "Range"),
         .if_range = http_request_header(request, "If-Range"),
+        .if_match = http_request_header(request, "If-Match"),
+        .if_unmodified_since = http_request_header(request, "If-Unmodified-Since"),
     };
     delivery_object object = {content->etag, content->object.modified_ms, content->object.size};
     delivery_plan plan = asset_delivery_plan(&conditions, &object);
@@ -404,6 +406,10 @@ static void send_content(http_request *request, http_response *response, asset_c
     switch (plan.outcome) {
     case DELIVERY_NOT_MODIFIED:
         http_reply_empty(response, 304);
+        break;
+    case DELIVERY_PRECONDITION_FAILED:
+        http_reply_error_code(response, 412, "precondition_failed",
+                              "The object does not match the request's preconditions.");
         break;
     case DELIVERY_UNSATISFIABLE:
         http_reply_error_code(response, 416, "range_not_satisfiable",

@@ -1,9 +1,9 @@
 // storage-s3.test.js - the S3-compatible backend against a real S3 server on loopback
 // (s3rver, which checks SigV4 signatures), configured through Storage__S3__*: uploads land in
 // the bucket byte for byte with their content type, /content and the protected route serve
-// them (ETag, 304, Range/206/416, If-Range: the range is fetched from S3, 304 never touches
-// S3), delete removes the object from the bucket, public URLs follow Storage__S3__PublicBaseUrl,
-// virtual-hosted style addressing, and the storage metrics on /metrics.
+// them (ETag, 304, 412, Range/206/416, If-Range: a range is fetched alone from S3; 304, 412
+// and 416 never touch S3), delete removes the object from the bucket, a missing object is a
+// 404, and the storage metrics on /metrics.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
@@ -69,7 +69,14 @@ test('content of an S3-stored asset: /content, the protected route, ETag and 304
     headers: { 'If-Modified-Since': response.headers.get('last-modified') },
   });
   assert.equal(since.status, 304);
-  assert.equal(proxy.count('GET'), gets, '304 is answered without reading from S3');
+  const failed = await fetchBytes(server, path, { headers: { 'If-Match': '"another-version"' } });
+  expectError(failed, 412, 'precondition_failed');
+  const unmodified = await fetchBytes(server, path, { headers: { 'If-Unmodified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' } });
+  assert.equal(unmodified.status, 412);
+  assert.equal(proxy.count('GET'), gets, '304 and 412 are answered without reading from S3');
+  const matching = await fetchBytes(server, path, { headers: { 'If-Match': etag } });
+  assert.equal(matching.status, 200);
+  assert.ok(matching.bytes.equals(images.png));
 
   const privateAsset = await uploadOk(server, key, {
     file: { data: images.webp, filename: 'p.webp', contentType: 'image/webp' },
