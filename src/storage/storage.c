@@ -46,6 +46,21 @@ int storage_remove(storage *backend, const char *key, const char *commit_message
     return backend->ops->remove(backend, key, commit_message, err);
 }
 
+int storage_remove_unreferenced(storage *backend, const char *key, const char *commit_message,
+                                nh_error *err)
+{
+    if (!storage_key_is_valid(key))
+        return refuse_key(key, err);
+    if (backend->ops->remove_unreferenced)
+        return backend->ops->remove_unreferenced(backend, key, commit_message, err);
+    return backend->ops->remove(backend, key, commit_message, err);
+}
+
+int storage_check_remove(const storage *backend, nh_error *err)
+{
+    return backend->ops->check_remove ? backend->ops->check_remove(backend, err) : 0;
+}
+
 int storage_exists(storage *backend, const char *key, bool *exists, nh_error *err)
 {
     *exists = false;
