@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "media/media.h"
 #include "routes.h"
+#include "storage/remote_http.h"
 #include "users/user_cli.h"
 
 #ifndef NEKOHUB_VERSION
@@ -403,6 +404,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "nekohub: libsodium could not be initialised\n");
         return 1;
     }
+    if (remote_http_global_init() != 0) {
+        fprintf(stderr, "nekohub: libcurl could not be initialised\n");
+        return 1;
+    }
+    atexit(remote_http_global_cleanup); /* before exit, so leak checks see only real leaks */
     command_line line;
     int status = parse_command_line(argc, argv, &line);
     if (status != 0)
