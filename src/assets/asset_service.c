@@ -115,10 +115,9 @@ static int remove_pending_object(asset_service *service, db_conn *conn,
         int rc = storage_service_resolve_read(service->storage, object->provider,
                                               object->profile_id, &target, err);
         if (rc == 0) {
-            rc = storage_remove_unreferenced(target.backend, object->key,
-                                             commit_message ? commit_message
-                                                            : DEFAULT_COMMIT_MESSAGE,
-                                             err);
+            rc = storage_remove_unreferenced(
+                target.backend, object->key,
+                commit_message ? commit_message : DEFAULT_COMMIT_MESSAGE, err);
             storage_target_release(&target);
         }
         if (rc != 0)

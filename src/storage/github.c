@@ -81,8 +81,8 @@ static const char *json_text(const json_t *object, const char *key)
 static int config_refuse(const char *label, const char *what, nh_error *err)
 {
     log_message(LOG_ERROR, "storage_github", "GitHub storage '%s': %s", label, what);
-    return error_set(err, 500, "storage_provider_configuration_invalid",
-                     "GitHub storage '%s': %s", label, what);
+    return error_set(err, 500, "storage_provider_configuration_invalid", "GitHub storage '%s': %s",
+                     label, what);
 }
 
 static bool is_name(const char *text)
@@ -90,8 +90,8 @@ static bool is_name(const char *text)
     if (!text || !text[0])
         return false;
     for (const char *c = text; *c; c++)
-        if (!(((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '.' || *c == '_' || *c == '-'))
+        if (!(((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+              *c == '_' || *c == '-'))
             return false;
     return true;
 }
@@ -186,8 +186,7 @@ static int read_paths(github_state *state, const json_t *configuration, const ch
     state->raw_base =
         base_url(json_text(configuration, "rawBaseUrl"), "https://raw.githubusercontent.com");
     if (!state->api_base || !state->raw_base)
-        return config_refuse(label, "apiBaseUrl and rawBaseUrl must be absolute http(s) URLs",
-                             err);
+        return config_refuse(label, "apiBaseUrl and rawBaseUrl must be absolute http(s) URLs", err);
     state->api_origin = origin_of(state->api_base);
     return state->api_origin ? 0 : error_internal(err);
 }
@@ -410,8 +409,8 @@ static int get_contents(const storage *backend, const char *path, const char *co
     int rc = github_call_api(backend, &call, code, what, &response, err);
     free(url);
     if (rc == 0 && response.status == 200) {
-        *parsed = json_loadb(response.body.data ? response.body.data : "", response.body.length,
-                             0, NULL);
+        *parsed =
+            json_loadb(response.body.data ? response.body.data : "", response.body.length, 0, NULL);
         if (!*parsed)
             rc = error_set(err, 502, code, "GitHub storage '%s' sent an unreadable answer while %s",
                            label_of(backend), what);
@@ -523,8 +522,8 @@ static int read_source(const github_source *source, uint64_t offset, unsigned ch
 static int write_base64(int descriptor, const github_source *source)
 {
     unsigned char *chunk = malloc(GITHUB_ENCODE_CHUNK);
-    size_t encoded_size = sodium_base64_ENCODED_LEN(GITHUB_ENCODE_CHUNK,
-                                                    sodium_base64_VARIANT_ORIGINAL);
+    size_t encoded_size =
+        sodium_base64_ENCODED_LEN(GITHUB_ENCODE_CHUNK, sodium_base64_VARIANT_ORIGINAL);
     char *encoded = malloc(encoded_size);
     int rc = chunk && encoded ? 0 : -1;
     size_t held = 0;
@@ -589,8 +588,8 @@ typedef struct github_write {
 } github_write;
 
 /* PUT the file: 0 with *response filled (the caller reads the status), or -1 with err. */
-static int put_contents(const storage *backend, const github_write *write_request,
-                        const char *what, remote_http_response *response, nh_error *err)
+static int put_contents(const storage *backend, const github_write *write_request, const char *what,
+                        remote_http_response *response, nh_error *err)
 {
     const github_state *state = state_of(backend);
     memset(response, 0, sizeof *response);
@@ -604,13 +603,13 @@ static int put_contents(const storage *backend, const github_write *write_reques
         close(descriptor);
         return rc;
     }
-    char *url = github_contents_url(state->api_base, state->owner, state->repo,
-                                    write_request->path, state->ref);
+    char *url = github_contents_url(state->api_base, state->owner, state->repo, write_request->path,
+                                    state->ref);
     int rc = url ? 0 : error_internal(err);
     if (rc == 0) {
         /* not idempotent: a retried create would meet its own file */
-        github_call call = {"PUT", url,    true, false, NULL,
-                            0,     descriptor, length, -1, GITHUB_RESULT_LIMIT};
+        github_call call = {"PUT", url,        true,   false, NULL,
+                            0,     descriptor, length, -1,    GITHUB_RESULT_LIMIT};
         rc = github_call_api(backend, &call, "storage_provider_upsert_failed", what, response, err);
     }
     free(url);
@@ -635,8 +634,8 @@ static int github_put(storage *backend, const storage_put_request *request,
     if (github_path_join(state->base_path, request->key, path, sizeof path) != 0)
         return error_set(err, 400, "storage_provider_storage_key_invalid",
                          "The storage key is too long for GitHub storage '%s'.", label_of(backend));
-    char *message =
-        github_commit_message(request->commit_message, state->commit_template, "upload", request->key);
+    char *message = github_commit_message(request->commit_message, state->commit_template, "upload",
+                                          request->key);
     if (!message)
         return error_internal(err);
     char what[GITHUB_PATH_SIZE + 16];
@@ -691,7 +690,8 @@ static int contents_to_file(const storage *backend, const json_t *contents, int 
                             const char *what, int64_t *modified_ms, nh_error *err)
 {
     const github_state *state = state_of(backend);
-    if (!json_is_object(contents) || strcmp(json_text(contents, "type") ? json_text(contents, "type") : "", "file") != 0)
+    if (!json_is_object(contents) ||
+        strcmp(json_text(contents, "type") ? json_text(contents, "type") : "", "file") != 0)
         return STORAGE_NOT_FOUND; /* a directory, a symlink or a submodule is no stored object */
     const char *encoding = json_text(contents, "encoding");
     const char *content = json_text(contents, "content");
@@ -720,8 +720,8 @@ static int contents_to_file(const storage *backend, const json_t *contents, int 
 
 /* Read the object into descriptor: the raw URL first for public repositories read without a
  * token, then the contents API. 0, STORAGE_NOT_FOUND or -1. */
-static int read_object(const storage *backend, const char *path, int descriptor,
-                       const char *what, int64_t *modified_ms, nh_error *err)
+static int read_object(const storage *backend, const char *path, int descriptor, const char *what,
+                       int64_t *modified_ms, nh_error *err)
 {
     const github_state *state = state_of(backend);
     if (!state->private_token && !state->token) {
@@ -779,8 +779,8 @@ static int github_check_remove(const storage *backend, nh_error *err)
 }
 
 /* GET the file's sha, then DELETE it with that sha. A missing file is success. */
-static int github_remove_unreferenced(storage *backend, const char *key,
-                                      const char *commit_message, nh_error *err)
+static int github_remove_unreferenced(storage *backend, const char *key, const char *commit_message,
+                                      nh_error *err)
 {
     const github_state *state = state_of(backend);
     char path[GITHUB_PATH_SIZE];
@@ -801,9 +801,9 @@ static int github_remove_unreferenced(storage *backend, const char *key,
     }
     char *message = github_commit_message(commit_message, state->commit_template, "delete",
                                           github_path_relative(state->base_path, path));
-    json_t *body = message ? json_pack("{s:s, s:s, s:s}", "message", message, "sha", sha,
-                                       "branch", state->ref)
-                           : NULL;
+    json_t *body =
+        message ? json_pack("{s:s, s:s, s:s}", "message", message, "sha", sha, "branch", state->ref)
+                : NULL;
     char *body_text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     char *url = github_contents_url(state->api_base, state->owner, state->repo, path, state->ref);
     json_decref(body);
@@ -812,11 +812,11 @@ static int github_remove_unreferenced(storage *backend, const char *key,
     int rc = body_text && url ? 0 : error_internal(err);
     if (rc == 0) {
         /* idempotent: a retry of a DELETE that did happen meets 404, which is success */
-        github_call call = {"DELETE", url, true, true, body_text, strlen(body_text), -1, 0, -1,
-                            GITHUB_RESULT_LIMIT};
+        github_call call = {"DELETE",          url, true, true, body_text,
+                            strlen(body_text), -1,  0,    -1,   GITHUB_RESULT_LIMIT};
         remote_http_response response;
-        rc = github_call_api(backend, &call, "storage_provider_delete_failed", what, &response,
-                             err);
+        rc =
+            github_call_api(backend, &call, "storage_provider_delete_failed", what, &response, err);
         if (rc == 0 && response.status != 200 && response.status != 204 && response.status != 404)
             rc = github_refusal(backend, &response, "storage_provider_delete_failed", what, err);
         remote_http_response_free(&response);
@@ -860,8 +860,7 @@ static char *public_url_of_path(const github_state *state, const char *path)
     return github_raw_url(state->raw_base, state->owner, state->repo, state->ref, path);
 }
 
-static char *github_public_url(const storage *backend, const char *global_base_url,
-                               const char *key)
+static char *github_public_url(const storage *backend, const char *global_base_url, const char *key)
 {
     (void)global_base_url; /* never used for GitHub (§11.3) */
     const github_state *state = state_of(backend);
@@ -1022,8 +1021,8 @@ static json_t *browse_result(const github_state *state, const storage_github_bro
                             query->max_depth, "type", type, "keyword",
                             query->keyword && query->keyword[0] ? query->keyword : NULL, "total",
                             (json_int_t)total, "page", query->page, "pageSize", query->page_size,
-                            "hasMore", first + (size_t)query->page_size < total,
-                            "visibilityPolicy", state->private_token ? "private-token" : "public-only",
+                            "hasMore", first + (size_t)query->page_size < total, "visibilityPolicy",
+                            state->private_token ? "private-token" : "public-only",
                             "usesControlledRead", state->private_token, "items", page)
                 : NULL;
 }
@@ -1037,7 +1036,8 @@ int storage_github_browse(storage *backend, const storage_github_browse_query *q
     const github_state *state = state_of(backend);
     char relative[GITHUB_PATH_SIZE];
     char path[GITHUB_PATH_SIZE];
-    if (github_path_normalize(query->path ? query->path : "", true, relative, sizeof relative) != 0 ||
+    if (github_path_normalize(query->path ? query->path : "", true, relative, sizeof relative) !=
+            0 ||
         github_path_join(state->base_path, relative, path, sizeof path) != 0)
         return error_set(err, 400, "storage_provider_relative_path_invalid",
                          "The path is not a valid repository path.");
@@ -1143,8 +1143,8 @@ int storage_github_upsert(storage *backend, const char *path, const unsigned cha
         return -1;
     int rc = check_expected_sha(expected_sha, sha, relative, err);
     const char *operation = sha ? "update" : "create";
-    char *message = rc == 0 ? github_commit_message(commit_message, NULL, operation, relative)
-                            : NULL;
+    char *message =
+        rc == 0 ? github_commit_message(commit_message, NULL, operation, relative) : NULL;
     if (rc == 0 && !message)
         rc = error_internal(err);
     char *new_sha = NULL;
@@ -1157,12 +1157,11 @@ int storage_github_upsert(storage *backend, const char *path, const unsigned cha
         remote_http_response_free(&response);
     }
     char *url = rc == 0 ? public_url_of_path(state, full) : NULL;
-    if (rc == 0 &&
-        !(*result = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:s?}", "path", relative,
-                              "operation", sha ? "updated" : "created", "size", (json_int_t)size,
-                              "sha", new_sha, "visibilityPolicy",
-                              state->private_token ? "private-token" : "public-only",
-                              "usesControlledRead", state->private_token, "publicUrl", url)))
+    if (rc == 0 && !(*result = json_pack(
+                         "{s:s, s:s, s:I, s:s, s:s, s:b, s:s?}", "path", relative, "operation",
+                         sha ? "updated" : "created", "size", (json_int_t)size, "sha", new_sha,
+                         "visibilityPolicy", state->private_token ? "private-token" : "public-only",
+                         "usesControlledRead", state->private_token, "publicUrl", url)))
         rc = error_internal(err);
     free(url);
     free(new_sha);

@@ -250,8 +250,7 @@ static int64_t parse_seconds(const char *text)
     return *text ? -1 : value;
 }
 
-int github_retry_after_seconds(const char *retry_after, const char *rate_limit_reset,
-                               int64_t now_s)
+int github_retry_after_seconds(const char *retry_after, const char *rate_limit_reset, int64_t now_s)
 {
     int64_t seconds = parse_seconds(retry_after);
     if (seconds < 0) {
