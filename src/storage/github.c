@@ -404,7 +404,13 @@ static int get_contents(const storage *backend, const char *path, const char *co
     char *url = github_contents_url(state->api_base, state->owner, state->repo, path, state->ref);
     if (!url)
         return error_internal(err);
-    github_call call = {"GET", url, true, true, NULL, 0, -1, 0, -1, GITHUB_CONTENTS_LIMIT};
+    github_call call = {.method = "GET",
+                        .url = url,
+                        .with_token = true,
+                        .idempotent = true,
+                        .body_fd = -1,
+                        .response_fd = -1,
+                        .response_limit = GITHUB_CONTENTS_LIMIT};
     remote_http_response response;
     int rc = github_call_api(backend, &call, code, what, &response, err);
     free(url);
@@ -608,8 +614,14 @@ static int put_contents(const storage *backend, const github_write *write_reques
     int rc = url ? 0 : error_internal(err);
     if (rc == 0) {
         /* not idempotent: a retried create would meet its own file */
-        github_call call = {"PUT", url,        true,   false, NULL,
-                            0,     descriptor, length, -1,    GITHUB_RESULT_LIMIT};
+        github_call call = {.method = "PUT",
+                            .url = url,
+                            .with_token = true,
+                            .idempotent = false,
+                            .body_fd = descriptor,
+                            .body_length = length,
+                            .response_fd = -1,
+                            .response_limit = GITHUB_RESULT_LIMIT};
         rc = github_call_api(backend, &call, "storage_provider_upsert_failed", what, response, err);
     }
     free(url);
@@ -663,7 +675,12 @@ static int fetch_to_file(const storage *backend, const char *url, bool with_toke
 {
     if (rewind_file(descriptor) != 0)
         return spool_failure(backend, what, err);
-    github_call call = {"GET", url, with_token, true, NULL, 0, -1, 0, descriptor, 0};
+    github_call call = {.method = "GET",
+                        .url = url,
+                        .with_token = with_token,
+                        .idempotent = true,
+                        .body_fd = -1,
+                        .response_fd = descriptor};
     remote_http_response response;
     int rc = github_call_api(backend, &call, "storage_provider_read_failed", what, &response, err);
     if (rc == 0 && response.status == 404)
@@ -812,8 +829,15 @@ static int github_remove_unreferenced(storage *backend, const char *key, const c
     int rc = body_text && url ? 0 : error_internal(err);
     if (rc == 0) {
         /* idempotent: a retry of a DELETE that did happen meets 404, which is success */
-        github_call call = {"DELETE",          url, true, true, body_text,
-                            strlen(body_text), -1,  0,    -1,   GITHUB_RESULT_LIMIT};
+        github_call call = {.method = "DELETE",
+                            .url = url,
+                            .with_token = true,
+                            .idempotent = true,
+                            .body = body_text,
+                            .body_size = strlen(body_text),
+                            .body_fd = -1,
+                            .response_fd = -1,
+                            .response_limit = GITHUB_RESULT_LIMIT};
         remote_http_response response;
         rc =
             github_call_api(backend, &call, "storage_provider_delete_failed", what, &response, err);
@@ -834,6 +858,35 @@ static int github_remove(storage *backend, const char *key, const char *commit_m
     return github_remove_unreferenced(backend, key, commit_message, err);
 }
 
+/* HEAD the raw URL (public repositories read without a token: the raw host has no API rate
+ * limit): 0 with *exists, or 1 when the raw host cannot tell (404: a file may reach the raw
+ * host late) and the contents API must answer. */
+static int exists_on_raw(const storage *backend, const char *path, const char *what, bool *exists,
+                         nh_error *err)
+{
+    const github_state *state = state_of(backend);
+    char *raw = github_raw_url(state->raw_base, state->owner, state->repo, state->ref, path);
+    if (!raw)
+        return error_internal(err);
+    github_call call = {.method = "HEAD",
+                        .url = raw,
+                        .with_token = false,
+                        .idempotent = true,
+                        .body_fd = -1,
+                        .response_fd = -1};
+    remote_http_response response;
+    int rc = github_call_api(backend, &call, "storage_provider_read_failed", what, &response, err);
+    free(raw);
+    if (rc == 0 && response.status == 200)
+        *exists = true;
+    else if (rc == 0 && response.status == 404)
+        rc = 1;
+    else if (rc == 0)
+        rc = github_refusal(backend, &response, "storage_provider_read_failed", what, err);
+    remote_http_response_free(&response);
+    return rc;
+}
+
 static int github_exists(storage *backend, const char *key, bool *exists, nh_error *err)
 {
     const github_state *state = state_of(backend);
@@ -843,6 +896,11 @@ static int github_exists(storage *backend, const char *key, bool *exists, nh_err
         return 0;
     char what[GITHUB_PATH_SIZE + 16];
     snprintf(what, sizeof what, "checking %s", path);
+    if (!state->private_token && !state->token) {
+        int rc = exists_on_raw(backend, path, what, exists, err);
+        if (rc != 1)
+            return rc;
+    }
     json_t *contents = NULL;
     if (get_contents(backend, path, "storage_provider_read_failed", what, &contents, err) != 0)
         return -1;

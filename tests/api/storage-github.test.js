@@ -295,8 +295,17 @@ describe('a public repository read without a token', () => {
   test('reads go to the raw URL first (no API call); writes need a token', async () => {
     const bytes = png(33, 17, { seed: 30 });
     const asset = await uploadOk(server, key, { file: { data: bytes }, fields: { isPublic: 'false' } });
+    const shared = await uploadOk(server, key, { file: { data: png(5, 5, { seed: 32 }) } });
     server.extraEnv = githubEnv(github, { Storage__GitHubRepo__Token: '' });
     await server.restart();
+
+    // a public asset: its raw URL is checked with a HEAD on the raw host, not the API
+    github.resetCounters();
+    const redirect = await fetchBytes(server, `/api/v1/assets/${shared.id}/content`, { token: key });
+    assert.equal(redirect.status, 307, redirect.text);
+    assert.equal(redirect.headers.get('location'), shared.publicUrl);
+    assert.equal(github.count('HEAD raw'), 1);
+    assert.equal(github.count('GET contents'), 0);
     github.resetCounters();
     const content = await fetchBytes(server, `/api/v1/assets/${asset.id}/content`, { token: key });
     assert.equal(content.status, 200, content.text);
@@ -316,7 +325,7 @@ describe('a public repository read without a token', () => {
     const response = await upload(server, key, { file: { data: png(8, 8, { seed: 31 }) } });
     const error = expectError(assert, response, 502, 'storage_provider_access_denied');
     assert.match(error.message, /Requires authentication/);
-    assert.equal(await assetCount(server), 1);
+    assert.equal(await assetCount(server), 2);
     noViolations(github);
   });
 });
