@@ -9,7 +9,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, NekoHub, expectError } from './lib/server.js';
-import { accountsEnv, MACHINE_KEY } from './lib/accounts.js';
+import { accountsEnv, MACHINE_KEY, runSql } from './lib/accounts.js';
 import { png } from './lib/images.js';
 import { upload, uploadOk, fetchBytes } from './lib/assets.js';
 import { startGitHub } from './lib/github-api.js';
@@ -146,6 +146,23 @@ describe('public-only repository under a base path, allowDelete false', () => {
     assert.equal(github.count('DELETE contents'), 0);
     const detail = await server.request('GET', `/api/v1/assets/${asset.id}`, { token: key });
     assert.equal(detail.status, 200, 'the asset is still there');
+  });
+
+  test('the object of a failed upload is removed by the sweep even though deletes are refused', async () => {
+    // what an upload that wrote its file but could not commit its row leaves: the intent (with
+    // the key the upload proposed, without the base path) and the file in the repository
+    const orphanKey = '2026/01/01/0192f0a12b3c7d4e8f90a1b2c3d4e5f6.png';
+    github.putFile('main', `assets/img/${orphanKey}`, png(4, 4, { seed: 60 }));
+    const old = Date.now() - 3600 * 1000;
+    runSql(server, `INSERT INTO storage_pending_deletions (id, storage_provider, storage_provider_profile_id, storage_key, attempts, created_at, updated_at, reason) VALUES ('0192f0a1-2b3c-7d4e-8f90-000000000001', 'github-repo', NULL, '${orphanKey}', 0, ${old}, ${old}, 'upload')`);
+    github.resetCounters();
+    await server.restart(); // the sweep runs at start
+    assert.equal(github.getFile('main', `assets/img/${orphanKey}`), null, 'the orphan is removed');
+    assert.equal(github.count('DELETE contents'), 1);
+    const commit = github.commits.at(-1);
+    assert.deepEqual({ operation: commit.operation, message: commit.message },
+      { operation: 'delete', message: 'Automated commit by NekoHub' });
+    assert.equal(runSql(server, 'SELECT COUNT(*) FROM storage_pending_deletions').trim(), '0');
   });
 
   test('a missing file answers 404 through /content', async () => {
