@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 #define REMOTE_HTTP_POOL_SIZE 16 /* idle handles kept per client */
@@ -112,6 +113,10 @@ typedef struct attempt_state {
     int write_errno;        /* writing the response file failed */
     bool too_large;         /* a 2xx body beyond the memory limit */
     bool header_overflow;
+    bool stalled;             /* no byte moved for stall_timeout_ms */
+    int64_t stall_limit_ns;   /* settings->stall_timeout_ms */
+    int64_t last_progress_ns; /* monotonic instant a byte last moved */
+    curl_off_t last_moved;    /* bytes moved (both directions) at that instant */
 } attempt_state;
 
 static uint64_t body_total(const remote_http_request *request)
@@ -154,6 +159,26 @@ static int seek_body(void *context, curl_off_t offset, int origin)
         return CURL_SEEKFUNC_FAIL;
     state->body_position = (uint64_t)offset;
     return CURL_SEEKFUNC_OK;
+}
+
+/* The stall timeout: curl's LOW_SPEED check averages over seconds (a stall after a burst is
+ * noticed late), so watch the byte counts ourselves and abort when none moved for too long. */
+static int on_progress(void *context, curl_off_t download_total, curl_off_t downloaded,
+                       curl_off_t upload_total, curl_off_t uploaded)
+{
+    (void)download_total, (void)upload_total;
+    attempt_state *state = context;
+    int64_t now = clock_monotonic_ns();
+    curl_off_t moved = downloaded + uploaded;
+    if (moved != state->last_moved || state->last_progress_ns == 0) {
+        state->last_moved = moved;
+        state->last_progress_ns = now;
+        return 0;
+    }
+    if (now - state->last_progress_ns < state->stall_limit_ns)
+        return 0;
+    state->stalled = true;
+    return 1; /* abort: CURLE_ABORTED_BY_CALLBACK */
 }
 
 static void free_header_lines(remote_http_response *response)
@@ -306,14 +331,18 @@ static CURLcode set_method(CURL *handle, const remote_http_request *request, att
     return rc;
 }
 
-/* The headers of the request plus "Expect:" (no 100-continue round trip). */
-static struct curl_slist *build_headers(const remote_http_request *request)
+/* The headers of the request as a curl list (NULL when there are none or out of memory: *failed
+ * tells). curl's own "Expect: 100-continue" stays: removing it with "Expect:" breaks curl
+ * 7.88's SigV4 signature. */
+static struct curl_slist *build_headers(const remote_http_request *request, bool *failed)
 {
-    struct curl_slist *list = curl_slist_append(NULL, "Expect:");
-    for (const char *const *line = request->headers; list && line && *line; line++) {
+    struct curl_slist *list = NULL;
+    *failed = false;
+    for (const char *const *line = request->headers; line && *line; line++) {
         struct curl_slist *grown = curl_slist_append(list, *line);
         if (!grown) {
             curl_slist_free_all(list);
+            *failed = true;
             return NULL;
         }
         list = grown;
@@ -341,6 +370,12 @@ static CURLcode set_options(remote_http *client, CURL *handle, const remote_http
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
                               (long)seconds_rounded_up(settings->stall_timeout_ms));
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(handle, CURLOPT_XFERINFODATA, state);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
     if (rc == CURLE_OK)
@@ -430,7 +465,7 @@ static bool is_rate_limited(const remote_http_response *response)
 static attempt_outcome classify_status(const remote_http_request *request,
                                        const remote_http_response *response)
 {
-    if (response->status >= 500)
+    if (response->status >= 500 && response->status != 501) /* 501: a feature is missing */
         return OUTCOME_TRANSIENT;
     if (is_rate_limited(response))
         return OUTCOME_RATE_LIMITED;
@@ -460,6 +495,8 @@ static attempt_outcome classify(remote_http *client, const attempt_state *state,
                   "Storage '%s' sent a response larger than expected.", client->label);
         return OUTCOME_FAILED;
     }
+    if (state->stalled)
+        return OUTCOME_TRANSIENT; /* reported as a timeout */
     if (code == CURLE_OK)
         return classify_status(state->request, state->response);
     if (is_transient_curl_error(code))
@@ -531,7 +568,12 @@ static attempt_outcome run_attempt(remote_http *client, CURL *handle,
                                    remote_http_response *response, struct curl_slist *headers,
                                    CURLcode *code, char *error_text, nh_error *err)
 {
-    attempt_state state = {.request = request, .response = response};
+    attempt_state state = {.request = request,
+                           .response = response,
+                           .stall_limit_ns = (int64_t)(client->settings.stall_timeout_ms
+                                                           ? client->settings.stall_timeout_ms
+                                                           : 30000) *
+                                             1000000};
     error_text[0] = '\0';
     curl_easy_reset(handle);
     if (reset_response(request, response) != 0) {
@@ -549,6 +591,11 @@ static attempt_outcome run_attempt(remote_http *client, CURL *handle,
     }
     *code = curl_easy_perform(handle);
     response->attempts++;
+    if (state.stalled) {
+        *code = CURLE_OPERATION_TIMEDOUT;
+        snprintf(error_text, CURL_ERROR_SIZE, "no data moved for %u ms (stall timeout)",
+                 client->settings.stall_timeout_ms);
+    }
     return classify(client, &state, *code, error_text, err);
 }
 
@@ -557,8 +604,9 @@ int remote_http_perform(remote_http *client, const remote_http_request *request,
 {
     memset(response, 0, sizeof *response);
     buf_init(&response->body, 0);
-    struct curl_slist *headers = build_headers(request);
-    CURL *handle = headers ? handle_take(client) : NULL;
+    bool failed = false;
+    struct curl_slist *headers = build_headers(request, &failed);
+    CURL *handle = failed ? NULL : handle_take(client);
     if (!handle) {
         curl_slist_free_all(headers);
         return error_internal(err);

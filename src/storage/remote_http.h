@@ -5,14 +5,15 @@
  * between threads (a request borrows a handle from the pool for its duration).
  *
  * Every request has a connect timeout (settings->connect_timeout_ms) and a stall timeout (no
- * byte moved for settings->stall_timeout_ms, rounded up to whole seconds: curl's LOW_SPEED
- * limit). A request marked idempotent is retried, up to settings->max_attempts attempts in all,
- * with exponential back-off and full jitter (a random delay in [0, base * 2^(attempt-1)],
- * capped at REMOTE_HTTP_MAX_DELAY_MS), when it failed on connect, timeout, reset, an empty
- * reply, a 5xx status or a 429 (Retry-After is honoured when it asks for no more than
- * REMOTE_HTTP_MAX_DELAY_MS; a longer wait ends the retries and is handed to our caller).
- * Before a retry the request body is read again from its start (pread at fixed offsets, or
- * curl's seek callback) and a response file is truncated.
+ * byte moved in either direction for settings->stall_timeout_ms, watched by curl's progress
+ * callback, which runs about once a second while idle; curl's LOW_SPEED limit, in whole
+ * seconds, backs it up). A request marked idempotent is retried, up to settings->max_attempts
+ * attempts in all, with exponential back-off and full jitter (a random delay in [0, base *
+ * 2^(attempt-1)], capped at REMOTE_HTTP_MAX_DELAY_MS), when it failed on connect, timeout, reset,
+ * an empty reply, a 5xx status (but 501 Not Implemented) or a 429 (Retry-After is honoured when it
+ * asks for no more than REMOTE_HTTP_MAX_DELAY_MS; a longer wait ends the retries and is handed to
+ * our caller). Before a retry the request body is read again from its start (pread at fixed
+ * offsets, or curl's seek callback) and a response file is truncated.
  *
  * Errors (err->message names the storage's label, never a secret; curl's error text is kept):
  *   503 storage_provider_unavailable   connect failure, timeout, reset, 5xx left after the
