@@ -231,15 +231,15 @@ int providers_test(providers_service *service, const audit_actor *actor, const c
 
 /* ---- the §12 profile gate ---------------------------------------------------------------- */
 
-/* The github-repo backend of an enabled profile whose stored configuration still validates. */
-static int github_gate(providers_service *service, const char *id, storage_target *target,
-                       json_t **secret_out, nh_error *err)
+/* §12's gate: an enabled github-repo profile whose stored configuration still validates. On
+ * success *rows holds the profile row (profile borrows it; caller frees) and *secret_out its
+ * opened secret (for redaction). */
+static int github_gate(providers_service *service, const char *id, db_result **rows,
+                       profile_record *out, json_t **secret_out, nh_error *err)
 {
-    memset(target, 0, sizeof *target);
     *secret_out = NULL;
-    db_result *rows = NULL;
     profile_record profile;
-    int rc = load_profile(service, id, &rows, &profile, err);
+    int rc = load_profile(service, id, rows, &profile, err);
     if (rc == 0 && !profile.is_enabled)
         rc = error_set(err, 400, "storage_provider_profile_disabled",
                        "Storage provider profile '%s' is disabled.", profile.name);
@@ -258,12 +258,10 @@ static int github_gate(providers_service *service, const char *id, storage_targe
         rc = profile_config_normalize(profile.provider_type, configuration, *secret_out,
                                       &service->rules, &normalized, &normalized_secret, err);
     }
-    if (rc == 0)
-        rc = storage_service_open_profile(service->storage, &profile, true, target, err);
     json_decref(configuration);
     json_decref(normalized);
     json_decref(normalized_secret);
-    db_result_free(rows);
+    *out = profile;
     return rc == 0 ? 0 : -1;
 }
 
@@ -390,16 +388,21 @@ int providers_github_browse(providers_service *service, const char *id,
 {
     *out = NULL;
     storage_target target;
+    memset(&target, 0, sizeof target);
     json_t *secret = NULL;
-    if (github_gate(service, id, &target, &secret, err) != 0) {
-        json_decref(secret);
-        return -1;
-    }
+    db_result *rows = NULL;
+    profile_record profile;
     browse_query b;
-    int rc = parse_browse(request, &b, err);
+    memset(&b, 0, sizeof b);
+    int rc = github_gate(service, id, &rows, &profile, &secret, err);
+    if (rc == 0)
+        rc = parse_browse(request, &b, err);
+    if (rc == 0)
+        rc = storage_service_open_profile(service->storage, &profile, true, &target, err);
     json_t *result = NULL;
     if (rc == 0)
         rc = storage_github_browse(target.backend, &b.query, &result, err);
+    db_result_free(rows);
     if (rc != 0)
         redact(err->message, secret);
     storage_target_release(&target);
@@ -501,13 +504,18 @@ int providers_github_upsert(providers_service *service, const audit_actor *actor
 {
     *out = NULL;
     storage_target target;
+    memset(&target, 0, sizeof target);
     json_t *secret = NULL;
-    if (github_gate(service, id, &target, &secret, err) != 0) {
-        json_decref(secret);
-        return -1;
-    }
+    db_result *rows = NULL;
+    profile_record profile;
     upsert_body b;
-    int rc = parse_upsert(body, &b, err);
+    memset(&b, 0, sizeof b);
+    int rc = github_gate(service, id, &rows, &profile, &secret, err);
+    if (rc == 0)
+        rc = parse_upsert(body, &b, err);
+    if (rc == 0)
+        rc = storage_service_open_profile(service->storage, &profile, true, &target, err);
+    db_result_free(rows);
     json_t *result = NULL;
     if (rc == 0)
         rc = storage_github_upsert(target.backend, b.path, b.bytes, b.size, b.commit_message,

@@ -287,7 +287,7 @@ int profile_open_secret(const secret_box *box, const profile_record *profile, js
     if (!profile->secret_sealed || !profile->secret_sealed[0])
         return 0;
     if (!box)
-        return error_set(err, 500, "storage_provider_profile_secret_unreadable",
+        return error_set(err, 503, "storage_provider_profile_secret_unreadable",
                          "The secret of storage provider profile '%s' cannot be opened here.",
                          profile->name);
     unsigned char *plain = NULL;
@@ -297,7 +297,7 @@ int profile_open_secret(const secret_box *box, const profile_record *profile, js
         log_message(LOG_ERROR, "storage_profiles",
                     "the secret of profile '%s' (%s) opens with no configured key", profile->name,
                     profile->id);
-        return error_set(err, 500, "storage_provider_profile_secret_unreadable",
+        return error_set(err, 503, "storage_provider_profile_secret_unreadable",
                          "The secret of storage provider profile '%s' (%s) cannot be opened: no "
                          "configured key (Security__SecretKey, Security__PreviousSecretKeys__N) "
                          "opens it.",
@@ -311,7 +311,7 @@ int profile_open_secret(const secret_box *box, const profile_record *profile, js
     if (!*secret || !json_is_object(*secret)) {
         json_decref(*secret);
         *secret = NULL;
-        return error_set(err, 500, "storage_provider_profile_secret_unreadable",
+        return error_set(err, 503, "storage_provider_profile_secret_unreadable",
                          "The secret of storage provider profile '%s' (%s) is damaged.",
                          profile->name, profile->id);
     }

@@ -176,7 +176,7 @@ void storage_service_destroy(storage_service *service);
  * config-driven Storage__Provider. Acquires a database connection (the caller holds none).
  * Errors: 404 storage_provider_profile_not_found, 400 storage_provider_profile_disabled,
  * storage_provider_profile_write_not_supported, storage_provider_default_write_profile_disabled,
- * storage_provider_runtime_default_write_not_supported, 500
+ * storage_provider_runtime_default_write_not_supported, 503
  * storage_provider_profile_secret_unreadable (names the profile). */
 int storage_service_resolve_write(storage_service *service, const char *profile_id,
                                   storage_target *out, nh_error *err);
