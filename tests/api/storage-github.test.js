@@ -2,7 +2,8 @@
 // github-repo, Storage__GitHubRepo__*) against the GitHub API stand-in (lib/github-api.js):
 // uploads land in the repository on the configured branch with the client's commit message
 // and the same bytes; /content gives them back (inline base64 and download_url reads); public
-// URLs are raw URLs (public-only) or null (private-token); allowDelete false refuses deletes
+// URLs are raw URLs (public-only) or null (private-token); Range, ETag and 304 (answered from
+// the row without asking GitHub); allowDelete false refuses deletes
 // with 403 and keeps the file, true removes it; a ref with '/' works in the contents API and in
 // raw URLs; GitHub's rate limits become 429 with Retry-After and its 5xx 503; a wrong token is
 // 502 storage_provider_access_denied with no asset row; the token never reaches a raw URL.
@@ -134,6 +135,28 @@ describe('public-only repository under a base path, allowDelete false', () => {
     assert.equal(github.count('GET raw'), 1);
     headersWereRight(github);
     noViolations(github);
+  });
+
+  test('Range and conditional requests work on GitHub-stored content', async () => {
+    const bytes = png(30, 30, { seed: 14 });
+    const asset = await uploadOk(server, key, { file: { data: bytes }, fields: { isPublic: 'false' } });
+    const path = `/api/v1/assets/${asset.id}/content`;
+    const ranged = await fetchBytes(server, path, { token: key, headers: { Range: 'bytes=10-29' } });
+    assert.equal(ranged.status, 206, ranged.text);
+    assert.deepEqual(ranged.bytes, bytes.subarray(10, 30));
+    assert.equal(ranged.headers.get('content-range'), `bytes 10-29/${bytes.length}`);
+    const etag = ranged.headers.get('etag');
+    assert.equal(etag, `"${asset.checksumSha256}"`);
+    assert.ok(new Date(ranged.headers.get('last-modified')).getTime() > Date.parse('2020-01-01'),
+      `Last-Modified from the asset row: ${ranged.headers.get('last-modified')}`);
+    // revalidation is answered from the asset row: GitHub is not asked (no rate limit spent)
+    github.resetCounters();
+    const cached = await fetchBytes(server, path, { token: key, headers: { 'If-None-Match': etag } });
+    assert.equal(cached.status, 304);
+    assert.equal(github.count('GET contents') + github.count('GET raw'), 0);
+    const whole = await fetchBytes(server, path, { token: key });
+    assert.equal(whole.status, 200);
+    assert.deepEqual(whole.bytes, bytes);
   });
 
   test('a delete is refused with 403 while allowDelete is false; file and asset stay', async () => {
