@@ -326,6 +326,33 @@ describe('upsert', () => {
   });
 });
 
+describe('test connection of a github-repo profile', () => {
+  test('writes, reads and removes its probe even though allowDelete is false', async () => {
+    const id = await createProfile({ basePath: 'probe-area', allowDelete: false });
+    github.resetCounters();
+    const response = await server.request('POST', `${PROVIDERS}/${id}/test`, { token: key });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.data.succeeded, true, response.text);
+    assert.deepEqual(response.body.data.steps.map((step) => [step.name, step.succeeded]),
+      [['open', true], ['write', true], ['read', true], ['delete', true]]);
+    assert.equal(github.count('PUT contents'), 1);
+    assert.equal(github.count('DELETE contents'), 1);
+    assert.deepEqual(github.listFiles('main').filter((path) => path.startsWith('probe-area/')), []);
+    assert.equal(github.commits.at(-1).message, 'chore(nekohub): connection test');
+  });
+
+  test('a wrong token fails the write step with the access code, token redacted', async () => {
+    const id = await createProfile({}, { token: 'ghp_wrong_token_000000' });
+    const response = await server.request('POST', `${PROVIDERS}/${id}/test`, { token: key });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.data.succeeded, false);
+    assert.ok(!response.text.includes('ghp_wrong_token_000000'));
+    const write = response.body.data.steps.find((step) => step.name === 'write');
+    assert.equal(write.succeeded, false);
+    assert.equal(write.errorCode, 'storage_provider_access_denied');
+  });
+});
+
 describe('uploads through a github-repo profile', () => {
   test('the file is committed under the base path; allowDelete false keeps it; true removes it', async () => {
     const kept = await createProfile({ basePath: 'uploads', allowDelete: false });
