@@ -858,6 +858,49 @@ static int github_check_remove(const storage *backend, nh_error *err)
                      label_of(backend));
 }
 
+/* The JSON body of a DELETE (malloc'ed), or NULL when out of memory. */
+static char *delete_body(const github_state *state, const char *commit_message, const char *path,
+                         const char *sha)
+{
+    char *message = github_commit_message(commit_message, state->commit_template, "delete",
+                                          github_path_relative(state->base_path, path));
+    json_t *body =
+        message ? json_pack("{s:s, s:s, s:s}", "message", message, "sha", sha, "branch", state->ref)
+                : NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    free(message);
+    return text;
+}
+
+/* DELETE the file with its sha; 404 (gone meanwhile) is success. */
+static int delete_contents(const storage *backend, const char *path, const char *body,
+                           const char *what, nh_error *err)
+{
+    const github_state *state = state_of(backend);
+    char *url = github_contents_url(state->api_base, state->owner, state->repo, path, state->ref);
+    if (!url)
+        return error_internal(err);
+    /* idempotent: a retry of a DELETE that did happen meets 404, which is success */
+    github_call call = {.method = "DELETE",
+                        .url = url,
+                        .with_token = true,
+                        .idempotent = true,
+                        .body = body,
+                        .body_size = strlen(body),
+                        .body_fd = -1,
+                        .response_fd = -1,
+                        .response_limit = GITHUB_RESULT_LIMIT};
+    remote_http_response response;
+    int rc =
+        github_call_api(backend, &call, "storage_provider_delete_failed", what, &response, err);
+    if (rc == 0 && response.status != 200 && response.status != 204 && response.status != 404)
+        rc = github_refusal(backend, &response, "storage_provider_delete_failed", what, err);
+    remote_http_response_free(&response);
+    free(url);
+    return rc;
+}
+
 /* GET the file's sha, then DELETE it with that sha. A missing file is success. */
 static int github_remove_unreferenced(storage *backend, const char *key, const char *commit_message,
                                       nh_error *err)
@@ -874,42 +917,15 @@ static int github_remove_unreferenced(storage *backend, const char *key, const c
     if (!contents)
         return 0;
     const char *sha = json_is_object(contents) ? json_text(contents, "sha") : NULL;
-    if (!sha) {
-        json_decref(contents);
-        return error_set(err, 502, "storage_provider_delete_result_invalid",
-                         "GitHub storage '%s' gave no file sha while %s", label_of(backend), what);
-    }
-    char *message = github_commit_message(commit_message, state->commit_template, "delete",
-                                          github_path_relative(state->base_path, path));
-    json_t *body =
-        message ? json_pack("{s:s, s:s, s:s}", "message", message, "sha", sha, "branch", state->ref)
-                : NULL;
-    char *body_text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    char *url = github_contents_url(state->api_base, state->owner, state->repo, path, state->ref);
-    json_decref(body);
+    char *body = sha ? delete_body(state, commit_message, path, sha) : NULL;
+    int rc;
+    if (!sha)
+        rc = error_set(err, 502, "storage_provider_delete_result_invalid",
+                       "GitHub storage '%s' gave no file sha while %s", label_of(backend), what);
+    else
+        rc = body ? delete_contents(backend, path, body, what, err) : error_internal(err);
+    free(body);
     json_decref(contents);
-    free(message);
-    int rc = body_text && url ? 0 : error_internal(err);
-    if (rc == 0) {
-        /* idempotent: a retry of a DELETE that did happen meets 404, which is success */
-        github_call call = {.method = "DELETE",
-                            .url = url,
-                            .with_token = true,
-                            .idempotent = true,
-                            .body = body_text,
-                            .body_size = strlen(body_text),
-                            .body_fd = -1,
-                            .response_fd = -1,
-                            .response_limit = GITHUB_RESULT_LIMIT};
-        remote_http_response response;
-        rc =
-            github_call_api(backend, &call, "storage_provider_delete_failed", what, &response, err);
-        if (rc == 0 && response.status != 200 && response.status != 204 && response.status != 404)
-            rc = github_refusal(backend, &response, "storage_provider_delete_failed", what, err);
-        remote_http_response_free(&response);
-    }
-    free(body_text);
-    free(url);
     return rc;
 }
 
@@ -1244,6 +1260,42 @@ static int upsert_answer(const storage *backend, const remote_http_response *res
     return rc;
 }
 
+/* The §12.2 response object without profileId. */
+static json_t *upsert_result(const github_state *state, const char *relative, const char *full,
+                             bool updated, size_t size, const char *new_sha)
+{
+    char *url = public_url_of_path(state, full);
+    json_t *result =
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:s?}", "path", relative, "operation",
+                  updated ? "updated" : "created", "size", (json_int_t)size, "sha", new_sha,
+                  "visibilityPolicy", state->private_token ? "private-token" : "public-only",
+                  "usesControlledRead", state->private_token, "publicUrl", url);
+    free(url);
+    return result;
+}
+
+/* PUT the bytes over the file whose sha we read (NULL: create); *new_sha (malloc'ed). */
+static int upsert_write(const storage *backend, const char *full, const char *relative,
+                        const char *sha, const char *commit_message, const unsigned char *bytes,
+                        size_t size, char **new_sha, nh_error *err)
+{
+    *new_sha = NULL;
+    char what[GITHUB_PATH_SIZE + 16];
+    snprintf(what, sizeof what, "writing %s", full);
+    char *message =
+        github_commit_message(commit_message, NULL, sha ? "update" : "create", relative);
+    if (!message)
+        return error_internal(err);
+    github_write write_request = {full, message, sha, {-1, bytes, size}};
+    remote_http_response response;
+    int rc = put_contents(backend, &write_request, what, &response, err);
+    if (rc == 0)
+        rc = upsert_answer(backend, &response, sha != NULL, relative, what, new_sha, err);
+    remote_http_response_free(&response);
+    free(message);
+    return rc;
+}
+
 int storage_github_upsert(storage *backend, const char *path, const unsigned char *bytes,
                           size_t size, const char *commit_message, const char *expected_sha,
                           json_t **result, nh_error *err)
@@ -1259,35 +1311,17 @@ int storage_github_upsert(storage *backend, const char *path, const unsigned cha
         return error_set(err, 400, "storage_provider_relative_path_invalid",
                          "The path is not a valid repository path.");
     char what[GITHUB_PATH_SIZE + 16];
-    snprintf(what, sizeof what, "writing %s", full);
+    snprintf(what, sizeof what, "reading %s", full);
     char *sha = NULL;
     if (current_sha(backend, full, what, &sha, err) != 0)
         return -1;
-    int rc = check_expected_sha(expected_sha, sha, relative, err);
-    const char *operation = sha ? "update" : "create";
-    char *message =
-        rc == 0 ? github_commit_message(commit_message, NULL, operation, relative) : NULL;
-    if (rc == 0 && !message)
-        rc = error_internal(err);
     char *new_sha = NULL;
-    if (rc == 0) {
-        github_write write_request = {full, message, sha, {-1, bytes, size}};
-        remote_http_response response;
-        rc = put_contents(backend, &write_request, what, &response, err);
-        if (rc == 0)
-            rc = upsert_answer(backend, &response, sha != NULL, relative, what, &new_sha, err);
-        remote_http_response_free(&response);
-    }
-    char *url = rc == 0 ? public_url_of_path(state, full) : NULL;
-    if (rc == 0 && !(*result = json_pack(
-                         "{s:s, s:s, s:I, s:s, s:s, s:b, s:s?}", "path", relative, "operation",
-                         sha ? "updated" : "created", "size", (json_int_t)size, "sha", new_sha,
-                         "visibilityPolicy", state->private_token ? "private-token" : "public-only",
-                         "usesControlledRead", state->private_token, "publicUrl", url)))
+    int rc = check_expected_sha(expected_sha, sha, relative, err);
+    if (rc == 0)
+        rc = upsert_write(backend, full, relative, sha, commit_message, bytes, size, &new_sha, err);
+    if (rc == 0 && !(*result = upsert_result(state, relative, full, sha != NULL, size, new_sha)))
         rc = error_internal(err);
-    free(url);
     free(new_sha);
-    free(message);
     free(sha);
     return rc;
 }
