@@ -376,8 +376,8 @@ static int record_visibility_change(db_conn *conn, const audit_actor *actor,
 /* The capability catalog is enforced (issue 10): a visibility change on storage without
  * supportsVisibilityToggle (github-repo, github-releases) is refused. The profile's stored
  * flags decide for profile-bound assets, the backend type's catalog flags otherwise. */
-static int check_visibility_toggle(asset_service *service, db_conn *conn,
-                                   const asset_record *asset, nh_error *err)
+static int check_visibility_toggle(asset_service *service, db_conn *conn, const asset_record *asset,
+                                   nh_error *err)
 {
     profile_capabilities capabilities;
     const char *profile_id = asset->storage_provider_profile_id;
@@ -647,8 +647,8 @@ static int resolve_storage(asset_service *service, db_conn *conn, const char *pr
                            nh_error *err)
 {
     if (!inline_only && conn)
-        return storage_service_resolve_read_on(service->storage, conn, provider, profile_id,
-                                               target, err);
+        return storage_service_resolve_read_on(service->storage, conn, provider, profile_id, target,
+                                               err);
     if (!inline_only)
         return storage_service_resolve_read(service->storage, provider, profile_id, target, err);
     return storage_service_resolve_local(service->storage, provider, profile_id, target)

@@ -92,8 +92,8 @@ static void record_step(probe_run *run, const char *name, int rc, int64_t starte
         char message[sizeof failure->message];
         snprintf(message, sizeof message, "%s", detail ? detail : failure->message);
         redact(message, run->secret);
-        json_object_set_new(step, "errorCode", json_string(detail ? "probe_mismatch"
-                                                                  : failure->code));
+        json_object_set_new(step, "errorCode",
+                            json_string(detail ? "probe_mismatch" : failure->code));
         json_object_set_new(step, "errorMessage", json_string(message));
         json_object_set_new(step, "status", json_integer(detail ? 0 : failure->status));
         run->all_passed = false;
@@ -246,8 +246,7 @@ static int github_gate(providers_service *service, const char *id, db_result **r
                        "Storage provider profile '%s' is disabled.", profile.name);
     if (rc == 0 && strcmp(profile.provider_type, PROFILE_TYPE_GITHUB_REPO) != 0)
         rc = error_set(err, 400, "storage_provider_profile_provider_type_mismatch",
-                       "Storage provider profile '%s' is not a github-repo profile.",
-                       profile.name);
+                       "Storage provider profile '%s' is not a github-repo profile.", profile.name);
     json_t *configuration = NULL;
     json_t *normalized = NULL;
     json_t *normalized_secret = NULL;
@@ -361,7 +360,7 @@ static int parse_browse(const providers_browse_request *r, browse_query *b, nh_e
         strcasecmp(type, "dir") != 0)
         return error_set(err, 400, "storage_provider_directory_type_invalid",
                          "type must be all, file or dir.");
-    for (size_t i = 0; type[i] && i < sizeof b->type - 1; i++)
+    for (size_t i = 0; i < sizeof b->type - 1 && type[i]; i++)
         b->type[i] = (char)(type[i] | 0x20);
     if (!parse_int(r->page, 1, &page) || page < 1)
         return error_set(err, 400, "storage_provider_directory_page_invalid",

@@ -10,10 +10,11 @@
 #include "core/text.h"
 
 #define PROFILE_COLUMNS                                                                            \
-    "id, name, normalized_name, display_name, provider_type, is_enabled, is_default, "            \
-    "configuration_json, secret_sealed, secret_fields, supports_public_read, supports_private_read, "            \
-    "supports_visibility_toggle, supports_delete, supports_direct_public_url, "                   \
-    "requires_access_proxy, recommended_for_primary_storage, is_platform_backed, "                \
+    "id, name, normalized_name, display_name, provider_type, is_enabled, is_default, "             \
+    "configuration_json, secret_sealed, secret_fields, supports_public_read, "                     \
+    "supports_private_read, "                                                                      \
+    "supports_visibility_toggle, supports_delete, supports_direct_public_url, "                    \
+    "requires_access_proxy, recommended_for_primary_storage, is_platform_backed, "                 \
     "is_experimental, requires_token_for_private_read, created_at, updated_at"
 
 enum {
@@ -204,8 +205,8 @@ int profile_store_seeded(db_conn *conn, bool *seeded, nh_error *err)
 {
     db_param params[] = {db_text(PROFILE_SEEDED_META_KEY)};
     db_result *result = NULL;
-    int rc = db_query(conn, "SELECT value FROM instance_meta WHERE key = $1", params, 1, &result,
-                      err);
+    int rc =
+        db_query(conn, "SELECT value FROM instance_meta WHERE key = $1", params, 1, &result, err);
     *seeded = rc == 0 && db_result_rows(result) > 0;
     db_result_free(result);
     return rc;

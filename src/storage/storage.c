@@ -498,9 +498,8 @@ int storage_service_open_profile(storage_service *service, const profile_record 
     if (cache_get(service, profile->id, profile->updated_at, out))
         return 0;
     json_error_t parse_error;
-    json_t *configuration = json_loads(profile->configuration_json ? profile->configuration_json
-                                                                   : "",
-                                       0, &parse_error);
+    json_t *configuration =
+        json_loads(profile->configuration_json ? profile->configuration_json : "", 0, &parse_error);
     json_t *secret = NULL;
     if (!json_is_object(configuration)) {
         json_decref(configuration);
