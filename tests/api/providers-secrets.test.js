@@ -169,3 +169,23 @@ test('secrets never leave the server and are sealed at rest; rotation, reseal an
   assert.equal((await request('PATCH', `${BASE}/${s3.body.data.id}`, { displayName: 'Repaired' })).status, 200);
   await server.stop();
 });
+
+test('nekohub secrets: reseal on a fresh database, unknown subcommands refused', async () => {
+  const server = new NekoHub();
+  servers.push(server);
+  await start(server, { Security__SecretKey: KEY_1 });
+  await server.stop();
+  const env = { ...server.databaseEnv, Security__SecretKey: KEY_1 };
+  const fresh = await runCommand(['secrets', 'reseal', '--data-dir', server.dataDir], { env });
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.match(fresh.stdout, /resealed 0 secrets/);
+  for (const args of [['secrets'], ['secrets', 'rotate']]) {
+    const refused = await runCommand([...args, '--data-dir', server.dataDir], { env });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /secrets reseal/);
+  }
+  const badKey = await runCommand(['secrets', 'reseal', '--data-dir', server.dataDir],
+    { env: { ...env, Security__PreviousSecretKeys__0: 'not-hex' } });
+  assert.notEqual(badKey.code, 0);
+  assert.match(badKey.stderr, /Security__PreviousSecretKeys/);
+});
