@@ -61,6 +61,15 @@ char *profile_name_key(const char *name)
     return key;
 }
 
+int profile_store_lock(db_conn *conn, nh_error *err)
+{
+    /* an upsert: creates the row the first time, and locks it until the transaction ends */
+    return db_exec(conn,
+                   "INSERT INTO instance_meta (key, value) VALUES ('storage.profiles_lock', '0')"
+                   " ON CONFLICT (key) DO UPDATE SET value = instance_meta.value",
+                   NULL, 0, NULL, err);
+}
+
 int profile_store_list(db_conn *conn, db_result **out, nh_error *err)
 {
     return db_query(conn,
@@ -255,7 +264,7 @@ static int reseal_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     reseal_step *step = context;
     db_result *rows = NULL;
-    if (profile_store_list(conn, &rows, err) != 0)
+    if (profile_store_lock(conn, err) != 0 || profile_store_list(conn, &rows, err) != 0)
         return -1;
     int rc = 0;
     for (size_t row = 0; rc == 0 && row < db_result_rows(rows); row++) {

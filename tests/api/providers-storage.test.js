@@ -14,11 +14,13 @@ import { upload, uploadOk, fetchBytes, pathOf } from './lib/assets.js';
 
 const BASE = '/api/v1/system/storage/providers';
 const GLOBAL_BASE = 'http://global.example.test/content';
+const JSON_LIMIT = 16384; // small, so the refused body still fits the socket buffers
 let server;
 let token;
 
 before(async () => {
-  server = await startServer({ env: accountsEnv({ Storage__PublicBaseUrl: GLOBAL_BASE }) });
+  server = await startServer({ env: accountsEnv({ Storage__PublicBaseUrl: GLOBAL_BASE,
+    Api__MaxJsonBodyBytes: String(JSON_LIMIT) }) });
   token = (await login(server, ROOT.username, ROOT.password)).accessToken;
 });
 
@@ -178,6 +180,9 @@ test('github browse and upsert: the profile gate and every query/body code befor
       [{ path: 'a.txt', contentBase64: '====' }, 'storage_provider_upsert_content_base64_invalid'],
     ];
     for (const [body, code] of bodies) expectError(assert, await upsert(gh.id, body), 400, code);
+    // the body is bounded by Api__MaxJsonBodyBytes
+    expectError(assert, await upsert(gh.id, { path: 'big.bin', contentBase64: 'A'.repeat(JSON_LIMIT + 4) }), 413,
+      'request_body_too_large');
   }
 });
 
