@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { API } from '../api/endpoints';
-import type { AssetDetail } from '../api/types';
+import type { AssetDetail, StorageOverview } from '../api/types';
+import { profileLabel } from '../lib/storage';
 import { metadataPatch } from '../lib/assets';
 import { copyText, htmlImage, markdownImage } from '../lib/clipboard';
 import { can } from '../lib/permissions';
@@ -235,7 +236,13 @@ export function AssetDetailPage({ id }: { id: string }) {
           <dt>{t('asset.storedFileName')}</dt>
           <dd class="break">{a.storedFileName ?? t('common.none')}</dd>
           <dt>{t('asset.storage')}</dt>
-          <dd>{a.storageProvider}</dd>
+          <dd data-testid="asset-storage-provider">
+            <code>{a.storageProvider}</code>
+          </dd>
+          <dt>{t('asset.storageProfile')}</dt>
+          <dd class="break" data-testid="asset-storage-profile" data-profile-id={a.storageProviderProfileId ?? ''}>
+            <StorageProfileName id={a.storageProviderProfileId} />
+          </dd>
           <dt>{t('asset.storageKey')}</dt>
           <dd class="break">
             <code>{a.storageKey}</code>
@@ -367,6 +374,22 @@ export function AssetDetailPage({ id }: { id: string }) {
         </section>
       )}
     </section>
+  );
+}
+
+/** The asset's storage profile: its name (linked to the Storage page) for holders of
+ * providers.read, else its id; "none" for assets stored through the server's configuration. */
+function StorageProfileName({ id }: { id: string | null }) {
+  const { user } = useSession();
+  const readable = !!id && can(user, 'providers.read');
+  const overview = useAsync<StorageOverview | null>((signal) => (readable ? API.storageOverview(signal) : Promise.resolve(null)), [readable, id]);
+  if (!id) return <>{t('asset.storageProfileNone')}</>;
+  const p = overview.data?.profiles.find((x) => x.id === id);
+  if (!p) return <code>{id}</code>;
+  return (
+    <>
+      <Link href="/storage">{profileLabel(p)}</Link> <span class="muted small">({p.providerType}{p.isEnabled ? '' : `, ${t('storage.badge.disabled')}`})</span>
+    </>
   );
 }
 
