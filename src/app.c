@@ -10,6 +10,9 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/periodic.h"
+#include "core/secret_box.h"
+#include "providers/providers.h"
+#include "storage/storage.h"
 #include "users/users.h"
 
 static void purge_sessions(app *application)
@@ -46,6 +49,29 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_USERS] = application->users;
     application->contexts[ROUTE_CONTEXT_AUDIT] = application->database;
     application->contexts[ROUTE_CONTEXT_ASSETS] = application->assets;
+    application->contexts[ROUTE_CONTEXT_PROVIDERS] = application->providers;
+}
+
+/* Sealed secrets, the storage service (config-driven storages and profile backends) and the
+ * providers feature; the default profile is seeded on the very first start. A failed seeding
+ * is logged and does not stop start-up (uploads then use the config-driven storage). */
+static int app_storage_start(app *application, nh_error *err)
+{
+    const config *cfg = application->cfg;
+    application->secrets = secret_box_create(cfg->secret_key, &cfg->previous_secret_keys, err);
+    if (!application->secrets)
+        return -1;
+    application->storage =
+        storage_service_create(cfg, application->database, application->secrets, err);
+    if (!application->storage ||
+        providers_service_create(cfg, application->database, application->storage,
+                                 application->secrets, &application->providers, err) != 0)
+        return -1;
+    nh_error seed_error;
+    if (providers_seed_default(application->providers, &seed_error) != 0)
+        log_message(LOG_WARN, "storage_profiles", "start-up seeding failed: %s",
+                    seed_error.message);
+    return 0;
 }
 
 int app_services_start(app *application, nh_error *err)
@@ -56,8 +82,10 @@ int app_services_start(app *application, nh_error *err)
                              &application->users, err) != 0 ||
         users_bootstrap(application->users, err) != 0)
         return -1;
-    application->assets =
-        assets_start(application->cfg, application->database, application->public_base_url, err);
+    if (app_storage_start(application, err) != 0)
+        return -1;
+    application->assets = assets_start(application->cfg, application->database,
+                                       application->storage, application->public_base_url, err);
     if (!application->assets)
         return -1;
     app_fill_contexts(application);
@@ -75,6 +103,12 @@ void app_services_stop(app *application)
     application->housekeeping = NULL;
     assets_stop(application->assets);
     application->assets = NULL;
+    providers_service_free(application->providers);
+    application->providers = NULL;
+    storage_service_destroy(application->storage);
+    application->storage = NULL;
+    secret_box_destroy(application->secrets);
+    application->secrets = NULL;
     users_service_free(application->users);
     application->users = NULL;
     auth_context_free(application->auth);

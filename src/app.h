@@ -37,6 +37,10 @@ typedef struct app {
     struct periodic *housekeeping; /* app_housekeeping every Server__HousekeepingIntervalSeconds */
     struct users_service *users;   /* the users feature (users/users.h) */
     struct asset_service *assets;  /* the assets feature (assets/assets.h) */
+    struct secret_box *secrets;    /* seals stored secrets (core/secret_box.h) */
+    /* where asset bytes live (storage/storage.h): shared by assets and providers */
+    struct storage_service *storage;
+    struct providers_service *providers; /* storage provider profiles (providers/providers.h) */
     system_context system;         /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];

@@ -15,10 +15,12 @@
 #include "core/clock.h"
 #include "core/data_dir.h"
 #include "core/log.h"
+#include "core/secret_box.h"
 #include "core/secret_file.h"
 #include "http/server.h"
 #include "media/media.h"
 #include "routes.h"
+#include "storage/profile_store.h"
 #include "users/user_cli.h"
 
 #ifndef NEKOHUB_VERSION
@@ -39,6 +41,9 @@ static const char usage_text[] =
     "  user reset-password --username U\n"
     "             set a new password (read from standard input); signs the user out\n"
     "  user list  list the accounts\n"
+    "  secrets reseal\n"
+    "             re-encrypt every stored secret under Security__SecretKey (after a key\n"
+    "             rotation; the old key must be in Security__PreviousSecretKeys__0)\n"
     "  help       print this help\n"
     "\n"
     "Options:\n"
@@ -53,7 +58,7 @@ static const char usage_text[] =
 
 typedef struct command_line {
     const char *command;
-    const char *subcommand; /* for "user" */
+    const char *subcommand; /* for "user" and "secrets" */
     const char *username;
     const char *role;
     config_overrides overrides;
@@ -80,7 +85,8 @@ static int parse_command_line(int argc, char **argv, command_line *line)
         line->command = argv[1];
         argv++;
         argc--;
-        if (!strcmp(line->command, "user") && argc > 1 && argv[1][0] != '-') {
+        bool has_subcommands = !strcmp(line->command, "user") || !strcmp(line->command, "secrets");
+        if (has_subcommands && argc > 1 && argv[1][0] != '-') {
             line->subcommand = argv[1];
             argv++;
             argc--;
@@ -311,6 +317,33 @@ static int command_user(const command_line *line)
     return status;
 }
 
+/* nekohub secrets reseal: every sealed secret rewritten under the current key. */
+static int command_secrets(const command_line *line)
+{
+    if (!line->subcommand || strcmp(line->subcommand, "reseal") != 0) {
+        fprintf(stderr, "nekohub: secrets: unknown subcommand (use: nekohub secrets reseal)\n");
+        return 2;
+    }
+    config cfg;
+    db *database;
+    int status = open_for_command(line, &cfg, &database);
+    if (status != 0)
+        return status;
+    nh_error err;
+    int resealed = 0;
+    secret_box *box = secret_box_create(cfg.secret_key, &cfg.previous_secret_keys, &err);
+    if (!box || profile_store_reseal_all(database, box, &resealed, &err) != 0) {
+        fprintf(stderr, "nekohub: secrets reseal: %s\n", err.message);
+        status = 1;
+    } else {
+        printf("resealed %d secret%s under the current key\n", resealed, resealed == 1 ? "" : "s");
+    }
+    secret_box_destroy(box);
+    db_close(database);
+    config_free(&cfg);
+    return status;
+}
+
 /* The route table must be sound before anything serves it. */
 static int check_routes(void)
 {
@@ -421,6 +454,8 @@ int main(int argc, char **argv)
         return command_migrate(&line);
     if (!strcmp(line.command, "user"))
         return command_user(&line);
+    if (!strcmp(line.command, "secrets"))
+        return command_secrets(&line);
     fprintf(stderr, "nekohub: %s: unknown command (see nekohub --help)\n", line.command);
     return 2;
 }

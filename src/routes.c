@@ -11,6 +11,7 @@
 #include "audit/audit_http.h"
 #include "auth/auth_http.h"
 #include "auth/permissions.h"
+#include "providers/providers_http.h"
 #include "system/openapi.h"
 #include "system/system.h"
 #include "users/users_http.h"
@@ -30,6 +31,28 @@ const route ROUTES[] = {
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_SYSTEM, false, NULL},
     {"GET", "/api/v1/openapi.json", system_openapi, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_SYSTEM, false, NULL},
+    {"GET", "/api/v1/system/storage/providers", providers_http_overview, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_PROVIDERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"POST", "/api/v1/system/storage/providers", providers_http_create, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_PROVIDERS_CREATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"PATCH", "/api/v1/system/storage/providers/{id:guid}", providers_http_update,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_PROVIDERS_UPDATE, ROUTE_BODY_JSON, NULL,
+     ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"DELETE", "/api/v1/system/storage/providers/{id:guid}", providers_http_delete,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_PROVIDERS_DELETE, ROUTE_BODY_NONE, NULL,
+     ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"POST", "/api/v1/system/storage/providers/{id:guid}/set-default", providers_http_set_default,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL,
+     ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"POST", "/api/v1/system/storage/providers/{id:guid}/test", providers_http_test,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_PROVIDERS_UPDATE, ROUTE_BODY_NONE, NULL,
+     ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"GET", "/api/v1/system/storage/providers/{id:guid}/github-repo/browse",
+     providers_http_github_browse, ROUTE_AUTH_MANAGEMENT, PERMISSION_PROVIDERS_READ,
+     ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    {"POST", "/api/v1/system/storage/providers/{id:guid}/github-repo/upsert",
+     providers_http_github_upsert, ROUTE_AUTH_MANAGEMENT, PERMISSION_PROVIDERS_UPDATE,
+     ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
     {"POST", "/api/v1/auth/login", auth_http_login, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
      ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_AUTH, false, NULL},
     {"POST", "/api/v1/auth/refresh", auth_http_refresh, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,

@@ -16,6 +16,7 @@ typedef enum route_context {
     ROUTE_CONTEXT_USERS,
     ROUTE_CONTEXT_AUDIT,
     ROUTE_CONTEXT_ASSETS,
+    ROUTE_CONTEXT_PROVIDERS, /* providers/providers.h: providers_service */
     ROUTE_CONTEXT_COUNT
 } route_context;
 

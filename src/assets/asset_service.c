@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "core/uuid.h"
+#include "storage/profile_store.h"
 
 #define SWEEP_BATCH 500
 #define SWEEP_MIN_AGE_MS (10 * 60 * 1000)
@@ -39,8 +40,8 @@ static int create_upload_temps(asset_service *service, nh_error *err)
     return service->uploads ? 0 : -1;
 }
 
-asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,
-                                    nh_error *err)
+asset_service *asset_service_create(const config *cfg, db *database, storage_service *storage_svc,
+                                    const char *public_base_url, nh_error *err)
 {
     asset_service *service = calloc(1, sizeof *service);
     if (!service) {
@@ -56,8 +57,8 @@ asset_service *asset_service_create(const config *cfg, db *database, const char 
         asset_service_destroy(service);
         return NULL;
     }
-    service->storage = storage_service_create(cfg, err);
-    if (!service->storage || create_upload_temps(service, err) != 0) {
+    service->storage = storage_svc;
+    if (create_upload_temps(service, err) != 0) {
         asset_service_destroy(service);
         return NULL;
     }
@@ -68,7 +69,6 @@ void asset_service_destroy(asset_service *service)
 {
     if (!service)
         return;
-    storage_service_destroy(service->storage);
     content_cache_destroy(service->public_keys);
     upload_temps_destroy(service->uploads);
     free(service);
@@ -108,8 +108,8 @@ static int remove_pending_object(asset_service *service, db_conn *conn,
         return pending_failure(conn, object, "check the rows of", err);
     if (!in_use) {
         storage_target target;
-        int rc = storage_service_resolve_read(service->storage, object->provider,
-                                              object->profile_id, &target, err);
+        int rc = storage_service_resolve_read_on(service->storage, conn, object->provider,
+                                                 object->profile_id, &target, err);
         if (rc == 0) {
             rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, err);
             storage_target_release(&target);
@@ -367,6 +367,40 @@ static int record_visibility_change(db_conn *conn, const audit_actor *actor,
     return rc;
 }
 
+/* The capability catalog is enforced (issue 10): a visibility change on storage without
+ * supportsVisibilityToggle (github-repo, github-releases) is refused. The profile's stored
+ * flags decide for profile-bound assets, the backend type's catalog flags otherwise. */
+static int check_visibility_toggle(asset_service *service, db_conn *conn,
+                                   const asset_record *asset, nh_error *err)
+{
+    profile_capabilities capabilities;
+    const char *profile_id = asset->storage_provider_profile_id;
+    if (profile_id && profile_id[0]) {
+        db_result *rows = NULL;
+        if (profile_store_find(conn, profile_id, &rows, err) != 0)
+            return -1;
+        profile_record profile;
+        bool found = db_result_rows(rows) == 1;
+        if (found)
+            profile_record_from_row(rows, 0, &profile);
+        bool allowed = !found || profile.capabilities.flags[PROFILE_CAP_VISIBILITY_TOGGLE];
+        db_result_free(rows);
+        if (allowed)
+            return 0;
+    } else {
+        storage_target target;
+        if (storage_service_resolve_read_on(service->storage, conn, asset->storage_provider, NULL,
+                                            &target, err) != 0)
+            return 0; /* an unknown storage is reported where its bytes are needed */
+        bool known = profile_capabilities_of(target.backend->ops->type, &capabilities);
+        storage_target_release(&target);
+        if (!known || capabilities.flags[PROFILE_CAP_VISIBILITY_TOGGLE])
+            return 0;
+    }
+    return error_set(err, 400, "asset_storage_visibility_toggle_not_supported",
+                     "The storage of this asset does not support changing its visibility.");
+}
+
 /* Inside the transaction: look up, check the file name, save, audit. */
 static int apply_patch(asset_service *service, db_conn *conn, const char *id,
                        const asset_patch *patch, const audit_actor *actor, nh_error *err)
@@ -395,6 +429,8 @@ static int apply_patch(asset_service *service, db_conn *conn, const char *id,
         .is_public = patch->is_public,
         .updated_at = clock_now_ms(),
     };
+    if (rc == 0 && patch->has_is_public && patch->is_public != asset.is_public)
+        rc = check_visibility_toggle(service, conn, &asset, err);
     if (rc == 0)
         rc = asset_store_update(conn, id, &update, err);
     if (rc == 0 && patch->has_is_public && patch->is_public != asset.is_public)
@@ -484,8 +520,8 @@ static int delete_rows(asset_service *service, db_conn *conn, const char *id,
     asset_record asset;
     asset_record_from_row(plan->asset, 0, &asset);
     storage_target target;
-    if (storage_service_resolve_read(service->storage, asset.storage_provider,
-                                     asset.storage_provider_profile_id, &target, err) != 0)
+    if (storage_service_resolve_read_on(service->storage, conn, asset.storage_provider,
+                                        asset.storage_provider_profile_id, &target, err) != 0)
         return -1;
     storage_target_release(&target);
     if (asset_store_derivative_keys(conn, id, &plan->derivative_keys, err) != 0)
@@ -590,9 +626,13 @@ static void fill_content(asset_content *out, const char *content_type, const cha
 /* The storage the row names. May block (a future profile's backend is built from the
  * database); with `inline_only` only the built-in local storage is taken (never blocks) and
  * anything else is ASSET_OPEN_DEFERRED. */
-static int resolve_storage(asset_service *service, const char *provider, const char *profile_id,
-                           bool inline_only, storage_target *target, nh_error *err)
+static int resolve_storage(asset_service *service, db_conn *conn, const char *provider,
+                           const char *profile_id, bool inline_only, storage_target *target,
+                           nh_error *err)
 {
+    if (!inline_only && conn)
+        return storage_service_resolve_read_on(service->storage, conn, provider, profile_id,
+                                               target, err);
     if (!inline_only)
         return storage_service_resolve_read(service->storage, provider, profile_id, target, err);
     return storage_service_resolve_local(service->storage, provider, profile_id, target)
@@ -601,16 +641,17 @@ static int resolve_storage(asset_service *service, const char *provider, const c
 }
 
 /* Open key through the storage the row names; 404 not_found when the object is missing. */
-static int open_object(asset_service *service, const char *provider, const char *profile_id,
-                       const char *key, bool inline_only, asset_content *out, nh_error *err)
+static int open_object(asset_service *service, db_conn *conn, const char *provider,
+                       const char *profile_id, const char *key, bool inline_only,
+                       asset_content *out, nh_error *err)
 {
     storage_target target;
-    int resolved = resolve_storage(service, provider, profile_id, inline_only, &target, err);
+    int resolved = resolve_storage(service, conn, provider, profile_id, inline_only, &target, err);
     if (resolved != 0)
         return resolved;
     int rc = storage_open(target.backend, key, &out->object, err);
     snprintf(out->storage_key, sizeof out->storage_key, "%s", key);
-    out->in_local_root = !target.profile_id[0] && !strcmp(target.backend->ops->type, "local");
+    out->in_local_root = target.in_builtin_local_root;
     storage_target_release(&target);
     if (rc == STORAGE_NOT_FOUND)
         return content_not_found(err);
@@ -712,7 +753,7 @@ static int open_public(asset_service *service, const char *raw_key, bool inline_
     if (!inline_only && public_target(service, key, &target, err) != 0)
         return -1;
     const char *profile_id = target.profile_id[0] ? target.profile_id : NULL;
-    int rc = open_object(service, target.provider, profile_id, key, inline_only, out, err);
+    int rc = open_object(service, NULL, target.provider, profile_id, key, inline_only, out, err);
     if (rc != 0)
         return rc;
     fill_content(out, target.content_type, target.checksum);
@@ -732,12 +773,12 @@ int asset_service_open_public_inline(asset_service *service, const char *raw_key
 }
 
 /* A public asset: where its bytes are publicly served, after checking they exist. */
-static int public_location(asset_service *service, const asset_record *asset,
+static int public_location(asset_service *service, db_conn *conn, const asset_record *asset,
                            const char *public_base_url, char **redirect_url, nh_error *err)
 {
     storage_target target;
-    if (storage_service_resolve_read(service->storage, asset->storage_provider,
-                                     asset->storage_provider_profile_id, &target, err) != 0)
+    if (storage_service_resolve_read_on(service->storage, conn, asset->storage_provider,
+                                        asset->storage_provider_profile_id, &target, err) != 0)
         return -1;
     char *url = asset->public_url && asset->public_url[0]
                     ? strdup(asset->public_url)
@@ -771,10 +812,10 @@ static int open_protected(asset_service *service, db_conn *conn, const char *id,
             rc = asset_not_found(err, id);
     }
     if (rc == 0 && asset.is_public) {
-        rc = public_location(service, &asset, public_base_url, redirect_url, err);
+        rc = public_location(service, conn, &asset, public_base_url, redirect_url, err);
     } else if (rc == 0) {
-        rc = open_object(service, asset.storage_provider, asset.storage_provider_profile_id,
-                         asset.storage_key, false, out, err);
+        rc = open_object(service, conn, asset.storage_provider,
+                         asset.storage_provider_profile_id, asset.storage_key, false, out, err);
         if (rc != 0 && err->status == 404)
             rc = asset_not_found(err, id);
         if (rc == 0)

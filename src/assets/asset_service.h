@@ -42,13 +42,14 @@ typedef struct asset_service {
     upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
 } asset_service;
 
-/* Build the service from its dependencies: the storage service and the upload temp directory
+/* Build the service from its dependencies: the storage service (borrowed: app.c owns it and
+ * shares it with the providers feature) and the upload temp directory
  * (created 0700; asset_service_sweep removes what a previous run left). public_base_url is the
  * global base of public URLs (Storage__PublicBaseUrl or derived from the bound address, known
  * before the service starts), or NULL: borrowed, it must outlive the service. NULL with err filled
  * on failure. */
-asset_service *asset_service_create(const config *cfg, db *database, const char *public_base_url,
-                                    nh_error *err);
+asset_service *asset_service_create(const config *cfg, db *database, storage_service *storage,
+                                    const char *public_base_url, nh_error *err);
 void asset_service_destroy(asset_service *service);
 
 /* Housekeeping: remove objects still pending removal (after a failed delete or a crash) and

@@ -4,12 +4,12 @@
 #include "core/log.h"
 #include "media/media.h"
 
-asset_service *assets_start(const config *cfg, db *database, const char *public_base_url,
-                            nh_error *err)
+asset_service *assets_start(const config *cfg, db *database, storage_service *storage_svc,
+                            const char *public_base_url, nh_error *err)
 {
     if (media_start("nekohub", err) != 0)
         return NULL;
-    asset_service *service = asset_service_create(cfg, database, public_base_url, err);
+    asset_service *service = asset_service_create(cfg, database, storage_svc, public_base_url, err);
     if (!service) {
         media_stop();
         return NULL;

@@ -12,8 +12,8 @@
 
 /* Start the feature from its dependencies (see asset_service_create for public_base_url).
  * NULL with err filled when it cannot start. */
-asset_service *assets_start(const config *cfg, db *database, const char *public_base_url,
-                            nh_error *err);
+asset_service *assets_start(const config *cfg, db *database, storage_service *storage,
+                            const char *public_base_url, nh_error *err);
 /* Stop it; NULL (a failed or partial start) is fine. */
 void assets_stop(asset_service *service);
 

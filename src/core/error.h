@@ -9,7 +9,7 @@
 
 typedef struct nh_error {
     int status;        /* HTTP status, e.g. 400 */
-    char code[64];     /* stable machine code, e.g. "request_invalid" */
+    char code[96];     /* stable machine code, e.g. "request_invalid" (the longest is 65) */
     char message[512]; /* English text for people; longer text is cut at a UTF-8 boundary */
     /* > 0: the client may retry after this many seconds (sent as Retry-After with 429/503/
      * 507 replies); 0: no hint. error_set() resets it; set it after error_set(). */

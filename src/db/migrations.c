@@ -227,6 +227,38 @@ static const db_migration migrations[] = {
      "ALTER TABLE assets ADD COLUMN created_by_username TEXT;"
      "CREATE INDEX assets_created_by ON assets (created_by_user_id, created_at, id);",
      NULL, NULL},
+    {6, "storage_provider_profiles",
+     /* Storage provider profiles (spec storage-providers.md): the non-secret configuration as
+      * normalized JSON, the secret sealed (core/secret_box.h; never plain) with the names of its set fields, the capability
+      * snapshot, and at most one default enforced by a partial unique index. normalized_name is
+      * the trimmed, case-folded name (unique). Whether the default profile was seeded on the
+      * first start is remembered in instance_meta ('storage.default_profile_seeded'). */
+     "CREATE TABLE storage_provider_profiles ("
+     " id TEXT PRIMARY KEY,"
+     " name TEXT NOT NULL CHECK (length(name) <= 128),"
+     " normalized_name TEXT NOT NULL UNIQUE,"
+     " display_name TEXT CHECK (display_name IS NULL OR length(display_name) <= 256),"
+     " provider_type TEXT NOT NULL CHECK (length(provider_type) <= 64),"
+     " is_enabled INTEGER NOT NULL,"
+     " is_default INTEGER NOT NULL,"
+     " configuration_json TEXT NOT NULL,"
+     " secret_sealed TEXT,"
+     " secret_fields TEXT NOT NULL DEFAULT '[]',"
+     " supports_public_read INTEGER NOT NULL,"
+     " supports_private_read INTEGER NOT NULL,"
+     " supports_visibility_toggle INTEGER NOT NULL,"
+     " supports_delete INTEGER NOT NULL,"
+     " supports_direct_public_url INTEGER NOT NULL,"
+     " requires_access_proxy INTEGER NOT NULL,"
+     " recommended_for_primary_storage INTEGER NOT NULL,"
+     " is_platform_backed INTEGER NOT NULL,"
+     " is_experimental INTEGER NOT NULL,"
+     " requires_token_for_private_read INTEGER NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL);"
+     "CREATE UNIQUE INDEX storage_provider_profiles_one_default"
+     " ON storage_provider_profiles (is_default) WHERE is_default = 1;",
+     NULL, NULL},
     /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
 };
 

@@ -261,8 +261,9 @@ static int local_exists(storage *backend, const char *key, bool *exists, nh_erro
 
 static char *local_public_url(const storage *backend, const char *global_base_url, const char *key)
 {
-    bool has_global = global_base_url && global_base_url[0];
-    return storage_url_join(has_global ? global_base_url : backend->public_base_url, key);
+    /* a profile's own base wins over the global Storage__PublicBaseUrl (issue 10) */
+    bool has_own = backend->public_base_url && backend->public_base_url[0];
+    return storage_url_join(has_own ? backend->public_base_url : global_base_url, key);
 }
 
 static void local_destroy(storage *backend)

@@ -125,37 +125,74 @@ char *storage_url_join(const char *base, const char *key);
 
 /* ---- the storage service: which backend to use ---------------------------------------- */
 
+/* The service owns the config-driven storages (spec §9.3) and a cache of backends built from
+ * storage provider profiles (table storage_provider_profiles), keyed by profile id and
+ * updatedAt: a profile's backend (and its connections) is reused until the profile changes.
+ * A backend replaced in the cache while a request still uses it stays alive until that
+ * request releases its target (reference count). Thread-safe. */
 typedef struct storage_service storage_service;
+struct storage_handle;
+struct secret_box;
+struct db;
+struct db_conn;
 
-/* A backend chosen for one operation. */
+/* A backend chosen for one operation; release it with storage_target_release. */
 typedef struct storage_target {
     storage *backend; /* borrowed from the service unless `owned` */
     bool owned;       /* true when built for this target (released by storage_target_release) */
     char profile_id[UUID_TEXT_SIZE]; /* the storage provider profile used, or "" for config-driven
                                         storage */
+    struct storage_handle *handle;   /* the cache's counted reference of a profile backend */
+    bool in_builtin_local_root;      /* a local backend whose root is Storage__Local__RootPath */
 } storage_target;
 
-/* Build the service from configuration: the built-in default local profile (provider name
- * "local", root Storage__Local__RootPath created 0700 when missing). -1 with err on failure. */
-storage_service *storage_service_create(const config *cfg, nh_error *err);
+/* Build the service: the config-driven storages (local always, S3 and GitHub when their
+ * settings are present) and, when database is not NULL, profile-driven resolution (box opens
+ * the sealed secrets; may be NULL when no profile has one). Borrows cfg, database and box.
+ * NULL with err on failure. */
+storage_service *storage_service_create(const config *cfg, struct db *database,
+                                        const struct secret_box *box, nh_error *err);
 void storage_service_destroy(storage_service *service);
 
-/* The write target of an upload. profile_id NULL = the default write target. Errors: 404
- * storage_provider_profile_not_found (unknown explicit profile), 400
- * storage_provider_profile_disabled, storage_provider_profile_write_not_supported, ... */
+/* The write target of an upload (§9.1): profile_id NULL = the DB default profile, else the
+ * config-driven Storage__Provider. Acquires a database connection (the caller holds none).
+ * Errors: 404 storage_provider_profile_not_found, 400 storage_provider_profile_disabled,
+ * storage_provider_profile_write_not_supported, storage_provider_default_write_profile_disabled,
+ * storage_provider_runtime_default_write_not_supported, 500
+ * storage_provider_profile_secret_unreadable (names the profile). */
 int storage_service_resolve_write(storage_service *service, const char *profile_id,
                                   storage_target *out, nh_error *err);
-/* The storage of an existing object, from what the asset row recorded. Errors: 400
- * asset_storage_provider_profile_not_found, asset_storage_provider_profile_unavailable,
+/* The storage of an existing object, from what the asset row recorded (§9.2; isEnabled is not
+ * checked). Acquires a connection when profile_id is set (use _on when holding one). Errors:
+ * 400 asset_storage_provider_profile_not_found, asset_storage_provider_profile_unavailable,
  * asset_storage_provider_legacy_unavailable. */
 int storage_service_resolve_read(storage_service *service, const char *provider_name,
                                  const char *profile_id, storage_target *out, nh_error *err);
+/* The same on a connection the caller holds. */
+int storage_service_resolve_read_on(storage_service *service, struct db_conn *conn,
+                                    const char *provider_name, const char *profile_id,
+                                    storage_target *out, nh_error *err);
 void storage_target_release(storage_target *target);
-/* The built-in local storage, when the row names it (no profile, the default local profile's
- * provider name): true with out filled (borrowed). Never blocks (no database, no network, no
- * lock), so an event thread may use it; opening an object of that backend is an open(2) and an
- * fstat(2) of a local file. False for any other storage (use storage_service_resolve_read). */
+/* A local storage without the database: the built-in one when the row names it (no profile,
+ * provider name "local"), or a profile's local backend already in the cache. True with out
+ * filled (release it). Never waits on the database or the network (a short mutex guards the
+ * cache), so an event thread may use it. False otherwise (use storage_service_resolve_read). */
 bool storage_service_resolve_local(storage_service *service, const char *provider_name,
                                    const char *profile_id, storage_target *out);
+
+/* ---- for the providers feature ---- */
+
+/* The backend of one profile row (columns of storage/profile_store.h), through the cache; no
+ * isEnabled check. for_write picks the error codes of a failure (write_not_supported vs
+ * asset_storage_provider_profile_unavailable). */
+struct profile_record;
+int storage_service_open_profile(storage_service *service, const struct profile_record *profile,
+                                 bool for_write, storage_target *out, nh_error *err);
+/* The config-driven default storage (Storage__Provider): its provider type ("local",
+ * "s3-compatible", "github-repo") and provider name; false when Storage__Provider names none. */
+bool storage_service_config_default(const storage_service *service, const char **provider_type,
+                                    const char **provider_name);
+/* Drop a profile's cached backend (after its row changed or went); users keep theirs. */
+void storage_service_forget_profile(storage_service *service, const char *profile_id);
 
 #endif
