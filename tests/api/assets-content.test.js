@@ -302,7 +302,8 @@ test('objects left pending removal are removed at start-up; a failing item does 
   runSql(server, `INSERT INTO storage_pending_deletions (id, storage_provider, storage_provider_profile_id,
     storage_key, attempts, created_at, updated_at) VALUES ('0195f3c2-0000-7000-8000-0000000000a1', 'local', NULL,
     '2020/01/01/cccccccccccccccccccccccccccccccc.png', 3, ${now}, ${now});
-    UPDATE assets SET storage_provider = 'retired-provider' WHERE id = '${stranded.id}';`);
+    UPDATE assets SET storage_provider = 'retired-provider', storage_provider_profile_id = NULL
+      WHERE id = '${stranded.id}';`);
   await server.start();
   const { existsSync } = await import('node:fs');
   assert.ok(!existsSync(orphan), 'the pending object was removed at start-up');

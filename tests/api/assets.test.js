@@ -72,6 +72,11 @@ test('uploads of PNG, JPEG, GIF, WebP and an EXIF JPEG are ready at once, typed 
     { data: images.exifJpeg, type: 'image/jpeg', name: 'exif.jpg', ext: '.jpg', w: 24, h: 16 },
   ];
   const today = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  // uploads without a profile go to the default profile seeded on the first start (issue 10)
+  const providers = await server.request('GET', '/api/v1/system/storage/providers', { token: key });
+  assert.equal(providers.status, 200, providers.text);
+  const seededDefault = providers.body.data.defaultProfile;
+  assert.equal(seededDefault.name, 'local-default');
   for (const c of cases) {
     const response = await upload(server, key, {
       file: { data: c.data, filename: c.name, contentType: c.type },
@@ -93,7 +98,7 @@ test('uploads of PNG, JPEG, GIF, WebP and an EXIF JPEG are ready at once, typed 
     assert.equal(asset.checksumSha256, sha256(c.data));
     assert.equal(asset.duplicateOfAssetId, null);
     assert.equal(asset.storageProvider, 'local');
-    assert.equal(asset.storageProviderProfileId, null);
+    assert.equal(asset.storageProviderProfileId, seededDefault.id);
     assert.match(asset.storageKey, new RegExp(`^${today}/[0-9a-f]{32}\\${c.ext}$`));
     assert.equal(asset.storageKey.split('/')[3], asset.id.replaceAll('-', '') + c.ext);
     assert.equal(asset.storedFileName, asset.storageKey.split('/').pop());
