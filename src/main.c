@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "media/media.h"
 #include "routes.h"
+#include "storage/remote_http.h"
 #include "storage/profile_store.h"
 #include "users/user_cli.h"
 
@@ -436,6 +437,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "nekohub: libsodium could not be initialised\n");
         return 1;
     }
+    if (remote_http_global_init() != 0) {
+        fprintf(stderr, "nekohub: libcurl could not be initialised\n");
+        return 1;
+    }
+    atexit(remote_http_global_cleanup); /* before exit, so leak checks see only real leaks */
     command_line line;
     int status = parse_command_line(argc, argv, &line);
     if (status != 0)

@@ -124,6 +124,42 @@ static bool none_match_hits(const char *header, const char *etag)
     return false;
 }
 
+/* If-Match: "*" or a list of tags, one of which equals ours strongly (weak tags never do). */
+static bool match_hits(const char *header, const char *etag)
+{
+    const char *mine;
+    size_t mine_length;
+    own_tag(etag, &mine, &mine_length);
+    const char *cursor = header;
+    while (*cursor == ' ' || *cursor == '\t')
+        cursor++;
+    if (cursor[0] == '*')
+        return true;
+    while (*cursor) {
+        while (*cursor == ' ' || *cursor == '\t' || *cursor == ',')
+            cursor++;
+        bool weak = cursor[0] == 'W' && cursor[1] == '/';
+        const char *tag;
+        size_t length;
+        if (!next_tag(&cursor, &tag, &length))
+            break;
+        if (!weak && length > 0 && length == mine_length && !memcmp(tag, mine, length))
+            return true;
+    }
+    return false;
+}
+
+/* 412 conditions: If-Match, else If-Unmodified-Since (an unparsable date is ignored). */
+static bool precondition_fails(const delivery_request *request, const delivery_object *object)
+{
+    if (request->if_match)
+        return !match_hits(request->if_match, object->etag);
+    int64_t since;
+    return request->if_unmodified_since &&
+           asset_delivery_parse_http_date(request->if_unmodified_since, &since) &&
+           object->modified_ms / 1000 > since;
+}
+
 /* If-Range: does the condition still hold (strong comparison for tags)? */
 static bool if_range_holds(const char *header, const delivery_object *object)
 {
@@ -201,6 +237,9 @@ delivery_plan asset_delivery_plan(const delivery_request *request, const deliver
 {
     delivery_plan full = {DELIVERY_FULL, 0, object->size};
     delivery_plan not_modified = {DELIVERY_NOT_MODIFIED, 0, 0};
+    delivery_plan failed = {DELIVERY_PRECONDITION_FAILED, 0, 0};
+    if (precondition_fails(request, object))
+        return failed;
     if (request->if_none_match) {
         if (none_match_hits(request->if_none_match, object->etag))
             return not_modified;

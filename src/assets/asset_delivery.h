@@ -1,7 +1,9 @@
 /* asset_delivery.h - HTTP caching and range rules for serving stored bytes (pure: no I/O).
  *
  * Given the validators of an object (strong ETag, modification time, size) and the request's
- * conditional and range headers, decide what to send:
+ * conditional and range headers, decide what to send (RFC 9110 §13.2.2 order):
+ *   - If-Match ("*" or a list, strong comparison) that matches nothing -> 412; without it,
+ *     If-Unmodified-Since older than Last-Modified -> 412;
  *   - If-None-Match (weak comparison, "*" or a list) that matches -> 304; when present it
  *     wins over If-Modified-Since;
  *   - otherwise If-Modified-Since (IMF-fixdate) not older than Last-Modified -> 304;
@@ -27,6 +29,8 @@ typedef struct delivery_request {
     const char *if_modified_since;
     const char *range;
     const char *if_range;
+    const char *if_match;
+    const char *if_unmodified_since;
 } delivery_request;
 
 typedef struct delivery_object {
@@ -36,10 +40,11 @@ typedef struct delivery_object {
 } delivery_object;
 
 typedef enum {
-    DELIVERY_FULL = 0,      /* 200, the whole object */
-    DELIVERY_NOT_MODIFIED,  /* 304 */
-    DELIVERY_PARTIAL,       /* 206, [offset, offset + length) */
-    DELIVERY_UNSATISFIABLE, /* 416 */
+    DELIVERY_FULL = 0,            /* 200, the whole object */
+    DELIVERY_NOT_MODIFIED,        /* 304 */
+    DELIVERY_PARTIAL,             /* 206, [offset, offset + length) */
+    DELIVERY_UNSATISFIABLE,       /* 416 */
+    DELIVERY_PRECONDITION_FAILED, /* 412 */
 } delivery_outcome;
 
 typedef struct delivery_plan {

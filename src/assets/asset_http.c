@@ -371,6 +371,17 @@ static void add_content_headers(http_response *response, const asset_content *co
     http_response_header(response, "Cache-Control", cache_control);
 }
 
+/* Fetch what the plan sends of a remote (deferred) object: only the range of a 206, the whole
+ * object of a 200, nothing for 304, 412 and 416 (answered from the row's validators). */
+static int fetch_planned(asset_content *content, const delivery_plan *plan, nh_error *err)
+{
+    if (plan->outcome == DELIVERY_PARTIAL)
+        return asset_content_fetch(content, plan->offset, plan->length, err);
+    if (plan->outcome == DELIVERY_FULL)
+        return asset_content_fetch(content, 0, 0, err);
+    return 0;
+}
+
 /* Send an opened object honouring conditional and range headers; takes its descriptor. */
 static void send_content(http_request *request, http_response *response, asset_content *content,
                          const char *cache_control)
@@ -380,13 +391,25 @@ static void send_content(http_request *request, http_response *response, asset_c
         .if_modified_since = http_request_header(request, "If-Modified-Since"),
         .range = http_request_header(request, "Range"),
         .if_range = http_request_header(request, "If-Range"),
+        .if_match = http_request_header(request, "If-Match"),
+        .if_unmodified_since = http_request_header(request, "If-Unmodified-Since"),
     };
     delivery_object object = {content->etag, content->object.modified_ms, content->object.size};
     delivery_plan plan = asset_delivery_plan(&conditions, &object);
+    nh_error err;
+    if (fetch_planned(content, &plan, &err) != 0) {
+        http_reply_error(response, &err);
+        asset_content_close(content);
+        return;
+    }
     char content_range[96];
     switch (plan.outcome) {
     case DELIVERY_NOT_MODIFIED:
         http_reply_empty(response, 304);
+        break;
+    case DELIVERY_PRECONDITION_FAILED:
+        http_reply_error_code(response, 412, "precondition_failed",
+                              "The object does not match the request's preconditions.");
         break;
     case DELIVERY_UNSATISFIABLE:
         http_reply_error_code(response, 416, "range_not_satisfiable",
@@ -397,8 +420,9 @@ static void send_content(http_request *request, http_response *response, asset_c
         http_response_header(response, "Content-Range", content_range);
         break;
     case DELIVERY_PARTIAL:
-        http_reply_file(response, 206, content->content_type, content->object.fd, plan.offset,
-                        plan.length);
+        /* a remote range was fetched alone: its bytes start at offset 0 of the file */
+        http_reply_file(response, 206, content->content_type, content->object.fd,
+                        content->deferred ? 0 : plan.offset, plan.length);
         content->object.fd = -1;
         snprintf(content_range, sizeof content_range, "bytes %llu-%llu/%llu",
                  (unsigned long long)plan.offset,

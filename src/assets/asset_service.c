@@ -604,6 +604,9 @@ void asset_content_close(asset_content *content)
     if (content->object.fd >= 0)
         close(content->object.fd);
     content->object.fd = -1;
+    if (content->deferred)
+        storage_target_release(&content->source);
+    content->deferred = false;
 }
 
 static int content_not_found(nh_error *err)
@@ -640,22 +643,57 @@ static int resolve_storage(asset_service *service, db_conn *conn, const char *pr
                : ASSET_OPEN_DEFERRED;
 }
 
-/* Open key through the storage the row names; 404 not_found when the object is missing. */
+/* The 404 of a missing object: the protected route names its asset, /content does not. */
+static int object_not_found(const asset_content *content, nh_error *err)
+{
+    return content->asset_id[0] ? asset_not_found(err, content->asset_id) : content_not_found(err);
+}
+
+/* Open key through the storage the row names; 404 when the object is missing. A remote
+ * object is not fetched here (deferred, see asset_content_fetch): its validators come from
+ * the row (size, created_ms). */
 static int open_object(asset_service *service, db_conn *conn, const char *provider,
-                       const char *profile_id, const char *key, bool inline_only,
+                       const char *profile_id, const char *key, bool inline_only, int64_t size,
+                       int64_t created_ms,
                        asset_content *out, nh_error *err)
 {
     storage_target target;
     int resolved = resolve_storage(service, conn, provider, profile_id, inline_only, &target, err);
     if (resolved != 0)
         return resolved;
-    int rc = storage_open(target.backend, key, &out->object, err);
     snprintf(out->storage_key, sizeof out->storage_key, "%s", key);
     out->in_local_root = target.in_builtin_local_root;
+    if (target.backend->ops->open_range && storage_key_is_valid(key) && size >= 0) {
+        out->deferred = true;
+        out->source = target; /* released by asset_content_close */
+        out->object.size = (uint64_t)size;
+        out->object.modified_ms = created_ms;
+        return 0;
+    }
+    int rc = storage_open(target.backend, key, &out->object, err);
     storage_target_release(&target);
     if (rc == STORAGE_NOT_FOUND)
-        return content_not_found(err);
+        return object_not_found(out, err);
     return rc == 0 ? 0 : -1;
+}
+
+int asset_content_fetch(asset_content *content, uint64_t offset, uint64_t length, nh_error *err)
+{
+    if (!content->deferred || content->object.fd >= 0)
+        return 0;
+    storage *backend = content->source.backend;
+    storage_object fetched = {.fd = -1};
+    int rc = length > 0
+                 ? storage_open_range(backend, content->storage_key, offset, length, &fetched, err)
+                 : storage_open(backend, content->storage_key, &fetched, err);
+    if (rc == STORAGE_NOT_FOUND)
+        return object_not_found(content, err);
+    if (rc != 0)
+        return -1;
+    content->object.fd = fetched.fd;
+    if (length == 0)
+        content->object.size = fetched.size;
+    return 0;
 }
 
 static bool is_visible_status(const char *status)
@@ -664,8 +702,11 @@ static bool is_visible_status(const char *status)
 }
 
 static void set_target(content_target *out, const char *content_type, const char *checksum,
-                       const char *provider, const char *profile_id)
+                       const char *provider, const char *profile_id, int64_t size,
+                       int64_t created_ms)
 {
+    out->size = size;
+    out->created_ms = created_ms;
     snprintf(out->content_type, sizeof out->content_type, "%s",
              content_type ? content_type : "application/octet-stream");
     snprintf(out->checksum, sizeof out->checksum, "%s", checksum ? checksum : "");
@@ -684,7 +725,8 @@ static int find_public_derivative(db_conn *conn, const char *key, content_target
                    is_visible_status(db_result_text(found, 0, 5));
     if (visible)
         set_target(out, db_result_text(found, 0, 0), db_result_text(found, 0, 3),
-                   db_result_text(found, 0, 8), db_result_text(found, 0, 7));
+                   db_result_text(found, 0, 8), db_result_text(found, 0, 7),
+                   db_result_int64(found, 0, 2), db_result_int64(found, 0, 9));
     db_result_free(found);
     return visible ? 0 : content_not_found(err);
 }
@@ -704,7 +746,7 @@ static int find_public_target(db_conn *conn, const char *key, content_target *ou
     bool visible = asset.is_public && is_visible_status(asset.status);
     if (visible)
         set_target(out, asset.content_type, asset.checksum_sha256, asset.storage_provider,
-                   asset.storage_provider_profile_id);
+                   asset.storage_provider_profile_id, asset.size, asset.created_at);
     db_result_free(found);
     return visible ? 0 : content_not_found(err);
 }
@@ -753,7 +795,8 @@ static int open_public(asset_service *service, const char *raw_key, bool inline_
     if (!inline_only && public_target(service, key, &target, err) != 0)
         return -1;
     const char *profile_id = target.profile_id[0] ? target.profile_id : NULL;
-    int rc = open_object(service, NULL, target.provider, profile_id, key, inline_only, out, err);
+    int rc = open_object(service, NULL, target.provider, profile_id, key, inline_only, target.size,
+                         target.created_ms, out, err);
     if (rc != 0)
         return rc;
     fill_content(out, target.content_type, target.checksum);
@@ -814,10 +857,10 @@ static int open_protected(asset_service *service, db_conn *conn, const char *id,
     if (rc == 0 && asset.is_public) {
         rc = public_location(service, conn, &asset, public_base_url, redirect_url, err);
     } else if (rc == 0) {
+        snprintf(out->asset_id, sizeof out->asset_id, "%s", id);
         rc = open_object(service, conn, asset.storage_provider,
-                         asset.storage_provider_profile_id, asset.storage_key, false, out, err);
-        if (rc != 0 && err->status == 404)
-            rc = asset_not_found(err, id);
+                         asset.storage_provider_profile_id, asset.storage_key, false, asset.size,
+                         asset.created_at, out, err);
         if (rc == 0)
             fill_content(out, asset.content_type, asset.checksum_sha256);
     }

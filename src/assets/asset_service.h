@@ -165,6 +165,13 @@ typedef struct asset_content {
      * storage (under Storage__Local__RootPath, the directory a proxy in front can alias) */
     char storage_key[STORAGE_KEY_SIZE];
     bool in_local_root;
+    /* A remote object (a backend with open_range, e.g. S3) is not fetched by the open
+     * functions: object.fd stays -1, object.size and modified_ms come from the row (so 304,
+     * 412 and 416 are answered without asking the storage), and asset_content_fetch() gets
+     * the bytes the reply needs: the whole object or only the requested range. */
+    bool deferred;
+    storage_target source;        /* held while deferred; released by asset_content_close */
+    char asset_id[ASSET_ID_SIZE]; /* the protected route's asset (names its 404); "" = public */
 } asset_content;
 
 /* GET /content/{key}: a public asset's (or a public asset's derivative's) object. Every kind
@@ -190,5 +197,10 @@ int asset_service_open_protected(asset_service *service, const char *id,
                                  const char *public_base_url, asset_content *out,
                                  char **redirect_url, nh_error *err);
 void asset_content_close(asset_content *content);
+/* Fetch the bytes of a deferred content: [offset, offset + length), or the whole object when
+ * length is 0. Then object.fd holds exactly those bytes from file offset 0 (a range) or the
+ * object (whole: object.size is then the size the storage reported). A no-op for content that
+ * is not deferred. 404 when the object is gone; the storage's errors (502/503/429). */
+int asset_content_fetch(asset_content *content, uint64_t offset, uint64_t length, nh_error *err);
 
 #endif

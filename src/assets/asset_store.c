@@ -383,7 +383,7 @@ int asset_store_find_derivative_by_key(db_conn *conn, const char *storage_key, d
     return db_query(conn,
                     "SELECT d.content_type, d.storage_key, d.size, d.checksum_sha256, "
                     "a.is_public, a.status, a.storage_provider, a.storage_provider_profile_id, "
-                    "d.storage_provider FROM asset_derivatives d "
+                    "d.storage_provider, d.created_at FROM asset_derivatives d "
                     "JOIN assets a ON a.id = d.source_asset_id WHERE d.storage_key = $1",
                     params, 1, out, err);
 }

@@ -30,6 +30,8 @@ typedef struct content_target {
     char checksum[65];               /* "" when unknown */
     char provider[65];               /* storage provider name */
     char profile_id[UUID_TEXT_SIZE]; /* "" when config-driven */
+    int64_t size;                    /* bytes, as the row records them */
+    int64_t created_ms;              /* when the bytes were written (the row's created_at) */
 } content_target;
 
 typedef struct content_cache content_cache;

@@ -1,15 +1,35 @@
 /* remote_http.h - the HTTP client of the remote storage backends (S3, GitHub) on libcurl.
  *
- * CONTRACT SKETCH written by the lead before the S3 and GitHub work started; the S3 helper
- * implements remote_http.c and may refine this header (keep the GitHub helper's calls working).
+ * One remote_http per backend object: it keeps a small pool of curl easy handles, so
+ * connections are reused between requests (no client is built per call), and is safe to share
+ * between threads (a request borrows a handle from the pool for its duration).
  *
- * One remote_http per backend object: it keeps a small pool of curl easy handles (connection
- * reuse; no client is built per call) and is safe to share between threads. A request is
- * retried, with exponential back-off and full jitter, when it is idempotent and failed on
- * connect, timeout, reset, 5xx or 429, up to settings->max_attempts. Transport failures and
- * the final status map to the nh_error codes listed in storage.h; a 4xx that is not an
- * authentication failure is returned to the caller as a response (status filled), so the
- * backend decides what it means (404 = not found, 409 = conflict, ...). */
+ * Every request has a connect timeout (settings->connect_timeout_ms) and a stall timeout (no
+ * byte moved in either direction for settings->stall_timeout_ms, watched by curl's progress
+ * callback, which runs about once a second while idle; curl's LOW_SPEED limit, in whole
+ * seconds, backs it up). A request marked idempotent is retried, up to settings->max_attempts
+ * attempts in all, with exponential back-off and full jitter (a random delay in [0, base *
+ * 2^(attempt-1)], capped at REMOTE_HTTP_MAX_DELAY_MS), when it failed on connect, timeout, reset,
+ * an empty reply, a 5xx status (but 501 Not Implemented) or a 429 (Retry-After is honoured when it
+ * asks for no more than REMOTE_HTTP_MAX_DELAY_MS; a longer wait ends the retries and is handed to
+ * our caller). Before a retry the request body is read again from its start (pread at fixed
+ * offsets, or curl's seek callback) and a response file is truncated.
+ *
+ * Errors (err->message names the storage's label, never a secret; curl's error text is kept):
+ *   503 storage_provider_unavailable   connect failure, timeout, reset, 5xx left after the
+ *                                      retries (Retry-After: the service's, else 5 s)
+ *   429 storage_provider_rate_limited  429, or 403 with Retry-After or X-RateLimit-Remaining: 0
+ *                                      (GitHub), left after the retries (Retry-After from the
+ *                                      service's Retry-After or X-RateLimit-Reset)
+ *   502 storage_provider_access_denied 401 or 403 (the service refused our credentials)
+ *   502 storage_provider_request_failed a 2xx body larger than response_limit; a URL curl
+ *                                      cannot use
+ *   500 internal_server_error / 507    our side failed (out of memory, writing the response
+ *                                      file: 507 storage_insufficient_space when the disk is
+ *                                      full)
+ * Every other status (2xx, 3xx, 404, 409, 412, ...) is returned as a response (0): the backend
+ * decides what it means. With `pass_auth_failures` 401/403 are returned as responses too (the
+ * backend wants to look at them; rate limits are still mapped). */
 #ifndef NH_STORAGE_REMOTE_HTTP_H
 #define NH_STORAGE_REMOTE_HTTP_H
 
@@ -21,12 +41,23 @@
 #include "core/error.h"
 #include "storage/storage.h"
 
+#define REMOTE_HTTP_MAX_DELAY_MS 10000          /* longest single back-off sleep */
+#define REMOTE_HTTP_DEFAULT_LIMIT (1024 * 1024) /* response_limit 0 means this */
+#define REMOTE_HTTP_ERROR_BODY_LIMIT 16384      /* non-2xx bodies kept (more is dropped) */
+#define REMOTE_HTTP_UNAVAILABLE_RETRY_AFTER 5   /* seconds, when the service gave none */
+
 typedef struct remote_http remote_http;
+
+/* Once per process, before any thread uses a client (curl_global_init), and at exit. */
+int remote_http_global_init(void);
+void remote_http_global_cleanup(void);
 
 /* label names the storage in errors and logs (copied). NULL with err on failure. */
 remote_http *remote_http_create(const char *label, const storage_remote_settings *settings,
                                 nh_error *err);
 void remote_http_destroy(remote_http *client);
+/* The label given at creation. */
+const char *remote_http_label(const remote_http *client);
 
 typedef struct remote_http_request {
     const char *method;         /* "GET", "HEAD", "PUT", "POST", "DELETE" */
@@ -35,35 +66,47 @@ typedef struct remote_http_request {
     const char *aws_sigv4;      /* CURLOPT_AWS_SIGV4 value ("aws:amz:<region>:s3"), or NULL */
     const char *user_password;  /* "<access key>:<secret key>" with aws_sigv4, or NULL */
     /* request body: memory (body, body_size), or body_length bytes of body_fd from
-     * body_offset (body_fd >= 0; read with pread, never into memory whole), or none */
+     * body_offset (body_fd >= 0; read with pread, never into memory whole), or none (PUT and
+     * POST then send Content-Length: 0) */
     const void *body;
     size_t body_size;
     int body_fd; /* -1 = none */
     uint64_t body_offset;
     uint64_t body_length;
-    bool idempotent; /* may be retried on transient failures */
-    /* response body of a 2xx: written to response_fd when >= 0 (truncated again before a
-     * retry), else kept in memory up to response_limit bytes (more = 502 error) */
+    bool idempotent;         /* may be retried on transient failures */
+    bool pass_auth_failures; /* return 401/403 as responses instead of access_denied */
+    /* response body of a 2xx: written to response_fd from offset 0 when >= 0 (the file is
+     * truncated before each attempt), else kept in memory up to response_limit bytes (0 = the
+     * default; more = 502 error). Bodies of other statuses always go to memory (capped). */
     int response_fd;
     size_t response_limit;
 } remote_http_request;
 
 typedef struct remote_http_response {
-    long status;           /* the final HTTP status */
+    long status;           /* the final HTTP status; 0 when none arrived */
     buf body;              /* the body when not written to response_fd (also for errors,
-                              capped), always NUL-terminated */
+                              capped), always NUL-terminated once anything was kept */
     uint64_t body_written; /* bytes written to response_fd */
-    char **header_lines;   /* "Name: value" lines of the final response, NULL-terminated */
+    char **header_lines;   /* "Name: value" lines of the final response, NULL-terminated (or
+                              NULL when none) */
+    unsigned int attempts; /* how many attempts were made */
 } remote_http_response;
 
-/* Perform the request. 0 when an HTTP response arrived whose status is not a transient failure
- * left after the retries (the caller reads response->status); -1 with err filled otherwise.
- * The response must be released with remote_http_response_free in both cases. */
+/* Perform the request. 0 when an HTTP response arrived whose status is not a failure mapped
+ * above (the caller reads response->status); -1 with err filled otherwise. The response must
+ * be released with remote_http_response_free in both cases (after a failure it holds what
+ * the last attempt received, e.g. the body of a 403). */
 int remote_http_perform(remote_http *client, const remote_http_request *request,
                         remote_http_response *response, nh_error *err);
 
-/* The value of a response header (case-insensitive name), or NULL. Points into response. */
+/* The value of a response header (case-insensitive name, surrounding blanks trimmed), or
+ * NULL. Points into response. */
 const char *remote_http_response_header(const remote_http_response *response, const char *name);
+
+/* 502 `code` (storage_provider_request_failed when NULL) for a response the backend does not
+ * accept: "Storage '<label>': <what> failed (HTTP <status>)". Returns -1. */
+int remote_http_status_error(const remote_http *client, const remote_http_response *response,
+                             const char *code, const char *what, nh_error *err);
 
 void remote_http_response_free(remote_http_response *response);
 

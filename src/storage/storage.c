@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/secret_box.h"
 #include "db/db.h"
 #include "core/text.h"
@@ -20,8 +21,9 @@
 #include "storage/local.h"
 #include "storage/profile_store.h"
 #include "storage/s3.h"
+#include "storage/storage_metrics.h"
 
-/* ---- wrappers --------------------------------------------------------------------------- */
+/* ---- wrappers (each one timed and counted: storage_metrics.h) --------------------------- */
 
 static int refuse_key(const char *key, nh_error *err)
 {
@@ -29,12 +31,20 @@ static int refuse_key(const char *key, nh_error *err)
     return error_set(err, 500, "internal_server_error", "invalid storage key");
 }
 
+static int counted(const storage *backend, storage_metrics_op op, int rc, int64_t started_ns)
+{
+    storage_metrics_record(backend->ops->type, op, rc, clock_monotonic_ns() - started_ns);
+    return rc;
+}
+
 int storage_put(storage *backend, const storage_put_request *request,
                 char key_out[STORAGE_KEY_SIZE], nh_error *err)
 {
     if (!storage_key_is_valid(request->key))
         return refuse_key(request->key, err);
-    return backend->ops->put(backend, request, key_out, err);
+    int64_t started = clock_monotonic_ns();
+    return counted(backend, STORAGE_OP_PUT, backend->ops->put(backend, request, key_out, err),
+                   started);
 }
 
 int storage_open(storage *backend, const char *key, storage_object *out, nh_error *err)
@@ -42,14 +52,30 @@ int storage_open(storage *backend, const char *key, storage_object *out, nh_erro
     out->fd = -1;
     if (!storage_key_is_valid(key))
         return STORAGE_NOT_FOUND; /* an invalid key names nothing */
-    return backend->ops->open(backend, key, out, err);
+    int64_t started = clock_monotonic_ns();
+    return counted(backend, STORAGE_OP_OPEN, backend->ops->open(backend, key, out, err), started);
+}
+
+int storage_open_range(storage *backend, const char *key, uint64_t offset, uint64_t length,
+                       storage_object *out, nh_error *err)
+{
+    out->fd = -1;
+    if (!storage_key_is_valid(key))
+        return STORAGE_NOT_FOUND;
+    if (!backend->ops->open_range || length == 0)
+        return error_internal(err);
+    int64_t started = clock_monotonic_ns();
+    return counted(backend, STORAGE_OP_OPEN_RANGE,
+                   backend->ops->open_range(backend, key, offset, length, out, err), started);
 }
 
 int storage_remove(storage *backend, const char *key, const char *commit_message, nh_error *err)
 {
     if (!storage_key_is_valid(key))
         return refuse_key(key, err);
-    return backend->ops->remove(backend, key, commit_message, err);
+    int64_t started = clock_monotonic_ns();
+    return counted(backend, STORAGE_OP_REMOVE,
+                   backend->ops->remove(backend, key, commit_message, err), started);
 }
 
 int storage_exists(storage *backend, const char *key, bool *exists, nh_error *err)
@@ -57,7 +83,9 @@ int storage_exists(storage *backend, const char *key, bool *exists, nh_error *er
     *exists = false;
     if (!storage_key_is_valid(key))
         return 0;
-    return backend->ops->exists(backend, key, exists, err);
+    int64_t started = clock_monotonic_ns();
+    return counted(backend, STORAGE_OP_EXISTS, backend->ops->exists(backend, key, exists, err),
+                   started);
 }
 
 char *storage_public_url(const storage *backend, const char *global_base_url, const char *key)

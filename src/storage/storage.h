@@ -105,10 +105,14 @@ typedef struct storage_remote_settings {
  *   502 storage_provider_request_failed    any other refusal (the operation's own code where
  *                                      the spec names one, e.g. storage_provider_upsert_failed) */
 
-/* Thin wrappers over the ops (they also refuse invalid keys with a 500). */
+/* Thin wrappers over the ops (they also refuse invalid keys with a 500, and count every call
+ * in storage_metrics.h). */
 int storage_put(storage *backend, const storage_put_request *request,
                 char key_out[STORAGE_KEY_SIZE], nh_error *err);
 int storage_open(storage *backend, const char *key, storage_object *out, nh_error *err);
+/* The ops' open_range (a 500 when the backend has none or length is 0). */
+int storage_open_range(storage *backend, const char *key, uint64_t offset, uint64_t length,
+                       storage_object *out, nh_error *err);
 int storage_remove(storage *backend, const char *key, const char *commit_message, nh_error *err);
 int storage_exists(storage *backend, const char *key, bool *exists, nh_error *err);
 char *storage_public_url(const storage *backend, const char *global_base_url, const char *key);

@@ -13,8 +13,44 @@ static const delivery_object object = {"\"abc\"", 1700000000123LL, 1000};
 static delivery_plan plan_for(const char *if_none_match, const char *if_modified_since,
                               const char *range, const char *if_range)
 {
-    delivery_request request = {if_none_match, if_modified_since, range, if_range};
+    delivery_request request = {.if_none_match = if_none_match,
+                                .if_modified_since = if_modified_since,
+                                .range = range,
+                                .if_range = if_range};
     return asset_delivery_plan(&request, &object);
+}
+
+static delivery_outcome precondition_outcome(const char *if_match, const char *if_unmodified_since,
+                                             const char *if_none_match)
+{
+    delivery_request request = {.if_match = if_match,
+                                .if_unmodified_since = if_unmodified_since,
+                                .if_none_match = if_none_match,
+                                .range = "bytes=0-9"};
+    return asset_delivery_plan(&request, &object).outcome;
+}
+
+/* If-Match (strong) and If-Unmodified-Since: 412 before anything else is looked at. */
+static void preconditions_fail_with_412(void **state)
+{
+    (void)state;
+    const char *matching[] = {"\"abc\"", "*", "\"x\", \"abc\"", " \"x\",\"abc\" "};
+    for (size_t i = 0; i < sizeof matching / sizeof matching[0]; i++)
+        assert_int_equal(precondition_outcome(matching[i], NULL, NULL), DELIVERY_PARTIAL);
+    const char *failing[] = {"\"ab\"", "W/\"abc\"", "\"x\"", "", "abc"};
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++)
+        assert_int_equal(precondition_outcome(failing[i], NULL, NULL),
+                         DELIVERY_PRECONDITION_FAILED);
+    /* the object was modified at 2023-11-14T22:13:20.123Z */
+    assert_int_equal(precondition_outcome(NULL, "Tue, 14 Nov 2023 22:13:19 GMT", NULL),
+                     DELIVERY_PRECONDITION_FAILED);
+    assert_int_equal(precondition_outcome(NULL, "Tue, 14 Nov 2023 22:13:20 GMT", NULL),
+                     DELIVERY_PARTIAL);
+    assert_int_equal(precondition_outcome(NULL, "not a date", NULL), DELIVERY_PARTIAL);
+    /* If-Match present: If-Unmodified-Since is not looked at; 412 wins over 304 */
+    assert_int_equal(precondition_outcome("\"abc\"", "Mon, 01 Jan 2001 00:00:00 GMT", NULL),
+                     DELIVERY_PARTIAL);
+    assert_int_equal(precondition_outcome("\"x\"", NULL, "\"abc\""), DELIVERY_PRECONDITION_FAILED);
 }
 
 static void plain_request_gets_everything(void **state)
@@ -216,6 +252,7 @@ int main(void)
         cmocka_unit_test(if_modified_since),
         cmocka_unit_test(ranges),
         cmocka_unit_test(if_range),
+        cmocka_unit_test(preconditions_fail_with_412),
         cmocka_unit_test(http_dates_round_trip),
         cmocka_unit_test(accel_locations),
         cmocka_unit_test(text_rules),
