@@ -13,7 +13,7 @@ import {
 } from './lib/browser.js';
 import { ROOT, machine, signIn, startNekoHub, stopNekoHub } from './lib/nekohub.js';
 import { solidPng } from './lib/png.js';
-import { startBucket } from './lib/s3bucket.js';
+import { S3_ACCESS_KEY, S3_SECRET_KEY, startS3 } from '../api/lib/s3.js';
 
 const PROFILE = 's3-e2e';
 const IMAGE = { name: 'orange-cat.png', mimeType: 'image/png', buffer: solidPng(200, 150, [230, 140, 40]) };
@@ -39,17 +39,28 @@ async function fieldError(dialog, field) {
   return (await dialog.locator(`[id="${errorId}"]`).innerText()).trim();
 }
 
+// GET a URL from the page (same origin, the browser's own cookies): status and bytes.
+async function fetchInPage(page, url) {
+  const r = await page.evaluate(async (u) => {
+    const response = await fetch(u);
+    return { status: response.status, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
+  }, url);
+  return { status: r.status, bytes: Buffer.from(r.bytes) };
+}
+
 describe('console: storage providers', () => {
   let server;
   let s3;
   let root;
   let profileId;
   let assetId;
+  let contentUrl;
 
-  const test = uiTest(nodeTest, () => [root]);
+  let viewer;
+  const test = uiTest(nodeTest, () => [root, viewer]);
 
   before(async () => {
-    s3 = await startBucket();
+    s3 = await startS3({ bucket: 'nekohub-e2e' });
     server = await startNekoHub();
     root = await openBrowser('root');
     await signIn(root.page, server, ROOT.username, ROOT.password);
@@ -57,6 +68,7 @@ describe('console: storage providers', () => {
 
   after(async () => {
     await closeBrowser(root);
+    await closeBrowser(viewer);
     await stopNekoHub(server);
     await s3?.stop();
   });
@@ -110,7 +122,7 @@ describe('console: storage providers', () => {
     await dialog.waitFor({ state: 'detached' });
     const list = await machine(server, 'GET', '/api/v1/system/storage/providers');
     assert.equal(list.status, 200, list.text);
-    assert.deepEqual(list.json.data.profiles.filter((p) => p.name === 'outside-roots' || p.name === PROFILE), [],
+    assert.deepEqual(list.body.data.profiles.filter((p) => p.name === 'outside-roots' || p.name === PROFILE), [],
       'nothing was created');
     assertHealthy(root);
   });
@@ -123,10 +135,10 @@ describe('console: storage providers', () => {
     await dialog.getByTestId('storage-form-displayName').fill('E2E bucket');
     await dialog.getByTestId('storage-form-endpoint').fill(s3.endpoint);
     await dialog.getByTestId('storage-form-bucket').fill(s3.bucket);
-    await dialog.getByTestId('storage-form-region').fill(s3.region);
+    await dialog.getByTestId('storage-form-region').fill('us-east-1');
     assert.equal(await dialog.getByTestId('storage-form-forcePathStyle').isChecked(), true);
-    await dialog.getByTestId('storage-form-accessKey').fill(s3.accessKey);
-    await dialog.getByTestId('storage-form-secretKey').fill(s3.secretKey);
+    await dialog.getByTestId('storage-form-accessKey').fill(S3_ACCESS_KEY);
+    await dialog.getByTestId('storage-form-secretKey').fill(S3_SECRET_KEY);
     await screenshot(page, 'storage-form-s3');
     await dialog.getByTestId('storage-form-submit').click();
     await dialog.waitFor({ state: 'detached' });
@@ -163,7 +175,7 @@ describe('console: storage providers', () => {
 
     // The page's data never carried a secret.
     const raw = await machine(server, 'GET', '/api/v1/system/storage/providers');
-    assert.equal(raw.text.includes(s3.secretKey), false);
+    assert.equal(raw.text.includes(S3_SECRET_KEY), false);
     assertHealthy(root);
   });
 
@@ -237,15 +249,13 @@ describe('console: storage providers', () => {
     // The bytes: through NekoHub (the URL the page shows) and in the bucket itself.
     const detail = await machine(server, 'GET', `/api/v1/assets/${assetId}`);
     assert.equal(detail.status, 200, detail.text);
-    assert.equal(detail.json.data.storageProviderProfileId, profileId);
-    const url = detail.json.data.publicUrl ?? server.url(`/api/v1/assets/${assetId}/content`);
-    const served = await page.evaluate(async (u) => {
-      const response = await fetch(u);
-      return { status: response.status, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
-    }, url);
+    assert.equal(detail.body.data.storageProviderProfileId, profileId);
+    contentUrl = detail.body.data.publicUrl;
+    assert.ok(contentUrl, 'a public asset has a public URL');
+    const served = await fetchInPage(page, contentUrl);
     assert.equal(served.status, 200);
-    assert.ok(Buffer.from(served.bytes).equals(IMAGE.buffer), 'served bytes equal the uploaded file');
-    const stored = await s3.object(detail.json.data.storageKey);
+    assert.ok(served.bytes.equals(IMAGE.buffer), 'served bytes equal the uploaded file');
+    const stored = s3.read(detail.body.data.storageKey);
     assert.ok(stored && stored.equals(IMAGE.buffer), 'the bucket holds the uploaded file');
     assertHealthy(root);
   });
@@ -273,12 +283,54 @@ describe('console: storage providers', () => {
     await capture(page, 'storage-deleted-disabled');
 
     // The asset stays readable; the upload page no longer offers the disabled profile.
-    const content = await machine(server, 'GET', `/api/v1/assets/${assetId}/content`);
-    assert.equal(content.status, 200);
+    const served = await fetchInPage(page, contentUrl);
+    assert.equal(served.status, 200);
+    assert.ok(served.bytes.equals(IMAGE.buffer));
     await page.getByTestId('nav-upload').click();
     const options = await page.getByTestId('upload-target').locator('option').evaluateAll((list) => list.map((o) => o.value));
     assert.equal(options.includes(profileId), false);
     assertHealthy(root);
+  });
+
+  test('without providers.* the page is read-only; without providers.read no target menu', async () => {
+    // A user who may read profiles and upload, but not change profiles or settings.
+    const reader = { username: 'storage-reader', password: 'storage-reader-password-1' };
+    const created = await machine(server, 'POST', '/api/v1/users', { ...reader, role: 'user', isActive: true,
+      permissions: ['assets.read', 'assets.create', 'providers.read'] });
+    assert.equal(created.status, 201, created.text);
+    viewer = await openBrowser('reader');
+    const { page } = viewer;
+    await signIn(page, server, reader.username, reader.password, { next: '/storage' });
+    await expectText(page.locator('h1'), 'Storage');
+    await card(page, PROFILE).waitFor();
+    await expectText(page.locator('.notice').first(), 'You can see the storage profiles but not change them.');
+    assert.equal(await page.getByTestId('storage-new').count(), 0);
+    for (const action of ['storage-profile-edit', 'storage-profile-delete', 'storage-profile-test']) {
+      assert.equal(await page.getByTestId(action).count(), 0, action);
+    }
+    const local = page.locator('[data-testid^=storage-profile-][data-profile-id][data-enabled=true]').first();
+    assert.equal(await local.getByTestId('storage-profile-set-default').getAttribute('data-disabled-reason'),
+      'Needs the permission “settings.update”.');
+    assert.equal(await local.getByTestId('storage-profile-enabled').isDisabled(), true);
+    await capture(page, 'storage-read-only');
+    // The upload page offers the enabled profiles to this user.
+    await page.getByTestId('nav-upload').click();
+    await eventually(() => page.getByTestId('upload-target').locator('option').count(), (n) => n >= 2,
+      { message: 'targets for a providers.read holder' });
+
+    // Without providers.read: no Storage entry, no target menu (uploads go to the default).
+    const patched = await machine(server, 'PATCH', `/api/v1/users/${created.body.data.id}/permissions`,
+      { permissions: ['assets.read', 'assets.create'] });
+    assert.equal(patched.status, 200, patched.text);
+    // A page load refreshes the session, which re-reads the permissions.
+    await page.goto(server.url('/assets/upload'));
+    await page.getByTestId('upload-dropzone').waitFor();
+    await page.getByTestId('nav-assets').waitFor();
+    assert.equal(await page.getByTestId('nav-storage').count(), 0);
+    assert.equal(await page.getByTestId('upload-target').count(), 0);
+    await page.goto(server.url('/storage'));
+    await page.getByTestId('no-access').waitFor();
+    assertHealthy(viewer);
   });
 
   test('the page in Simplified Chinese', async () => {

@@ -612,6 +612,7 @@ export const en = {
   'storage.test.stepFailed': 'Failed',
   'storage.test.latency': '{ms} ms',
   'storage.test.again': 'Test again',
+  'storage.test.step.open': 'Open the storage',
   'storage.test.step.write': 'Write',
   'storage.test.step.put': 'Write',
   'storage.test.step.read': 'Read back',

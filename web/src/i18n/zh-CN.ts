@@ -612,6 +612,7 @@ export const zhCN: Messages = {
   'storage.test.stepFailed': '失败',
   'storage.test.latency': '{ms} 毫秒',
   'storage.test.again': '再次测试',
+  'storage.test.step.open': '打开存储',
   'storage.test.step.write': '写入',
   'storage.test.step.put': '写入',
   'storage.test.step.read': '读回',

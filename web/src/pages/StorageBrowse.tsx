@@ -100,6 +100,29 @@ export function BrowsePanel({ profile, canUpload, onClose }: { profile: StorageP
     if (r.load) void load(path, false);
   };
 
+  // Re-list what shows `path`: the search, or the folder it is in (the top when that folder
+  // was never listed).
+  const reloadAround = (path: string) => {
+    if (searching) {
+      void load('', false);
+      return;
+    }
+    const folder = parentOf(path);
+    void load(folder !== ROOT && treeRef.current.dirs[folder] ? folder : ROOT, false);
+  };
+
+  // The selected entry follows its listing: a reload brings its current sha and size.
+  useEffect(() => {
+    if (!selected) return;
+    for (const listing of Object.values(tree.dirs)) {
+      const fresh = listing.items.find((i) => i.path === selected.path);
+      if (fresh) {
+        if (fresh.sha !== selected.sha || fresh.size !== selected.size) setSelected(fresh);
+        return;
+      }
+    }
+  }, [tree]);
+
   const rows = visibleRows(tree);
   const rootListing = tree.dirs[ROOT];
   const searchListing = tree.dirs[SEARCH];
@@ -316,15 +339,12 @@ export function BrowsePanel({ profile, canUpload, onClose }: { profile: StorageP
           onDone={(r) => {
             setUpsert(null);
             // Show the new version: re-list the folder (or the search) it landed in.
-            const folder = parentOf(r.path);
-            if (searching) void load('', false);
-            else if (folder === ROOT || treeRef.current.dirs[folder]) void load(folder, false);
             setSelected((s) => (s && s.path === r.path ? { ...s, sha: r.sha, size: r.size, publicUrl: r.publicUrl } : s));
+            reloadAround(r.path);
           }}
-          onReload={() => {
+          onReload={(path) => {
             setUpsert(null);
-            if (searching) void load('', false);
-            else void load(ROOT, false);
+            reloadAround(path);
           }}
         />
       )}
@@ -456,7 +476,7 @@ function UpsertDialog({ profile, initialPath, initialSha, onClose, onDone, onRel
   initialSha: string;
   onClose: () => void;
   onDone: (r: GithubUpsertResult) => void;
-  onReload: () => void;
+  onReload: (path: string) => void;
 }) {
   const [path, setPath] = useState(initialPath);
   const [file, setFile] = useState<File | null>(null);
@@ -526,7 +546,7 @@ function UpsertDialog({ profile, initialPath, initialSha, onClose, onDone, onRel
                 <strong>{t('storage.upsert.conflictTitle')}</strong> {conflictText}
               </p>
               <p class="small">{conflict.message}</p>
-              <button type="button" class="btn btn-small" onClick={onReload} data-testid="storage-upsert-reload">
+              <button type="button" class="btn btn-small" onClick={() => onReload(trimmed)} data-testid="storage-upsert-reload">
                 {t('storage.upsert.reload')}
               </button>
             </div>

@@ -152,7 +152,7 @@ export function UploadPage() {
         </div>
         <p class="hint">{t('asset.privateHint')}</p>
         {canChooseTarget && (
-          <div class="field">
+          <div class="field field-spaced">
             <label for="upload-target">{t('upload.target.label')}</label>
             <select
               id="upload-target"
