@@ -210,4 +210,38 @@ describe('console: GitHub repository browser', () => {
     await eventually(() => treeRows(page), (rows) => rows.includes('2:img/new.png'), { message: 'listed' });
     assertHealthy(root);
   });
+
+  test('an image uploaded to the GitHub profile: commit message, stored in the repository, visibility fixed', async () => {
+    const { page } = root;
+    await page.getByTestId('nav-upload').click();
+    await expectPath(page, '/assets/upload');
+    const card = await page.getByTestId('upload-target').locator('option', { hasText: PROFILE });
+    const profileId = await card.getAttribute('value');
+    assert.equal(await page.getByTestId('upload-commit-message').count(), 0, 'no commit message for the default target');
+    await page.getByTestId('upload-target').selectOption(profileId);
+    await page.getByTestId('upload-commit-message').fill('e2e: a cat for the repository');
+    await capture(page, 'storage-github-upload');
+    const before = github.commits.length;
+    await page.getByTestId('upload-input').setInputFiles([{ name: 'repo-cat.png', mimeType: 'image/png', buffer: OURS }]);
+    const item = page.locator('[data-testid=upload-item][data-file-name="repo-cat.png"]');
+    await eventually(() => item.getAttribute('data-status'), (s) => s === 'done' || s === 'failed', { message: 'upload finished', timeout: 30000 });
+    assert.equal(await item.getAttribute('data-status'), 'done', await item.innerText());
+    const added = github.commits.slice(before);
+    assert.equal(added.length, 1);
+    assert.equal(added[0].message, 'e2e: a cat for the repository');
+    assert.match(added[0].path, /^site\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}\.png$/);
+    assert.ok(github.getFile('main', added[0].path).content.equals(OURS));
+
+    await item.getByTestId('upload-result-link').click();
+    await page.getByTestId('asset-detail').waitFor();
+    await expectText(page.getByTestId('asset-storage-provider'), 'github-repo');
+    await expectText(page.getByTestId('asset-storage-profile'), `${PROFILE} (github-repo)`);
+    // GitHub storage cannot switch visibility: the switch says so instead of failing.
+    const toggle = page.getByTestId('asset-visibility-toggle');
+    await eventually(() => toggle.isDisabled(), (v) => v === true, { message: 'visibility switch disabled' });
+    assert.match(await page.locator(`[id="${await toggle.getAttribute('aria-describedby')}"]`).innerText(),
+      /Its storage \(“gh-e2e”\) cannot switch visibility\./);
+    await capture(page, 'storage-github-asset');
+    assertHealthy(root);
+  });
 });

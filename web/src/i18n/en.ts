@@ -491,6 +491,7 @@ export const en = {
   'upload.commitMessage': 'Commit message (GitHub repository)',
 
   'asset.storageProfile': 'Storage profile',
+  'asset.visibilityFixed': 'Its storage (“{name}”) cannot switch visibility.',
   'asset.storageProfileNone': 'None (stored through the server’s configured storage)',
 
   'storage.title': 'Storage',

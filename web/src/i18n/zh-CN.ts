@@ -491,6 +491,7 @@ export const zhCN: Messages = {
   'upload.commitMessage': '提交说明（GitHub 仓库）',
 
   'asset.storageProfile': '存储配置',
+  'asset.visibilityFixed': '其存储（“{name}”）不支持切换可见性。',
   'asset.storageProfileNone': '无（通过服务器配置的存储保存）',
 
   'storage.title': '存储',
