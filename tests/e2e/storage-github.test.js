@@ -215,8 +215,8 @@ describe('console: GitHub repository browser', () => {
     const { page } = root;
     await page.getByTestId('nav-upload').click();
     await expectPath(page, '/assets/upload');
-    const card = await page.getByTestId('upload-target').locator('option', { hasText: PROFILE });
-    const profileId = await card.getAttribute('value');
+    const option = page.getByTestId('upload-target').locator('option', { hasText: PROFILE });
+    const profileId = await option.getAttribute('value');
     assert.equal(await page.getByTestId('upload-commit-message').count(), 0, 'no commit message for the default target');
     await page.getByTestId('upload-target').selectOption(profileId);
     await page.getByTestId('upload-commit-message').fill('e2e: a cat for the repository');
