@@ -345,4 +345,26 @@ describe('console: storage providers', () => {
     await expectText(page.locator('h1'), 'Storage');
     assertHealthy(root);
   });
+
+  test('the Storage page and its form fit a phone', async () => {
+    const { page } = root;
+    const width = 390;
+    await page.setViewportSize({ width, height: 844 });
+    try {
+      await page.goto(server.url('/storage'));
+      await card(page, PROFILE).waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width, 'page wider than the screen');
+      await capture(page, 'storage-mobile');
+      await page.getByTestId('storage-new').click();
+      const dialog = page.getByTestId('storage-form-dialog');
+      await dialog.getByTestId('storage-form').waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width, 'dialog wider than the screen');
+      await capture(page, 'storage-mobile-form');
+      await dialog.getByTestId('storage-form-cancel').click();
+      await dialog.waitFor({ state: 'detached' });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+    assertHealthy(root);
+  });
 });

@@ -173,7 +173,8 @@ export function StoragePage() {
   const canSetDefault = can(user, 'settings.update');
   const data = overview.data;
   const profiles = data?.profiles ?? [];
-  const browsed = profiles.find((p) => p.id === browsing) ?? null;
+  // The browser is for enabled github-repo profiles (the server refuses the others).
+  const browsed = profiles.find((p) => p.id === browsing && p.isEnabled && p.providerType.toLowerCase() === 'github-repo') ?? null;
 
   const act = async (p: StorageProfile, action: () => Promise<void>) => {
     setBusyId(p.id);
