@@ -292,6 +292,40 @@ describe('console: storage providers', () => {
     assertHealthy(root);
   });
 
+  test('a GitHub Releases profile is shown as declared only', async () => {
+    const { page } = root;
+    const created = await machine(server, 'POST', '/api/v1/system/storage/providers', {
+      name: 'releases-e2e', providerType: 'github-releases',
+      configuration: { owner: 'neko', repo: 'images', releaseTagMode: 'fixed', fixedTag: 'v1.0.0' },
+    });
+    assert.equal(created.status, 201, created.text);
+    await page.goto(server.url('/storage'));
+    const releases = card(page, 'releases-e2e');
+    await releases.waitFor();
+    await expectText(releases.getByTestId('storage-profile-type'), 'GitHub Releases (declared only)');
+    assert.match(await releases.innerText(), /Declared only/);
+    assert.match(await releases.innerText(), /can be saved, but NekoHub cannot store or read files through them yet/);
+    assert.equal(await releases.getByTestId('storage-profile-test').count(), 0);
+    assert.equal(await releases.getByTestId('storage-profile-browse').count(), 0);
+    assert.equal(await releases.getByTestId('storage-profile-set-default').getAttribute('data-disabled-reason'),
+      'This profile cannot store files, so it cannot be the default.');
+    assert.equal(await releases.locator('[data-summary=fixedTag]').innerText(), 'v1.0.0');
+    // Its edit form keeps the type and shows its own fields.
+    await releases.getByTestId('storage-profile-edit').click();
+    const dialog = page.getByTestId('storage-form-dialog');
+    await expectText(dialog.getByTestId('storage-form-type-locked'), 'GitHub Releases (declared only)');
+    assert.equal(await dialog.getByTestId('storage-form-fixedTag').inputValue(), 'v1.0.0');
+    await capture(page, 'storage-releases-edit');
+    await dialog.getByTestId('storage-form-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    // Not offered as an upload target.
+    await page.getByTestId('nav-upload').click();
+    await page.getByTestId('upload-target').waitFor();
+    const options = await page.getByTestId('upload-target').locator('option').evaluateAll((list) => list.map((o) => o.textContent));
+    assert.equal(options.some((o) => o.includes('releases-e2e')), false);
+    assertHealthy(root);
+  });
+
   test('without providers.* the page is read-only; without providers.read no target menu', async () => {
     // A user who may read profiles and upload, but not change profiles or settings.
     const reader = { username: 'storage-reader', password: 'storage-reader-password-1' };
