@@ -41,7 +41,7 @@ typedef struct app {
     /* where asset bytes live (storage/storage.h): shared by assets and providers */
     struct storage_service *storage;
     struct providers_service *providers; /* storage provider profiles (providers/providers.h) */
-    system_context system;         /* the system endpoints' context */
+    system_context system;               /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];
 } app;

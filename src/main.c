@@ -20,8 +20,8 @@
 #include "http/server.h"
 #include "media/media.h"
 #include "routes.h"
-#include "storage/remote_http.h"
 #include "storage/profile_store.h"
+#include "storage/remote_http.h"
 #include "users/user_cli.h"
 
 #ifndef NEKOHUB_VERSION

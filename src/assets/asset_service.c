@@ -99,9 +99,13 @@ static int pending_failure(db_conn *conn, const pending_object *object, const ch
 
 /* Remove one object recorded as pending and then its record; an object a row points at again
  * (an upload whose commit did happen) stays and only the record goes. On failure the record
- * stays for the next sweep; the failure is logged with the key and returned. */
+ * stays for the next sweep; the failure is logged with the key and returned. The removal was
+ * decided when the record was written (an upload's intent, or a delete that passed
+ * storage_check_remove), so the storage's delete policy is not applied again. commit_message
+ * NULL = DEFAULT_COMMIT_MESSAGE. */
 static int remove_pending_object(asset_service *service, db_conn *conn,
-                                 const pending_object *object, nh_error *err)
+                                 const pending_object *object, const char *commit_message,
+                                 nh_error *err)
 {
     bool in_use = true;
     if (asset_store_key_in_use(conn, object->key, &in_use, err) != 0)
@@ -111,7 +115,9 @@ static int remove_pending_object(asset_service *service, db_conn *conn,
         int rc = storage_service_resolve_read_on(service->storage, conn, object->provider,
                                                  object->profile_id, &target, err);
         if (rc == 0) {
-            rc = storage_remove(target.backend, object->key, DEFAULT_COMMIT_MESSAGE, err);
+            rc = storage_remove_unreferenced(
+                target.backend, object->key,
+                commit_message ? commit_message : DEFAULT_COMMIT_MESSAGE, err);
             storage_target_release(&target);
         }
         if (rc != 0)
@@ -143,7 +149,7 @@ static int sweep_objects(asset_service *service, db_conn *conn, nh_error *err)
         object.profile_id = db_result_text(rows, row, 2);
         object.key = db_result_text(rows, row, 3);
         nh_error failure;
-        if (remove_pending_object(service, conn, &object, &failure) == 0) {
+        if (remove_pending_object(service, conn, &object, NULL, &failure) == 0) {
             done++;
         } else if (rc == 0) {
             *err = failure;
@@ -370,8 +376,8 @@ static int record_visibility_change(db_conn *conn, const audit_actor *actor,
 /* The capability catalog is enforced (issue 10): a visibility change on storage without
  * supportsVisibilityToggle (github-repo, github-releases) is refused. The profile's stored
  * flags decide for profile-bound assets, the backend type's catalog flags otherwise. */
-static int check_visibility_toggle(asset_service *service, db_conn *conn,
-                                   const asset_record *asset, nh_error *err)
+static int check_visibility_toggle(asset_service *service, db_conn *conn, const asset_record *asset,
+                                   nh_error *err)
 {
     profile_capabilities capabilities;
     const char *profile_id = asset->storage_provider_profile_id;
@@ -478,6 +484,7 @@ typedef struct delete_plan {
     db_result *derivative_keys;
     pending_object *objects;
     size_t object_count;
+    const char *commit_message; /* the client's (trimmed), or NULL */
 } delete_plan;
 
 static void delete_plan_free(delete_plan *plan)
@@ -523,7 +530,11 @@ static int delete_rows(asset_service *service, db_conn *conn, const char *id,
     if (storage_service_resolve_read_on(service->storage, conn, asset.storage_provider,
                                         asset.storage_provider_profile_id, &target, err) != 0)
         return -1;
+    /* a storage that refuses deletes (GitHub allowDelete false) refuses before any row goes */
+    int allowed = storage_check_remove(target.backend, err);
     storage_target_release(&target);
+    if (allowed != 0)
+        return -1;
     if (asset_store_derivative_keys(conn, id, &plan->derivative_keys, err) != 0)
         return -1;
     size_t derivative_count = db_result_rows(plan->derivative_keys);
@@ -575,7 +586,7 @@ static void remove_planned_objects(asset_service *service, const delete_plan *pl
         return;
     }
     for (size_t i = 0; i < plan->object_count; i++)
-        remove_pending_object(service, conn, &plan->objects[i], &failure);
+        remove_pending_object(service, conn, &plan->objects[i], plan->commit_message, &failure);
     db_release(service->database, conn);
 }
 
@@ -583,9 +594,10 @@ int asset_service_delete(asset_service *service, const char *id, const char *com
                          const audit_actor *actor, const char *audit_action, int64_t *deleted_at,
                          nh_error *err)
 {
-    (void)commit_message; /* the only backend that commits (GitHub) is not there yet */
     delete_plan plan;
     memset(&plan, 0, sizeof plan);
+    char *message = asset_text_trimmed_or_null(commit_message);
+    plan.commit_message = message;
     delete_step step = {service, id, actor, audit_action, &plan};
     int rc = db_transaction(service->database, delete_in_transaction, &step, err);
     if (rc == 0) {
@@ -594,6 +606,7 @@ int asset_service_delete(asset_service *service, const char *id, const char *com
         remove_planned_objects(service, &plan);
     }
     delete_plan_free(&plan);
+    free(message);
     return rc == 0 ? 0 : -1;
 }
 
@@ -634,8 +647,8 @@ static int resolve_storage(asset_service *service, db_conn *conn, const char *pr
                            nh_error *err)
 {
     if (!inline_only && conn)
-        return storage_service_resolve_read_on(service->storage, conn, provider, profile_id,
-                                               target, err);
+        return storage_service_resolve_read_on(service->storage, conn, provider, profile_id, target,
+                                               err);
     if (!inline_only)
         return storage_service_resolve_read(service->storage, provider, profile_id, target, err);
     return storage_service_resolve_local(service->storage, provider, profile_id, target)

@@ -287,7 +287,8 @@ static int insert_row(asset_service *service, const asset_record *asset, const c
 /* The row did not commit: remove the object now, unless the commit did happen after all (an
  * answer lost on the way back) or the database cannot tell; the intent stays for the sweep
  * whenever the object could not be removed here. A failure is logged with the key and
- * returned. */
+ * returned. The object is this upload's own, so it goes even from a storage that refuses
+ * deletes (storage_remove_unreferenced: GitHub with allowDelete false). */
 static int undo_object(asset_service *service, const storage_target *target,
                        const stored_upload *stored, nh_error *err)
 {
@@ -300,7 +301,7 @@ static int undo_object(asset_service *service, const storage_target *target,
     bool in_use = true;
     int rc = asset_store_key_in_use(conn, stored->key, &in_use, err);
     if (rc == 0 && !in_use)
-        rc = storage_remove(target->backend, stored->key, NULL, err);
+        rc = storage_remove_unreferenced(target->backend, stored->key, NULL, err);
     if (rc == 0 && !in_use)
         rc = asset_store_remove_pending_deletion(conn, stored->intent_id, err);
     db_release(service->database, conn);

@@ -65,7 +65,8 @@ int secret_box_seal(const secret_box *box, const unsigned char *plain, size_t le
         return error_internal(err);
     size_t raw_length = NONCE_BYTES + length + TAG_BYTES;
     unsigned char *raw = malloc(raw_length);
-    size_t text_size = sizeof SEALED_PREFIX - 1 + sodium_base64_ENCODED_LEN(raw_length, BASE64_VARIANT);
+    size_t text_size =
+        sizeof SEALED_PREFIX - 1 + sodium_base64_ENCODED_LEN(raw_length, BASE64_VARIANT);
     char *text = malloc(text_size);
     if (!raw || !text) {
         free(raw);

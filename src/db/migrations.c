@@ -229,10 +229,11 @@ static const db_migration migrations[] = {
      NULL, NULL},
     {6, "storage_provider_profiles",
      /* Storage provider profiles (spec storage-providers.md): the non-secret configuration as
-      * normalized JSON, the secret sealed (core/secret_box.h; never plain) with the names of its set fields, the capability
-      * snapshot, and at most one default enforced by a partial unique index. normalized_name is
-      * the trimmed, case-folded name (unique). Whether the default profile was seeded on the
-      * first start is remembered in instance_meta ('storage.default_profile_seeded'). */
+      * normalized JSON, the secret sealed (core/secret_box.h; never plain) with the names of its
+      * set fields, the capability snapshot, and at most one default enforced by a partial unique
+      * index. normalized_name is the trimmed, case-folded name (unique). Whether the default
+      * profile was seeded on the first start is remembered in instance_meta
+      * ('storage.default_profile_seeded'). */
      "CREATE TABLE storage_provider_profiles ("
      " id TEXT PRIMARY KEY,"
      " name TEXT NOT NULL CHECK (length(name) <= 128),"

@@ -92,8 +92,8 @@ static void record_step(probe_run *run, const char *name, int rc, int64_t starte
         char message[sizeof failure->message];
         snprintf(message, sizeof message, "%s", detail ? detail : failure->message);
         redact(message, run->secret);
-        json_object_set_new(step, "errorCode", json_string(detail ? "probe_mismatch"
-                                                                  : failure->code));
+        json_object_set_new(step, "errorCode",
+                            json_string(detail ? "probe_mismatch" : failure->code));
         json_object_set_new(step, "errorMessage", json_string(message));
         json_object_set_new(step, "status", json_integer(detail ? 0 : failure->status));
         run->all_passed = false;
@@ -192,7 +192,8 @@ static void run_probe(providers_service *service, storage *backend, probe_run *r
     record_step(run, "read", rc, started, &failure,
                 mismatch ? "The probe object read back differs from what was written." : NULL);
     started = clock_monotonic_ns();
-    rc = storage_remove(backend, key, "chore(nekohub): connection test", &failure);
+    /* the probe is our own object: it goes even where deletes are refused (GitHub allowDelete) */
+    rc = storage_remove_unreferenced(backend, key, "chore(nekohub): connection test", &failure);
     record_step(run, "delete", rc, started, &failure, NULL);
 }
 
@@ -231,22 +232,21 @@ int providers_test(providers_service *service, const audit_actor *actor, const c
 
 /* ---- the §12 profile gate ---------------------------------------------------------------- */
 
-/* The github-repo backend of an enabled profile whose stored configuration still validates. */
-static int github_gate(providers_service *service, const char *id, storage_target *target,
-                       json_t **secret_out, nh_error *err)
+/* §12's gate: an enabled github-repo profile whose stored configuration still validates. On
+ * success *rows holds the profile row (profile borrows it; caller frees) and *secret_out its
+ * opened secret (for redaction). */
+static int github_gate(providers_service *service, const char *id, db_result **rows,
+                       profile_record *out, json_t **secret_out, nh_error *err)
 {
-    memset(target, 0, sizeof *target);
     *secret_out = NULL;
-    db_result *rows = NULL;
     profile_record profile;
-    int rc = load_profile(service, id, &rows, &profile, err);
+    int rc = load_profile(service, id, rows, &profile, err);
     if (rc == 0 && !profile.is_enabled)
         rc = error_set(err, 400, "storage_provider_profile_disabled",
                        "Storage provider profile '%s' is disabled.", profile.name);
     if (rc == 0 && strcmp(profile.provider_type, PROFILE_TYPE_GITHUB_REPO) != 0)
         rc = error_set(err, 400, "storage_provider_profile_provider_type_mismatch",
-                       "Storage provider profile '%s' is not a github-repo profile.",
-                       profile.name);
+                       "Storage provider profile '%s' is not a github-repo profile.", profile.name);
     json_t *configuration = NULL;
     json_t *normalized = NULL;
     json_t *normalized_secret = NULL;
@@ -258,12 +258,10 @@ static int github_gate(providers_service *service, const char *id, storage_targe
         rc = profile_config_normalize(profile.provider_type, configuration, *secret_out,
                                       &service->rules, &normalized, &normalized_secret, err);
     }
-    if (rc == 0)
-        rc = storage_service_open_profile(service->storage, &profile, true, target, err);
     json_decref(configuration);
     json_decref(normalized);
     json_decref(normalized_secret);
-    db_result_free(rows);
+    *out = profile;
     return rc == 0 ? 0 : -1;
 }
 
@@ -362,7 +360,7 @@ static int parse_browse(const providers_browse_request *r, browse_query *b, nh_e
         strcasecmp(type, "dir") != 0)
         return error_set(err, 400, "storage_provider_directory_type_invalid",
                          "type must be all, file or dir.");
-    for (size_t i = 0; type[i] && i < sizeof b->type - 1; i++)
+    for (size_t i = 0; i < sizeof b->type - 1 && type[i]; i++)
         b->type[i] = (char)(type[i] | 0x20);
     if (!parse_int(r->page, 1, &page) || page < 1)
         return error_set(err, 400, "storage_provider_directory_page_invalid",
@@ -390,16 +388,21 @@ int providers_github_browse(providers_service *service, const char *id,
 {
     *out = NULL;
     storage_target target;
+    memset(&target, 0, sizeof target);
     json_t *secret = NULL;
-    if (github_gate(service, id, &target, &secret, err) != 0) {
-        json_decref(secret);
-        return -1;
-    }
+    db_result *rows = NULL;
+    profile_record profile;
     browse_query b;
-    int rc = parse_browse(request, &b, err);
+    memset(&b, 0, sizeof b);
+    int rc = github_gate(service, id, &rows, &profile, &secret, err);
+    if (rc == 0)
+        rc = parse_browse(request, &b, err);
+    if (rc == 0)
+        rc = storage_service_open_profile(service->storage, &profile, true, &target, err);
     json_t *result = NULL;
     if (rc == 0)
         rc = storage_github_browse(target.backend, &b.query, &result, err);
+    db_result_free(rows);
     if (rc != 0)
         redact(err->message, secret);
     storage_target_release(&target);
@@ -501,13 +504,18 @@ int providers_github_upsert(providers_service *service, const audit_actor *actor
 {
     *out = NULL;
     storage_target target;
+    memset(&target, 0, sizeof target);
     json_t *secret = NULL;
-    if (github_gate(service, id, &target, &secret, err) != 0) {
-        json_decref(secret);
-        return -1;
-    }
+    db_result *rows = NULL;
+    profile_record profile;
     upsert_body b;
-    int rc = parse_upsert(body, &b, err);
+    memset(&b, 0, sizeof b);
+    int rc = github_gate(service, id, &rows, &profile, &secret, err);
+    if (rc == 0)
+        rc = parse_upsert(body, &b, err);
+    if (rc == 0)
+        rc = storage_service_open_profile(service->storage, &profile, true, &target, err);
+    db_result_free(rows);
     json_t *result = NULL;
     if (rc == 0)
         rc = storage_github_upsert(target.backend, b.path, b.bytes, b.size, b.commit_message,

@@ -322,8 +322,7 @@ static json_t *profile_changes(const profile_record *before, const profile_recor
 }
 
 static int audit_profile(db_conn *conn, const audit_actor *actor, const char *action,
-                         const profile_record *before, const profile_record *after,
-                         nh_error *err)
+                         const profile_record *before, const profile_record *after, nh_error *err)
 {
     const profile_record *subject = after ? after : before;
     json_t *changes = profile_changes(before, after);
@@ -403,8 +402,8 @@ static int parse_create_head(const json_t *body, profile_draft *d, nh_error *err
 }
 
 /* §4 steps 4-8 (no database). */
-static int parse_create_tail(const providers_service *service, const json_t *body,
-                             profile_draft *d, nh_error *err)
+static int parse_create_tail(const providers_service *service, const json_t *body, profile_draft *d,
+                             nh_error *err)
 {
     if (!profile_type_is_known(d->type))
         return error_set(err, 400, "storage_provider_profile_provider_type_unsupported",
@@ -445,8 +444,8 @@ static int create_step(db_conn *conn, void *context, nh_error *err)
 }
 
 /* Create from a body (the API and the seeding). */
-static int create_profile(providers_service *service, const audit_actor *actor,
-                          const json_t *body, json_t **out, nh_error *err)
+static int create_profile(providers_service *service, const audit_actor *actor, const json_t *body,
+                          json_t **out, nh_error *err)
 {
     create_context c;
     memset(&c, 0, sizeof c);
@@ -531,8 +530,8 @@ static int apply_update(db_conn *conn, update_context *c, nh_error *err)
     if (configuration && !json_is_object(configuration))
         return error_set(err, 400, "storage_provider_profile_configuration_required",
                          "configuration must be an object.");
-    json_t *effective_configuration = json_incref(configuration ? (json_t *)configuration
-                                                                : d->configuration);
+    json_t *effective_configuration =
+        json_incref(configuration ? (json_t *)configuration : d->configuration);
     json_t *effective_secret = secret ? json_incref((json_t *)secret) : json_incref(d->secret);
     int rc = draft_configuration(c->service, d, effective_configuration, effective_secret, err);
     json_decref(effective_configuration);
@@ -630,8 +629,8 @@ static int delete_step(db_conn *conn, void *context, nh_error *err)
                     : profile_store_delete(conn, c->id, err);
     if (rc == 0)
         rc = audit_profile(conn, c->actor,
-                           in_use ? "storage_provider.disable" : "storage_provider.delete",
-                           &before, in_use ? &after : NULL, err);
+                           in_use ? "storage_provider.disable" : "storage_provider.delete", &before,
+                           in_use ? &after : NULL, err);
     db_result_free(rows);
     return rc;
 }
@@ -684,8 +683,8 @@ static int default_step(db_conn *conn, void *context, nh_error *err)
         profile_record after = before;
         after.is_default = true;
         if (rc == 0)
-            rc = audit_profile(conn, c->actor, "storage_provider.set_default", &before, &after,
-                               err);
+            rc =
+                audit_profile(conn, c->actor, "storage_provider.set_default", &before, &after, err);
     }
     if (rc == 0)
         rc = render_profile(conn, c->id, &c->out, err);
@@ -709,17 +708,17 @@ int providers_set_default(providers_service *service, const audit_actor *actor, 
 
 /* ---- overview ---------------------------------------------------------------------------- */
 
-static json_t *runtime_json(const providers_service *service, const profile_record *fallback_default,
-                            nh_error *err)
+static json_t *runtime_json(const providers_service *service,
+                            const profile_record *fallback_default, nh_error *err)
 {
     if (fallback_default) {
         json_error_t parse_error;
         json_t *configuration = json_loads(fallback_default->configuration_json, 0, &parse_error);
-        json_t *runtime = json_pack(
-            "{s:s, s:s, s:o, s:b, s:b}", "providerType", fallback_default->provider_type,
-            "providerName", provider_json_provider_name(fallback_default, configuration),
-            "capabilities", profile_capabilities_json(&fallback_default->capabilities),
-            "isConfigurationDriven", false, "matchesDefaultProfileType", true);
+        json_t *runtime =
+            json_pack("{s:s, s:s, s:o, s:b, s:b}", "providerType", fallback_default->provider_type,
+                      "providerName", provider_json_provider_name(fallback_default, configuration),
+                      "capabilities", profile_capabilities_json(&fallback_default->capabilities),
+                      "isConfigurationDriven", false, "matchesDefaultProfileType", true);
         json_decref(configuration);
         if (!runtime)
             error_internal(err);
@@ -789,10 +788,9 @@ static int build_overview(const providers_service *service, db_conn *conn, json_
     const profile_record *selected = has_default ? &default_profile : NULL;
     json_t *runtime = runtime_json(service, selected, err);
     json_t *default_json = selected ? provider_json_profile(selected) : json_null();
-    *out = runtime ? json_pack("{s:o, s:O, s:o, s:o, s:o}", "profiles", profiles,
-                               "defaultProfile", default_json, "defaultWriteProfile",
-                               default_json, "runtime", runtime, "alignment",
-                               alignment_json(selected))
+    *out = runtime ? json_pack("{s:o, s:O, s:o, s:o, s:o}", "profiles", profiles, "defaultProfile",
+                               default_json, "defaultWriteProfile", default_json, "runtime",
+                               runtime, "alignment", alignment_json(selected))
                    : NULL;
     if (!runtime) {
         json_decref(profiles);
@@ -855,10 +853,10 @@ static json_t *seed_body(const config *cfg)
         return json_pack(
             "{s:s, s:s, s:s, s:b, s:b, s:{s:s?, s:s?, s:s?, s:s?, s:b, s:s?}, s:{s:s?, s:s?}}",
             "name", "s3-default", "displayName", "S3 Default Write Profile", "providerType",
-            "s3-compatible", "isEnabled", true, "isDefault", true, "configuration",
-            "providerName", cfg->s3_provider_name, "endpoint", cfg->s3_endpoint, "bucket",
-            cfg->s3_bucket, "region", cfg->s3_region, "forcePathStyle", cfg->s3_force_path_style,
-            "publicBaseUrl", cfg->public_base_url ? cfg->public_base_url : cfg->s3_public_base_url,
+            "s3-compatible", "isEnabled", true, "isDefault", true, "configuration", "providerName",
+            cfg->s3_provider_name, "endpoint", cfg->s3_endpoint, "bucket", cfg->s3_bucket, "region",
+            cfg->s3_region, "forcePathStyle", cfg->s3_force_path_style, "publicBaseUrl",
+            cfg->public_base_url ? cfg->public_base_url : cfg->s3_public_base_url,
             "secretConfiguration", "accessKey", cfg->s3_access_key, "secretKey",
             cfg->s3_secret_key);
     return NULL;

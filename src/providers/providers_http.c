@@ -58,8 +58,8 @@ void providers_http_delete(http_request *request, http_response *response)
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *result = NULL;
-    int rc =
-        providers_delete(request->context, &actor, http_request_param(request, "id"), &result, &err);
+    int rc = providers_delete(request->context, &actor, http_request_param(request, "id"), &result,
+                              &err);
     reply(response, rc, &err, 200, result);
 }
 

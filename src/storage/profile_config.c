@@ -17,9 +17,15 @@
 /* ---- capabilities ----------------------------------------------------------------------- */
 
 static const char *const capability_names[PROFILE_CAP_COUNT] = {
-    "supportsPublicRead",     "supportsPrivateRead",          "supportsVisibilityToggle",
-    "supportsDelete",         "supportsDirectPublicUrl",      "requiresAccessProxy",
-    "recommendedForPrimaryStorage", "isPlatformBacked",       "isExperimental",
+    "supportsPublicRead",
+    "supportsPrivateRead",
+    "supportsVisibilityToggle",
+    "supportsDelete",
+    "supportsDirectPublicUrl",
+    "requiresAccessProxy",
+    "recommendedForPrimaryStorage",
+    "isPlatformBacked",
+    "isExperimental",
     "requiresTokenForPrivateRead",
 };
 
@@ -320,7 +326,8 @@ typedef struct normalized {
 
 static bool secret_is_empty(const json_t *secret)
 {
-    return !secret || json_is_null(secret) || (json_is_object(secret) && json_object_size(secret) == 0);
+    return !secret || json_is_null(secret) ||
+           (json_is_object(secret) && json_object_size(secret) == 0);
 }
 
 static int optional_public_base_url(const json_t *configuration, char **out, nh_error *err)
@@ -432,10 +439,10 @@ static int validate_s3(const json_t *configuration, const json_t *secret, normal
     if (rc == 0 && !f.secret_key)
         rc = fail(err, "secret_key_required", "secretKey is required.");
     if (rc == 0) {
-        out->configuration = json_pack(
-            "{s:s, s:s, s:s, s:s, s:b, s:s?}", "providerName", f.provider_name, "endpoint",
-            f.endpoint, "bucket", f.bucket, "region", f.region, "forcePathStyle",
-            f.force_path_style, "publicBaseUrl", f.public_base_url);
+        out->configuration =
+            json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?}", "providerName", f.provider_name,
+                      "endpoint", f.endpoint, "bucket", f.bucket, "region", f.region,
+                      "forcePathStyle", f.force_path_style, "publicBaseUrl", f.public_base_url);
         out->secret = json_pack("{s:s, s:s}", "accessKey", f.access_key, "secretKey", f.secret_key);
         if (!out->configuration || !out->secret)
             rc = error_internal(err);
@@ -445,8 +452,8 @@ static int validate_s3(const json_t *configuration, const json_t *secret, normal
 }
 
 /* owner / repo: required, ^[A-Za-z0-9._-]+$ */
-static int github_name(const json_t *configuration, const char *key, const char *what,
-                       char **out, nh_error *err)
+static int github_name(const json_t *configuration, const char *key, const char *what, char **out,
+                       nh_error *err)
 {
     if (get_string(configuration, key, out, "configuration_invalid", err) != 0)
         return -1;
@@ -559,8 +566,8 @@ static json_t *token_secret(const char *token)
     return token ? json_pack("{s:s}", "token", token) : NULL;
 }
 
-static int validate_github_repo(const json_t *configuration, const json_t *secret,
-                                normalized *out, nh_error *err)
+static int validate_github_repo(const json_t *configuration, const json_t *secret, normalized *out,
+                                nh_error *err)
 {
     github_fields f;
     memset(&f, 0, sizeof f);
@@ -571,10 +578,10 @@ static int validate_github_repo(const json_t *configuration, const json_t *secre
         rc = fail(err, "github_repo_token_required_for_private",
                   "visibilityPolicy 'private-token' needs a token.");
     if (rc == 0) {
-        out->configuration = json_pack(
-            "{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "owner", f.owner, "repo", f.repo, "ref",
-            f.ref, "basePath", f.base_path, "visibilityPolicy", f.policy, "apiBaseUrl", f.api,
-            "rawBaseUrl", f.raw, "allowDelete", f.allow_delete);
+        out->configuration =
+            json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "owner", f.owner, "repo", f.repo,
+                      "ref", f.ref, "basePath", f.base_path, "visibilityPolicy", f.policy,
+                      "apiBaseUrl", f.api, "rawBaseUrl", f.raw, "allowDelete", f.allow_delete);
         out->secret = token_secret(f.token);
         if (!out->configuration || (f.token && !out->secret))
             rc = error_internal(err);
@@ -636,10 +643,10 @@ static int validate_github_releases(const json_t *configuration, const json_t *s
     if (rc == 0)
         rc = github_token(secret, &f.token, err);
     if (rc == 0) {
-        out->configuration = json_pack(
-            "{s:s, s:s, s:s, s:s?, s:s?, s:s, s:b}", "owner", f.owner, "repo", f.repo,
-            "releaseTagMode", f.tag_mode, "fixedTag", f.fixed_tag, "assetPathPrefix", f.base_path,
-            "visibilityPolicy", f.policy, "allowDelete", false);
+        out->configuration =
+            json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:b}", "owner", f.owner, "repo", f.repo,
+                      "releaseTagMode", f.tag_mode, "fixedTag", f.fixed_tag, "assetPathPrefix",
+                      f.base_path, "visibilityPolicy", f.policy, "allowDelete", false);
         out->secret = token_secret(f.token);
         if (!out->configuration || (f.token && !out->secret))
             rc = error_internal(err);
@@ -758,11 +765,10 @@ static json_t *endpoint_host(const json_t *text)
     char *colon = strrchr(host, ':');
     if (colon && strchr(colon, ']') == NULL) {
         const char *port = colon + 1;
-        bool is_default = (scheme_length == 4 && strncasecmp(url, "http", 4) == 0 &&
-                           strcmp(port, "80") == 0) ||
-                          (scheme_length == 5 && strncasecmp(url, "https", 5) == 0 &&
-                           strcmp(port, "443") == 0) ||
-                          port[0] == '\0';
+        bool is_default =
+            (scheme_length == 4 && strncasecmp(url, "http", 4) == 0 && strcmp(port, "80") == 0) ||
+            (scheme_length == 5 && strncasecmp(url, "https", 5) == 0 && strcmp(port, "443") == 0) ||
+            port[0] == '\0';
         if (is_default)
             *colon = '\0';
     }

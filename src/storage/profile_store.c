@@ -10,10 +10,11 @@
 #include "core/text.h"
 
 #define PROFILE_COLUMNS                                                                            \
-    "id, name, normalized_name, display_name, provider_type, is_enabled, is_default, "            \
-    "configuration_json, secret_sealed, secret_fields, supports_public_read, supports_private_read, "            \
-    "supports_visibility_toggle, supports_delete, supports_direct_public_url, "                   \
-    "requires_access_proxy, recommended_for_primary_storage, is_platform_backed, "                \
+    "id, name, normalized_name, display_name, provider_type, is_enabled, is_default, "             \
+    "configuration_json, secret_sealed, secret_fields, supports_public_read, "                     \
+    "supports_private_read, "                                                                      \
+    "supports_visibility_toggle, supports_delete, supports_direct_public_url, "                    \
+    "requires_access_proxy, recommended_for_primary_storage, is_platform_backed, "                 \
     "is_experimental, requires_token_for_private_read, created_at, updated_at"
 
 enum {
@@ -204,8 +205,8 @@ int profile_store_seeded(db_conn *conn, bool *seeded, nh_error *err)
 {
     db_param params[] = {db_text(PROFILE_SEEDED_META_KEY)};
     db_result *result = NULL;
-    int rc = db_query(conn, "SELECT value FROM instance_meta WHERE key = $1", params, 1, &result,
-                      err);
+    int rc =
+        db_query(conn, "SELECT value FROM instance_meta WHERE key = $1", params, 1, &result, err);
     *seeded = rc == 0 && db_result_rows(result) > 0;
     db_result_free(result);
     return rc;
@@ -287,7 +288,7 @@ int profile_open_secret(const secret_box *box, const profile_record *profile, js
     if (!profile->secret_sealed || !profile->secret_sealed[0])
         return 0;
     if (!box)
-        return error_set(err, 500, "storage_provider_profile_secret_unreadable",
+        return error_set(err, 503, "storage_provider_profile_secret_unreadable",
                          "The secret of storage provider profile '%s' cannot be opened here.",
                          profile->name);
     unsigned char *plain = NULL;
@@ -297,7 +298,7 @@ int profile_open_secret(const secret_box *box, const profile_record *profile, js
         log_message(LOG_ERROR, "storage_profiles",
                     "the secret of profile '%s' (%s) opens with no configured key", profile->name,
                     profile->id);
-        return error_set(err, 500, "storage_provider_profile_secret_unreadable",
+        return error_set(err, 503, "storage_provider_profile_secret_unreadable",
                          "The secret of storage provider profile '%s' (%s) cannot be opened: no "
                          "configured key (Security__SecretKey, Security__PreviousSecretKeys__N) "
                          "opens it.",
@@ -311,7 +312,7 @@ int profile_open_secret(const secret_box *box, const profile_record *profile, js
     if (!*secret || !json_is_object(*secret)) {
         json_decref(*secret);
         *secret = NULL;
-        return error_set(err, 500, "storage_provider_profile_secret_unreadable",
+        return error_set(err, 503, "storage_provider_profile_secret_unreadable",
                          "The secret of storage provider profile '%s' (%s) is damaged.",
                          profile->name, profile->id);
     }

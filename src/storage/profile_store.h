@@ -75,7 +75,8 @@ int profile_store_mark_seeded(db_conn *conn, nh_error *err);
 int profile_store_reseal_all(db *pool, const secret_box *box, int *resealed, nh_error *err);
 
 /* The secret of a profile as JSON (*secret NULL when it has none). A value no configured key
- * opens is 500 storage_provider_profile_secret_unreadable naming the profile. */
+ * opens is 503 storage_provider_profile_secret_unreadable naming the profile (a server-side
+ * condition: the key changed; 500s hide their message, this one must not). */
 int profile_open_secret(const secret_box *box, const profile_record *profile, json_t **secret,
                         nh_error *err);
 

@@ -78,6 +78,21 @@ int storage_remove(storage *backend, const char *key, const char *commit_message
                    backend->ops->remove(backend, key, commit_message, err), started);
 }
 
+int storage_remove_unreferenced(storage *backend, const char *key, const char *commit_message,
+                                nh_error *err)
+{
+    if (!storage_key_is_valid(key))
+        return refuse_key(key, err);
+    if (backend->ops->remove_unreferenced)
+        return backend->ops->remove_unreferenced(backend, key, commit_message, err);
+    return backend->ops->remove(backend, key, commit_message, err);
+}
+
+int storage_check_remove(const storage *backend, nh_error *err)
+{
+    return backend->ops->check_remove ? backend->ops->check_remove(backend, err) : 0;
+}
+
 int storage_exists(storage *backend, const char *key, bool *exists, nh_error *err)
 {
     *exists = false;
@@ -483,9 +498,8 @@ int storage_service_open_profile(storage_service *service, const profile_record 
     if (cache_get(service, profile->id, profile->updated_at, out))
         return 0;
     json_error_t parse_error;
-    json_t *configuration = json_loads(profile->configuration_json ? profile->configuration_json
-                                                                   : "",
-                                       0, &parse_error);
+    json_t *configuration =
+        json_loads(profile->configuration_json ? profile->configuration_json : "", 0, &parse_error);
     json_t *secret = NULL;
     if (!json_is_object(configuration)) {
         json_decref(configuration);

@@ -65,8 +65,19 @@ typedef struct storage_ops {
      * whole object's size. 0, STORAGE_NOT_FOUND, or -1. */
     int (*open_range)(storage *backend, const char *key, uint64_t offset, uint64_t length,
                       storage_object *out, nh_error *err);
-    /* Remove the object; a missing one is success. */
+    /* Remove the object; a missing one is success. A backend with a delete policy refuses
+     * here (GitHub with allowDelete false: 403 storage_provider_delete_not_allowed). */
     int (*remove)(storage *backend, const char *key, const char *commit_message, nh_error *err);
+    /* Optional (NULL = remove): remove an object that no row references any more and whose
+     * removal this server already decided: an upload's rollback of the object it just wrote,
+     * the sweep of upload intents and of removals recorded by a delete that passed
+     * check_remove. The delete policy is not applied again. */
+    int (*remove_unreferenced)(storage *backend, const char *key, const char *commit_message,
+                               nh_error *err);
+    /* Optional (NULL = deletes allowed): 0 when a user's delete may remove objects of this
+     * storage, else -1 with err (GitHub allowDelete false: 403
+     * storage_provider_delete_not_allowed). Checked before a delete changes anything. */
+    int (*check_remove)(const storage *backend, nh_error *err);
     int (*exists)(storage *backend, const char *key, bool *exists, nh_error *err);
     /* The public URL of key (malloc'ed), or NULL when there is none. global_base_url is
      * Storage__PublicBaseUrl (or the server's derived one) and may be NULL. */
@@ -114,6 +125,9 @@ int storage_open(storage *backend, const char *key, storage_object *out, nh_erro
 int storage_open_range(storage *backend, const char *key, uint64_t offset, uint64_t length,
                        storage_object *out, nh_error *err);
 int storage_remove(storage *backend, const char *key, const char *commit_message, nh_error *err);
+int storage_remove_unreferenced(storage *backend, const char *key, const char *commit_message,
+                                nh_error *err);
+int storage_check_remove(const storage *backend, nh_error *err);
 int storage_exists(storage *backend, const char *key, bool *exists, nh_error *err);
 char *storage_public_url(const storage *backend, const char *global_base_url, const char *key);
 void storage_destroy(storage *backend);
@@ -162,7 +176,7 @@ void storage_service_destroy(storage_service *service);
  * config-driven Storage__Provider. Acquires a database connection (the caller holds none).
  * Errors: 404 storage_provider_profile_not_found, 400 storage_provider_profile_disabled,
  * storage_provider_profile_write_not_supported, storage_provider_default_write_profile_disabled,
- * storage_provider_runtime_default_write_not_supported, 500
+ * storage_provider_runtime_default_write_not_supported, 503
  * storage_provider_profile_secret_unreadable (names the profile). */
 int storage_service_resolve_write(storage_service *service, const char *profile_id,
                                   storage_target *out, nh_error *err);
