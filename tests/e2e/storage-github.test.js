@@ -123,6 +123,8 @@ describe('console: GitHub repository browser', () => {
     await eventually(() => treeRows(page), (rows) => rows.filter((r) => r.startsWith('3:img/many/')).length === 25,
       { message: 'all 25 listed' });
     assert.equal(await more.count(), 0);
+    // The focus, on the load-more row that went away, moved to the first entry of the new page.
+    await eventually(() => focusedPath(page), (p) => p === 'img/many/f21.txt', { message: 'focus on the new page' });
     // Left closes the folder; the listing is kept (no new call when it is opened again).
     await page.locator('[data-path="img/many"]').focus();
     await page.keyboard.press('ArrowLeft');

@@ -127,11 +127,21 @@ export function BrowsePanel({ profile, canUpload, onClose }: { profile: StorageP
   const rootListing = tree.dirs[ROOT];
   const searchListing = tree.dirs[SEARCH];
 
-  // Keep the focused row focused across re-renders (roving tabindex).
+  // Focus lost because its row went away (a "load more" row after the last page): give it to
+  // the row that took that place, so the keyboard user stays in the tree. Only when nothing has
+  // the focus: an effect of an earlier render must not pull it back from where a key moved it.
+  const lastIndex = useRef(0);
   useEffect(() => {
-    if (!focusKey || !treeEl.current) return;
-    const el = treeEl.current.querySelector<HTMLElement>(`[data-row-key="${CSS.escape(focusKey)}"]`);
-    if (el && document.activeElement !== el && treeEl.current.contains(document.activeElement)) el.focus();
+    const i = rows.findIndex((r) => r.key === focusKey);
+    if (i >= 0) {
+      lastIndex.current = i;
+      return;
+    }
+    if (!focusKey || !treeEl.current || (document.activeElement && document.activeElement !== document.body)) return;
+    const next = rows[Math.min(lastIndex.current, rows.length - 1)];
+    if (!next) return;
+    setFocusKey(next.key);
+    treeEl.current.querySelector<HTMLElement>(`[data-row-key="${CSS.escape(next.key)}"]`)?.focus();
   }, [focusKey, rows.length]);
 
   const activate = (row: Row) => {
