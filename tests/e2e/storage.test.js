@@ -107,7 +107,8 @@ describe('console: storage providers', () => {
     assert.equal(await fieldError(dialog, 'secretKey'), 'Required.');
     await expectText(dialog.getByTestId('storage-form-invalid'), 'Some fields need attention; see the messages below them.');
     // The first invalid field has the focus.
-    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'storage-form-endpoint');
+    await eventually(() => page.evaluate(() => document.activeElement?.dataset.testid), (id) => id === 'storage-form-endpoint',
+      { message: 'focus on the first invalid field' });
     await capture(page, 'storage-form-invalid');
 
     // The server's check: a local root outside the allowed roots lands on the root path field.
