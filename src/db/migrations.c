@@ -258,7 +258,10 @@ static const db_migration migrations[] = {
      " created_at BIGINT NOT NULL,"
      " updated_at BIGINT NOT NULL);"
      "CREATE UNIQUE INDEX storage_provider_profiles_one_default"
-     " ON storage_provider_profiles (is_default) WHERE is_default = 1;",
+     " ON storage_provider_profiles (is_default) WHERE is_default = 1;"
+     /* the row every profile change locks first (profile_store_lock): changes of the default
+      * are serialized, so concurrent moves neither deadlock nor collide on the index */
+     "INSERT INTO instance_meta (key, value) VALUES ('storage.profiles_lock', '0');",
      NULL, NULL},
     /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
 };

@@ -421,7 +421,7 @@ static int create_step(db_conn *conn, void *context, nh_error *err)
 {
     create_context *c = context;
     profile_draft *d = &c->draft;
-    if (check_name_free(conn, d, NULL, err) != 0)
+    if (profile_store_lock(conn, err) != 0 || check_name_free(conn, d, NULL, err) != 0)
         return -1;
     nh_error tail_error;
     if (parse_create_tail(c->service, c->body, d, &tail_error) != 0) {
@@ -543,7 +543,7 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
 {
     update_context *c = context;
     db_result *rows = NULL;
-    if (profile_store_find(conn, c->id, &rows, err) != 0)
+    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, c->id, &rows, err) != 0)
         return -1;
     if (db_result_rows(rows) == 0) {
         db_result_free(rows);
@@ -609,7 +609,7 @@ static int delete_step(db_conn *conn, void *context, nh_error *err)
 {
     delete_context *c = context;
     db_result *rows = NULL;
-    if (profile_store_find(conn, c->id, &rows, err) != 0)
+    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, c->id, &rows, err) != 0)
         return -1;
     if (db_result_rows(rows) == 0) {
         db_result_free(rows);
@@ -663,7 +663,7 @@ static int default_step(db_conn *conn, void *context, nh_error *err)
 {
     default_context *c = context;
     db_result *rows = NULL;
-    if (profile_store_find(conn, c->id, &rows, err) != 0)
+    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, c->id, &rows, err) != 0)
         return -1;
     if (db_result_rows(rows) == 0) {
         db_result_free(rows);

@@ -61,6 +61,13 @@ char *profile_name_key(const char *name)
     return key;
 }
 
+int profile_store_lock(db_conn *conn, nh_error *err)
+{
+    return db_exec(conn,
+                   "UPDATE instance_meta SET value = value WHERE key = 'storage.profiles_lock'",
+                   NULL, 0, NULL, err);
+}
+
 int profile_store_list(db_conn *conn, db_result **out, nh_error *err)
 {
     return db_query(conn,
@@ -255,7 +262,7 @@ static int reseal_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     reseal_step *step = context;
     db_result *rows = NULL;
-    if (profile_store_list(conn, &rows, err) != 0)
+    if (profile_store_lock(conn, err) != 0 || profile_store_list(conn, &rows, err) != 0)
         return -1;
     int rc = 0;
     for (size_t row = 0; rc == 0 && row < db_result_rows(rows); row++) {

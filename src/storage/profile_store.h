@@ -42,6 +42,12 @@ void profile_record_from_row(const db_result *result, size_t row, profile_record
  * memory). */
 char *profile_name_key(const char *name);
 
+/* Take the profiles lock (a row of instance_meta updated in place) for the rest of the
+ * transaction: every transaction that writes profiles takes it first, so moves of the default
+ * are serialized on both databases (PostgreSQL would otherwise deadlock or collide on the
+ * one-default index under concurrent set-default calls). */
+int profile_store_lock(db_conn *conn, nh_error *err);
+
 /* All profiles: default first, then enabled, then by name. */
 int profile_store_list(db_conn *conn, db_result **out, nh_error *err);
 /* 0 or 1 row. */

@@ -293,13 +293,15 @@ test('set-default: one default at most, disabled refused, the storm leaves exact
   assert.equal(overview.profiles[0].id, a.id, 'the default comes first');
 
   const candidates = [a, await createLocal(), await createLocal(), await createLocal()];
-  const results = await Promise.all(Array.from({ length: 24 }, (_, i) =>
-    request('POST', `${BASE}/${candidates[i % candidates.length].id}/set-default`)));
-  for (const r of results) assert.equal(r.status, 200, r.text);
-  overview = (await request('GET', BASE)).body.data;
-  const defaults = overview.profiles.filter((p) => p.isDefault);
-  assert.equal(defaults.length, 1, 'exactly one default after the storm');
-  assert.equal(overview.defaultProfile.id, defaults[0].id);
+  for (let round = 0; round < 3; round++) {
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      request('POST', `${BASE}/${candidates[(i + round) % candidates.length].id}/set-default`)));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    overview = (await request('GET', BASE)).body.data;
+    const defaults = overview.profiles.filter((p) => p.isDefault);
+    assert.equal(defaults.length, 1, 'exactly one default after the storm');
+    assert.equal(overview.defaultProfile.id, defaults[0].id);
+  }
   // a create with isDefault moves the default too
   const c = await createLocal({ isDefault: true });
   overview = (await request('GET', BASE)).body.data;

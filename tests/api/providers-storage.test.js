@@ -178,6 +178,9 @@ test('github browse and upsert: the profile gate and every query/body code befor
       [{ path: 'a.txt', contentBase64: '====' }, 'storage_provider_upsert_content_base64_invalid'],
     ];
     for (const [body, code] of bodies) expectError(assert, await upsert(gh.id, body), 400, code);
+    // the body is bounded by Api__MaxJsonBodyBytes (1 MiB by default)
+    expectError(assert, await upsert(gh.id, { path: 'big.bin', contentBase64: 'A'.repeat(1100 * 1024) }), 413,
+      'request_body_too_large');
   }
 });
 
