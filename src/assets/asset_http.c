@@ -372,9 +372,14 @@ static void add_content_headers(http_response *response, const asset_content *co
 }
 
 /* Fetch what the plan sends of a remote (deferred) object: only the range of a 206, the whole
- * object of a 200, nothing for 304, 412 and 416 (answered from the row's validators). */
-static int fetch_planned(asset_content *content, const delivery_plan *plan, nh_error *err)
+ * object of a 200, nothing for 304, 412 and 416 (answered from the row's validators) nor for
+ * HEAD (headers only). */
+static int fetch_planned(const http_request *request, asset_content *content,
+                         const delivery_plan *plan, nh_error *err)
 {
+    bool sends = plan->outcome == DELIVERY_PARTIAL || plan->outcome == DELIVERY_FULL;
+    if (sends && !strcmp(request->method, "HEAD"))
+        return asset_content_fetch_nothing(content, err);
     if (plan->outcome == DELIVERY_PARTIAL)
         return asset_content_fetch(content, plan->offset, plan->length, err);
     if (plan->outcome == DELIVERY_FULL)
@@ -397,7 +402,7 @@ static void send_content(http_request *request, http_response *response, asset_c
     delivery_object object = {content->etag, content->object.modified_ms, content->object.size};
     delivery_plan plan = asset_delivery_plan(&conditions, &object);
     nh_error err;
-    if (fetch_planned(content, &plan, &err) != 0) {
+    if (fetch_planned(request, content, &plan, &err) != 0) {
         http_reply_error(response, &err);
         asset_content_close(content);
         return;

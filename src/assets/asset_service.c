@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -706,6 +707,18 @@ int asset_content_fetch(asset_content *content, uint64_t offset, uint64_t length
     content->object.fd = fetched.fd;
     if (length == 0)
         content->object.size = fetched.size;
+    return 0;
+}
+
+int asset_content_fetch_nothing(asset_content *content, nh_error *err)
+{
+    if (!content->deferred || content->object.fd >= 0)
+        return 0;
+    content->object.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (content->object.fd < 0) {
+        log_message(LOG_ERROR, "assets", "opening /dev/null: %s", strerror(errno));
+        return error_internal(err);
+    }
     return 0;
 }
 

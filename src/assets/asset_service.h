@@ -202,5 +202,9 @@ void asset_content_close(asset_content *content);
  * object (whole: object.size is then the size the storage reported). A no-op for content that
  * is not deferred. 404 when the object is gone; the storage's errors (502/503/429). */
 int asset_content_fetch(asset_content *content, uint64_t offset, uint64_t length, nh_error *err);
+/* For a HEAD answer of a deferred content: nothing is fetched (the reply needs only the row's
+ * validators and size); object.fd becomes a descriptor of /dev/null that is never read. A
+ * no-op for content that is not deferred. */
+int asset_content_fetch_nothing(asset_content *content, nh_error *err);
 
 #endif

@@ -61,6 +61,15 @@ test('content of an S3-stored asset: /content, the protected route, ETag and 304
   assert.equal(response.headers.get('accept-ranges'), 'bytes');
 
   const gets = proxy.count('GET');
+  const head = await fetchBytes(server, path, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('content-length'), String(images.png.length));
+  assert.equal(head.headers.get('etag'), response.headers.get('etag'));
+  assert.equal(head.headers.get('last-modified'), response.headers.get('last-modified'));
+  const headRange = await fetchBytes(server, path, { method: 'HEAD', headers: { Range: 'bytes=0-9' } });
+  assert.equal(headRange.status, 206);
+  assert.equal(headRange.headers.get('content-range'), `bytes 0-9/${images.png.length}`);
+  assert.equal(proxy.count('GET'), gets, 'HEAD reads nothing from S3');
   const etag = `"${asset.checksumSha256}"`;
   const notModified = await fetchBytes(server, path, { headers: { 'If-None-Match': etag } });
   assert.equal(notModified.status, 304);
@@ -73,7 +82,7 @@ test('content of an S3-stored asset: /content, the protected route, ETag and 304
   expectError(failed, 412, 'precondition_failed');
   const unmodified = await fetchBytes(server, path, { headers: { 'If-Unmodified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' } });
   assert.equal(unmodified.status, 412);
-  assert.equal(proxy.count('GET'), gets, '304 and 412 are answered without reading from S3');
+  assert.equal(proxy.count('GET'), gets, 'HEAD, 304 and 412 are answered without reading from S3');
   const matching = await fetchBytes(server, path, { headers: { 'If-Match': etag } });
   assert.equal(matching.status, 200);
   assert.ok(matching.bytes.equals(images.png));
