@@ -15,6 +15,7 @@ import { AuditPage } from './pages/Audit';
 import { AssetsPage } from './pages/Assets';
 import { UploadPage } from './pages/Upload';
 import { AssetDetailPage } from './pages/AssetDetail';
+import { StoragePage } from './pages/Storage';
 import { GalleryDetailPage, GalleryPage } from './pages/Gallery';
 import { roleLabel } from './pages/Users';
 
@@ -36,6 +37,9 @@ export const ROUTES: RouteDef[] = [
   { path: '/assets', layout: 'console', permission: 'assets.read', component: AssetsPage },
   { path: '/assets/upload', layout: 'console', permission: 'assets.create', component: UploadPage },
   { path: '/assets/:id', layout: 'console', permission: 'assets.read', component: AssetDetailPage as FunctionComponent<Record<string, string>> },
+  { path: '/storage', layout: 'console', permission: 'providers.read', component: StoragePage },
+  // The original console's address of the same page.
+  { path: '/providers', layout: 'console', permission: 'providers.read', component: () => <Redirect to="/storage" /> },
   { path: '/users', layout: 'console', permission: 'users.read', component: UsersPage },
   { path: '/audit', layout: 'console', permission: 'audit.read', component: AuditPage },
   { path: '/account', layout: 'console', permission: null, component: AccountPage },

@@ -103,6 +103,28 @@ describe('XHR upload', () => {
     expect(fd.get('isPublic')).toBe('false');
     expect(fd.get('description')).toBe('d');
     expect((fd.get('file') as File).name).toBe('cat.png');
+    // the default target: no profile id, no commit message
+    expect(fd.has('storageProviderProfileId')).toBe(false);
+    expect(fd.has('commitMessage')).toBe(false);
+  });
+
+  it('sends the chosen write target and a trimmed commit message', async () => {
+    FakeXhr.sent = [];
+    FakeXhr.script = [(x) => x.respond(202, { data: { id: 'asset-3' } })];
+    const client = new ApiClient({ fetch: fakeFetch(() => json(500, {})).fetch });
+    client.setSession(authResult('tok').data);
+    const fields = { isPublic: true, storageProviderProfileId: '01a2-profile', commitMessage: '  add cat  ' };
+    const h = uploadAsset(client, file, fields, () => {}, () => new FakeXhr() as unknown as XMLHttpRequest);
+    await expect(h.promise).resolves.toMatchObject({ id: 'asset-3' });
+    const fd = FakeXhr.sent[0].body as FormData;
+    expect(fd.get('storageProviderProfileId')).toBe('01a2-profile');
+    expect(fd.get('commitMessage')).toBe('add cat');
+    FakeXhr.script = [(x) => x.respond(202, { data: { id: 'asset-4' } })];
+    const blank = uploadAsset(client, file, { isPublic: true, storageProviderProfileId: null, commitMessage: '   ' }, () => {}, () => new FakeXhr() as unknown as XMLHttpRequest);
+    await expect(blank.promise).resolves.toMatchObject({ id: 'asset-4' });
+    const fd2 = FakeXhr.sent[1].body as FormData;
+    expect(fd2.has('storageProviderProfileId')).toBe(false);
+    expect(fd2.has('commitMessage')).toBe(false);
   });
 
   it('refreshes once on 401 and retries with the new token', async () => {

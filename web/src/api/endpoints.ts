@@ -10,14 +10,23 @@ import type {
   BatchDeleteResult,
   Bootstrap,
   CreatedApiKey,
+  GithubBrowseResult,
+  GithubUpsertRequest,
+  GithubUpsertResult,
   Paged,
   PublicAsset,
   Role,
+  StorageDeleteResult,
+  StorageOverview,
+  StorageProfile,
+  StorageProfileCreate,
+  StorageProfilePatch,
   UsageStats,
   User,
 } from './types';
 
 const id = (v: string) => encodeURIComponent(v);
+const STORAGE = '/system/storage/providers';
 
 export function endpoints(c: ApiClient) {
   return {
@@ -57,6 +66,20 @@ export function endpoints(c: ApiClient) {
     batchDelete: (ids: string[]) => c.post<BatchDeleteResult>('/assets/batch-delete', ids),
     assetContent: (assetId: string) =>
       c.request<Blob>(`/assets/${id(assetId)}/content`, { expect: 'blob', timeoutMs: 120_000 }),
+
+    // storage provider profiles
+    storageOverview: (signal?: AbortSignal) => c.get<StorageOverview>(STORAGE, undefined, signal),
+    createStorageProfile: (body: StorageProfileCreate) => c.post<StorageProfile>(STORAGE, body),
+    updateStorageProfile: (profileId: string, body: StorageProfilePatch) => c.patch<StorageProfile>(`${STORAGE}/${id(profileId)}`, body),
+    deleteStorageProfile: (profileId: string) => c.del<StorageDeleteResult>(`${STORAGE}/${id(profileId)}`),
+    setDefaultStorageProfile: (profileId: string) => c.post<StorageProfile>(`${STORAGE}/${id(profileId)}/set-default`),
+    /** Write, read back and delete a probe object; the raw result (see lib/storage normalizeTestResult). */
+    testStorageProfile: (profileId: string) =>
+      c.request<unknown>(`${STORAGE}/${id(profileId)}/test`, { method: 'POST', timeoutMs: 120_000 }),
+    githubBrowse: (profileId: string, query: Record<string, string | number | boolean | undefined>, signal?: AbortSignal) =>
+      c.get<GithubBrowseResult>(`${STORAGE}/${id(profileId)}/github-repo/browse`, query, signal),
+    githubUpsert: (profileId: string, body: GithubUpsertRequest) =>
+      c.request<GithubUpsertResult>(`${STORAGE}/${id(profileId)}/github-repo/upsert`, { method: 'POST', body, timeoutMs: 120_000 }),
 
     // public gallery (anonymous)
     publicAssets: (query: Record<string, string | number | undefined>, signal?: AbortSignal) =>

@@ -174,3 +174,156 @@ export interface AssetPatch {
   altText?: string | null;
   isPublic?: boolean;
 }
+
+// ---- storage provider profiles (/system/storage/providers) --------------------------------------
+
+export type ProviderType = 'local' | 's3-compatible' | 'github-repo' | 'github-releases';
+
+export interface StorageCapabilities {
+  supportsPublicRead: boolean;
+  supportsPrivateRead: boolean;
+  supportsVisibilityToggle: boolean;
+  supportsDelete: boolean;
+  supportsDirectPublicUrl: boolean;
+  requiresAccessProxy: boolean;
+  recommendedForPrimaryStorage: boolean;
+  isPlatformBacked: boolean;
+  isExperimental: boolean;
+  requiresTokenForPrivateRead: boolean;
+}
+
+/** Derived only from the stored non-secret configuration; every field present (null when absent). */
+export interface ConfigurationSummary {
+  providerName: string | null;
+  rootPath: string | null;
+  endpointHost: string | null;
+  bucketOrContainer: string | null;
+  region: string | null;
+  publicBaseUrl: string | null;
+  forcePathStyle: boolean | null;
+  owner: string | null;
+  repository: string | null;
+  reference: string | null;
+  releaseTagMode: string | null;
+  fixedTag: string | null;
+  pathPrefix: string | null;
+  visibilityPolicy: string | null;
+  basePath: string | null;
+  assetPathPrefix: string | null;
+  apiBaseUrl: string | null;
+  rawBaseUrl: string | null;
+}
+
+export interface StorageProfile {
+  id: string;
+  name: string;
+  displayName: string | null;
+  /** Canonical lower-case type; other strings are possible for rows made by hand. */
+  providerType: string;
+  isEnabled: boolean;
+  isDefault: boolean;
+  capabilities: StorageCapabilities;
+  configurationSummary: ConfigurationSummary;
+  /** Names of the secret fields that hold a value, e.g. ["accessKey","secretKey"]; never the values. */
+  secretFieldsSet?: string[];
+  /** The normalized non-secret configuration, when the server sends it. */
+  configuration?: Record<string, unknown> | null;
+  createdAtUtc: string;
+  updatedAtUtc: string;
+}
+
+export interface StorageRuntime {
+  providerType: string | null;
+  providerName: string | null;
+  capabilities: StorageCapabilities | null;
+  isConfigurationDriven: boolean;
+  matchesDefaultProfileType: boolean | null;
+}
+
+export interface StorageAlignment {
+  runtimeSelectionSource: 'configuration' | 'database-default-profile' | string;
+  hasDefaultProfile: boolean;
+  isDefaultProfileEnabled: boolean | null;
+  providerTypeMatchesDefaultProfile: boolean | null;
+  code: string;
+  message: string;
+}
+
+export interface StorageOverview {
+  profiles: StorageProfile[];
+  defaultProfile: StorageProfile | null;
+  defaultWriteProfile: StorageProfile | null;
+  runtime: StorageRuntime;
+  alignment: StorageAlignment;
+}
+
+export interface StorageProfileCreate {
+  name: string;
+  displayName?: string | null;
+  providerType: string;
+  isEnabled?: boolean;
+  isDefault?: boolean;
+  configuration: Record<string, unknown>;
+  secretConfiguration?: Record<string, unknown> | null;
+}
+
+/** PATCH body: absent = keep, null = clear, value = set. */
+export interface StorageProfilePatch {
+  name?: string;
+  displayName?: string | null;
+  isEnabled?: boolean;
+  configuration?: Record<string, unknown>;
+  secretConfiguration?: Record<string, unknown> | null;
+}
+
+export interface StorageDeleteResult {
+  id: string;
+  wasDefault: boolean;
+  status: 'deleted' | 'disabled';
+  deletedAtUtc: string;
+}
+
+export interface GithubBrowseItem {
+  name: string;
+  path: string;
+  type: 'file' | 'dir';
+  isDirectory: boolean;
+  isFile: boolean;
+  size?: number | null;
+  sha?: string | null;
+  publicUrl: string | null;
+}
+
+export interface GithubBrowseResult {
+  profileId: string;
+  requestedPath: string;
+  recursive: boolean;
+  maxDepth: number;
+  type: string;
+  keyword: string | null;
+  total: number;
+  page: number;
+  pageSize: number;
+  hasMore: boolean;
+  visibilityPolicy: string;
+  usesControlledRead: boolean;
+  items: GithubBrowseItem[];
+}
+
+export interface GithubUpsertRequest {
+  path: string;
+  contentBase64: string;
+  commitMessage?: string;
+  expectedSha?: string;
+}
+
+export interface GithubUpsertResult {
+  profileId: string;
+  path: string;
+  operation: 'created' | 'updated';
+  size: number;
+  sha: string;
+  visibilityPolicy: string;
+  usesControlledRead: boolean;
+  publicUrl: string | null;
+}

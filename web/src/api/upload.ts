@@ -7,6 +7,10 @@ export interface UploadFields {
   description?: string;
   altText?: string;
   isPublic: boolean;
+  /** The write target; absent = the default (the server's default profile or configuration). */
+  storageProviderProfileId?: string | null;
+  /** Commit message for a GitHub repository target. */
+  commitMessage?: string;
 }
 
 export interface UploadHandle {
@@ -39,6 +43,8 @@ export function uploadAsset(
     if (fields.description?.trim()) fd.append('description', fields.description.trim());
     if (fields.altText?.trim()) fd.append('altText', fields.altText.trim());
     fd.append('isPublic', fields.isPublic ? 'true' : 'false');
+    if (fields.storageProviderProfileId) fd.append('storageProviderProfileId', fields.storageProviderProfileId);
+    if (fields.commitMessage?.trim()) fd.append('commitMessage', fields.commitMessage.trim());
     return fd;
   };
 

@@ -88,6 +88,8 @@ export interface UploadItem {
   rejection: Rejection | null;
   error: string | null;
   assetId: string | null;
+  /** The write target's profile id (null = the default). */
+  target: string | null;
 }
 
 export const uploadsStore = createStore<UploadItem[]>([]);
@@ -124,6 +126,7 @@ export async function addFiles(list: File[], limits: Bootstrap | null, fields: U
       rejection,
       error: null,
       assetId: null,
+      target: fields.storageProviderProfileId ?? null,
     };
   });
   uploadsStore.update((l) => [...l, ...added]);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { API } from '../api/endpoints';
-import type { AssetDetail } from '../api/types';
+import type { AssetDetail, StorageOverview, StorageProfile } from '../api/types';
+import { profileLabel } from '../lib/storage';
 import { metadataPatch } from '../lib/assets';
 import { copyText, htmlImage, markdownImage } from '../lib/clipboard';
 import { can } from '../lib/permissions';
@@ -50,6 +51,11 @@ export function AssetDetailPage({ id }: { id: string }) {
   useTitle(a ? assetName(a) : t('asset.details'));
   const blob = usePrivateBlob(a);
   const [openLink, setOpenLink] = useState<string | null>(null);
+  // The asset's storage profile (name, capabilities): the overview needs providers.read.
+  const profileId = a?.storageProviderProfileId ?? null;
+  const readsProfiles = !!profileId && can(user, 'providers.read');
+  const storage = useAsync<StorageOverview | null>((signal) => (readsProfiles ? API.storageOverview(signal) : Promise.resolve(null)), [readsProfiles, profileId]);
+  const profile = profileId ? (storage.data?.profiles.find((p) => p.id === profileId) ?? null) : null;
 
   // Poll while processing.
   useEffect(() => {
@@ -69,6 +75,8 @@ export function AssetDetailPage({ id }: { id: string }) {
   if (!a) return null;
 
   const canUpdate = can(user, 'assets.update');
+  // The server refuses a visibility change on storage without the capability (e.g. GitHub).
+  const visibilityFixed = !!profile && profile.capabilities?.supportsVisibilityToggle === false;
   const canDelete = can(user, 'assets.delete');
   const name = assetName(a);
   const previewUrl = a.publicUrl ?? blob.url;
@@ -180,10 +188,17 @@ export function AssetDetailPage({ id }: { id: string }) {
               onChange={setVisibility}
               label={t('asset.public')}
               text={a.isPublic ? t('assets.vis.public') : t('assets.vis.private')}
-              disabled={!canUpdate}
-              reason={canUpdate ? null : t('assets.needUpdate', { permission: 'assets.update' })}
+              disabled={!canUpdate || visibilityFixed}
+              reason={
+                !canUpdate
+                  ? t('assets.needUpdate', { permission: 'assets.update' })
+                  : visibilityFixed
+                    ? t('asset.visibilityFixed', { name: profileLabel(profile!) })
+                    : null
+              }
               testid="asset-visibility-toggle"
             />
+            {canUpdate && visibilityFixed && <p class="hint">{t('asset.visibilityFixed', { name: profileLabel(profile!) })}</p>}
             <p class="hint">{t('asset.publicHint')}</p>
             <p class="hint" data-testid="asset-private-hint">{t('asset.privateHint')}</p>
             <h3>{t('asset.publicUrl')}</h3>
@@ -235,7 +250,13 @@ export function AssetDetailPage({ id }: { id: string }) {
           <dt>{t('asset.storedFileName')}</dt>
           <dd class="break">{a.storedFileName ?? t('common.none')}</dd>
           <dt>{t('asset.storage')}</dt>
-          <dd>{a.storageProvider}</dd>
+          <dd data-testid="asset-storage-provider">
+            <code>{a.storageProvider}</code>
+          </dd>
+          <dt>{t('asset.storageProfile')}</dt>
+          <dd class="break" data-testid="asset-storage-profile" data-profile-id={a.storageProviderProfileId ?? ''}>
+            <StorageProfileName id={a.storageProviderProfileId} profile={profile} />
+          </dd>
           <dt>{t('asset.storageKey')}</dt>
           <dd class="break">
             <code>{a.storageKey}</code>
@@ -367,6 +388,22 @@ export function AssetDetailPage({ id }: { id: string }) {
         </section>
       )}
     </section>
+  );
+}
+
+/** The asset's storage profile: its name (linked to the Storage page) for holders of
+ * providers.read, else its id; "none" for assets stored through the server's configuration. */
+function StorageProfileName({ id, profile }: { id: string | null; profile: StorageProfile | null }) {
+  if (!id) return <>{t('asset.storageProfileNone')}</>;
+  if (!profile) return <code>{id}</code>;
+  return (
+    <>
+      <Link href="/storage">{profileLabel(profile)}</Link>{' '}
+      <span class="muted small">
+        ({profile.providerType}
+        {profile.isEnabled ? '' : `, ${t('storage.badge.disabled')}`})
+      </span>
+    </>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { API } from '../api/endpoints';
-import type { AssetListItem, BatchDeleteResult } from '../api/types';
+import type { AssetListItem, BatchDeleteResult, StorageOverview } from '../api/types';
 import {
   ASSET_PAGE_SIZES,
   assetListApiQuery,
@@ -14,6 +14,7 @@ import {
   type SortKey,
 } from '../lib/assets';
 import { can } from '../lib/permissions';
+import { profileLabel } from '../lib/storage';
 import { navigate, useLocation } from '../lib/router';
 import { useSession } from '../lib/session';
 import { useAsync } from '../lib/useAsync';
@@ -113,6 +114,14 @@ export function AssetsPage() {
   const apiKey = JSON.stringify(assetListApiQuery(state));
   const list = useAsync((signal) => API.listAssets(assetListApiQuery(state), signal), [apiKey]);
   useEffect(() => setSelected(new Set()), [apiKey]);
+  // Storage without the visibility capability (e.g. GitHub) refuses a visibility change: the
+  // switch says so up front for holders of providers.read (the profiles come from the overview).
+  const readsProfiles = can(user, 'providers.read') && !!list.data?.items.some((a) => a.storageProviderProfileId);
+  const storage = useAsync<StorageOverview | null>((signal) => (readsProfiles ? API.storageOverview(signal) : Promise.resolve(null)), [readsProfiles]);
+  const visibilityFixedBy = (a: AssetListItem) => {
+    const p = a.storageProviderProfileId ? storage.data?.profiles.find((x) => x.id === a.storageProviderProfileId) : undefined;
+    return p && p.capabilities?.supportsVisibilityToggle === false ? p : null;
+  };
 
   // Refresh by itself while anything on the page is still being processed.
   const pending = list.data?.items.some((a) => a.status === 'pending');
@@ -180,18 +189,21 @@ export function AssetsPage() {
 
   const filtered = !!(state.query || state.contentType || state.status || state.visibility);
 
-  const visibilitySwitch = (a: AssetListItem) => (
-    <Switch
-      checked={a.isPublic}
-      onChange={(v) => setVisibility(a, v)}
-      label={t('assets.publicToggle', { name: assetName(a) })}
-      text={a.isPublic ? t('assets.vis.public') : t('assets.vis.private')}
-      disabled={!canUpdate}
-      busy={busy.has(a.id)}
-      reason={canUpdate ? null : t('assets.needUpdate', { permission: 'assets.update' })}
-      testid="asset-visibility-toggle"
-    />
-  );
+  const visibilitySwitch = (a: AssetListItem) => {
+    const fixedBy = visibilityFixedBy(a);
+    return (
+      <Switch
+        checked={a.isPublic}
+        onChange={(v) => setVisibility(a, v)}
+        label={t('assets.publicToggle', { name: assetName(a) })}
+        text={a.isPublic ? t('assets.vis.public') : t('assets.vis.private')}
+        disabled={!canUpdate || !!fixedBy}
+        busy={busy.has(a.id)}
+        reason={!canUpdate ? t('assets.needUpdate', { permission: 'assets.update' }) : fixedBy ? t('asset.visibilityFixed', { name: profileLabel(fixedBy) }) : null}
+        testid="asset-visibility-toggle"
+      />
+    );
+  };
 
   const selectBox = (a: AssetListItem) =>
     canDelete && (

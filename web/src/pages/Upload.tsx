@@ -1,6 +1,9 @@
 import { useState } from 'preact/hooks';
-import { loadBootstrap } from '../api/endpoints';
-import type { Bootstrap } from '../api/types';
+import { API, loadBootstrap } from '../api/endpoints';
+import type { Bootstrap, StorageOverview } from '../api/types';
+import { can } from '../lib/permissions';
+import { useSession } from '../lib/session';
+import { profileLabel, uploadTargets } from '../lib/storage';
 import { useStore } from '../lib/store';
 import { useAsync } from '../lib/useAsync';
 import { addFiles, cancelUpload, clearFinished, uploadsStore, type UploadItem } from '../lib/uploads';
@@ -31,10 +34,38 @@ export function UploadPage() {
   const [altText, setAltText] = useState('');
   const [isPublic, setIsPublic] = useState(true);
   const [dragging, setDragging] = useState(false);
+  const { user } = useSession();
+  // The write-target menu needs the storage overview (providers.read); without it the menu is
+  // hidden and uploads go to the default target.
+  const canChooseTarget = can(user, 'providers.read');
+  const storage = useAsync<StorageOverview | null>((signal) => (canChooseTarget ? API.storageOverview(signal) : Promise.resolve(null)), [canChooseTarget]);
+  const targets = uploadTargets(storage.data?.profiles ?? []);
+  const [target, setTarget] = useState('');
+  const [commitMessage, setCommitMessage] = useState('');
+  const chosen = targets.find((p) => p.id === target) ?? null;
+  const effective = chosen ?? storage.data?.defaultWriteProfile ?? null;
+  const effectiveType = (effective?.providerType ?? (storage.data && !storage.data.defaultWriteProfile ? storage.data.runtime.providerType : '') ?? '').toLowerCase();
+  const isGithubTarget = effectiveType === 'github-repo';
+  const targetName = (id: string | null) => {
+    if (!id) return t('upload.target.default');
+    const p = storage.data?.profiles.find((x) => x.id === id);
+    return p ? profileLabel(p) : id;
+  };
+  const defaultLabel = storage.data
+    ? storage.data.defaultWriteProfile
+      ? t('upload.target.defaultProfile', { name: profileLabel(storage.data.defaultWriteProfile) })
+      : t('upload.target.defaultConfig', { provider: storage.data.runtime.providerName ?? t('common.none') })
+    : t('upload.target.default');
 
   const add = (list: FileList | null | undefined) => {
     if (!list || !list.length) return;
-    void addFiles(Array.from(list), limits, { description, altText, isPublic });
+    void addFiles(Array.from(list), limits, {
+      description,
+      altText,
+      isPublic,
+      storageProviderProfileId: chosen ? chosen.id : null,
+      ...(isGithubTarget && commitMessage.trim() ? { commitMessage: commitMessage.trim() } : {}),
+    });
   };
 
   const counts = {
@@ -120,6 +151,38 @@ export function UploadPage() {
           <label for="upload-public">{t('upload.public')}</label>
         </div>
         <p class="hint">{t('asset.privateHint')}</p>
+        {canChooseTarget && (
+          <div class="field field-spaced">
+            <label for="upload-target">{t('upload.target.label')}</label>
+            <select
+              id="upload-target"
+              value={chosen ? chosen.id : ''}
+              onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}
+              aria-describedby="upload-target-hint"
+              disabled={storage.loading && !storage.data}
+              data-testid="upload-target"
+            >
+              <option value="">{defaultLabel}</option>
+              {targets.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {profileLabel(p)} · {p.providerType}
+                </option>
+              ))}
+            </select>
+            <p id="upload-target-hint" class="hint" data-testid="upload-target-hint">
+              {storage.loading && !storage.data
+                ? t('common.loading')
+                : storage.error
+                  ? t('upload.target.loadFailed')
+                  : storage.data?.alignment.code === 'db_default_profile_disabled' && !chosen
+                    ? t('upload.target.defaultDisabled')
+                    : t('upload.target.hint')}
+            </p>
+          </div>
+        )}
+        {isGithubTarget && (
+          <TextAreaField id="upload-commit-message" label={t('upload.commitMessage')} value={commitMessage} onValue={setCommitMessage} maxLength={500} rows={2} testid="upload-commit-message" />
+        )}
       </fieldset>
 
       {items.length > 0 && (
@@ -144,6 +207,11 @@ export function UploadPage() {
                       {item.name}
                     </span>
                     <span class="muted small">{formatBytes(item.size)}</span>
+                    {canChooseTarget && (
+                      <span class="muted small" data-testid="upload-item-target" data-target={item.target ?? ''}>
+                        {t('upload.target.item', { target: targetName(item.target) })}
+                      </span>
+                    )}
                     <span class={`badge badge-${item.status}`} data-testid="upload-status">
                       {t(`upload.st.${item.status}` as MessageKey)}
                       {item.status === 'uploading' && ` ${pct}%`}
