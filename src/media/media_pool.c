@@ -330,7 +330,7 @@ static int exchange(media_pool *pool, media_worker *worker, const uint8_t *messa
     deadline_after(&deadline, pool->timeout_s);
     if (send_request(worker, message, length, input_fd, output_fd) != 0) {
         worker_stop(worker, "the request could not be sent");
-        return error_set(err, 500, "media_worker_failed", "The media worker failed.");
+        return error_set(err, 502, "media_worker_failed", "The media worker failed.");
     }
     int ready = wait_readable(worker->socket, &deadline);
     if (ready == 0) {
@@ -345,7 +345,7 @@ static int exchange(media_pool *pool, media_worker *worker, const uint8_t *messa
     ssize_t got = ready > 0 ? recv(worker->socket, answer, sizeof answer, 0) : -1;
     if (got <= 0 || media_reply_decode(answer, (size_t)got, reply) != 0 || reply->id != id) {
         worker_stop(worker, got <= 0 ? "no answer" : "a malformed answer");
-        return error_set(err, 500, "media_worker_failed", "The media worker failed.");
+        return error_set(err, 502, "media_worker_failed", "The media worker failed.");
     }
     if (reply->flags & MEDIA_REPLY_RETIRING)
         worker_stop(worker, NULL);
@@ -438,5 +438,5 @@ int media_pool_probe(media_pool *pool, const char *path, const char *file_name, 
         return error_set(err, 422, "media_test_result", "%s", reply.message);
     log_message(LOG_WARN, "media_worker_failed", "the probe failed: %s (%s)", reply.code,
                 reply.message);
-    return error_set(err, 500, "media_worker_failed", "The image could not be examined.");
+    return error_set(err, 502, "media_worker_failed", "The image could not be examined.");
 }

@@ -6,12 +6,12 @@
  * image travels as a file descriptor (SCM_RIGHTS) with a small message (media_protocol.h).
  *
  * Containment: a worker that dies (signal, exit) while working fails only that request with
- * 500 media_worker_failed; one that has not answered within `timeout_s` is killed (SIGKILL)
- * and the request fails with 503 media_worker_timeout. Either way the worker is reaped and a
- * new one started. At most MEDIA_POOL_MAX_WAITING_PER_WORKER x workers requests wait for a free
- * worker; one more gets 503 media_worker_busy at once, a waiter that saw no worker free within
- * timeout_s gets 503 media_worker_busy too. 500 media_worker_unavailable when the helper
- * binary cannot be started.
+ * 502 media_worker_failed (a 500 would be shown as internal_server_error); one that has not
+ * answered within `timeout_s` is killed (SIGKILL) and the request fails with 503
+ * media_worker_timeout. Either way the worker is reaped and a new one started. At most
+ * MEDIA_POOL_MAX_WAITING_PER_WORKER x workers requests wait for a free worker; one more gets 503
+ * media_worker_busy at once, a waiter that saw no worker free within timeout_s gets 503
+ * media_worker_busy too. 500 media_worker_unavailable when the helper binary cannot be started.
  *
  * Thread-safe: any thread may call media_pool_probe and media_pool_run at once. The pool owns
  * its worker processes and sockets; media_pool_destroy kills and reaps them. */
