@@ -117,7 +117,7 @@ static int worker_start(media_pool *pool, media_worker *worker, nh_error *err)
 {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
-        return error_set(err, 500, "media_worker_unavailable",
+        return error_set(err, 503, "media_worker_unavailable",
                          "The media worker's socket could not be made: %s", strerror(errno));
     /* keep the child's end off descriptor 3, so dup2 onto 3 always clears close-on-exec */
     if (pair[1] == WORKER_SOCKET_FD) {
@@ -148,7 +148,7 @@ static int worker_start(media_pool *pool, media_worker *worker, nh_error *err)
         close(pair[1]);
     if (rc != 0) {
         close(pair[0]);
-        return error_set(err, 500, "media_worker_unavailable",
+        return error_set(err, 503, "media_worker_unavailable",
                          "The media worker %s could not be started: %s", pool->worker_path,
                          strerror(rc));
     }
@@ -181,7 +181,7 @@ media_pool *media_pool_create(const media_pool_settings *settings, nh_error *err
         return NULL;
     }
     if (access(pool->worker_path, X_OK) != 0) {
-        error_set(err, 500, "media_worker_unavailable",
+        error_set(err, 503, "media_worker_unavailable",
                   "The media worker %s is missing or not executable (install it beside "
                   "nekohub, or set Processing__MediaWorkerPath).",
                   pool->worker_path);

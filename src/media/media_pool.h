@@ -11,7 +11,8 @@
  * media_worker_timeout. Either way the worker is reaped and a new one started. At most
  * MEDIA_POOL_MAX_WAITING_PER_WORKER x workers requests wait for a free worker; one more gets 503
  * media_worker_busy at once, a waiter that saw no worker free within timeout_s gets 503
- * media_worker_busy too. 500 media_worker_unavailable when the helper binary cannot be started.
+ * media_worker_busy too. 503 media_worker_unavailable when the helper binary cannot be started
+ * (at start-up: the server does not start).
  *
  * Thread-safe: any thread may call media_pool_probe and media_pool_run at once. The pool owns
  * its worker processes and sockets; media_pool_destroy kills and reaps them. */
@@ -37,7 +38,7 @@ typedef struct media_pool_settings {
 
 typedef struct media_pool media_pool;
 
-/* Start the workers. NULL with err filled (500 media_worker_unavailable) when the helper
+/* Start the workers. NULL with err filled (503 media_worker_unavailable) when the helper
  * cannot be found or started. */
 media_pool *media_pool_create(const media_pool_settings *settings, nh_error *err);
 void media_pool_destroy(media_pool *pool);
