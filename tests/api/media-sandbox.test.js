@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './lib/server.js';
+import { execFileSync } from 'node:child_process';
+import { startServer, binary } from './lib/server.js';
 import { accountsEnv, MACHINE_KEY } from './lib/accounts.js';
 import { png } from './lib/images.js';
 import { upload, uploadOk, expectError } from './lib/assets.js';
@@ -64,6 +65,8 @@ test('the serving process does not map libvips; its worker does', async () => {
   const maps = readFileSync(`/proc/${server.process.pid}/maps`, 'utf8');
   assert.doesNotMatch(maps, /libvips/);
   assert.doesNotMatch(maps, /libglib/);
+  assert.doesNotMatch(execFileSync('ldd', [binary], { encoding: 'utf8' }), /libvips/);
+  assert.match(execFileSync('ldd', [`${binary}-media`], { encoding: 'utf8' }), /libvips/);
   const [worker] = workerPids();
   assert.ok(worker, 'a media worker runs');
   assert.match(readFileSync(`/proc/${worker}/maps`, 'utf8'), /libvips/);
