@@ -1,10 +1,10 @@
 /* worker_main.c - nekohub-media: the sandboxed media worker the server's pool starts.
  *
  * Usage (by media_pool.c only): nekohub-media --socket-fd N --timeout S --memory-mb M.
- * Order: die with the parent, resource limits, libvips and its warm-up, the seccomp filter,
- * then one request at a time from the socket (media_protocol.h) until it closes. It leaves
- * with _exit: at-exit work (LeakSanitizer's check, which needs ptrace and a forked process)
- * cannot run under the filter, and nothing needs flushing. */
+ * Order: close inherited descriptors, die with the parent, resource limits, libvips and its
+ * warm-up, the seccomp filter, then one request at a time from the socket (media_protocol.h) until
+ * it closes. It leaves with _exit: at-exit work (LeakSanitizer's check, which needs ptrace and a
+ * forked process) cannot run under the filter, and nothing needs flushing. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -159,6 +159,15 @@ static void serve(const worker_options *options)
     }
 }
 
+/* Descriptors the server left open without close-on-exec (libraries' pipes): the worker keeps
+ * only standard input, output, error and its socket. */
+static void close_inherited(int socket)
+{
+    if (socket > 3)
+        close_range(3, (unsigned int)socket - 1, 0);
+    close_range((unsigned int)socket + 1, ~0u, 0);
+}
+
 int main(int argc, char **argv)
 {
     worker_options options;
@@ -167,6 +176,7 @@ int main(int argc, char **argv)
                         "--memory-mb M)\n");
         return 2;
     }
+    close_inherited(options.socket);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)
         _exit(0); /* the server is already gone */
