@@ -2,9 +2,13 @@
 # `make test` builds with sanitizers and runs every test (unit, static analysis, API on SQLite
 # and PostgreSQL, browser). See README.md.
 
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium vips icu-uc icu-i18n libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# The server does not link libvips: every libvips call runs in the sandboxed helper
+# nekohub-media (src/media_worker/), built beside nekohub in every flavour, with its own PKGS.
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium icu-uc icu-i18n libcurl
+WORKER_PKGS := vips libseccomp
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WORKER_PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WORKER_PKG_LIBS := $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null)
 
 CC ?= cc
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter
@@ -18,12 +22,16 @@ TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g -Werror -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -DNEKOHUB_VERSION=\"test\" \
 	-DNEKOHUB_TEST_BUILD
 LDLIBS := -Wl,--as-needed $(PKG_LIBS) -lm -pthread
+WORKER_LDLIBS := -Wl,--as-needed $(WORKER_PKG_LIBS) -lm -pthread
 # ThreadSanitizer build (no ASan: the two cannot be combined), run by scripts/run-tsan-tests.sh.
 TSAN_DIR := build/tsan
 TSAN_CFLAGS := $(BASE_CFLAGS) -O1 -g -Werror -fno-omit-frame-pointer -fsanitize=thread \
 	-DNEKOHUB_VERSION=\"test\" -DNEKOHUB_TEST_BUILD
 
-SOURCES := $(shell find src -name '*.c' | sort)
+WORKER_ONLY_SOURCES := $(shell find src/media_worker -name '*.c' | sort)
+# The helper: its own folder plus the protocol and format helpers it shares with the server.
+WORKER_SOURCES := $(WORKER_ONLY_SOURCES) src/media/media.c src/media/media_protocol.c
+SOURCES := $(filter-out $(WORKER_ONLY_SOURCES),$(shell find src -name '*.c' | sort))
 LIB_SOURCES := $(filter-out src/main.c,$(SOURCES))
 UNIT_SOURCES := $(sort $(wildcard tests/unit/test_*.c))
 
@@ -38,16 +46,23 @@ all: build
 
 build: $(RELEASE_DIR)/nekohub web
 
-$(RELEASE_DIR)/nekohub: $(RELEASE_OBJECTS)
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(LDLIBS)
+# nekohub needs its helper beside it: building one builds the other (order-only).
+$(RELEASE_DIR)/nekohub: $(RELEASE_OBJECTS) | $(RELEASE_DIR)/nekohub-media
+	$(CC) $(RELEASE_CFLAGS) -o $@ $(RELEASE_OBJECTS) $(LDLIBS)
+
+$(RELEASE_DIR)/nekohub-media: $(WORKER_SOURCES:%.c=$(RELEASE_DIR)/%.o)
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(WORKER_LDLIBS)
 
 $(RELEASE_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(RELEASE_CFLAGS) -c -o $@ $<
 
-$(TEST_DIR)/nekohub: $(TEST_LIB_OBJECTS) $(TEST_DIR)/src/main.o
-	$(CC) $(TEST_CFLAGS) -o $@ $^ $(LDLIBS)
+$(TEST_DIR)/nekohub: $(TEST_LIB_OBJECTS) $(TEST_DIR)/src/main.o | $(TEST_DIR)/nekohub-media
+	$(CC) $(TEST_CFLAGS) -o $@ $(TEST_LIB_OBJECTS) $(TEST_DIR)/src/main.o $(LDLIBS)
+
+$(TEST_DIR)/nekohub-media: $(WORKER_SOURCES:%.c=$(TEST_DIR)/%.o)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ $(WORKER_LDLIBS)
 
 $(TEST_DIR)/libnekohub.a: $(TEST_LIB_OBJECTS)
 	rm -f $@ && ar rcs $@ $^
@@ -59,8 +74,11 @@ $(TEST_DIR)/%.o: %.c
 
 tsan: $(TSAN_DIR)/nekohub
 
-$(TSAN_DIR)/nekohub: $(TSAN_OBJECTS)
-	$(CC) $(TSAN_CFLAGS) -o $@ $^ $(LDLIBS)
+$(TSAN_DIR)/nekohub: $(TSAN_OBJECTS) | $(TSAN_DIR)/nekohub-media
+	$(CC) $(TSAN_CFLAGS) -o $@ $(TSAN_OBJECTS) $(LDLIBS)
+
+$(TSAN_DIR)/nekohub-media: $(WORKER_SOURCES:%.c=$(TSAN_DIR)/%.o)
+	$(CC) $(TSAN_CFLAGS) -o $@ $^ $(WORKER_LDLIBS)
 
 $(TSAN_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer check: no file under src/ may include a header of a higher layer, or of another folder
 # on its own layer. The order, lowest first (docs/architecture.md explains it):
-#   core -> db, http -> storage, media -> audit -> auth -> users, assets, system, providers -> app, routes -> main
+#   core -> db, http -> storage, media -> media_worker (the helper binary), audit -> auth -> users, assets, system, providers -> app, routes -> main
 # A new folder must be given a layer here before it can build into the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ layer_of() {
     core) echo 0 ;;
     db | http) echo 1 ;;
     storage | media) echo 2 ;;
+    media_worker) echo 3 ;; # the helper binary nekohub-media: nothing includes it
     audit) echo 3 ;;
     auth) echo 4 ;;
     users | assets | system | providers) echo 5 ;;

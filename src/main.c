@@ -18,7 +18,6 @@
 #include "core/secret_box.h"
 #include "core/secret_file.h"
 #include "http/server.h"
-#include "media/media.h"
 #include "routes.h"
 #include "storage/profile_store.h"
 #include "storage/remote_http.h"
@@ -432,7 +431,6 @@ static int command_serve(const command_line *line)
 
 int main(int argc, char **argv)
 {
-    media_prepare_environment();
     if (sodium_init() < 0) {
         fprintf(stderr, "nekohub: libsodium could not be initialised\n");
         return 1;

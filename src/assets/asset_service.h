@@ -40,6 +40,7 @@ typedef struct asset_service {
     storage_service *storage;
     struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
     upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
+    struct media_pool *media; /* the sandboxed media workers (borrowed: assets.c owns it) */
 } asset_service;
 
 /* Build the service from its dependencies: the storage service (borrowed: app.c owns it and

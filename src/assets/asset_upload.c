@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/uuid.h"
 #include "media/media.h"
+#include "media/media_pool.h"
 
 /* The form fields after binding: NULL strings are absent or empty values. */
 typedef struct upload_input {
@@ -174,7 +175,7 @@ static int check_bytes(const asset_service *service, const upload_file *file, me
 {
     char shown[101];
     asset_text_excerpt(file->content_type, shown, sizeof shown);
-    int probed = media_probe_file(file->path, info, err);
+    int probed = media_pool_probe(service->media, file->path, file->file_name, info, err);
     if (probed < 0)
         return -1;
     if (probed != 0)

@@ -1,4 +1,4 @@
-/* assets.h - starting and stopping the assets feature: libvips (media), the asset service
+/* assets.h - starting and stopping the assets feature: the media worker pool, the asset service
  * (storage, upload directory) and a first sweep of what a previous run left. Called from
  * app.c in the main thread before the server starts and after it stopped. The service is the
  * context of the assets routes (request->context in asset_http.c). */

@@ -309,6 +309,9 @@ static int set_defaults(config *cfg)
     cfg->max_image_pixels = 100000000;
     /* assets area */
     cfg->max_animation_pixels = 400000000;
+    cfg->media_workers = 2;
+    cfg->media_timeout_s = 30;
+    cfg->media_memory_limit_mb = 1024;
     cfg->housekeeping_interval_s = 600;
     /* storage providers */
     cfg->storage_provider = strdup("local");
@@ -579,6 +582,10 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
 
     /* assets area */
     read_int64(&l, "Api__Assets__MaxAnimationPixels", &cfg->max_animation_pixels, 1);
+    read_int(&l, "Processing__MediaWorkers", &cfg->media_workers, 1, 32);
+    read_int(&l, "Processing__MediaTimeoutSeconds", &cfg->media_timeout_s, 1, 3600);
+    read_int(&l, "Processing__MediaMemoryLimitMB", &cfg->media_memory_limit_mb, 64, 65536);
+    read_string(&l, "Processing__MediaWorkerPath", &cfg->media_worker_path, true, true);
     int housekeeping = (int)cfg->housekeeping_interval_s;
     read_int(&l, "Server__HousekeepingIntervalSeconds", &housekeeping, 1, 86400);
     cfg->housekeeping_interval_s = (unsigned int)housekeeping;
@@ -615,6 +622,7 @@ void config_free(config *cfg)
     list_clear(&cfg->allowed_content_types);
     free(cfg->public_base_url);
     free(cfg->local_root_path);
+    free(cfg->media_worker_path);
     free(cfg->accel_redirect_prefix);
     free(cfg->storage_provider);
     list_clear(&cfg->local_allowed_roots);

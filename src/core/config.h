@@ -89,6 +89,12 @@ typedef struct config {
     int64_t max_animation_pixels;         /* Api__Assets__MaxAnimationPixels; default 400 000 000 */
     unsigned int housekeeping_interval_s; /* Server__HousekeepingIntervalSeconds; default 600 */
 
+    /* the sandboxed media worker pool (docs/architecture.md "The media sandbox") */
+    int media_workers;         /* Processing__MediaWorkers; default 2 (1..32) */
+    int media_timeout_s;       /* Processing__MediaTimeoutSeconds; default 30 (1..3600) */
+    int media_memory_limit_mb; /* Processing__MediaMemoryLimitMB; default 1024 (64..65536) */
+    char *media_worker_path;   /* Processing__MediaWorkerPath; NULL = beside the executable */
+
     /* storage providers: config-driven storages (spec storage-providers.md §9.3), remote
      * backends' network behaviour, where local profiles may point, sealed-secret keys */
     char *storage_provider;          /* Storage__Provider; default "local" */
