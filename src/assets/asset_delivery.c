@@ -106,7 +106,9 @@ static void own_tag(const char *etag, const char **tag, size_t *length)
     }
 }
 
-static bool none_match_hits(const char *header, const char *etag)
+/* Whether header ("*" or a list of entity tags) names our tag. If-None-Match compares weakly
+ * (W/"x" matches "x": weak_matches true); If-Match strongly (a weak tag never matches). */
+static bool tag_list_hits(const char *header, const char *etag, bool weak_matches)
 {
     const char *mine;
     size_t mine_length;
@@ -116,37 +118,28 @@ static bool none_match_hits(const char *header, const char *etag)
         cursor++;
     if (cursor[0] == '*')
         return true;
-    const char *tag;
-    size_t length;
-    while (next_tag(&cursor, &tag, &length))
-        if (length > 0 && length == mine_length && !memcmp(tag, mine, length))
-            return true;
-    return false;
-}
-
-/* If-Match: "*" or a list of tags, one of which equals ours strongly (weak tags never do). */
-static bool match_hits(const char *header, const char *etag)
-{
-    const char *mine;
-    size_t mine_length;
-    own_tag(etag, &mine, &mine_length);
-    const char *cursor = header;
-    while (*cursor == ' ' || *cursor == '\t')
-        cursor++;
-    if (cursor[0] == '*')
-        return true;
-    while (*cursor) {
+    for (;;) {
         while (*cursor == ' ' || *cursor == '\t' || *cursor == ',')
             cursor++;
         bool weak = cursor[0] == 'W' && cursor[1] == '/';
         const char *tag;
         size_t length;
         if (!next_tag(&cursor, &tag, &length))
-            break;
-        if (!weak && length > 0 && length == mine_length && !memcmp(tag, mine, length))
+            return false;
+        if ((weak_matches || !weak) && length > 0 && length == mine_length &&
+            !memcmp(tag, mine, length))
             return true;
     }
-    return false;
+}
+
+static bool none_match_hits(const char *header, const char *etag)
+{
+    return tag_list_hits(header, etag, true);
+}
+
+static bool match_hits(const char *header, const char *etag)
+{
+    return tag_list_hits(header, etag, false);
 }
 
 /* 412 conditions: If-Match, else If-Unmodified-Since (an unparsable date is ignored). */

@@ -47,6 +47,23 @@ static int not_found(const char *id, nh_error *err)
                      "Storage provider profile '%s' was not found.", id ? id : "");
 }
 
+/* Inside a profile write's transaction: take the writers' lock row, then read the profile.
+ * *rows owns what *out points into (the caller frees it); 404 when the id is unknown. */
+static int find_for_write(db_conn *conn, const char *id, db_result **rows, profile_record *out,
+                          nh_error *err)
+{
+    *rows = NULL;
+    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, id, rows, err) != 0)
+        return -1;
+    if (db_result_rows(*rows) == 0) {
+        db_result_free(*rows);
+        *rows = NULL;
+        return not_found(id, err);
+    }
+    profile_record_from_row(*rows, 0, out);
+    return 0;
+}
+
 static int request_invalid(const char *message, nh_error *err)
 {
     return error_set(err, 400, "request_invalid", "%s", message);
@@ -543,14 +560,9 @@ static int update_step(db_conn *conn, void *context, nh_error *err)
 {
     update_context *c = context;
     db_result *rows = NULL;
-    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, c->id, &rows, err) != 0)
-        return -1;
-    if (db_result_rows(rows) == 0) {
-        db_result_free(rows);
-        return not_found(c->id, err);
-    }
     profile_record before;
-    profile_record_from_row(rows, 0, &before);
+    if (find_for_write(conn, c->id, &rows, &before, err) != 0)
+        return -1;
     draft_free(&c->draft);
     bool keeps_secret = json_input_get(c->body, "secretConfiguration") == NULL;
     int rc = draft_from_record(c->service, &before, keeps_secret, &c->draft, err);
@@ -609,14 +621,9 @@ static int delete_step(db_conn *conn, void *context, nh_error *err)
 {
     delete_context *c = context;
     db_result *rows = NULL;
-    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, c->id, &rows, err) != 0)
-        return -1;
-    if (db_result_rows(rows) == 0) {
-        db_result_free(rows);
-        return not_found(c->id, err);
-    }
     profile_record before;
-    profile_record_from_row(rows, 0, &before);
+    if (find_for_write(conn, c->id, &rows, &before, err) != 0)
+        return -1;
     c->was_default = before.is_default;
     bool in_use = false;
     int rc = profile_store_in_use(conn, c->id, &in_use, err);
@@ -663,14 +670,9 @@ static int default_step(db_conn *conn, void *context, nh_error *err)
 {
     default_context *c = context;
     db_result *rows = NULL;
-    if (profile_store_lock(conn, err) != 0 || profile_store_find(conn, c->id, &rows, err) != 0)
-        return -1;
-    if (db_result_rows(rows) == 0) {
-        db_result_free(rows);
-        return not_found(c->id, err);
-    }
     profile_record before;
-    profile_record_from_row(rows, 0, &before);
+    if (find_for_write(conn, c->id, &rows, &before, err) != 0)
+        return -1;
     int rc = 0;
     if (!before.is_enabled)
         rc = error_set(err, 400, "storage_provider_profile_default_requires_enabled",
