@@ -96,3 +96,11 @@ void text_utf8_scrub(char *text)
             text[pos++] = '?';
     }
 }
+
+bool text_has_control(const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; c && *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return true;
+    return false;
+}

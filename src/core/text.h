@@ -27,4 +27,8 @@ bool text_is_utf8(const char *text);
  * that client-supplied text can be quoted in JSON, logs and the database. */
 void text_utf8_scrub(char *text);
 
+/* True when text contains an ASCII control character (0x00-0x1F or 0x7F), which must never
+ * reach an HTTP header or URL (CR/LF would start a header of its own). False for NULL. */
+bool text_has_control(const char *text);
+
 #endif

@@ -39,17 +39,6 @@ static int config_refuse(const char *label, const char *what, nh_error *err)
                      label, what);
 }
 
-static bool is_name(const char *text)
-{
-    if (!text || !text[0])
-        return false;
-    for (const char *c = text; *c; c++)
-        if (!(((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-              *c == '_' || *c == '-'))
-            return false;
-    return true;
-}
-
 /* An absolute http(s) URL without trailing '/' (malloc'ed), or NULL. */
 static char *base_url(const char *text, const char *fallback)
 {
@@ -115,13 +104,17 @@ static int read_names(github_state *state, const json_t *configuration, const ch
     const char *owner = github_json_text(configuration, "owner");
     const char *repo = github_json_text(configuration, "repo");
     const char *ref = github_json_text(configuration, "ref");
-    if (!is_name(owner))
+    if (!github_name_is_valid(owner))
         return config_refuse(label, "owner is missing or not a GitHub name", err);
-    if (!is_name(repo))
+    if (!github_name_is_valid(repo))
         return config_refuse(label, "repo is missing or not a GitHub name", err);
     state->ref = ref ? text_trimmed_copy(ref) : NULL;
-    if (!state->ref || !state->ref[0] || strpbrk(state->ref, " \t\\"))
-        return config_refuse(label, "ref is missing or contains spaces or backslashes", err);
+    if (!github_ref_is_valid(state->ref))
+        return config_refuse(
+            label,
+            "ref is missing or contains spaces, backslashes, control characters, '..' or "
+            "segments that are empty or start with '.'",
+            err);
     state->owner = strdup(owner);
     state->repo = strdup(repo);
     return state->owner && state->repo ? 0 : error_internal(err);
@@ -168,8 +161,11 @@ static int read_policy(github_state *state, const json_t *configuration, const j
     if (token && !text_is_blank(token)) {
         if (!(state->token = text_trimmed_copy(token)))
             return error_internal(err);
-        if (strlen(state->token) < 8)
-            return config_refuse(label, "token is shorter than 8 characters", err);
+        if (strlen(state->token) < 8 || text_has_control(state->token))
+            return config_refuse(label,
+                                 "token is shorter than 8 characters or has control "
+                                 "characters",
+                                 err);
         size_t size = strlen(state->token) + sizeof "Authorization: Bearer ";
         if (!(state->auth_header = malloc(size)))
             return error_internal(err);

@@ -97,6 +97,31 @@ int github_path_join(const char *base_path, const char *relative, char *out, siz
     return 0;
 }
 
+/* ---- names and refs -------------------------------------------------------------------- */
+
+bool github_name_is_valid(const char *name)
+{
+    if (!name || !name[0] || !strcmp(name, ".") || !strcmp(name, ".."))
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
+            return false;
+    return true;
+}
+
+bool github_ref_is_valid(const char *ref)
+{
+    if (!ref || !ref[0] || strstr(ref, "..") || strpbrk(ref, " \\") || text_has_control(ref))
+        return false;
+    for (const char *segment = ref; segment;) {
+        if (segment[0] == '/' || segment[0] == '\0' || segment[0] == '.')
+            return false;
+        const char *slash = strchr(segment, '/');
+        segment = slash ? slash + 1 : NULL;
+    }
+    return true;
+}
+
 /* ---- URLs ------------------------------------------------------------------------------- */
 
 static bool is_unreserved(unsigned char byte)

@@ -12,6 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* True for a GitHub owner or repository name: letters, digits, '.', '_' and '-' only, and
+ * neither "." nor ".." (which would climb out of /repos/{owner}/{repo} in a URL). */
+bool github_name_is_valid(const char *name);
+
+/* True for a usable ref (git check-ref-format's rules that matter in our URLs): not empty, no
+ * whitespace, backslash or control character, no "..", and no segment that is empty or starts
+ * with '.' (so "release/v2" works but "main/../../x" cannot climb out of a raw URL). */
+bool github_ref_is_valid(const char *ref);
+
 /* The longest repository path we handle (bytes, without the NUL). */
 #define GITHUB_PATH_MAX 1024
 #define GITHUB_PATH_SIZE (GITHUB_PATH_MAX + 1)

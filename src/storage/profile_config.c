@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "storage/github_paths.h"
+#include "storage/s3_request.h"
 
 #define CODE_PREFIX "storage_provider_profile_"
 
@@ -166,21 +168,6 @@ static char *null_if_blank(char *text)
         return NULL;
     }
     return text;
-}
-
-static bool matches_name_pattern(const char *text)
-{
-    if (is_blank_text(text))
-        return false;
-    for (const char *c = text; *c; c++)
-        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
-            return false;
-    return true;
-}
-
-static bool is_valid_ref(const char *text)
-{
-    return !strpbrk(text, " \t\r\n\\");
 }
 
 /* basePath / assetPathPrefix: '\' → '/', outer slashes stripped; "//", ".", ".." segments are
@@ -380,6 +367,11 @@ static int secret_text(const json_t *secret, const char *key, char **out, nh_err
     if (get_string(object, key, out, "secret_configuration_invalid", err) != 0)
         return -1;
     *out = null_if_blank(*out);
+    if (text_has_control(*out)) { /* it goes into an HTTP header: CR/LF would inject one */
+        char message[160];
+        snprintf(message, sizeof message, "'%s' must not contain control characters.", key);
+        return fail(err, "secret_configuration_invalid", message);
+    }
     return 0;
 }
 
@@ -421,6 +413,9 @@ static int s3_config(const json_t *configuration, s3_fields *f, nh_error *err)
         return fail(err, "bucket_required", "bucket is required.");
     if (is_blank_text(f->region))
         return fail(err, "region_required", "region is required.");
+    if (!s3_region_is_valid(f->region))
+        return fail(err, "region_invalid",
+                    "region must not contain ':', '/', spaces or control characters.");
     return optional_public_base_url(configuration, &f->public_base_url, err);
 }
 
@@ -434,6 +429,8 @@ static int validate_s3(const json_t *configuration, const json_t *secret, normal
         rc = secret_text(secret, "accessKey", &f.access_key, err);
     if (rc == 0 && !f.access_key)
         rc = fail(err, "access_key_required", "accessKey is required.");
+    if (rc == 0 && !s3_access_key_is_valid(f.access_key))
+        rc = fail(err, "secret_configuration_invalid", "accessKey must not contain ':'.");
     if (rc == 0)
         rc = secret_text(secret, "secretKey", &f.secret_key, err);
     if (rc == 0 && !f.secret_key)
@@ -464,9 +461,10 @@ static int github_name(const json_t *configuration, const char *key, const char 
         snprintf(message, sizeof message, "%s is required.", key);
         return fail(err, suffix, message);
     }
-    if (!matches_name_pattern(*out)) {
+    if (!github_name_is_valid(*out)) {
         snprintf(suffix, sizeof suffix, "github_%s_invalid", what);
-        snprintf(message, sizeof message, "%s may contain only letters, digits, '.', '_' and '-'.",
+        snprintf(message, sizeof message,
+                 "%s may contain only letters, digits, '.', '_' and '-' (and is not '.' or '..').",
                  key);
         return fail(err, suffix, message);
     }
@@ -548,8 +546,10 @@ static int github_repo_config(const json_t *configuration, github_fields *f, nh_
         return -1;
     if (is_blank_text(f->ref))
         return fail(err, "github_repo_ref_required", "ref is required.");
-    if (!is_valid_ref(f->ref))
-        return fail(err, "github_repo_ref_invalid", "ref must not contain spaces or backslashes.");
+    if (!github_ref_is_valid(f->ref))
+        return fail(err, "github_repo_ref_invalid",
+                    "ref must not contain spaces, backslashes, control characters, '..' or "
+                    "segments that are empty or start with '.'.");
     if (get_string(configuration, "basePath", &f->base_path, "configuration_invalid", err) != 0 ||
         normalize_prefix(&f->base_path, err) != 0 ||
         visibility(configuration, "public-only", "private-token", &f->policy, err) != 0 ||

@@ -722,9 +722,12 @@ static int configure(storage *backend, const json_t *configuration, const json_t
         return config_error(label, "endpoint must be an absolute http or https URL", err);
     if (!bucket || !s3_bucket_is_valid(bucket, state->path_style))
         return config_error(label, "bucket is missing or not a valid bucket name", err);
-    if (!access_key || !secret_key)
-        return config_error(label, "accessKey and secretKey are required", err);
-    if (region && strpbrk(region, ": \t/"))
+    if (!s3_access_key_is_valid(access_key) || !secret_key || text_has_control(secret_key))
+        return config_error(label,
+                            "accessKey and secretKey are required (no ':' in accessKey, "
+                            "no control characters)",
+                            err);
+    if (region && !s3_region_is_valid(region))
         return config_error(label, "region is not a valid region name", err);
     buf sigv4, credentials;
     buf_init(&sigv4, 0);

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/text.h"
 #include "storage/storage.h"
 
 static const char hex_digits[] = "0123456789ABCDEF";
@@ -55,6 +56,16 @@ bool s3_bucket_is_valid(const char *bucket, bool path_style)
             return false;
     }
     return true;
+}
+
+bool s3_region_is_valid(const char *region)
+{
+    return region && region[0] && !strpbrk(region, ": /") && !text_has_control(region);
+}
+
+bool s3_access_key_is_valid(const char *access_key)
+{
+    return access_key && access_key[0] && !strchr(access_key, ':') && !text_has_control(access_key);
 }
 
 char *s3_object_url(const s3_endpoint *endpoint, const char *bucket, bool path_style,

@@ -30,6 +30,14 @@ int s3_endpoint_parse(const char *text, s3_endpoint *out);
  * [a-z0-9.-] (plus upper case and '_' of legacy buckets for path-style only). */
 bool s3_bucket_is_valid(const char *bucket, bool path_style);
 
+/* True for a region curl can put into "aws:amz:<region>:s3" and the signed Authorization
+ * header: not empty, no ':', '/', space or control character. */
+bool s3_region_is_valid(const char *region);
+
+/* True for an access key curl can carry in "<access>:<secret>" and the Authorization header:
+ * not empty, no ':' and no control character. */
+bool s3_access_key_is_valid(const char *access_key);
+
 /* The URL of key in bucket (key NULL or "" = the bucket itself), each key segment
  * percent-encoded as SigV4 expects (unreserved characters and '/' kept), then "?" and query
  * when query is not NULL (already encoded, see s3_query_append). Path-style:
