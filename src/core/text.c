@@ -104,3 +104,17 @@ bool text_has_control(const char *text)
             return true;
     return false;
 }
+
+void text_redact(char *text, const char *secret)
+{
+    if (!text || !secret || strlen(secret) < 4)
+        return;
+    size_t secret_length = strlen(secret);
+    char *found;
+    char *from = text;
+    while ((found = strstr(from, secret)) != NULL) {
+        memcpy(found, "***", 3);
+        memmove(found + 3, found + secret_length, strlen(found + secret_length) + 1);
+        from = found + 3;
+    }
+}

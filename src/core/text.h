@@ -31,4 +31,9 @@ void text_utf8_scrub(char *text);
  * reach an HTTP header or URL (CR/LF would start a header of its own). False for NULL. */
 bool text_has_control(const char *text);
 
+/* Replace, in place, every occurrence of secret in text with "***" (a secret shorter than 4
+ * bytes, or NULL, is left alone: it would match ordinary text). For error texts quoting what
+ * a remote service answered. */
+void text_redact(char *text, const char *secret);
+
 #endif

@@ -92,7 +92,7 @@ void github_detail(const github_state *state, const remote_http_response *respon
     for (char *c = out; *c; c++)
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';
-    github_redact(out, state->token);
+    text_redact(out, state->token);
 }
 
 static bool is_rate_limited(const remote_http_response *response)
@@ -144,7 +144,7 @@ static int github_failure(const storage *backend, const remote_http_response *re
         return github_refusal(backend, response, code, what, err);
     if (!strcmp(err->code, "storage_provider_request_failed"))
         snprintf(err->code, sizeof err->code, "%s", code);
-    github_redact(err->message, github_state_of(backend)->token);
+    text_redact(err->message, github_state_of(backend)->token);
     log_message(LOG_WARN, "storage_github", "GitHub storage '%s' while %s: %s (%s)",
                 github_label(backend), what, err->code, err->message);
     return -1;

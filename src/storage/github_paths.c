@@ -287,20 +287,6 @@ int github_retry_after_seconds(const char *retry_after, const char *rate_limit_r
     return seconds > 3600 ? 3600 : (int)seconds;
 }
 
-void github_redact(char *text, const char *secret)
-{
-    if (!text || !secret || strlen(secret) < 4)
-        return;
-    size_t secret_length = strlen(secret);
-    char *found;
-    char *from = text;
-    while ((found = strstr(from, secret)) != NULL) {
-        memcpy(found, "***", 3);
-        memmove(found + 3, found + secret_length, strlen(found + secret_length) + 1);
-        from = found + 3;
-    }
-}
-
 /* ---- base64 ----------------------------------------------------------------------------- */
 
 typedef struct base64_chunker {

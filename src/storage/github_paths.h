@@ -1,6 +1,6 @@
 /* github_paths.h - the pure parts of the GitHub repository backend (spec storage-providers.md
  * §11.3): repository path normalisation, key <-> path mapping under basePath, contents and raw
- * URL building, commit-message templates, GitHub's rate-limit hint, token redaction and
+ * URL building, commit-message templates, GitHub's rate-limit hint, and
  * chunked base64 decoding. No I/O, no global state; thread-safe.
  *
  * Ownership: every function returning char * hands a malloc'ed string to the caller (NULL when
@@ -71,10 +71,6 @@ char *github_commit_message(const char *explicit_message, const char *template_t
  * clamped to 1..3600. Either header may be NULL. */
 int github_retry_after_seconds(const char *retry_after, const char *rate_limit_reset,
                                int64_t now_s);
-
-/* Replace every occurrence of secret (when not NULL and at least 4 bytes) in text with "***",
- * in place (the text can only get shorter). */
-void github_redact(char *text, const char *secret);
 
 /* Decode base64 text (the standard alphabet with '=' padding, as the contents API sends it,
  * with '\n' and '\r' allowed anywhere) in bounded chunks, handing each decoded chunk to sink

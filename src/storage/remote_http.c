@@ -511,6 +511,15 @@ static attempt_outcome classify(remote_http *client, const attempt_state *state,
     return OUTCOME_FAILED;
 }
 
+/* The Retry-After we hand on: the service's wait clamped to 1..3600 s (a huge or garbled value
+ * must not wrap around in an int), or fallback when it gave none. */
+static int retry_after_for_caller(long wait, int fallback)
+{
+    if (wait <= 0)
+        return fallback;
+    return wait > 3600 ? 3600 : (int)wait;
+}
+
 /* Fill err for a final transient, rate-limit or denial outcome. */
 static void final_error(const remote_http *client, attempt_outcome outcome,
                         const remote_http_response *response, CURLcode code, const char *error_text,
@@ -522,7 +531,7 @@ static void final_error(const remote_http *client, attempt_outcome outcome,
                   "Storage '%s' refused the credentials (HTTP %ld).", client->label,
                   response->status);
     } else if (outcome == OUTCOME_RATE_LIMITED) {
-        error_set_retry(err, 429, "storage_provider_rate_limited", wait > 0 ? (int)wait : 1,
+        error_set_retry(err, 429, "storage_provider_rate_limited", retry_after_for_caller(wait, 1),
                         "Storage '%s' asked to slow down (HTTP %ld).", client->label,
                         response->status);
     } else if (code != CURLE_OK) {
@@ -531,7 +540,7 @@ static void final_error(const remote_http *client, attempt_outcome outcome,
                         client->label, error_text[0] ? error_text : curl_easy_strerror(code));
     } else {
         error_set_retry(err, 503, "storage_provider_unavailable",
-                        wait > 0 ? (int)wait : REMOTE_HTTP_UNAVAILABLE_RETRY_AFTER,
+                        retry_after_for_caller(wait, REMOTE_HTTP_UNAVAILABLE_RETRY_AFTER),
                         "Storage '%s' is unavailable (HTTP %ld).", client->label, response->status);
     }
 }

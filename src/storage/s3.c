@@ -71,6 +71,25 @@ typedef struct s3_call {
     size_t response_limit;
 } s3_call;
 
+/* An error text may quote what the endpoint answered: neither the access key nor the secret
+ * key may reach a response or a log line through it. */
+static void redact_credentials(const storage *backend, nh_error *err)
+{
+    const char *credentials = state_of(backend)->credentials;
+    const char *colon = credentials ? strchr(credentials, ':') : NULL;
+    if (!err || !colon)
+        return;
+    text_redact(err->message, colon + 1);
+    char access_key[256];
+    size_t length = (size_t)(colon - credentials);
+    if (length >= sizeof access_key)
+        length = sizeof access_key - 1; /* a prefix of it is still redacted */
+    memcpy(access_key, credentials, length);
+    access_key[length] = '\0';
+    text_redact(err->message, access_key);
+    sodium_memzero(access_key, sizeof access_key);
+}
+
 /* Make the S3 error code of a refused request part of the message. */
 static void refine_error(const storage *backend, const remote_http_response *response,
                          nh_error *err)
@@ -117,8 +136,10 @@ static int perform(storage *backend, const s3_call *call, remote_http_response *
                                    .response_limit = call->response_limit};
     int rc = remote_http_perform(state->http, &request, response, err);
     free(url);
-    if (rc != 0)
+    if (rc != 0) {
         refine_error(backend, response, err);
+        redact_credentials(backend, err);
+    }
     return rc;
 }
 
@@ -143,9 +164,11 @@ static int status_error(const storage *backend, const remote_http_response *resp
         s3_xml_value(response->body.data, "Code", code, sizeof code);
         s3_xml_value(response->body.data, "Message", message, sizeof message);
     }
-    return error_set(err, 502, "storage_provider_request_failed",
-                     "Storage '%s': %s failed (HTTP %ld%s%s%s%s).", label_of(backend), what,
-                     response->status, code[0] ? " " : "", code, message[0] ? ": " : "", message);
+    error_set(err, 502, "storage_provider_request_failed",
+              "Storage '%s': %s failed (HTTP %ld%s%s%s%s).", label_of(backend), what,
+              response->status, code[0] ? " " : "", code, message[0] ? ": " : "", message);
+    redact_credentials(backend, err);
+    return -1;
 }
 
 /* ---- hashing a file range ----------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "storage/github_paths.h"
 
 static void paths_are_normalized(void **state)
@@ -123,12 +124,12 @@ static void tokens_are_redacted(void **state)
 {
     (void)state;
     char text[] = "bad token ghp_secret1234 in ghp_secret1234!";
-    github_redact(text, "ghp_secret1234");
+    text_redact(text, "ghp_secret1234");
     assert_string_equal(text, "bad token *** in ***!");
     char untouched[] = "abc";
-    github_redact(untouched, "ab"); /* too short to be a token: left alone */
+    text_redact(untouched, "ab"); /* too short to be a token: left alone */
     assert_string_equal(untouched, "abc");
-    github_redact(untouched, NULL);
+    text_redact(untouched, NULL);
     assert_string_equal(untouched, "abc");
 }
 
