@@ -32,6 +32,7 @@ typedef struct media_worker {
 
 struct media_pool {
     char *worker_path;
+    char **environment; /* what a worker inherits: the allow-listed variables only */
     int timeout_s;
     int memory_limit_mb;
     int test_operations;
@@ -59,6 +60,49 @@ static char *default_worker_path(void)
     if (path)
         snprintf(path, size, "%s%s", self, MEDIA_WORKER_BINARY);
     return path;
+}
+
+/* The variables a worker may inherit (prefixes of "NAME="). Everything else stays out: the
+ * server's environment carries Security__SecretKey, Storage__S3__SecretKey,
+ * Storage__GitHubRepo__Token and database passwords, and the worker is the process that parses
+ * untrusted images. */
+static const char *const inherited_prefixes[] = {
+    "PATH=", "TMPDIR=", "LANG=", "LC_",    "TZ=",   "LD_LIBRARY_PATH=",
+    "VIPS_", "G_",      "ASAN_", "UBSAN_", "LSAN_", "TSAN_",
+};
+
+static bool is_inherited(const char *variable)
+{
+    for (size_t i = 0; i < sizeof inherited_prefixes / sizeof inherited_prefixes[0]; i++)
+        if (!strncmp(variable, inherited_prefixes[i], strlen(inherited_prefixes[i])))
+            return true;
+    return false;
+}
+
+static void environment_free(char **environment)
+{
+    for (char **variable = environment; variable && *variable; variable++)
+        free(*variable);
+    free(environment);
+}
+
+/* A copy of the allow-listed part of the server's environment (NULL-terminated), or NULL. */
+static char **environment_for_workers(void)
+{
+    size_t count = 0;
+    for (char **variable = environ; variable && *variable; variable++)
+        count += is_inherited(*variable);
+    char **environment = calloc(count + 1, sizeof *environment);
+    size_t used = 0;
+    for (char **variable = environ; environment && variable && *variable; variable++) {
+        if (!is_inherited(*variable))
+            continue;
+        if (!(environment[used++] = strdup(*variable))) {
+            environment_free(environment);
+            return NULL;
+        }
+    }
+    return environment;
 }
 
 /* Kill (when still running) and reap a worker; close its socket. */
@@ -140,7 +184,7 @@ static int worker_start(media_pool *pool, media_worker *worker, nh_error *err)
         rc = ENOMEM;
     }
     if (rc == 0) {
-        rc = posix_spawn(&pid, pool->worker_path, &actions, &attributes, argv, environ);
+        rc = posix_spawn(&pid, pool->worker_path, &actions, &attributes, argv, pool->environment);
         posix_spawn_file_actions_destroy(&actions);
         posix_spawnattr_destroy(&attributes);
     }
@@ -166,6 +210,7 @@ media_pool *media_pool_create(const media_pool_settings *settings, nh_error *err
     }
     pool->worker_path =
         settings->worker_path ? strdup(settings->worker_path) : default_worker_path();
+    pool->environment = environment_for_workers();
     pool->count = settings->workers > 0 ? settings->workers : 1;
     pool->workers = calloc((size_t)pool->count, sizeof *pool->workers);
     pool->timeout_s = settings->timeout_s > 0 ? settings->timeout_s : 30;
@@ -175,7 +220,7 @@ media_pool *media_pool_create(const media_pool_settings *settings, nh_error *err
     pthread_cond_init(&pool->freed, NULL);
     for (int i = 0; pool->workers && i < pool->count; i++)
         pool->workers[i].socket = -1;
-    if (!pool->worker_path || !pool->workers) {
+    if (!pool->worker_path || !pool->workers || !pool->environment) {
         error_internal(err);
         media_pool_destroy(pool);
         return NULL;
@@ -206,6 +251,7 @@ void media_pool_destroy(media_pool *pool)
     pthread_mutex_destroy(&pool->lock);
     free(pool->workers);
     free(pool->worker_path);
+    environment_free(pool->environment);
     free(pool);
 }
 
