@@ -41,21 +41,6 @@ static int load_profile(providers_service *service, const char *id, db_result **
 
 /* ---- redaction --------------------------------------------------------------------------- */
 
-/* Replace every occurrence of needle in text (in place, same length or shorter). */
-static void redact_value(char *text, const char *needle)
-{
-    static const char mask[] = "[redacted]";
-    size_t length = strlen(needle);
-    if (length < 4)
-        return;
-    for (char *hit = strstr(text, needle); hit; hit = strstr(hit, needle)) {
-        size_t shown = length < sizeof mask - 1 ? length : sizeof mask - 1;
-        memcpy(hit, mask, shown);
-        memmove(hit + shown, hit + length, strlen(hit + length) + 1);
-        hit += shown;
-    }
-}
-
 /* A backend's error message without any secret value of the profile. */
 static void redact(char *message, const json_t *secret)
 {
@@ -64,7 +49,7 @@ static void redact(char *message, const json_t *secret)
     json_object_foreach((json_t *)secret, key, value)
     {
         if (json_is_string(value))
-            redact_value(message, json_string_value(value));
+            text_redact(message, json_string_value(value));
     }
 }
 

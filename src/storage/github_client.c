@@ -95,17 +95,13 @@ void github_detail(const github_state *state, const remote_http_response *respon
     text_redact(out, state->token);
 }
 
+/* remote_http's rate-limit answers, and GitHub's secondary limits, which are a 403 that may
+ * only say so in its message. */
 static bool is_rate_limited(const remote_http_response *response)
 {
-    if (response->status == 429)
-        return true;
-    if (response->status != 403)
-        return false;
-    const char *remaining = remote_http_response_header(response, "X-RateLimit-Remaining");
     const char *body = response->body.data;
-    return (remaining && strtol(remaining, NULL, 10) == 0 && remaining[0] == '0') ||
-           remote_http_response_header(response, "Retry-After") ||
-           (body && strcasestr(body, "rate limit"));
+    return remote_http_is_rate_limited(response) ||
+           (response->status == 403 && body && strcasestr(body, "rate limit"));
 }
 
 /* The error of an answer that is not what the operation expected: rate limits -> 429

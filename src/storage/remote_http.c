@@ -451,7 +451,7 @@ static long asked_wait_seconds(const remote_http_response *response)
     return -1;
 }
 
-static bool is_rate_limited(const remote_http_response *response)
+bool remote_http_is_rate_limited(const remote_http_response *response)
 {
     if (response->status == 429)
         return true;
@@ -467,7 +467,7 @@ static attempt_outcome classify_status(const remote_http_request *request,
 {
     if (response->status >= 500 && response->status != 501) /* 501: a feature is missing */
         return OUTCOME_TRANSIENT;
-    if (is_rate_limited(response))
+    if (remote_http_is_rate_limited(response))
         return OUTCOME_RATE_LIMITED;
     if ((response->status == 401 || response->status == 403) && !request->pass_auth_failures)
         return OUTCOME_DENIED;

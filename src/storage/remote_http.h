@@ -99,6 +99,9 @@ typedef struct remote_http_response {
 int remote_http_perform(remote_http *client, const remote_http_request *request,
                         remote_http_response *response, nh_error *err);
 
+/* True for a rate-limit answer: 429, or 403 with Retry-After or X-RateLimit-Remaining: 0. */
+bool remote_http_is_rate_limited(const remote_http_response *response);
+
 /* The value of a response header (case-insensitive name, surrounding blanks trimmed), or
  * NULL. Points into response. */
 const char *remote_http_response_header(const remote_http_response *response, const char *name);

@@ -6,12 +6,13 @@
 // file name starts with "nekohub-test-op-<name>" runs that operation instead of the probe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startServer, binary } from './lib/server.js';
 import { accountsEnv, MACHINE_KEY } from './lib/accounts.js';
+import { workerPids as listWorkers } from './lib/media-workers.js';
 import { png } from './lib/images.js';
 import { upload, uploadOk, expectError } from './lib/assets.js';
 
@@ -32,20 +33,7 @@ after(async () => {
   await server?.stop();
 });
 
-// The server's children that run the media worker (by /proc: ppid and command name).
-function workerPids() {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try { stat = readFileSync(`/proc/${entry}/stat`, 'utf8'); } catch { continue; }
-    const close = stat.lastIndexOf(')');
-    const name = stat.slice(stat.indexOf('(') + 1, close);
-    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-    if (ppid === server.process.pid && name.startsWith('nekohub-media')) pids.push(Number(entry));
-  }
-  return pids.sort();
-}
+const workerPids = () => listWorkers(server);
 
 let seed = 1;
 function testUpload(name) {

@@ -4,10 +4,11 @@
 // or any other Security__/Storage__/Database__ setting, and the worker still probes uploads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startServer } from './lib/server.js';
 import { accountsEnv, MACHINE_KEY } from './lib/accounts.js';
+import { workerPids as listWorkers } from './lib/media-workers.js';
 import { png } from './lib/images.js';
 import { uploadOk } from './lib/assets.js';
 
@@ -33,19 +34,7 @@ after(async () => {
   server?.cleanup();
 });
 
-function workerPids() {
-  const pids = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try { stat = readFileSync(`/proc/${entry}/stat`, 'utf8'); } catch { continue; }
-    const close = stat.lastIndexOf(')');
-    const name = stat.slice(stat.indexOf('(') + 1, close);
-    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-    if (ppid === server.process.pid && name.startsWith('nekohub-media')) pids.push(Number(entry));
-  }
-  return pids;
-}
+const workerPids = () => listWorkers(server);
 
 test('the media worker inherits none of the server secrets and still probes images', async () => {
   const asset = await uploadOk(server, MACHINE_KEY, { file: { data: png(6, 4, { seed: 3 }), filename: 'env.png' } });
