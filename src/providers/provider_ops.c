@@ -16,6 +16,7 @@
 #include "core/uuid.h"
 #include "providers/providers.h"
 #include "storage/github.h"
+#include "storage/github_paths.h"
 #include "storage/profile_store.h"
 
 #define PROBE_PREFIX "NekoHub storage connection test "
@@ -268,36 +269,10 @@ static json_t *with_profile_id(const char *id, json_t *result)
  * segments. out gets "" for the root. */
 static int relative_path(const char *raw, char *out, size_t size, bool required, nh_error *err)
 {
-    out[0] = '\0';
-    char *path = text_trimmed_copy(raw ? raw : "");
-    if (!path)
-        return error_internal(err);
-    for (char *c = path; *c; c++)
-        if (*c == '\\')
-            *c = '/';
-    size_t start = strspn(path, "/");
-    size_t length = strlen(path + start);
-    while (length > 0 && path[start + length - 1] == '/')
-        length--;
-    bool valid = length < size && (!required || length > 0);
-    if (valid) {
-        memcpy(out, path + start, length);
-        out[length] = '\0';
-        valid = strstr(out, "//") == NULL;
-    }
-    char *copy = valid ? strdup(out) : NULL;
-    char *save = NULL;
-    for (char *segment = copy ? strtok_r(copy, "/", &save) : NULL; valid && segment;
-         segment = strtok_r(NULL, "/", &save))
-        valid = strcmp(segment, ".") != 0 && strcmp(segment, "..") != 0 && !text_is_blank(segment);
-    free(copy);
-    free(path);
-    if (!valid) {
-        out[0] = '\0';
-        return error_set(err, 400, "storage_provider_relative_path_invalid",
-                         "The path must be relative, without empty, '.' or '..' segments.");
-    }
-    return 0;
+    if (github_path_normalize(raw ? raw : "", !required, out, size) == 0)
+        return 0;
+    return error_set(err, 400, "storage_provider_relative_path_invalid",
+                     "The path must be relative, without empty, '.' or '..' segments.");
 }
 
 /* An integer query parameter: fallback when absent; *valid false when not an integer. */

@@ -174,35 +174,16 @@ static char *null_if_blank(char *text)
  * refused; empty → NULL. Modifies and may free *path. */
 static int normalize_prefix(char **path, nh_error *err)
 {
-    char *p = *path;
-    if (!p)
+    char normalized[GITHUB_PATH_SIZE];
+    if (!*path)
         return 0;
-    for (char *c = p; *c; c++)
-        if (*c == '\\')
-            *c = '/';
-    size_t start = strspn(p, "/");
-    size_t length = strlen(p + start);
-    while (length > 0 && p[start + length - 1] == '/')
-        length--;
-    memmove(p, p + start, length);
-    p[length] = '\0';
-    if (p[0] == '\0') {
-        free(p);
-        *path = NULL;
-        return 0;
-    }
-    char *copy = strdup(p);
-    if (!copy)
-        return error_internal(err);
-    bool valid = strstr(p, "//") == NULL;
-    for (char *save = NULL, *segment = strtok_r(copy, "/", &save); valid && segment;
-         segment = strtok_r(NULL, "/", &save))
-        valid = strcmp(segment, ".") != 0 && strcmp(segment, "..") != 0 && !text_is_blank(segment);
-    free(copy);
-    if (!valid)
+    if (github_path_normalize(*path, true, normalized, sizeof normalized) != 0)
         return fail(err, "github_path_prefix_invalid",
-                    "The path prefix must not contain empty, '.' or '..' segments.");
-    return 0;
+                    "The path prefix must not contain empty, '.' or '..' segments or control "
+                    "characters, and must fit 1024 bytes.");
+    free(*path);
+    *path = normalized[0] ? strdup(normalized) : NULL;
+    return !normalized[0] || *path ? 0 : error_internal(err);
 }
 
 static void strip_trailing_slashes(char *url)

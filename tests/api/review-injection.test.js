@@ -82,6 +82,9 @@ test('GitHub refs and names that would climb out of the repository URL are refus
     [githubProfile({ ref: 'main\u0001' }), 'storage_provider_profile_github_repo_ref_invalid'],
     [githubProfile({ owner: '..' }), 'storage_provider_profile_github_owner_invalid'],
     [githubProfile({ repo: '.' }), 'storage_provider_profile_github_repo_invalid'],
+    // the backend refuses these basePaths (github_path_normalize): the profile must refuse them too
+    [githubProfile({ basePath: 'images\r\nX-Injected: 1' }), 'storage_provider_profile_github_path_prefix_invalid'],
+    [githubProfile({ basePath: 'a/'.repeat(600) }), 'storage_provider_profile_github_path_prefix_invalid'],
   ];
   for (const [body, code] of cases) expectError(assert, await request('POST', BASE, body), 400, code);
   const slashRef = await request('POST', BASE, githubProfile({ ref: 'release/v2' }));
