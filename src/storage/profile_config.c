@@ -113,7 +113,8 @@ bool profile_url_is_http(const char *text)
         return false;
     const char *host = text + scheme;
     size_t host_length = strcspn(host, "/?#");
-    if (host_length == 0 || host[0] == ':' || host[0] == '@')
+    /* no user:password@ (it would sit in the configuration, which every answer shows) */
+    if (host_length == 0 || host[0] == ':' || memchr(host, '@', host_length))
         return false;
     for (size_t i = 0; text[i]; i++)
         if (isspace((unsigned char)text[i]) || (unsigned char)text[i] < 0x20)

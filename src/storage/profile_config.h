@@ -79,7 +79,7 @@ json_t *profile_config_summary(const json_t *configuration);
  * "secretKey"]), in the type's declared order; an empty array for NULL. New reference. */
 json_t *profile_secret_fields(const char *type, const json_t *secret);
 
-/* Is text an absolute http or https URL with a host? */
+/* Is text an absolute http or https URL with a host and without user:password@? */
 bool profile_url_is_http(const char *text);
 
 /* The resolved absolute form of path (symbolic links and '..' resolved for the part that

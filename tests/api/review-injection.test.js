@@ -74,6 +74,13 @@ test('S3 secrets with control characters, an access key with ":" and a bad regio
   for (const [body, code] of cases) expectError(assert, await request('POST', BASE, body), 400, code);
 });
 
+test('URLs with user:password@ are refused (the configuration is shown in every answer)', async () => {
+  expectError(assert, await request('POST', BASE, s3Profile({ endpoint: 'http://AKIA:secret@127.0.0.1:9' })),
+    400, 'storage_provider_profile_endpoint_invalid');
+  expectError(assert, await request('POST', BASE, githubProfile({ apiBaseUrl: 'http://user:ghp_secret@127.0.0.1:9' })),
+    400, 'storage_provider_profile_github_repo_api_base_url_invalid');
+});
+
 test('GitHub refs and names that would climb out of the repository URL are refused', async () => {
   const cases = [
     [githubProfile({ ref: 'main/../../other/repo/main' }), 'storage_provider_profile_github_repo_ref_invalid'],
