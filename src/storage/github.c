@@ -356,7 +356,7 @@ static int github_open(storage *backend, const char *key, storage_object *out, n
         return STORAGE_NOT_FOUND;
     char what[GITHUB_PATH_SIZE + 16];
     snprintf(what, sizeof what, "reading %s", path);
-    int descriptor = github_spool_open(state->spool_dir);
+    int descriptor = remote_http_spool_open(state->spool_dir);
     if (descriptor < 0)
         return github_spool_failure(backend, what, err);
     int64_t modified_ms = 0;
@@ -378,7 +378,7 @@ static int github_open(storage *backend, const char *key, storage_object *out, n
 static int copy_range(const github_state *state, int from, uint64_t offset, uint64_t length,
                       int *out)
 {
-    *out = github_spool_open(state->spool_dir);
+    *out = remote_http_spool_open(state->spool_dir);
     if (*out < 0)
         return -1;
     unsigned char *chunk = malloc(GITHUB_ENCODE_CHUNK);

@@ -191,24 +191,6 @@ int github_get_contents(const storage *backend, const char *path, const char *co
 
 /* ---- spool files ------------------------------------------------------------------------ */
 
-/* An unlinked temporary file in the spool directory (created 0700 when missing), or -1. */
-int github_spool_open(const char *spool_dir)
-{
-    if (mkdir(spool_dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    int descriptor = open(spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (descriptor >= 0)
-        return descriptor;
-    char path[PATH_MAX];
-    int written = snprintf(path, sizeof path, "%s/github-XXXXXX", spool_dir);
-    if (written <= 0 || written >= (int)sizeof path)
-        return -1;
-    descriptor = mkostemp(path, O_CLOEXEC);
-    if (descriptor >= 0)
-        unlink(path);
-    return descriptor;
-}
-
 int github_spool_failure(const storage *backend, const char *what, nh_error *err)
 {
     log_message(LOG_ERROR, "storage_github", "GitHub storage '%s': spool file for %s: %s",
@@ -348,7 +330,7 @@ int github_put_contents(const storage *backend, const github_write *write_reques
 {
     const github_state *state = github_state_of(backend);
     memset(response, 0, sizeof *response);
-    int descriptor = github_spool_open(state->spool_dir);
+    int descriptor = remote_http_spool_open(state->spool_dir);
     if (descriptor < 0)
         return github_spool_failure(backend, what, err);
     uint64_t length = 0;

@@ -107,9 +107,6 @@ int github_put_contents(const storage *backend, const github_write *write_reques
 json_t *github_parse_result(const remote_http_response *response);
 /* The raw URL of a repository path (malloc'ed), or NULL under the private-token policy. */
 char *github_public_url_of_path(const github_state *state, const char *path);
-
-/* An unlinked temporary file in the spool directory (created 0700 when missing), or -1. */
-int github_spool_open(const char *spool_dir);
 /* Log a spool file failure (errno) and fill err (507 when the disk is full). Returns -1. */
 int github_spool_failure(const storage *backend, const char *what, nh_error *err);
 /* Truncate the file and go back to its start. */

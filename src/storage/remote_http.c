@@ -4,12 +4,15 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +70,25 @@ void remote_http_destroy(remote_http *client)
     pthread_mutex_destroy(&client->lock);
     free(client->label);
     free(client);
+}
+
+int remote_http_spool_open(const char *spool_dir)
+{
+    if (mkdir(spool_dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    int descriptor = open(spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (descriptor >= 0)
+        return descriptor;
+    char path[PATH_MAX];
+    int written = snprintf(path, sizeof path, "%s/spool-XXXXXX", spool_dir);
+    if (written <= 0 || written >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    descriptor = mkostemp(path, O_CLOEXEC);
+    if (descriptor >= 0)
+        unlink(path);
+    return descriptor;
 }
 
 const char *remote_http_label(const remote_http *client)

@@ -99,6 +99,11 @@ typedef struct remote_http_response {
 int remote_http_perform(remote_http *client, const remote_http_request *request,
                         remote_http_response *response, nh_error *err);
 
+/* An unlinked temporary file in spool_dir (created 0700 when missing) for a remote answer or
+ * request body: O_TMPFILE, else mkostemp + unlink. The descriptor (O_CLOEXEC), or -1 with
+ * errno set. Nothing is left on disk once it is closed. */
+int remote_http_spool_open(const char *spool_dir);
+
 /* True for a rate-limit answer: 429, or 403 with Retry-After or X-RateLimit-Remaining: 0. */
 bool remote_http_is_rate_limited(const remote_http_response *response);
 

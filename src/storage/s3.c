@@ -494,22 +494,13 @@ static int s3_put(storage *backend, const storage_put_request *put, char key_out
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
-/* An unlinked temporary file in the spool directory (O_TMPFILE, else mkstemp + unlink). */
+/* An unlinked temporary file in the spool directory (remote_http_spool_open). */
 static int spool_open(const storage *backend, nh_error *err)
 {
     const s3_state *state = state_of(backend);
-    int fd = open(state->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int fd = remote_http_spool_open(state->spool_dir);
     if (fd >= 0)
         return fd;
-    char path[4096];
-    int written = snprintf(path, sizeof path, "%s/s3-spool-XXXXXX", state->spool_dir);
-    if (written > 0 && (size_t)written < sizeof path) {
-        fd = mkostemp(path, O_CLOEXEC);
-        if (fd >= 0) {
-            unlink(path);
-            return fd;
-        }
-    }
     log_message(LOG_ERROR, "storage_s3", "storage '%s': no spool file in %s: %s", label_of(backend),
                 state->spool_dir, strerror(errno));
     return storage_write_error(errno, err);
