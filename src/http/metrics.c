@@ -137,11 +137,13 @@ void metrics_request_finished(http_metrics *metrics, size_t slot_index, const ch
     else
         atomic_fetch_add(&metrics->dropped, 1);
     double seconds = (double)duration_ns / 1e9;
-    for (size_t i = 0; i < BUCKET_COUNT; i++)
+    /* The count first, then the buckets from the widest down: a scrape that reads the buckets
+     * upwards and the count last never sees a bucket above a wider one or above the count. */
+    atomic_fetch_add(&slot->count, 1);
+    for (size_t i = BUCKET_COUNT; i-- > 0;)
         if (seconds <= latency_buckets[i])
             atomic_fetch_add(&slot->buckets[i], 1);
     atomic_fetch_add(&slot->sum_ns, duration_ns > 0 ? (uint64_t)duration_ns : 0);
-    atomic_fetch_add(&slot->count, 1);
 }
 
 /* Route templates contain only path characters, but escape label values anyway. */
@@ -184,14 +186,19 @@ static int render_requests(http_metrics *metrics, buf *out)
     return failed ? -1 : 0;
 }
 
-static int render_latency_slot(metrics_slot *slot, uint64_t count, buf *out)
+static int render_latency_slot(metrics_slot *slot, buf *out)
 {
+    uint64_t buckets[BUCKET_COUNT]; /* read upwards, the count after them (see
+                                       metrics_request_finished) */
+    for (size_t b = 0; b < BUCKET_COUNT; b++)
+        buckets[b] = atomic_load(&slot->buckets[b]);
+    uint64_t count = atomic_load(&slot->count);
     int failed = 0;
     for (size_t b = 0; b < BUCKET_COUNT; b++) {
         failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_bucket{route=\"");
         failed |= append_label(out, slot->label);
         failed |= buf_printf(out, "\",le=\"%g\"} %llu\n", latency_buckets[b],
-                             (unsigned long long)atomic_load(&slot->buckets[b]));
+                             (unsigned long long)buckets[b]);
     }
     failed |= buf_append_str(out, "nekohub_http_request_duration_seconds_bucket{route=\"");
     failed |= append_label(out, slot->label);
@@ -211,9 +218,8 @@ static int render_latency(http_metrics *metrics, buf *out)
                                      "answer a request, by route template.\n"
                                      "# TYPE nekohub_http_request_duration_seconds histogram\n");
     for (size_t s = 0; s < metrics->slot_count && !failed; s++) {
-        uint64_t count = atomic_load(&metrics->slots[s].count);
-        if (count > 0)
-            failed |= render_latency_slot(&metrics->slots[s], count, out);
+        if (atomic_load(&metrics->slots[s].count) > 0)
+            failed |= render_latency_slot(&metrics->slots[s], out);
     }
     return failed ? -1 : 0;
 }

@@ -49,11 +49,13 @@ void storage_metrics_record(const char *backend_type, storage_metrics_op op, int
                                             : OUTCOME_ERROR;
     atomic_fetch_add(&slot->outcomes[outcome], 1);
     double seconds = (double)duration_ns / 1e9;
-    for (size_t i = 0; i < BUCKET_COUNT; i++)
+    /* The count first, then the buckets from the widest down: a scrape that reads the buckets
+     * upwards and the count last never sees a bucket above a wider one or above the count. */
+    atomic_fetch_add(&slot->count, 1);
+    for (size_t i = BUCKET_COUNT; i-- > 0;)
         if (seconds <= latency_buckets[i])
             atomic_fetch_add(&slot->buckets[i], 1);
     atomic_fetch_add(&slot->sum_ns, duration_ns > 0 ? (uint64_t)duration_ns : 0);
-    atomic_fetch_add(&slot->count, 1);
 }
 
 static int render_counts(buf *out)
@@ -74,14 +76,18 @@ static int render_counts(buf *out)
 
 #define SERIES_LABELS "backend=\"%s\",operation=\"%s\""
 
-static void render_histogram(buf *out, size_t b, size_t o, uint64_t count)
+static void render_histogram(buf *out, size_t b, size_t o)
 {
     const operation_series *slot = &series[b][o];
+    uint64_t
+        buckets[BUCKET_COUNT]; /* read upwards, the count after them (see storage_metrics_record) */
+    for (size_t i = 0; i < BUCKET_COUNT; i++)
+        buckets[i] = atomic_load(&slot->buckets[i]);
+    uint64_t count = atomic_load(&slot->count);
     for (size_t i = 0; i < BUCKET_COUNT; i++) {
         buf_append_str(out, "nekohub_storage_operation_duration_seconds_bucket{");
         buf_printf(out, SERIES_LABELS, backend_names[b], operation_names[o]);
-        buf_printf(out, ",le=\"%g\"} %llu\n", latency_buckets[i],
-                   (unsigned long long)atomic_load(&slot->buckets[i]));
+        buf_printf(out, ",le=\"%g\"} %llu\n", latency_buckets[i], (unsigned long long)buckets[i]);
     }
     buf_append_str(out, "nekohub_storage_operation_duration_seconds_bucket{");
     buf_printf(out, SERIES_LABELS, backend_names[b], operation_names[o]);
@@ -103,9 +109,8 @@ int storage_metrics_render(buf *out)
                         "# TYPE nekohub_storage_operation_duration_seconds histogram\n");
     for (size_t b = 0; b < BACKEND_COUNT; b++)
         for (size_t o = 0; o < STORAGE_OP_COUNT; o++) {
-            uint64_t count = atomic_load(&series[b][o].count);
-            if (count > 0)
-                render_histogram(out, b, o, count);
+            if (atomic_load(&series[b][o].count) > 0)
+                render_histogram(out, b, o);
         }
     return buf_failed(out) ? -1 : 0;
 }
