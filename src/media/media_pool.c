@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,11 @@ struct media_pool {
     int waiting;
     uint32_t next_id;
 };
+
+/* Process-wide counters for /metrics (media_pool_metrics_render). */
+static _Atomic uint64_t workers_started;
+static _Atomic uint64_t worker_failures;
+static _Atomic uint64_t worker_timeouts;
 
 static char *default_worker_path(void)
 {
@@ -198,6 +204,7 @@ static int worker_start(media_pool *pool, media_worker *worker, nh_error *err)
     }
     worker->pid = pid;
     worker->socket = pair[0];
+    atomic_fetch_add(&workers_started, 1);
     return 0;
 }
 
@@ -376,6 +383,7 @@ static int exchange(media_pool *pool, media_worker *worker, const uint8_t *messa
     deadline_after(&deadline, pool->timeout_s);
     if (send_request(worker, message, length, input_fd, output_fd) != 0) {
         worker_stop(worker, "the request could not be sent");
+        atomic_fetch_add(&worker_failures, 1);
         return error_set(err, 502, "media_worker_failed", "The media worker failed.");
     }
     int ready = wait_readable(worker->socket, &deadline);
@@ -384,6 +392,7 @@ static int exchange(media_pool *pool, media_worker *worker, const uint8_t *messa
                     "worker %d did not answer within %d s: killed", (int)worker->pid,
                     pool->timeout_s);
         worker_stop(worker, NULL);
+        atomic_fetch_add(&worker_timeouts, 1);
         return error_set(err, 503, "media_worker_timeout",
                          "The image took longer than %d s to process.", pool->timeout_s);
     }
@@ -391,6 +400,7 @@ static int exchange(media_pool *pool, media_worker *worker, const uint8_t *messa
     ssize_t got = ready > 0 ? recv(worker->socket, answer, sizeof answer, 0) : -1;
     if (got <= 0 || media_reply_decode(answer, (size_t)got, reply) != 0 || reply->id != id) {
         worker_stop(worker, got <= 0 ? "no answer" : "a malformed answer");
+        atomic_fetch_add(&worker_failures, 1);
         return error_set(err, 502, "media_worker_failed", "The media worker failed.");
     }
     if (reply->flags & MEDIA_REPLY_RETIRING)
@@ -485,4 +495,21 @@ int media_pool_probe(media_pool *pool, const char *path, const char *file_name, 
     log_message(LOG_WARN, "media_worker_failed", "the probe failed: %s (%s)", reply.code,
                 reply.message);
     return error_set(err, 502, "media_worker_failed", "The image could not be examined.");
+}
+
+int media_pool_metrics_render(buf *out)
+{
+    buf_printf(out,
+               "# HELP nekohub_media_workers_started_total Media worker processes started.\n"
+               "# TYPE nekohub_media_workers_started_total counter\n"
+               "nekohub_media_workers_started_total %llu\n"
+               "# HELP nekohub_media_worker_failures_total Media operations lost with their "
+               "worker, by reason.\n"
+               "# TYPE nekohub_media_worker_failures_total counter\n"
+               "nekohub_media_worker_failures_total{reason=\"failed\"} %llu\n"
+               "nekohub_media_worker_failures_total{reason=\"timeout\"} %llu\n",
+               (unsigned long long)atomic_load(&workers_started),
+               (unsigned long long)atomic_load(&worker_failures),
+               (unsigned long long)atomic_load(&worker_timeouts));
+    return buf_failed(out) ? -1 : 0;
 }

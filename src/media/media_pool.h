@@ -21,6 +21,7 @@
 
 #include <sys/types.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "media/media.h"
 #include "media/media_protocol.h"
@@ -58,5 +59,13 @@ int media_pool_run(media_pool *pool, const media_request *request, int input_fd,
  * worker's report in the message). In release builds that code does not exist. */
 int media_pool_probe(media_pool *pool, const char *path, const char *file_name, media_info *info,
                      nh_error *err);
+
+/* Append the pool's counters in the Prometheus text format (process-wide, every pool):
+ *   nekohub_media_workers_started_total              counter
+ *   nekohub_media_worker_failures_total{reason}      counter; reason "failed" (the worker died or
+ *                                                    answered nonsense) or "timeout" (killed at
+ *                                                    the deadline)
+ * -1 on allocation failure. */
+int media_pool_metrics_render(buf *out);
 
 #endif

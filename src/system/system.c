@@ -5,6 +5,7 @@
 
 #include "auth/password.h"
 #include "core/clock.h"
+#include "media/media_pool.h"
 #include "storage/storage_metrics.h"
 
 void system_ping(http_request *request, http_response *response)
@@ -91,7 +92,8 @@ void system_metrics(http_request *request, http_response *response)
     buf text;
     buf_init(&text, 0);
     if (metrics_render(system->metrics, &text) != 0 || render_password_metrics(&text) != 0 ||
-        render_disk_metrics(system->cfg, &text) != 0 || storage_metrics_render(&text) != 0) {
+        render_disk_metrics(system->cfg, &text) != 0 || storage_metrics_render(&text) != 0 ||
+        media_pool_metrics_render(&text) != 0) {
         buf_free(&text);
         nh_error err;
         error_internal(&err);

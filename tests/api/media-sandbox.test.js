@@ -40,6 +40,13 @@ function testUpload(name) {
   return upload(server, key, { file: { data: png(4, 4, { seed: seed++ }), filename: name } });
 }
 
+/* One counter of the media pool from /metrics (0 when the series is absent). */
+async function mediaCounter(series) {
+  const text = await (await fetch(server.url('/metrics'))).text();
+  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 async function expectServing() {
   const health = await server.request('GET', '/healthz');
   assert.equal(health.status, 200);
@@ -63,7 +70,12 @@ test('the serving process does not map libvips; its worker does', async () => {
 test('a worker that crashes fails only that upload (502 media_worker_failed) and is replaced', async () => {
   const before = workerPids();
   assert.equal(before.length, 1);
+  const failed = 'nekohub_media_worker_failures_total{reason="failed"}';
+  const [failuresBefore, startsBefore] = [await mediaCounter(failed), await mediaCounter('nekohub_media_workers_started_total')];
+  assert.ok(startsBefore >= 1, 'the pool counts the workers it started');
   expectError(await testUpload('nekohub-test-op-crash.png'), 502, 'media_worker_failed');
+  assert.equal(await mediaCounter(failed), failuresBefore + 1, 'the lost operation is counted');
+  assert.equal(await mediaCounter('nekohub_media_workers_started_total'), startsBefore + 1, 'and the replacement');
   const afterCrash = workerPids();
   assert.equal(afterCrash.length, 1);
   assert.notEqual(afterCrash[0], before[0], 'a new worker replaced the crashed one');
@@ -73,7 +85,10 @@ test('a worker that crashes fails only that upload (502 media_worker_failed) and
 
 test('a worker that hangs is killed at the deadline (503 media_worker_timeout) and replaced', async () => {
   const before = workerPids();
+  const timeouts = 'nekohub_media_worker_failures_total{reason="timeout"}';
+  const timeoutsBefore = await mediaCounter(timeouts);
   expectError(await testUpload('nekohub-test-op-hang.png'), 503, 'media_worker_timeout');
+  assert.equal(await mediaCounter(timeouts), timeoutsBefore + 1, 'the timeout is counted');
   const afterHang = workerPids();
   assert.equal(afterHang.length, 1);
   assert.notEqual(afterHang[0], before[0]);
