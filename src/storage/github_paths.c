@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/text.h"
+#include "storage/storage.h"
 
 /* base64 characters decoded per chunk (a multiple of 4): 4 KiB of text, 3 KiB of bytes. */
 #define GITHUB_BASE64_CHUNK 4096
@@ -124,25 +125,6 @@ bool github_ref_is_valid(const char *ref)
 
 /* ---- URLs ------------------------------------------------------------------------------- */
 
-static bool is_unreserved(unsigned char byte)
-{
-    return isalnum(byte) || byte == '-' || byte == '.' || byte == '_' || byte == '~';
-}
-
-/* Append text percent-encoded; '/' kept when keep_slash. */
-static void append_encoded(buf *out, const char *text, bool keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (is_unreserved(*c) || (keep_slash && *c == '/')) {
-            buf_append(out, c, 1);
-        } else {
-            char escaped[3] = {'%', hex[*c >> 4], hex[*c & 15]};
-            buf_append(out, escaped, 3);
-        }
-    }
-}
-
 /* Append base without its trailing slashes. */
 static void append_base(buf *out, const char *base)
 {
@@ -157,7 +139,7 @@ char *github_percent_encode(const char *text)
     buf out;
     buf_init(&out, 0);
     buf_append_str(&out, "");
-    append_encoded(&out, text, false);
+    storage_url_encode_append(&out, text, false);
     return buf_detach(&out);
 }
 
@@ -170,16 +152,16 @@ char *github_contents_url(const char *api_base, const char *owner, const char *r
     buf_init(&out, 0);
     append_base(&out, api_base);
     buf_append_str(&out, "/repos/");
-    append_encoded(&out, owner, false);
+    storage_url_encode_append(&out, owner, false);
     buf_append_str(&out, "/");
-    append_encoded(&out, repo, false);
+    storage_url_encode_append(&out, repo, false);
     buf_append_str(&out, "/contents");
     if (path[0]) {
         buf_append_str(&out, "/");
-        append_encoded(&out, path, true);
+        storage_url_encode_append(&out, path, true);
     }
     buf_append_str(&out, "?ref=");
-    append_encoded(&out, ref, false);
+    storage_url_encode_append(&out, ref, false);
     return buf_detach(&out);
 }
 
@@ -192,13 +174,13 @@ char *github_raw_url(const char *raw_base, const char *owner, const char *repo, 
     buf_init(&out, 0);
     append_base(&out, raw_base);
     buf_append_str(&out, "/");
-    append_encoded(&out, owner, false);
+    storage_url_encode_append(&out, owner, false);
     buf_append_str(&out, "/");
-    append_encoded(&out, repo, false);
+    storage_url_encode_append(&out, repo, false);
     buf_append_str(&out, "/");
-    append_encoded(&out, ref, true);
+    storage_url_encode_append(&out, ref, true);
     buf_append_str(&out, "/");
-    append_encoded(&out, path, true);
+    storage_url_encode_append(&out, path, true);
     return buf_detach(&out);
 }
 

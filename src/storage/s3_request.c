@@ -12,8 +12,6 @@
 #include "core/text.h"
 #include "storage/storage.h"
 
-static const char hex_digits[] = "0123456789ABCDEF";
-
 int s3_endpoint_parse(const char *text, s3_endpoint *out)
 {
     memset(out, 0, sizeof *out);
@@ -92,26 +90,13 @@ char *s3_object_url(const s3_endpoint *endpoint, const char *bucket, bool path_s
     return buf_detach(&full);
 }
 
-static bool is_unreserved(unsigned char byte)
-{
-    return isalnum(byte) || byte == '-' || byte == '.' || byte == '_' || byte == '~';
-}
-
 int s3_query_append(buf *out, const char *name, const char *value)
 {
     if (out->length > 0)
         buf_append_str(out, "&");
     buf_append_str(out, name);
     buf_append_str(out, "=");
-    for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
-        if (is_unreserved(*c)) {
-            buf_append(out, c, 1);
-        } else {
-            char escaped[3] = {'%', hex_digits[*c >> 4], hex_digits[*c & 15]};
-            buf_append(out, escaped, 3);
-        }
-    }
-    return buf_failed(out) ? -1 : 0;
+    return storage_url_encode_append(out, value, false);
 }
 
 /* Decode the XML entities of [text, text + length) into out; false when it does not fit. */

@@ -131,6 +131,20 @@ static bool is_unreserved(unsigned char byte)
     return isalnum(byte) || byte == '-' || byte == '.' || byte == '_' || byte == '~';
 }
 
+int storage_url_encode_append(buf *out, const char *text, bool keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (is_unreserved(*c) || (keep_slash && *c == '/')) {
+            buf_append(out, c, 1);
+        } else {
+            char escaped[3] = {'%', hex[*c >> 4], hex[*c & 15]};
+            buf_append(out, escaped, 3);
+        }
+    }
+    return buf_failed(out) ? -1 : 0;
+}
+
 char *storage_url_join(const char *base, const char *key)
 {
     if (!base || text_is_blank(base) || !key)
@@ -140,20 +154,9 @@ char *storage_url_join(const char *base, const char *key)
         base_length--;
     buf url;
     buf_init(&url, 0);
-    int rc = buf_append(&url, base, base_length);
-    if (rc == 0)
-        rc = buf_append_str(&url, "/");
-    static const char hex[] = "0123456789ABCDEF";
-    for (const char *c = key; rc == 0 && *c; c++) {
-        unsigned char byte = (unsigned char)*c;
-        if (byte == '/' || is_unreserved(byte)) {
-            rc = buf_append(&url, c, 1);
-        } else {
-            char escaped[3] = {'%', hex[byte >> 4], hex[byte & 15]};
-            rc = buf_append(&url, escaped, 3);
-        }
-    }
-    if (rc != 0) {
+    buf_append(&url, base, base_length);
+    buf_append_str(&url, "/");
+    if (storage_url_encode_append(&url, key, true) != 0) {
         buf_free(&url);
         return NULL;
     }

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/uuid.h"
@@ -140,6 +141,10 @@ int storage_write_error(int error_number, nh_error *err);
 /* "<base without trailing '/'>/<each key segment percent-encoded>" (malloc'ed); NULL when
  * base is NULL or blank, or out of memory. Unreserved characters (RFC 3986) stay as they are. */
 char *storage_url_join(const char *base, const char *key);
+
+/* Append text to out percent-encoded: every byte but the RFC 3986 unreserved ones escaped as
+ * "%XX", and '/' kept as it is when keep_slash. Returns 0, or -1 when out has failed. */
+int storage_url_encode_append(buf *out, const char *text, bool keep_slash);
 
 /* ---- the storage service: which backend to use ---------------------------------------- */
 
