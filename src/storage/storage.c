@@ -25,9 +25,8 @@
 
 /* ---- wrappers (each one timed and counted: storage_metrics.h) --------------------------- */
 
-static int refuse_key(const char *key, nh_error *err)
+static int refuse_key(nh_error *err)
 {
-    (void)key;
     return error_set(err, 500, "internal_server_error", "invalid storage key");
 }
 
@@ -41,7 +40,7 @@ int storage_put(storage *backend, const storage_put_request *request,
                 char key_out[STORAGE_KEY_SIZE], nh_error *err)
 {
     if (!storage_key_is_valid(request->key))
-        return refuse_key(request->key, err);
+        return refuse_key(err);
     int64_t started = clock_monotonic_ns();
     return counted(backend, STORAGE_OP_PUT, backend->ops->put(backend, request, key_out, err),
                    started);
@@ -72,7 +71,7 @@ int storage_open_range(storage *backend, const char *key, uint64_t offset, uint6
 int storage_remove(storage *backend, const char *key, const char *commit_message, nh_error *err)
 {
     if (!storage_key_is_valid(key))
-        return refuse_key(key, err);
+        return refuse_key(err);
     int64_t started = clock_monotonic_ns();
     return counted(backend, STORAGE_OP_REMOVE,
                    backend->ops->remove(backend, key, commit_message, err), started);
@@ -82,7 +81,7 @@ int storage_remove_unreferenced(storage *backend, const char *key, const char *c
                                 nh_error *err)
 {
     if (!storage_key_is_valid(key))
-        return refuse_key(key, err);
+        return refuse_key(err);
     if (backend->ops->remove_unreferenced)
         return backend->ops->remove_unreferenced(backend, key, commit_message, err);
     return backend->ops->remove(backend, key, commit_message, err);
