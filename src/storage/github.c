@@ -374,39 +374,10 @@ static int github_open(storage *backend, const char *key, storage_object *out, n
     return 0;
 }
 
-/* Copy length bytes from offset of `from` into a new spool file (from its offset 0). */
-static int copy_range(const github_state *state, int from, uint64_t offset, uint64_t length,
-                      int *out)
-{
-    *out = remote_http_spool_open(state->spool_dir);
-    if (*out < 0)
-        return -1;
-    unsigned char *chunk = malloc(GITHUB_ENCODE_CHUNK);
-    int rc = chunk ? 0 : -1;
-    for (uint64_t done = 0; rc == 0 && done < length;) {
-        size_t wanted =
-            length - done < GITHUB_ENCODE_CHUNK ? (size_t)(length - done) : GITHUB_ENCODE_CHUNK;
-        ssize_t got = pread(from, chunk, wanted, (off_t)(offset + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0 || github_write_all(*out, chunk, (size_t)got) != 0)
-            rc = -1;
-        else
-            done += (uint64_t)got;
-    }
-    free(chunk);
-    if (rc == 0 && lseek(*out, 0, SEEK_SET) != 0)
-        rc = -1;
-    if (rc != 0) {
-        close(*out);
-        *out = -1;
-    }
-    return rc;
-}
-
-/* The contents API has no ranges: the whole object is spooled, then the range copied out.
- * Offering open_range lets the delivery answer 304/416 from the asset row without asking
- * GitHub at all (and spend no rate limit on revalidations). */
+/* The contents API has no ranges: the whole object is spooled, then the range moved to the
+ * file's start in place (remote_http_spool_keep_range). Offering open_range lets the delivery
+ * answer 304/416 from the asset row without asking GitHub at all (and spend no rate limit on
+ * revalidations). */
 static int github_open_range(storage *backend, const char *key, uint64_t offset, uint64_t length,
                              storage_object *out, nh_error *err)
 {
@@ -420,20 +391,13 @@ static int github_open_range(storage *backend, const char *key, uint64_t offset,
                          "GitHub storage '%s' holds a shorter file than recorded for %s.",
                          github_label(backend), key);
     }
-    int ranged = -1;
-    if (offset == 0 && length == whole.size) {
-        ranged = whole.fd;
-        whole.fd = -1;
-    } else if (copy_range(github_state_of(backend), whole.fd, offset, length, &ranged) != 0) {
-        rc = github_spool_failure(backend, "a range", err);
-    }
-    if (whole.fd >= 0)
+    if ((offset != 0 || length != whole.size) &&
+        (remote_http_spool_keep_range(whole.fd, offset, length) != 0 ||
+         lseek(whole.fd, 0, SEEK_SET) != 0)) {
         close(whole.fd);
-    if (rc != 0)
-        return rc;
-    out->fd = ranged;
-    out->size = whole.size;
-    out->modified_ms = whole.modified_ms;
+        return github_spool_failure(backend, "a range", err);
+    }
+    *out = whole;
     return 0;
 }
 

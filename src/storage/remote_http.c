@@ -91,6 +91,23 @@ int remote_http_spool_open(const char *spool_dir)
     return descriptor;
 }
 
+int remote_http_spool_keep_range(int fd, uint64_t offset, uint64_t length)
+{
+    char chunk[16384];
+    for (uint64_t done = 0; done < length;) {
+        size_t wanted = length - done < sizeof chunk ? (size_t)(length - done) : sizeof chunk;
+        ssize_t got = pread(fd, chunk, wanted, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got == 0)
+            errno = EIO;
+        if (got <= 0 || pwrite(fd, chunk, (size_t)got, (off_t)done) != got)
+            return -1;
+        done += (uint64_t)got;
+    }
+    return ftruncate(fd, (off_t)length);
+}
+
 const char *remote_http_label(const remote_http *client)
 {
     return client->label;

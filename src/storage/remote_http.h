@@ -104,6 +104,10 @@ int remote_http_perform(remote_http *client, const remote_http_request *request,
  * errno set. Nothing is left on disk once it is closed. */
 int remote_http_spool_open(const char *spool_dir);
 
+/* Keep only [offset, offset + length) of the spool file fd: the bytes moved to its start, the
+ * file truncated to length. 0, or -1 (errno set; EIO when the file is shorter than that). */
+int remote_http_spool_keep_range(int fd, uint64_t offset, uint64_t length);
+
 /* True for a rate-limit answer: 429, or 403 with Retry-After or X-RateLimit-Remaining: 0. */
 bool remote_http_is_rate_limited(const remote_http_response *response);
 

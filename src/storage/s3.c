@@ -580,27 +580,14 @@ static int s3_open(storage *backend, const char *key, storage_object *out, nh_er
     return rc;
 }
 
-/* The service ignored Range and sent the whole object: keep only [offset, offset + length). */
-static int keep_range(int fd, uint64_t offset, uint64_t length)
-{
-    char chunk[S3_HASH_CHUNK];
-    for (uint64_t done = 0; done < length;) {
-        size_t wanted = length - done < sizeof chunk ? (size_t)(length - done) : sizeof chunk;
-        ssize_t got = pread(fd, chunk, wanted, (off_t)(offset + done));
-        if (got <= 0 || pwrite(fd, chunk, (size_t)got, (off_t)done) != got)
-            return -1;
-        done += (uint64_t)got;
-    }
-    return ftruncate(fd, (off_t)length);
-}
-
 static int range_result(const storage *backend, const char *key, int fd, uint64_t offset,
                         uint64_t length, const remote_http_response *response, storage_object *out,
                         nh_error *err)
 {
     uint64_t first, last, total;
-    if (response->status == 200) { /* no range support: the whole object arrived */
-        if (offset + length > response->body_written || keep_range(fd, offset, length) != 0)
+    if (response->status == 200) { /* no range support: the whole object arrived, keep the range */
+        if (offset + length > response->body_written ||
+            remote_http_spool_keep_range(fd, offset, length) != 0)
             return truncated_error(backend, key, err);
         total = response->body_written;
     } else if (!s3_parse_content_range(remote_http_response_header(response, "Content-Range"),
