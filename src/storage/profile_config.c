@@ -156,11 +156,6 @@ static int get_bool(const json_t *object, const char *key, bool fallback, bool *
     return 0;
 }
 
-static bool is_blank_text(const char *text)
-{
-    return !text || text[0] == '\0';
-}
-
 /* Turns "" into NULL (freeing it). */
 static char *null_if_blank(char *text)
 {
@@ -321,7 +316,7 @@ static int validate_local(const json_t *configuration, const json_t *secret,
     char *base = NULL;
     bool create = true;
     int rc = get_string(configuration, "rootPath", &root, "configuration_invalid", err);
-    if (rc == 0 && is_blank_text(root))
+    if (rc == 0 && text_is_blank(root))
         rc = fail(err, "root_path_required", "rootPath is required.");
     if (rc == 0 && !root_allowed(root, rules))
         rc = fail(err, "root_path_not_allowed",
@@ -383,7 +378,7 @@ static int s3_config(const json_t *configuration, s3_fields *f, nh_error *err)
         get_string(configuration, "region", &f->region, "configuration_invalid", err) != 0 ||
         get_bool(configuration, "forcePathStyle", true, &f->force_path_style, err) != 0)
         return -1;
-    if (is_blank_text(f->provider_name)) {
+    if (text_is_blank(f->provider_name)) {
         free(f->provider_name);
         f->provider_name = strdup("s3");
         if (!f->provider_name)
@@ -391,9 +386,9 @@ static int s3_config(const json_t *configuration, s3_fields *f, nh_error *err)
     }
     if (!profile_url_is_http(f->endpoint))
         return fail(err, "endpoint_invalid", "endpoint must be an absolute http or https URL.");
-    if (is_blank_text(f->bucket))
+    if (text_is_blank(f->bucket))
         return fail(err, "bucket_required", "bucket is required.");
-    if (is_blank_text(f->region))
+    if (text_is_blank(f->region))
         return fail(err, "region_required", "region is required.");
     if (!s3_region_is_valid(f->region))
         return fail(err, "region_invalid",
@@ -438,7 +433,7 @@ static int github_name(const json_t *configuration, const char *key, const char 
         return -1;
     char suffix[64];
     char message[128];
-    if (is_blank_text(*out)) {
+    if (text_is_blank(*out)) {
         snprintf(suffix, sizeof suffix, "github_%s_required", what);
         snprintf(message, sizeof message, "%s is required.", key);
         return fail(err, suffix, message);
@@ -471,7 +466,7 @@ static int github_url(const json_t *configuration, const char *key, const char *
 {
     if (get_string(configuration, key, out, "configuration_invalid", err) != 0)
         return -1;
-    if (is_blank_text(*out)) {
+    if (text_is_blank(*out)) {
         free(*out);
         *out = strdup(fallback);
         if (!*out)
@@ -492,7 +487,7 @@ static int visibility(const json_t *configuration, const char *first, const char
 {
     if (get_string(configuration, "visibilityPolicy", out, "configuration_invalid", err) != 0)
         return -1;
-    if (is_blank_text(*out)) {
+    if (text_is_blank(*out)) {
         free(*out);
         *out = strdup(first);
         return *out ? 0 : error_internal(err);
@@ -526,7 +521,7 @@ static int github_repo_config(const json_t *configuration, github_fields *f, nh_
         github_name(configuration, "repo", "repo", &f->repo, err) != 0 ||
         get_string(configuration, "ref", &f->ref, "configuration_invalid", err) != 0)
         return -1;
-    if (is_blank_text(f->ref))
+    if (text_is_blank(f->ref))
         return fail(err, "github_repo_ref_required", "ref is required.");
     if (!github_ref_is_valid(f->ref))
         return fail(err, "github_repo_ref_invalid",
@@ -577,7 +572,7 @@ static int releases_tag(const json_t *configuration, github_fields *f, nh_error 
     if (get_string(configuration, "releaseTagMode", &f->tag_mode, "configuration_invalid", err) !=
         0)
         return -1;
-    if (is_blank_text(f->tag_mode)) {
+    if (text_is_blank(f->tag_mode)) {
         free(f->tag_mode);
         f->tag_mode = strdup("latest");
         if (!f->tag_mode)

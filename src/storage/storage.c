@@ -336,7 +336,6 @@ void storage_service_destroy(storage_service *service)
 static void borrow(storage_target *out, storage *backend)
 {
     out->backend = backend;
-    out->owned = false;
     out->profile_id[0] = '\0';
     out->handle = NULL;
     out->in_builtin_local_root = false;
@@ -344,12 +343,9 @@ static void borrow(storage_target *out, storage *backend)
 
 void storage_target_release(storage_target *target)
 {
-    if (target->owned)
-        storage_destroy(target->backend);
     handle_release(target->handle);
     target->handle = NULL;
     target->backend = NULL;
-    target->owned = false;
 }
 
 /* ---- the cache of profile backends ---- */

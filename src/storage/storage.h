@@ -161,8 +161,7 @@ struct db_conn;
 
 /* A backend chosen for one operation; release it with storage_target_release. */
 typedef struct storage_target {
-    storage *backend; /* borrowed from the service unless `owned` */
-    bool owned;       /* true when built for this target (released by storage_target_release) */
+    storage *backend; /* borrowed from the service (or from the cache through handle) */
     char profile_id[UUID_TEXT_SIZE]; /* the storage provider profile used, or "" for config-driven
                                         storage */
     struct storage_handle *handle;   /* the cache's counted reference of a profile backend */
