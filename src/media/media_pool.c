@@ -426,8 +426,11 @@ int media_pool_run(media_pool *pool, const media_request *request, int input_fd,
         return -1;
     media_worker *worker = &pool->workers[index];
     int rc = ensure_running(pool, worker, err);
-    if (rc == 0)
-        rc = exchange(pool, worker, message, length, sent.id, input_fd, output_fd, reply, err);
+    if (rc != 0) { /* a start just failed: the next request tries again */
+        release(pool, index);
+        return -1;
+    }
+    rc = exchange(pool, worker, message, length, sent.id, input_fd, output_fd, reply, err);
     if (worker->pid == 0) { /* replaced now, so the next request finds a warm worker */
         nh_error ignored;
         if (worker_start(pool, worker, &ignored) != 0)
