@@ -61,11 +61,10 @@ static char *default_worker_path(void)
     if (!slash)
         return NULL;
     slash[1] = '\0';
-    size_t size = strlen(self) + sizeof MEDIA_WORKER_BINARY;
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s%s", self, MEDIA_WORKER_BINARY);
-    return path;
+    buf path;
+    buf_init(&path, 0);
+    buf_printf(&path, "%s%s", self, MEDIA_WORKER_BINARY);
+    return buf_detach(&path);
 }
 
 /* The variables a worker may inherit (prefixes of "NAME="). Everything else stays out: the
