@@ -54,7 +54,7 @@ static char *default_worker_path(void)
 {
     char self[PATH_MAX];
     ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (length <= 0)
+    if (length <= 0 || length >= (ssize_t)sizeof self - 1) /* failed, or possibly cut */
         return NULL;
     self[length] = '\0';
     char *slash = strrchr(self, '/');
