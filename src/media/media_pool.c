@@ -54,18 +54,17 @@ static char *default_worker_path(void)
 {
     char self[PATH_MAX];
     ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (length <= 0)
+    if (length <= 0 || length >= (ssize_t)sizeof self - 1) /* failed, or possibly cut */
         return NULL;
     self[length] = '\0';
     char *slash = strrchr(self, '/');
     if (!slash)
         return NULL;
     slash[1] = '\0';
-    size_t size = strlen(self) + sizeof MEDIA_WORKER_BINARY;
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s%s", self, MEDIA_WORKER_BINARY);
-    return path;
+    buf path;
+    buf_init(&path, 0);
+    buf_printf(&path, "%s%s", self, MEDIA_WORKER_BINARY);
+    return buf_detach(&path);
 }
 
 /* The variables a worker may inherit (prefixes of "NAME="). Everything else stays out: the
@@ -426,8 +425,11 @@ int media_pool_run(media_pool *pool, const media_request *request, int input_fd,
         return -1;
     media_worker *worker = &pool->workers[index];
     int rc = ensure_running(pool, worker, err);
-    if (rc == 0)
-        rc = exchange(pool, worker, message, length, sent.id, input_fd, output_fd, reply, err);
+    if (rc != 0) { /* a start just failed: the next request tries again */
+        release(pool, index);
+        return -1;
+    }
+    rc = exchange(pool, worker, message, length, sent.id, input_fd, output_fd, reply, err);
     if (worker->pid == 0) { /* replaced now, so the next request finds a warm worker */
         nh_error ignored;
         if (worker_start(pool, worker, &ignored) != 0)

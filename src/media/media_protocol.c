@@ -120,14 +120,21 @@ int media_reply_decode(const uint8_t *buffer, size_t length, media_reply *reply)
         !text_terminated(buffer + 40, MEDIA_CODE_SIZE) ||
         !text_terminated(buffer + 40 + MEDIA_CODE_SIZE, MEDIA_MESSAGE_SIZE))
         return -1;
+    int32_t width = (int32_t)get_u32(buffer + 20);
+    int32_t height = (int32_t)get_u32(buffer + 24);
+    int32_t frames = (int32_t)get_u32(buffer + 28);
+    int64_t frame_pixels = (int64_t)get_u64(buffer + 32);
+    /* a negative count from the worker would slip under the server's pixel limits */
+    if (width < 0 || height < 0 || frames < 0 || frame_pixels < 0)
+        return -1;
     reply->status = status;
     reply->id = get_u32(buffer + 8);
     reply->flags = get_u32(buffer + 12);
     reply->info.format = (media_format)format;
-    reply->info.width = (int32_t)get_u32(buffer + 20);
-    reply->info.height = (int32_t)get_u32(buffer + 24);
-    reply->info.frames = (int32_t)get_u32(buffer + 28);
-    reply->info.frame_pixels = (int64_t)get_u64(buffer + 32);
+    reply->info.width = width;
+    reply->info.height = height;
+    reply->info.frames = frames;
+    reply->info.frame_pixels = frame_pixels;
     memcpy(reply->code, buffer + 40, MEDIA_CODE_SIZE);
     memcpy(reply->message, buffer + 40 + MEDIA_CODE_SIZE, MEDIA_MESSAGE_SIZE);
     return 0;

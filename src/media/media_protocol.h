@@ -82,7 +82,7 @@ int media_request_decode(const uint8_t *buffer, size_t length, media_request *re
  * Texts longer than their field are cut at the field's size (they are diagnostics). */
 size_t media_reply_encode(const media_reply *reply, uint8_t *buffer, size_t capacity);
 /* Decode: 0 with reply filled; -1 when malformed (wrong size, magic, version, status, format,
- * or an unterminated text). */
+ * a negative width, height, frame count or frame pixels, or an unterminated text). */
 int media_reply_decode(const uint8_t *buffer, size_t length, media_reply *reply);
 
 /* Fill reply's code and message (printf-style message). */

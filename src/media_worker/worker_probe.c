@@ -168,8 +168,3 @@ int worker_probe_start(const char *program_name)
         }
     return 0;
 }
-
-void worker_probe_stop(void)
-{
-    vips_shutdown();
-}

@@ -14,7 +14,6 @@
 
 /* 0, or -1 after printing why to stderr. */
 int worker_probe_start(const char *program_name);
-void worker_probe_stop(void);
 
 void worker_probe_fd(int descriptor, media_reply *reply);
 

@@ -100,7 +100,7 @@ static int add_rules(scmp_filter_ctx filter)
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
         if (deny(filter, denied[i], EPERM) != 0)
             return -1;
-    if (deny(filter, SCMP_SYS(clone3), ENOSYS) != 0 || deny(filter, SCMP_SYS(openat2), ENOSYS))
+    if (deny(filter, SCMP_SYS(clone3), ENOSYS) != 0 || deny(filter, SCMP_SYS(openat2), ENOSYS) != 0)
         return -1;
     /* clone: threads (CLONE_THREAD) only, never a new process */
     if (seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,

@@ -42,6 +42,7 @@ test('the media worker inherits none of the server secrets and still probes imag
   const [worker] = workerPids();
   assert.ok(worker, 'a media worker runs');
   const variables = readFileSync(`/proc/${worker}/environ`, 'latin1').split('\0').filter(Boolean);
+  assert.ok(variables.some((variable) => variable.startsWith('PATH=')), 'the worker environment was read');
   const text = variables.join('\n');
   for (const secret of [SECRET_KEY, S3_SECRET, GITHUB_TOKEN]) {
     assert.ok(!text.includes(secret), 'a secret value is in the worker environment');

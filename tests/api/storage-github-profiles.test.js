@@ -198,6 +198,7 @@ describe('browse', () => {
     assert.equal(response.status, 200, response.text);
     assert.equal(response.body.data.visibilityPolicy, 'private-token');
     assert.equal(response.body.data.usesControlledRead, true);
+    assert.ok(response.body.data.items.length > 0, 'the base path lists its files');
     assert.ok(response.body.data.items.every((item) => item.publicUrl === null));
   });
 
