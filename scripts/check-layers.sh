@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer check: no file under src/ may include a header of a higher layer, or of another folder
 # on its own layer. The order, lowest first (docs/architecture.md explains it):
-#   core -> db, http -> storage, media -> media_worker (the helper binary), audit -> auth -> users, assets, system, providers -> app, routes -> main
+#   core -> db, http -> storage, media -> media_worker (the helper binary), audit, jobs -> auth -> users, assets, system, providers -> processing -> app, routes -> main
 # A new folder must be given a layer here before it can build into the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,11 +12,12 @@ layer_of() {
     db | http) echo 1 ;;
     storage | media) echo 2 ;;
     media_worker) echo 3 ;; # the helper binary nekohub-media: nothing includes it
-    audit) echo 3 ;;
+    audit | jobs) echo 3 ;; # jobs: the durable queue (SQL + worker threads), below every feature
     auth) echo 4 ;;
     users | assets | system | providers) echo 5 ;;
-    app) echo 6 ;;
-    main) echo 7 ;;
+    processing) echo 6 ;; # skills run on assets: above the assets feature it works on
+    app) echo 7 ;;
+    main) echo 8 ;;
     *) echo "" ;;
   esac
 }

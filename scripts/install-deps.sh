@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential pkg-config git ca-certificates
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libcurl4-openssl-dev libvips-dev libvips-tools libcmocka-dev libicu-dev sqlite3
-  libseccomp-dev
+  libseccomp-dev fonts-dejavu-core
   cppcheck postgresql chromium nginx-light wrk
 )
 # Tools that may come from other packagings (e.g. Node.js from NodeSource bundles npm, which

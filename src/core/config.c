@@ -312,6 +312,14 @@ static int set_defaults(config *cfg)
     cfg->media_workers = 2;
     cfg->media_timeout_s = 30;
     cfg->media_memory_limit_mb = 1024;
+    cfg->job_workers = 2;
+    cfg->job_lease_s = 60;
+    cfg->job_max_attempts = 5;
+    cfg->job_retry_base_s = 2;
+    cfg->job_retry_max_s = 300;
+    cfg->job_poll_interval_ms = 500;
+    cfg->job_shutdown_grace_s = 10;
+    cfg->manual_run_wait_s = 30;
     cfg->housekeeping_interval_s = 600;
     /* storage providers */
     cfg->storage_provider = strdup("local");
@@ -586,6 +594,14 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_int(&l, "Processing__MediaTimeoutSeconds", &cfg->media_timeout_s, 1, 3600);
     read_int(&l, "Processing__MediaMemoryLimitMB", &cfg->media_memory_limit_mb, 64, 65536);
     read_string(&l, "Processing__MediaWorkerPath", &cfg->media_worker_path, true, true);
+    read_int(&l, "Processing__Workers", &cfg->job_workers, 0, 64);
+    read_int(&l, "Processing__LeaseSeconds", &cfg->job_lease_s, 5, 3600);
+    read_int(&l, "Processing__MaxAttempts", &cfg->job_max_attempts, 1, 100);
+    read_int(&l, "Processing__RetryBaseSeconds", &cfg->job_retry_base_s, 1, 3600);
+    read_int(&l, "Processing__RetryMaxSeconds", &cfg->job_retry_max_s, 1, 86400);
+    read_int(&l, "Processing__PollIntervalMilliseconds", &cfg->job_poll_interval_ms, 10, 60000);
+    read_int(&l, "Processing__ShutdownGraceSeconds", &cfg->job_shutdown_grace_s, 0, 600);
+    read_int(&l, "Processing__ManualRunWaitSeconds", &cfg->manual_run_wait_s, 0, 600);
     int housekeeping = (int)cfg->housekeeping_interval_s;
     read_int(&l, "Server__HousekeepingIntervalSeconds", &housekeeping, 1, 86400);
     cfg->housekeeping_interval_s = (unsigned int)housekeeping;

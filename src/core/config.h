@@ -94,6 +94,16 @@ typedef struct config {
     int media_timeout_s;       /* Processing__MediaTimeoutSeconds; default 30 (1..3600) */
     int media_memory_limit_mb; /* Processing__MediaMemoryLimitMB; default 1024 (64..65536) */
     char *media_worker_path;   /* Processing__MediaWorkerPath; NULL = beside the executable */
+    /* the durable job queue (jobs/job_queue.h) */
+    int job_workers;           /* Processing__Workers; default 2 (0..64); 0 = this process only
+                                  serves (jobs run in `nekohub worker` processes) */
+    int job_lease_s;           /* Processing__LeaseSeconds; default 60 (5..3600) */
+    int job_max_attempts;      /* Processing__MaxAttempts; default 5 (1..100) */
+    int job_retry_base_s;      /* Processing__RetryBaseSeconds; default 2 (1..3600) */
+    int job_retry_max_s;       /* Processing__RetryMaxSeconds; default 300 (1..86400) */
+    int job_poll_interval_ms;  /* Processing__PollIntervalMilliseconds; default 500 (10..60000) */
+    int job_shutdown_grace_s;  /* Processing__ShutdownGraceSeconds; default 10 (0..600) */
+    int manual_run_wait_s;     /* Processing__ManualRunWaitSeconds; default 30 (0..600) */
 
     /* storage providers: config-driven storages (spec storage-providers.md §9.3), remote
      * backends' network behaviour, where local profiles may point, sealed-secret keys */

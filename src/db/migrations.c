@@ -260,6 +260,43 @@ static const db_migration migrations[] = {
      "CREATE UNIQUE INDEX storage_provider_profiles_one_default"
      " ON storage_provider_profiles (is_default) WHERE is_default = 1;",
      NULL, NULL},
+    {7, "processing",
+     /* The durable job queue (jobs/job_queue.h) and what processing records (spec
+      * processing.md). jobs.status: 'queued' | 'running' | 'succeeded' | 'failed' |
+      * 'cancelled'; a running job holds a lease (locked_by, locked_until) that its worker
+      * renews; an expired lease makes it claimable again. attempts counts claims; max_attempts
+      * is copied from the settings at enqueue time. trigger_source 'upload' | 'manual';
+      * skill_name is set for a manual run of one skill; execution_id is the id the execution
+      * record of the attempt that completes a manual skill run gets (known before it runs,
+      * so a 202 can point at it); result_json is what the handler reported at the end.
+      * Executions know their job and attempt; a step has a status ('succeeded' | 'failed' |
+      * 'skipped') and, for a skip, the reason in detail. A derivative remembers the checksum
+      * of the original it was made from: a rewritten original makes it stale. A step that
+      * rewrites the original marks (job, step key) in the transaction that swaps the asset row,
+      * so a retried attempt never applies it twice (processing/processing_step.h). */
+     "ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 5;"
+     "ALTER TABLE jobs ADD COLUMN trigger_source TEXT;"
+     "ALTER TABLE jobs ADD COLUMN skill_name TEXT;"
+     "ALTER TABLE jobs ADD COLUMN execution_id TEXT;"
+     "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE jobs ADD COLUMN started_at BIGINT;"
+     "ALTER TABLE jobs ADD COLUMN finished_at BIGINT;"
+     "ALTER TABLE jobs ADD COLUMN result_json TEXT;"
+     "CREATE INDEX jobs_asset_status ON jobs (asset_id, status, updated_at);"
+     "CREATE INDEX jobs_status_created ON jobs (status, created_at, id);"
+     "CREATE UNIQUE INDEX jobs_execution ON jobs (execution_id) WHERE execution_id IS NOT NULL;"
+     "ALTER TABLE asset_skill_executions ADD COLUMN job_id TEXT;"
+     "ALTER TABLE asset_skill_executions ADD COLUMN attempt INTEGER;"
+     "CREATE INDEX asset_skill_executions_job ON asset_skill_executions (job_id);"
+     "ALTER TABLE asset_skill_execution_steps ADD COLUMN status TEXT NOT NULL DEFAULT 'succeeded';"
+     "ALTER TABLE asset_skill_execution_steps ADD COLUMN detail TEXT;"
+     "ALTER TABLE asset_derivatives ADD COLUMN source_checksum_sha256 TEXT;"
+     "CREATE TABLE job_step_marks ("
+     " job_id TEXT NOT NULL,"
+     " step_key TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " PRIMARY KEY (job_id, step_key));",
+     NULL, NULL},
     /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
 };
 

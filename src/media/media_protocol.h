@@ -37,10 +37,22 @@
 #define MEDIA_REQUEST_HAS_INPUT 0x1u
 #define MEDIA_REQUEST_HAS_OUTPUT 0x2u
 #define MEDIA_REPLY_RETIRING 0x1u
+#define MEDIA_REPLY_UNCHANGED 0x2u /* the operation had nothing to do; no output written */
 
 typedef enum {
     MEDIA_OP_PROBE = 1, /* input: the image; reply: format, width, height, frames, pixels */
-    /* 2..99: processing skills (thumbnail, convert, exif-strip, watermark), to come */
+    /* 2..99: processing (media_ops.h). Input and output descriptors both travel; parameters
+     * are a JSON object; the reply's info describes the written output. */
+    MEDIA_OP_THUMBNAIL = 2,  /* {"maxWidth","maxHeight","format":"png"|"webp","quality"?}:
+                                orientation applied, fit inside the box, never upscaled,
+                                first frame of an animation, metadata removed */
+    MEDIA_OP_EXIF_STRIP = 3, /* {}: orientation applied to the pixels, then EXIF removed (XMP,
+                                IPTC, ICC kept); same format. Reply flag MEDIA_REPLY_UNCHANGED
+                                (nothing written) when there was no EXIF */
+    MEDIA_OP_CONVERT = 4,    /* {"format":"jpeg"|"png"|"gif"|"webp"}: orientation applied */
+    MEDIA_OP_WATERMARK = 5,  /* {"text","opacity","fontSize","position"} (already validated):
+                                DejaVu Sans Bold, white at opacity, padding max(12, size/2);
+                                same format; deterministic */
     /* 900..: test-only operations, compiled into test builds only (NEKOHUB_TEST_BUILD) */
     MEDIA_OP_TEST_CRASH = 900,  /* the worker dies of a signal */
     MEDIA_OP_TEST_HANG = 901,   /* the worker never answers */

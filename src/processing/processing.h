@@ -1,0 +1,100 @@
+/* processing.h - the processing feature: what happens to an asset after it is stored (spec
+ * processing.md §1-§9 with the corrections of issue 11). Skills (skill_catalog.h) made of steps
+ * (processing_step.h) run through the durable job queue (jobs/job_queue.h): the service
+ * registers the handler of JOB_KIND_ASSET_PROCESS, whose payload says what to run:
+ *
+ *   upload job  {"runEnrichment":true}        dispatch (§4): the auto-run workflow through
+ *                                             the workflow hook below, else basic_image_enrich
+ *                                             for image/ content types
+ *   skill run   {"skills":[{"skillId":"format-convert","parameters":{...}}]}
+ *                                             manual run of one skill (REST, MCP) or of a
+ *                                             workflow's nodes, in order
+ *
+ * Every skill run that finishes (all its steps ran) writes one execution record with its step
+ * rows (status succeeded | failed | skipped, message) in one transaction, tagged with the job
+ * and attempt; a manual skill run's final record takes the job's pre-assigned execution_id.
+ * A job whose steps failed only transiently (processing_step.h) is retried through the queue's
+ * back-off; otherwise it ends succeeded (even with failed steps: their record says why) or
+ * failed.
+ *
+ * The service is the context of the processing routes (processing_http.h). Thread-safe. */
+#ifndef NH_PROCESSING_H
+#define NH_PROCESSING_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assets/asset_service.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "db/db.h"
+#include "jobs/job_queue.h"
+#include "media/media_pool.h"
+#include "storage/storage.h"
+
+/* ---- hooks the AI feature (issue 12) plugs in ------------------------------------------------ */
+
+/* The caption step's provider. Returns 0 with *caption (malloc'ed, non-blank) and *generator
+ * (malloc'ed model name); 1 when there is no active AI provider (the step is SKIPPED with
+ * reason); -1 with err (the step FAILED; transient for 429/5xx). image_path is a bounded
+ * derivative (thumbnail or preview), never the full original. */
+typedef int (*processing_caption_fn)(void *context, const char *image_path,
+                                     const char *image_content_type, char **caption,
+                                     char **generator, nh_error *err);
+
+/* The auto-run workflow of an upload job, asked at dispatch time. Returns 0 with *skills set to
+ * a JSON array of {"skillId","parameters"?} (new reference) to run instead of the default;
+ * 1 when there is no auto-run workflow (run the default); 2 when the workflow exists but is
+ * unusable (its graph does not parse or has no runnable node): the default runs and
+ * *reason (malloc'ed) is recorded in the asset's execution history. -1 with err. */
+typedef int (*processing_workflow_fn)(void *context, const char *asset_id,
+                                      const char *content_type, json_t **skills, char **reason,
+                                      nh_error *err);
+
+typedef struct processing_service {
+    const config *cfg;
+    db *database;
+    storage_service *storage;    /* borrowed */
+    media_pool *media;           /* borrowed (the assets feature owns the pool) */
+    asset_service *assets;       /* borrowed: asset detail for responses, upload temps */
+    job_queue *jobs;             /* borrowed: app.c owns the queue */
+    const char *public_base_url; /* borrowed, or NULL */
+    processing_caption_fn caption;   /* NULL until the AI feature plugs in: captions SKIPPED */
+    void *caption_context;
+    processing_workflow_fn workflow; /* NULL until workflows exist: the default always runs */
+    void *workflow_context;
+} processing_service;
+
+/* Build the service and register its job handler on jobs (before job_queue_start). */
+processing_service *processing_service_create(const config *cfg, db *database,
+                                              storage_service *storage, media_pool *media,
+                                              asset_service *assets, job_queue *jobs,
+                                              const char *public_base_url, nh_error *err);
+void processing_service_destroy(processing_service *service);
+
+/* ---- manual runs (REST §9.2, MCP run_asset_skill) -------------------------------------------- */
+
+typedef struct processing_run {
+    char job_id[UUID_TEXT_SIZE];
+    char execution_id[UUID_TEXT_SIZE];
+    const char *skill_name; /* canonical (static) */
+    bool finished;          /* the job ended within the wait */
+    job_info job;           /* the job as last seen (job_info_clear via processing_run_clear) */
+} processing_run;
+
+/* Validate (400 skill_name_required; 404 asset_not_found; 404 skill_not_found; the parameter
+ * codes of skill_params.h; 400 storage_provider_profile_disabled for a rewriting skill whose
+ * asset lives on a disabled profile), enqueue a manual job of one skill, and wait up to
+ * wait_s for it (job_queue_wait). 0 with out filled (finished or not). */
+int processing_run_skill(processing_service *service, const char *asset_id,
+                         const char *skill_id, const json_t *parameters, int wait_s,
+                         processing_run *out, nh_error *err);
+void processing_run_clear(processing_run *run);
+
+/* Enqueue the nodes of a workflow (already parsed: a JSON array of {"skillId","parameters"?})
+ * as one manual job (§9.3). Writes the job id. */
+int processing_enqueue_skills(processing_service *service, const char *asset_id,
+                              const json_t *skills, char job_id[UUID_TEXT_SIZE], nh_error *err);
+
+#endif
