@@ -274,10 +274,9 @@ json_t *asset_json_page(const asset_page *page, bool public_shape)
             json_decref(items);
             return NULL;
         }
-        json_object_set_new(
-            item, "derivatives",
-            derivatives_json(page->derivatives, !public_shape && !record.is_public, record.id,
-                             true));
+        json_object_set_new(item, "derivatives",
+                            derivatives_json(page->derivatives, !public_shape && !record.is_public,
+                                             record.id, true));
         if (!public_shape)
             json_object_set_new(item, "processing",
                                 page_processing_json(page->processing, record.id));

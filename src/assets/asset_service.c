@@ -688,8 +688,7 @@ static int object_not_found(const asset_content *content, nh_error *err)
  * the row (size, created_ms). */
 static int open_object(asset_service *service, db_conn *conn, const char *provider,
                        const char *profile_id, const char *key, bool inline_only, int64_t size,
-                       int64_t created_ms,
-                       asset_content *out, nh_error *err)
+                       int64_t created_ms, asset_content *out, nh_error *err)
 {
     storage_target target;
     int resolved = resolve_storage(service, conn, provider, profile_id, inline_only, &target, err);
@@ -904,9 +903,8 @@ static int open_protected(asset_service *service, db_conn *conn, const char *id,
         rc = public_location(service, conn, &asset, public_base_url, redirect_url, err);
     } else if (rc == 0) {
         snprintf(out->asset_id, sizeof out->asset_id, "%s", id);
-        rc = open_object(service, conn, asset.storage_provider,
-                         asset.storage_provider_profile_id, asset.storage_key, false, asset.size,
-                         asset.created_at, out, err);
+        rc = open_object(service, conn, asset.storage_provider, asset.storage_provider_profile_id,
+                         asset.storage_key, false, asset.size, asset.created_at, out, err);
         if (rc == 0)
             fill_content(out, asset.content_type, asset.checksum_sha256);
     }
@@ -956,9 +954,9 @@ static int open_derivative(asset_service *service, db_conn *conn, const char *id
         snprintf(out->asset_id, sizeof out->asset_id, "%s", id);
         out->derivative = true;
         rc = open_object(service, conn, db_result_text(derivative, 0, 4),
-                         asset.storage_provider_profile_id, db_result_text(derivative, 0, 1),
-                         false, db_result_int64(derivative, 0, 2),
-                         db_result_int64(derivative, 0, 5), out, err);
+                         asset.storage_provider_profile_id, db_result_text(derivative, 0, 1), false,
+                         db_result_int64(derivative, 0, 2), db_result_int64(derivative, 0, 5), out,
+                         err);
         if (rc == 0)
             fill_content(out, db_result_text(derivative, 0, 0), db_result_text(derivative, 0, 3));
     }

@@ -89,8 +89,8 @@ typedef struct asset_detail {
     char duplicate_of[ASSET_ID_SIZE];
     db_result *derivatives;
     db_result *structured_results;
-    db_result *execution; /* 0 or 1 row */
-    db_result *steps;     /* NULL without execution; rows of ASSET_STEP_COLUMNS */
+    db_result *execution;            /* 0 or 1 row */
+    db_result *steps;                /* NULL without execution; rows of ASSET_STEP_COLUMNS */
     job_asset_processing processing; /* how its jobs stand (not read for public_only) */
 } asset_detail;
 

@@ -476,7 +476,7 @@ int asset_store_latest_execution(db_conn *conn, const char *asset_id, db_result 
 
 /* The most recently finished job of the asset j.asset_id names: a correlated subquery. */
 #define LAST_FINISHED_JOB(column)                                                                  \
-    "(SELECT f." column " FROM jobs f WHERE f.asset_id = j.asset_id AND f.status IN "             \
+    "(SELECT f." column " FROM jobs f WHERE f.asset_id = j.asset_id AND f.status IN "              \
     "('succeeded', 'failed', 'cancelled') ORDER BY COALESCE(f.finished_at, f.updated_at) DESC, "   \
     "f.id DESC LIMIT 1)"
 

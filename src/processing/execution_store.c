@@ -80,8 +80,9 @@ int execution_store_page(db_conn *conn, const char *asset_id, int64_t limit, int
     *total = 0;
     db_param count_params[] = {db_text(asset_id)};
     db_result *count = NULL;
-    int rc = db_query(conn, "SELECT COUNT(*) FROM asset_skill_executions WHERE source_asset_id = $1",
-                      count_params, 1, &count, err);
+    int rc =
+        db_query(conn, "SELECT COUNT(*) FROM asset_skill_executions WHERE source_asset_id = $1",
+                 count_params, 1, &count, err);
     if (rc != 0)
         return rc;
     *total = db_result_int64(count, 0, 0);
@@ -97,8 +98,8 @@ int execution_store_get(db_conn *conn, const char *asset_id, const char *executi
                         db_result **row, nh_error *err)
 {
     db_param params[] = {db_text(execution_id), db_text(asset_id)};
-    return db_query(conn, EXECUTION_SELECT "WHERE id = $1 AND source_asset_id = $2", params, 2,
-                    row, err);
+    return db_query(conn, EXECUTION_SELECT "WHERE id = $1 AND source_asset_id = $2", params, 2, row,
+                    err);
 }
 
 int execution_store_steps(db_conn *conn, const db_result *executions, db_result **steps,
@@ -128,16 +129,16 @@ int execution_store_steps(db_conn *conn, const db_result *executions, db_result 
 }
 
 int execution_store_job_of(db_conn *conn, const char *asset_id, const char *execution_id,
-                           char job_id[UUID_TEXT_SIZE], char **payload, bool *found,
-                           nh_error *err)
+                           char job_id[UUID_TEXT_SIZE], char **payload, bool *found, nh_error *err)
 {
     *found = false;
     *payload = NULL;
     job_id[0] = '\0';
     db_param params[] = {db_text(execution_id), db_text(asset_id)};
     db_result *rows = NULL;
-    int rc = db_query(conn, "SELECT id, payload FROM jobs WHERE execution_id = $1 AND asset_id = $2",
-                      params, 2, &rows, err);
+    int rc =
+        db_query(conn, "SELECT id, payload FROM jobs WHERE execution_id = $1 AND asset_id = $2",
+                 params, 2, &rows, err);
     if (rc == 0 && db_result_rows(rows) == 1) {
         const char *text = db_result_text(rows, 0, 1);
         *payload = text ? strdup(text) : NULL;

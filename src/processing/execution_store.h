@@ -72,7 +72,6 @@ int execution_store_steps(db_conn *conn, const db_result *executions, db_result 
 /* The job that was given this execution id for the asset (a manual run): its id and payload
  * (malloc'ed); *found false when there is none. */
 int execution_store_job_of(db_conn *conn, const char *asset_id, const char *execution_id,
-                           char job_id[UUID_TEXT_SIZE], char **payload, bool *found,
-                           nh_error *err);
+                           char job_id[UUID_TEXT_SIZE], char **payload, bool *found, nh_error *err);
 
 #endif

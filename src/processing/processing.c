@@ -227,9 +227,8 @@ static int wait_for(processing_service *service, processing_run *out, int wait_s
     return 0;
 }
 
-int processing_run_skill(processing_service *service, const char *asset_id,
-                         const char *skill_id, const json_t *parameters, int wait_s,
-                         processing_run *out, nh_error *err)
+int processing_run_skill(processing_service *service, const char *asset_id, const char *skill_id,
+                         const json_t *parameters, int wait_s, processing_run *out, nh_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!json_is_object(parameters))
@@ -237,15 +236,15 @@ int processing_run_skill(processing_service *service, const char *asset_id,
     const skill_definition *skill = NULL;
     if (validate(service, asset_id, skill_id, parameters, &skill, err) != 0)
         return -1;
-    json_t *skills = parameters ? json_pack("[{s:s, s:O}]", "skillId", skill->name,
-                                            "parameters", (json_t *)parameters)
+    json_t *skills = parameters ? json_pack("[{s:s, s:O}]", "skillId", skill->name, "parameters",
+                                            (json_t *)parameters)
                                 : json_pack("[{s:s}]", "skillId", skill->name);
     if (!skills)
         return error_internal(err);
     uuid_v7(out->execution_id);
     out->skill_name = skill->name;
-    int rc = enqueue_manual(service, asset_id, skills, skill->name, out->execution_id,
-                            out->job_id, err);
+    int rc =
+        enqueue_manual(service, asset_id, skills, skill->name, out->execution_id, out->job_id, err);
     json_decref(skills);
     if (rc != 0)
         return -1;
@@ -307,8 +306,8 @@ static int list_on(db_conn *conn, const char *asset_id, int page, int page_size,
         return -1;
     db_result *rows = NULL, *steps = NULL;
     int64_t total = 0;
-    int rc = execution_store_page(conn, asset_id, page_size, (int64_t)(page - 1) * page_size,
-                                  &rows, &total, err);
+    int rc = execution_store_page(conn, asset_id, page_size, (int64_t)(page - 1) * page_size, &rows,
+                                  &total, err);
     if (rc == 0)
         rc = execution_store_steps(conn, rows, &steps, err);
     json_t *items = rc == 0 ? executions_json(rows, steps) : NULL;
@@ -345,8 +344,8 @@ static int execution_not_found(nh_error *err, const char *execution_id)
 }
 
 /* The pending shape from the job that was given the id. */
-static int pending_on(db_conn *conn, const char *asset_id, const char *execution_id,
-                      json_t **out, nh_error *err)
+static int pending_on(db_conn *conn, const char *asset_id, const char *execution_id, json_t **out,
+                      nh_error *err)
 {
     char job_id[UUID_TEXT_SIZE];
     char *payload = NULL;
@@ -406,9 +405,8 @@ int processing_get_execution(processing_service *service, const char *asset_id,
 /* ---- the result of a finished run ------------------------------------------------------- */
 
 /* The record's succeeded flag and steps; *found false when the job ended without it. */
-static int load_record(processing_service *service, const char *asset_id,
-                       const char *execution_id, bool *found, bool *succeeded, json_t **steps,
-                       nh_error *err)
+static int load_record(processing_service *service, const char *asset_id, const char *execution_id,
+                       bool *found, bool *succeeded, json_t **steps, nh_error *err)
 {
     *found = false;
     *succeeded = false;
@@ -453,8 +451,8 @@ int processing_run_result_json(processing_service *service, const char *asset_id
         json_decref(steps);
         return error_internal(err);
     }
-    *out = json_pack("{s:b, s:s, s:o, s:o, s:s, s:s}", "succeeded", found && succeeded,
-                     "skillName", run->skill_name, "steps", steps, "asset", asset,
-                     "executionId", run->execution_id, "jobId", run->job_id);
+    *out = json_pack("{s:b, s:s, s:o, s:o, s:s, s:s}", "succeeded", found && succeeded, "skillName",
+                     run->skill_name, "steps", steps, "asset", asset, "executionId",
+                     run->execution_id, "jobId", run->job_id);
     return *out ? 0 : error_internal(err);
 }

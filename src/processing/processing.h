@@ -49,24 +49,23 @@ typedef int (*processing_caption_fn)(void *context, const char *image_path,
  * 1 when there is no auto-run workflow (run the default); 2 when the workflow exists but is
  * unusable (its graph does not parse or has no runnable node): the default runs and
  * *reason (malloc'ed) is recorded in the asset's execution history. -1 with err. */
-typedef int (*processing_workflow_fn)(void *context, const char *asset_id,
-                                      const char *content_type, json_t **skills, char **reason,
-                                      nh_error *err);
+typedef int (*processing_workflow_fn)(void *context, const char *asset_id, const char *content_type,
+                                      json_t **skills, char **reason, nh_error *err);
 
 typedef struct processing_service {
     const config *cfg;
     db *database;
-    storage_service *storage;    /* borrowed */
-    media_pool *media;           /* borrowed (the assets feature owns the pool) */
-    asset_service *assets;       /* borrowed: asset detail for responses, upload temps */
-    job_queue *jobs;             /* borrowed: app.c owns the queue */
-    const char *public_base_url; /* borrowed, or NULL */
-    processing_caption_fn caption;   /* NULL until the AI feature plugs in: captions SKIPPED */
+    storage_service *storage;      /* borrowed */
+    media_pool *media;             /* borrowed (the assets feature owns the pool) */
+    asset_service *assets;         /* borrowed: asset detail for responses, upload temps */
+    job_queue *jobs;               /* borrowed: app.c owns the queue */
+    const char *public_base_url;   /* borrowed, or NULL */
+    processing_caption_fn caption; /* NULL until the AI feature plugs in: captions SKIPPED */
     void *caption_context;
     processing_workflow_fn workflow; /* NULL until workflows exist: the default always runs */
     void *workflow_context;
-    int max_waiting;     /* manual runs that may wait at once: half the handler threads */
-    atomic_int waiting;  /* manual runs waiting now */
+    int max_waiting;    /* manual runs that may wait at once: half the handler threads */
+    atomic_int waiting; /* manual runs waiting now */
 } processing_service;
 
 /* Build the service and register its job handler on jobs (before job_queue_start). */
@@ -90,9 +89,8 @@ typedef struct processing_run {
  * codes of skill_params.h; 400 storage_provider_profile_disabled for a rewriting skill whose
  * asset lives on a disabled profile), enqueue a manual job of one skill, and wait up to
  * wait_s for it (job_queue_wait). 0 with out filled (finished or not). */
-int processing_run_skill(processing_service *service, const char *asset_id,
-                         const char *skill_id, const json_t *parameters, int wait_s,
-                         processing_run *out, nh_error *err);
+int processing_run_skill(processing_service *service, const char *asset_id, const char *skill_id,
+                         const json_t *parameters, int wait_s, processing_run *out, nh_error *err);
 void processing_run_clear(processing_run *run);
 
 /* The body of a manual run once it finished (run->finished):

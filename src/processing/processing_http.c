@@ -109,8 +109,7 @@ void processing_http_execution(http_request *request, http_response *response)
     json_t *result = NULL;
     nh_error err;
     if (processing_get_execution(service_of(request), http_request_param(request, "id"),
-                                 http_request_param(request, "executionId"), &result,
-                                 &err) != 0) {
+                                 http_request_param(request, "executionId"), &result, &err) != 0) {
         http_reply_error(response, &err);
         return;
     }

@@ -244,9 +244,10 @@ static dispatch_state run_one(dispatch *d, size_t index, size_t count, const jso
     const char *id_text = json_is_string(id) ? json_string_value(id) : "";
     const skill_definition *skill = skill_catalog_resolve(id_text, d->content_type);
     if (!skill) {
-        log_message(LOG_WARN, "processing", "job %s: skill '%.64s' does not resolve for asset %s "
-                    "(%s); skipped", d->claimed->id, id_text, d->claimed->asset_id,
-                    d->content_type);
+        log_message(LOG_WARN, "processing",
+                    "job %s: skill '%.64s' does not resolve for asset %s "
+                    "(%s); skipped",
+                    d->claimed->id, id_text, d->claimed->asset_id, d->content_type);
         json_array_append_new(d->skipped, json_string(id_text));
         return DISPATCH_GO_ON;
     }
@@ -259,8 +260,8 @@ static dispatch_state run_one(dispatch *d, size_t index, size_t count, const jso
         error_internal(&err);
         return retry_for(d, outcome, "out of memory", &err);
     }
-    skill_run_request request = {d->claimed->asset_id, d->claimed->id, index, skill, parameters,
-                                 d->lease};
+    skill_run_request request = {d->claimed->asset_id, d->claimed->id, index, skill,
+                                 parameters,           d->lease};
     skill_runner_run(d->service, &request, run);
     dispatch_state state = run->end == SKILL_RUN_LEASE_LOST  ? DISPATCH_LEASE_LOST
                            : run->end == SKILL_RUN_CANCELLED ? DISPATCH_CANCELLED
@@ -310,8 +311,9 @@ static void record_workflow_failure(dispatch *d, const char *reason)
     char saved[UUID_TEXT_SIZE];
     nh_error err;
     if (save_run(d, run, NULL, NULL, saved, &err) != 0)
-        log_message(LOG_WARN, "processing", "job %s: the workflow failure could not be recorded: %s",
-                    d->claimed->id, err.message);
+        log_message(LOG_WARN, "processing",
+                    "job %s: the workflow failure could not be recorded: %s", d->claimed->id,
+                    err.message);
     free(run);
 }
 
@@ -339,8 +341,10 @@ static json_t *upload_skills(dispatch *d, job_outcome *outcome)
         return NULL;
     }
     if (rc < 0)
-        log_message(LOG_WARN, "processing", "job %s: the auto-run workflow failed (%s); the "
-                    "default skills run", d->claimed->id, err.message);
+        log_message(LOG_WARN, "processing",
+                    "job %s: the auto-run workflow failed (%s); the "
+                    "default skills run",
+                    d->claimed->id, err.message);
     return default_skills(d);
 }
 

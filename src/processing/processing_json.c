@@ -57,8 +57,7 @@ static bool is_step_of(const db_result *steps, size_t row, const char *execution
     return owner && execution_id && !strcmp(owner, execution_id);
 }
 
-json_t *processing_json_execution(const db_result *executions, size_t row,
-                                  const db_result *steps)
+json_t *processing_json_execution(const db_result *executions, size_t row, const db_result *steps)
 {
     const char *id = db_result_text(executions, row, EXECUTION_COLUMN_ID);
     bool succeeded = db_result_int64(executions, row, EXECUTION_COLUMN_SUCCEEDED) != 0;
@@ -106,8 +105,7 @@ json_t *processing_json_execution(const db_result *executions, size_t row,
     return o;
 }
 
-json_t *processing_json_pending(const char *execution_id, const job_info *info,
-                                const char *payload)
+json_t *processing_json_pending(const char *execution_id, const job_info *info, const char *payload)
 {
     char *parameters = processing_json_payload_parameters(payload);
     json_t *o = json_object();
@@ -129,7 +127,7 @@ json_t *processing_json_pending(const char *execution_id, const job_info *info,
                         info->attempts > 0 ? json_integer(info->attempts) : json_null());
     json_object_set_new(o, "lastError",
                         info->last_error && info->last_error[0] ? json_string(info->last_error)
-                                                              : json_null());
+                                                                : json_null());
     json_object_set_new(o, "steps", json_array());
     free(parameters);
     return o;
@@ -140,14 +138,13 @@ json_t *processing_json_run_steps(const db_result *steps)
     json_t *array = json_array();
     for (size_t s = 0; array && s < db_result_rows(steps); s++) {
         json_t *step = asset_json_step(steps, s, STEP_FIRST);
-        json_t *item =
-            step ? json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "name",
-                             json_object_get(step, "stepName"), "succeeded",
-                             json_object_get(step, "succeeded"), "errorMessage",
-                             json_object_get(step, "errorMessage"), "status",
-                             json_object_get(step, "status"), "message",
-                             json_object_get(step, "message"))
-                 : NULL;
+        json_t *item = step ? json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "name",
+                                        json_object_get(step, "stepName"), "succeeded",
+                                        json_object_get(step, "succeeded"), "errorMessage",
+                                        json_object_get(step, "errorMessage"), "status",
+                                        json_object_get(step, "status"), "message",
+                                        json_object_get(step, "message"))
+                            : NULL;
         json_decref(step);
         if (!item || json_array_append_new(array, item) != 0) {
             json_decref(array);

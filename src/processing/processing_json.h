@@ -14,8 +14,7 @@ json_t *processing_json_skills(void);
 
 /* One execution record: row `row` of executions (execution_store.h columns) with its steps
  * from steps (rows of execution_id + ASSET_STEP_COLUMNS, execution_store_steps). */
-json_t *processing_json_execution(const db_result *executions, size_t row,
-                                  const db_result *steps);
+json_t *processing_json_execution(const db_result *executions, size_t row, const db_result *steps);
 
 /* The pending shape of the manual run given execution_id, from its job and the job's payload
  * (for parametersJson; may be NULL). */

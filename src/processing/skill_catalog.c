@@ -74,8 +74,8 @@ static const skill_definition watermark = {
 };
 
 /* Sorted by order, then name (ordinal). */
-static const skill_definition *const listed[] = {&basic_image_enrich, &exif_strip,
-                                                 &format_convert, &watermark};
+static const skill_definition *const listed[] = {&basic_image_enrich, &exif_strip, &format_convert,
+                                                 &watermark};
 static const skill_definition *const all[] = {&basic_image_enrich, &thumbnail,      &ai_caption,
                                               &exif_strip,         &format_convert, &watermark};
 

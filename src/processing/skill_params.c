@@ -156,8 +156,7 @@ static int read_bool(const json_t *value, bool fallback, bool *out)
     return 0;
 }
 
-int skill_params_format_convert(const json_t *parameters, format_convert_params *out,
-                                nh_error *err)
+int skill_params_format_convert(const json_t *parameters, format_convert_params *out, nh_error *err)
 {
     memset(out, 0, sizeof *out);
     if (read_target(parameters, &out->target, err) != 0)
@@ -225,8 +224,10 @@ static int read_font_size(const json_t *parameters, media_watermark *out, nh_err
 }
 
 static const char *const position_names[] = {
-    [MEDIA_POSITION_BOTTOM_RIGHT] = "BottomRight", [MEDIA_POSITION_BOTTOM_LEFT] = "BottomLeft",
-    [MEDIA_POSITION_CENTER] = "Center",           [MEDIA_POSITION_TOP_RIGHT] = "TopRight",
+    [MEDIA_POSITION_BOTTOM_RIGHT] = "BottomRight",
+    [MEDIA_POSITION_BOTTOM_LEFT] = "BottomLeft",
+    [MEDIA_POSITION_CENTER] = "Center",
+    [MEDIA_POSITION_TOP_RIGHT] = "TopRight",
     [MEDIA_POSITION_TOP_LEFT] = "TopLeft",
 };
 

@@ -38,8 +38,7 @@ static void normalize_result(const char *step_name, step_result *result)
         break;
     case STEP_STATUS_SKIPPED:
         if (text_is_blank(result->message))
-            snprintf(result->message, sizeof result->message, "Step '%s' was skipped.",
-                     step_name);
+            snprintf(result->message, sizeof result->message, "Step '%s' was skipped.", step_name);
         result->transient = false;
         break;
     case STEP_STATUS_SUCCEEDED:

@@ -52,8 +52,8 @@ typedef struct skill_run {
 
 typedef struct skill_run_request {
     const char *asset_id;
-    const char *job_id;   /* "" outside the queue */
-    size_t skill_index;   /* its place in the job (step keys "<index>:<step>") */
+    const char *job_id; /* "" outside the queue */
+    size_t skill_index; /* its place in the job (step keys "<index>:<step>") */
     const skill_definition *skill;
     const json_t *parameters; /* borrowed, or NULL */
     job_lease *lease;         /* NULL outside the queue */
