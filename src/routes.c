@@ -12,6 +12,7 @@
 #include "auth/auth_http.h"
 #include "auth/permissions.h"
 #include "providers/providers_http.h"
+#include "system/jobs_http.h"
 #include "system/openapi.h"
 #include "system/system.h"
 #include "users/users_http.h"
@@ -31,6 +32,18 @@ const route ROUTES[] = {
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_SYSTEM, false, NULL},
     {"GET", "/api/v1/openapi.json", system_openapi, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_SYSTEM, false, NULL},
+    {"GET", "/api/v1/system/jobs", jobs_http_list, ROUTE_AUTH_MANAGEMENT, PERMISSION_SETTINGS_READ,
+     ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+#ifdef NEKOHUB_TEST_BUILD
+    {"POST", "/api/v1/system/jobs/test", jobs_http_test_enqueue, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+#endif
+    {"GET", "/api/v1/system/jobs/{id:guid}", jobs_http_get, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+    {"POST", "/api/v1/system/jobs/{id:guid}/retry", jobs_http_retry, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+    {"POST", "/api/v1/system/jobs/{id:guid}/cancel", jobs_http_cancel, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
     {"GET", "/api/v1/system/storage/providers", providers_http_overview, ROUTE_AUTH_MANAGEMENT,
      PERMISSION_PROVIDERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
     {"POST", "/api/v1/system/storage/providers", providers_http_create, ROUTE_AUTH_MANAGEMENT,

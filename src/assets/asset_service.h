@@ -41,6 +41,9 @@ typedef struct asset_service {
     struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
     upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
     struct media_pool *media; /* the sandboxed media workers (borrowed: assets.c owns it) */
+    /* the job queue (borrowed: app.c owns it and sets this before anything runs): after an
+     * upload commits its job, job_queue_notify(jobs) wakes the workers */
+    struct job_queue *jobs;
 } asset_service;
 
 /* Build the service from its dependencies: the storage service (borrowed: app.c owns it and
