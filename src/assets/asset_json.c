@@ -245,24 +245,6 @@ static json_t *list_item(const asset_record *a)
     return o;
 }
 
-/* The processing member of a list item from the page's rows (asset_store_processing_of_page):
- * the rule of job_store_asset_processing. An asset without a row has never had a job. */
-static json_t *page_processing_json(const db_result *rows, const char *asset_id)
-{
-    for (size_t row = 0; asset_id && row < db_result_rows(rows); row++) {
-        const char *owner = db_result_text(rows, row, 0);
-        if (!owner || strcmp(owner, asset_id) != 0)
-            continue;
-        int64_t running = db_result_int64(rows, row, 1), queued = db_result_int64(rows, row, 2);
-        const char *last = db_result_text(rows, row, 3);
-        bool failed = running == 0 && queued == 0 && last && !strcmp(last, "failed");
-        const char *state = running > 0 ? "running" : queued > 0 ? "queued" : "idle";
-        return asset_json_processing(failed ? "failed" : state, running + queued,
-                                     failed ? db_result_text(rows, row, 4) : NULL);
-    }
-    return asset_json_processing("idle", 0, NULL);
-}
-
 json_t *asset_json_page(const asset_page *page, bool public_shape)
 {
     json_t *items = json_array();
@@ -277,9 +259,11 @@ json_t *asset_json_page(const asset_page *page, bool public_shape)
         json_object_set_new(item, "derivatives",
                             derivatives_json(page->derivatives, !public_shape && !record.is_public,
                                              record.id, true));
-        if (!public_shape)
+        if (!public_shape && page->processing)
             json_object_set_new(item, "processing",
-                                page_processing_json(page->processing, record.id));
+                                asset_json_processing(page->processing[row].state,
+                                                      page->processing[row].pending,
+                                                      page->processing[row].last_error));
         json_array_append_new(items, item);
     }
     return json_pack("{s:o*, s:i, s:i, s:I}", "items", items, "page", page->page, "pageSize",

@@ -263,6 +263,21 @@ static const char *status_filter(const char *text, char number_text[24])
     return number_text;
 }
 
+/* How the processing of each asset of the page stands (two queries for the whole page). */
+static int read_processing(db_conn *conn, asset_page *page, nh_error *err)
+{
+    size_t count = db_result_rows(page->rows);
+    page->processing = calloc(count ? count : 1, sizeof *page->processing);
+    const char **ids = calloc(count ? count : 1, sizeof *ids);
+    int rc = page->processing && ids ? 0 : error_internal(err);
+    for (size_t row = 0; rc == 0 && row < count; row++)
+        ids[row] = db_result_text(page->rows, row, 0);
+    if (rc == 0 && count > 0)
+        rc = job_store_assets_processing(conn, ids, count, page->processing, err);
+    free(ids);
+    return rc;
+}
+
 int asset_service_list(asset_service *service, const asset_list_request *request, asset_page *out,
                        nh_error *err)
 {
@@ -309,7 +324,7 @@ int asset_service_list(asset_service *service, const asset_list_request *request
         if (rc == 0)
             rc = asset_store_derivatives_of_page(conn, out->rows, &out->derivatives, err);
         if (rc == 0 && !request->public_only)
-            rc = asset_store_processing_of_page(conn, out->rows, &out->processing, err);
+            rc = read_processing(conn, out, err);
         db_release(service->database, conn);
     }
     free(keyword);
@@ -328,7 +343,7 @@ void asset_page_free(asset_page *page)
 {
     db_result_free(page->rows);
     db_result_free(page->derivatives);
-    db_result_free(page->processing);
+    free(page->processing);
     page->rows = NULL;
     page->derivatives = NULL;
     page->processing = NULL;

@@ -118,7 +118,9 @@ typedef struct asset_list_request {
 typedef struct asset_page {
     db_result *rows;        /* asset records */
     db_result *derivatives; /* of every row: asset_store_derivatives_of_page */
-    db_result *processing;  /* admin list only (else NULL): asset_store_processing_of_page */
+    /* admin list only (else NULL): how the processing of each row stands, one per row
+     * (malloc'ed; job_store_assets_processing) */
+    job_asset_processing *processing;
     int page;
     int page_size;
     int64_t total;

@@ -474,24 +474,6 @@ int asset_store_latest_execution(db_conn *conn, const char *asset_id, db_result 
                     step_params, 1, steps, err);
 }
 
-/* The most recently finished job of the asset j.asset_id names: a correlated subquery. */
-#define LAST_FINISHED_JOB(column)                                                                  \
-    "(SELECT f." column " FROM jobs f WHERE f.asset_id = j.asset_id AND f.status IN "              \
-    "('succeeded', 'failed', 'cancelled') ORDER BY COALESCE(f.finished_at, f.updated_at) DESC, "   \
-    "f.id DESC LIMIT 1)"
-
-int asset_store_processing_of_page(db_conn *conn, const db_result *assets, db_result **out,
-                                   nh_error *err)
-{
-    return query_page(conn, assets,
-                      "SELECT j.asset_id, "
-                      "SUM(CASE WHEN j.status = 'running' THEN 1 ELSE 0 END), "
-                      "SUM(CASE WHEN j.status = 'queued' THEN 1 ELSE 0 END), " LAST_FINISHED_JOB(
-                          "status") ", " LAST_FINISHED_JOB("last_error") " FROM jobs j "
-                                                                         "WHERE j.asset_id IN (",
-                      ") GROUP BY j.asset_id", out, err);
-}
-
 /* ---- usage ------------------------------------------------------------------------------ */
 
 #define ACTIVE_ASSET "deleted_at IS NULL AND status <> 'deleted'"

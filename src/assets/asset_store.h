@@ -156,13 +156,6 @@ int asset_store_structured_results(db_conn *conn, const char *asset_id, db_resul
 int asset_store_latest_execution(db_conn *conn, const char *asset_id, db_result **execution,
                                  db_result **steps, nh_error *err);
 
-/* How the processing of each asset of a list page stands, in one query (the rule of
- * job_store_asset_processing, jobs/job_queue.h): rows of asset_id, running jobs, queued jobs,
- * the status of the most recently finished job (or NULL), its last_error; assets without any
- * job have no row. */
-int asset_store_processing_of_page(db_conn *conn, const db_result *assets, db_result **out,
-                                   nh_error *err);
-
 /* ---- usage ---- */
 
 typedef struct asset_usage_totals {
