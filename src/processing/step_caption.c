@@ -69,13 +69,14 @@ static char *cut_at_word(const char *text, size_t max_chars)
 typedef struct backfill {
     const char *asset_id;
     const char *text; /* already within ASSET_TEXT_MAX_CHARS */
+    bool lock;        /* step_row_locks */
 } backfill;
 
 static int backfill_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     const backfill *fill = context;
     db_result *rows = NULL;
-    if (asset_store_find(conn, fill->asset_id, true, &rows, err) != 0)
+    if (asset_store_find(conn, fill->asset_id, fill->lock, &rows, err) != 0)
         return -1;
     asset_update update = {.updated_at = clock_now_ms()};
     if (db_result_rows(rows) == 1) {
@@ -100,7 +101,7 @@ static int backfill_from(processing_service *service, const char *asset_id, cons
     char *text = cut_at_word(caption, ASSET_TEXT_MAX_CHARS);
     if (!text)
         return error_internal(err);
-    backfill fill = {asset_id, text};
+    backfill fill = {asset_id, text, step_row_locks(service)};
     int rc = text_is_blank(text)
                  ? 0
                  : db_transaction(service->database, backfill_in_transaction, &fill, err);
