@@ -13,6 +13,7 @@
 #include "core/secret_box.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_test_kind.h"
+#include "processing/processing.h"
 #include "providers/providers.h"
 #include "storage/storage.h"
 #include "users/users.h"
@@ -53,6 +54,7 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_ASSETS] = application->assets;
     application->contexts[ROUTE_CONTEXT_PROVIDERS] = application->providers;
     application->contexts[ROUTE_CONTEXT_JOBS] = application->jobs;
+    application->contexts[ROUTE_CONTEXT_PROCESSING] = application->processing;
 }
 
 /* The job queue with `workers` worker threads (0: enqueue and read only), not started yet; the
@@ -78,6 +80,17 @@ static int app_jobs_create(app *application, int workers, nh_error *err)
     if (job_test_kind_register(application->jobs) != 0)
         return error_set(err, 500, "start_failed", "the test job kind could not be registered");
     return 0;
+}
+
+/* The processing feature on the assets' media pool and the queue: it registers the handler of
+ * JOB_KIND_ASSET_PROCESS (between app_jobs_create and app_jobs_start). */
+static int app_processing_start(app *application, nh_error *err)
+{
+    asset_service *assets = application->assets;
+    application->processing = processing_service_create(
+        application->cfg, application->database, application->storage, assets->media, assets,
+        application->jobs, application->public_base_url, err);
+    return application->processing ? 0 : -1;
 }
 
 /* The features that register job handlers come here, between app_jobs_create and
@@ -126,7 +139,7 @@ int app_services_start(app *application, nh_error *err)
     if (app_jobs_create(application, application->cfg->job_workers, err) != 0)
         return -1;
     /* features that register job handlers: here */
-    if (app_jobs_start(application, err) != 0)
+    if (app_processing_start(application, err) != 0 || app_jobs_start(application, err) != 0)
         return -1;
     app_fill_contexts(application);
     purge_sessions(application);
@@ -149,12 +162,16 @@ int app_worker_start(app *application, nh_error *err)
     if (app_jobs_create(application, workers, err) != 0)
         return -1;
     /* features that register job handlers: here (as in app_services_start) */
+    if (app_processing_start(application, err) != 0)
+        return -1;
     return app_jobs_start(application, err);
 }
 
 void app_services_stop(app *application)
 {
     job_queue_stop(application->jobs); /* first: running jobs finish or are handed back */
+    processing_service_destroy(application->processing); /* no handler runs any more */
+    application->processing = NULL;
     periodic_stop(application->housekeeping);
     application->housekeeping = NULL;
     assets_stop(application->assets);

@@ -44,6 +44,8 @@ typedef struct app {
     /* the durable job queue (jobs/job_queue.h): created before the features that register job
      * handlers, started after them, stopped first */
     struct job_queue *jobs;
+    /* skills on assets (processing/processing.h): registers its job handler on jobs */
+    struct processing_service *processing;
     system_context system; /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];
