@@ -3,13 +3,16 @@
 // ones never again), a graceful stop (running jobs finish within the grace period or are handed
 // back without counting the attempt), and `nekohub worker` processes sharing one database (no
 // job runs twice, no two jobs of one asset at once, a killed worker's job is taken over after
-// its lease). Jobs are test.sleep jobs of the test build (src/jobs/job_test_kind.h); the run
+// its lease), and end to end with uploads: kill -9 while thumbnails are made, restart, every
+// asset ends with exactly one thumbnail_256. Jobs are test.sleep jobs of the test build (src/jobs/job_test_kind.h); the run
 // log orders every start and end of every process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startServer } from './lib/server.js';
-import { runSql } from './lib/accounts.js';
+import { accountsEnv, MACHINE_KEY as ACCOUNTS_KEY, runSql } from './lib/accounts.js';
+import { uploadOk } from './lib/assets.js';
+import { png } from './lib/images.js';
 import {
   jobsEnv, runLogDir, enqueue, getJob, waitFor, waitForJob, waitForAll, readRuns, noteKill,
   assertNoOverlap, JobWorker,
@@ -175,5 +178,50 @@ test('a worker killed mid-job: the other worker takes its job once the lease ran
     await server.stop();
     server.cleanup();
     runs.cleanup();
+  }
+});
+
+test('uploads: kill -9 while their thumbnails are made; after a restart every asset has exactly one of each derivative', async () => {
+  const server = await startServer({ env: accountsEnv({ Processing__Workers: '2',
+    Processing__LeaseSeconds: '5', Processing__PollIntervalMilliseconds: '100' }, { machineKeys: true }) });
+  const token = ACCOUNTS_KEY;
+  try {
+    const assets = [];
+    for (let i = 0; i < 10; i++) {
+      assets.push(await uploadOk(server, token, { file: { data: png(1600, 1200, { seed: 7000 + i }),
+        filename: `d${i}.png`, contentType: 'image/png' } }));
+    }
+    // kill while a job is running (so a step may be cut anywhere) and others still wait
+    const jobs = async () => (await server.request('GET', '/api/v1/system/jobs?pageSize=200', { token })).body.data;
+    await waitFor(jobs, (page) => page.counts.running > 0);
+    await server.stop('SIGKILL', { allowFailure: true });
+    const pending = runSql(server, "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')").trim();
+    assert.ok(Number(pending) > 0, 'the kill came while jobs were pending');
+
+    await server.start();
+    for (const asset of assets) {
+      const done = await waitFor(async () => (await server.request('GET', `/api/v1/assets/${asset.id}`, { token })).body.data,
+        (data) => data.processing.pendingJobs === 0, { timeoutMs: 180000 });
+      assert.deepEqual(done.processing, { state: 'idle', pendingJobs: 0, lastError: null }, asset.id);
+      const kinds = done.derivatives.map((d) => d.kind).sort();
+      assert.deepEqual(kinds, ['preview_1024', 'thumbnail_256'], `${asset.id}: ${JSON.stringify(done.derivatives)}`);
+      const thumbnail = await server.request('GET', done.derivatives.find((d) => d.kind === 'thumbnail_256').contentUrl, { token });
+      assert.equal(thumbnail.status, 200);
+      const page = await server.request('GET', `/api/v1/system/jobs?assetId=${asset.id}`, { token });
+      assert.equal(page.body.data.total, 1);
+      const [job] = page.body.data.items;
+      assert.equal(job.state, 'succeeded', job.lastError);
+      // one execution record per attempt that finished (a killed attempt wrote none)
+      const history = await server.request('GET', `/api/v1/assets/${asset.id}/executions`, { token });
+      assert.equal(history.status, 200, history.text);
+      const attempts = history.body.data.items.map((e) => e.attempt);
+      assert.ok(attempts.length >= 1 && attempts.length <= job.attempts, `${attempts} of ${job.attempts}`);
+      assert.equal(new Set(attempts).size, attempts.length, 'no attempt recorded twice');
+    }
+    const rows = runSql(server, "SELECT kind, COUNT(*) FROM asset_derivatives GROUP BY kind ORDER BY kind").trim();
+    assert.equal(rows, `preview_1024|${assets.length}\nthumbnail_256|${assets.length}`);
+  } finally {
+    await server.stop();
+    server.cleanup();
   }
 });
