@@ -893,6 +893,7 @@ export const en = {
   'jobs.col.finished': 'Finished',
   'jobs.assetLink': 'Asset {id}',
   'jobs.attempts': '{attempts} / {max}',
+  'jobs.kind.asset.process': 'Processing after upload',
   'jobs.cancelRequested': 'Cancel requested',
   'jobs.retryAt': 'Next attempt {time}',
   'jobs.retry': 'Retry',

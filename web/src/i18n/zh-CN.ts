@@ -893,6 +893,7 @@ export const zhCN: Messages = {
   'jobs.col.finished': '结束时间',
   'jobs.assetLink': '资源 {id}',
   'jobs.attempts': '{attempts} / {max}',
+  'jobs.kind.asset.process': '上传后处理',
   'jobs.cancelRequested': '已请求取消',
   'jobs.retryAt': '下次尝试 {time}',
   'jobs.retry': '重试',

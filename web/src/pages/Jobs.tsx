@@ -38,6 +38,11 @@ export function totalOf(counts: JobCounts | undefined): number {
   return JOB_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
 }
 
+/** What a job does: its skill, else its kind ("asset.process" → "Processing after upload"). */
+export function jobLabel(j: Pick<Job, 'skillName' | 'kind'>): string {
+  return j.skillName ? skillLabel(j.skillName) : (tMaybe(`jobs.kind.${j.kind}`) ?? j.kind);
+}
+
 export const canRetry = (j: Job) => j.state === 'failed' || j.state === 'cancelled';
 export const canCancel = (j: Job) => j.state === 'queued' || (j.state === 'running' && !j.cancelRequested);
 
@@ -82,7 +87,7 @@ export function JobsPage() {
 
   const act = async (job: Job, action: 'retry' | 'cancel') => {
     const ok = await confirmDialog({
-      title: t(action === 'retry' ? 'jobs.retryTitle' : 'jobs.cancelTitle', { skill: skillLabel(job.skillName ?? job.kind) }),
+      title: t(action === 'retry' ? 'jobs.retryTitle' : 'jobs.cancelTitle', { skill: jobLabel(job) }),
       body: t(action === 'retry' ? 'jobs.retryBody' : job.state === 'running' ? 'jobs.cancelRunningBody' : 'jobs.cancelBody'),
       confirmLabel: t(action === 'retry' ? 'jobs.retry' : 'jobs.cancel'),
       danger: action === 'cancel',
@@ -186,8 +191,10 @@ export function JobsPage() {
                       )}
                     </td>
                     <th scope="row">
-                      <code>{j.skillName ?? j.kind}</code>
-                      <span class="muted small block">{tMaybe(`exec.trigger.${j.triggerSource}`) ?? j.triggerSource ?? ''}</span>
+                      {j.skillName ? <code>{j.skillName}</code> : <span>{jobLabel(j)}</span>}
+                      <span class="muted small block">
+                        {t('exec.trigger', { trigger: tMaybe(`exec.trigger.${j.triggerSource}`) ?? j.triggerSource ?? t('common.none') })}
+                      </span>
                     </th>
                     <td>
                       <JobStateCell job={j} />
