@@ -5,7 +5,7 @@
 # The server does not link libvips: every libvips call runs in the sandboxed helper
 # nekohub-media (src/media_worker/), built beside nekohub in every flavour, with its own PKGS.
 PKGS := libmicrohttpd jansson sqlite3 libpq libsodium icu-uc icu-i18n libcurl
-WORKER_PKGS := vips libseccomp
+WORKER_PKGS := vips libseccomp jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(WORKER_PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WORKER_PKG_LIBS := $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null)

@@ -11,6 +11,9 @@
 #include "core/log.h"
 #include "core/periodic.h"
 #include "core/secret_box.h"
+#include "jobs/job_queue.h"
+#include "jobs/job_test_kind.h"
+#include "processing/processing.h"
 #include "providers/providers.h"
 #include "storage/storage.h"
 #include "users/users.h"
@@ -50,6 +53,51 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_AUDIT] = application->database;
     application->contexts[ROUTE_CONTEXT_ASSETS] = application->assets;
     application->contexts[ROUTE_CONTEXT_PROVIDERS] = application->providers;
+    application->contexts[ROUTE_CONTEXT_JOBS] = application->jobs;
+    application->contexts[ROUTE_CONTEXT_PROCESSING] = application->processing;
+}
+
+/* The job queue with `workers` worker threads (0: enqueue and read only), not started yet; the
+ * assets feature gets it to wake workers after an upload commits its job. Test builds run with
+ * NEKOHUB_TEST_JOBS=1 also get the test kind (jobs/job_test_kind.h). */
+static int app_jobs_create(app *application, int workers, nh_error *err)
+{
+    const config *cfg = application->cfg;
+    job_queue_settings settings = {
+        .workers = workers,
+        .lease_s = cfg->job_lease_s,
+        .retry_base_s = cfg->job_retry_base_s,
+        .retry_max_s = cfg->job_retry_max_s,
+        .poll_interval_ms = cfg->job_poll_interval_ms,
+        .shutdown_grace_s = cfg->job_shutdown_grace_s,
+        .worker_name = NULL,
+    };
+    application->jobs = job_queue_create(application->database, &settings, err);
+    if (!application->jobs)
+        return -1;
+    if (application->assets)
+        application->assets->jobs = application->jobs;
+    if (job_test_kind_register(application->jobs) != 0)
+        return error_set(err, 500, "start_failed", "the test job kind could not be registered");
+    return 0;
+}
+
+/* The processing feature on the assets' media pool and the queue: it registers the handler of
+ * JOB_KIND_ASSET_PROCESS (between app_jobs_create and app_jobs_start). */
+static int app_processing_start(app *application, nh_error *err)
+{
+    asset_service *assets = application->assets;
+    application->processing = processing_service_create(
+        application->cfg, application->database, application->storage, assets->media, assets,
+        application->jobs, application->public_base_url, err);
+    return application->processing ? 0 : -1;
+}
+
+/* The features that register job handlers come here, between app_jobs_create and
+ * app_jobs_start (the processing service registers JOB_KIND_ASSET_PROCESS). */
+static int app_jobs_start(app *application, nh_error *err)
+{
+    return job_queue_start(application->jobs, err);
 }
 
 /* Sealed secrets, the storage service (config-driven storages and profile backends) and the
@@ -88,6 +136,11 @@ int app_services_start(app *application, nh_error *err)
                                        application->storage, application->public_base_url, err);
     if (!application->assets)
         return -1;
+    if (app_jobs_create(application, application->cfg->job_workers, err) != 0)
+        return -1;
+    /* features that register job handlers: here */
+    if (app_processing_start(application, err) != 0 || app_jobs_start(application, err) != 0)
+        return -1;
     app_fill_contexts(application);
     purge_sessions(application);
     application->housekeeping =
@@ -97,8 +150,28 @@ int app_services_start(app *application, nh_error *err)
     return 0;
 }
 
+int app_worker_start(app *application, nh_error *err)
+{
+    if (app_storage_start(application, err) != 0)
+        return -1;
+    application->assets = assets_start(application->cfg, application->database,
+                                       application->storage, application->public_base_url, err);
+    if (!application->assets)
+        return -1;
+    int workers = application->cfg->job_workers > 0 ? application->cfg->job_workers : 1;
+    if (app_jobs_create(application, workers, err) != 0)
+        return -1;
+    /* features that register job handlers: here (as in app_services_start) */
+    if (app_processing_start(application, err) != 0)
+        return -1;
+    return app_jobs_start(application, err);
+}
+
 void app_services_stop(app *application)
 {
+    job_queue_stop(application->jobs); /* first: running jobs finish or are handed back */
+    processing_service_destroy(application->processing); /* no handler runs any more */
+    application->processing = NULL;
     periodic_stop(application->housekeeping);
     application->housekeeping = NULL;
     assets_stop(application->assets);
@@ -113,6 +186,8 @@ void app_services_stop(app *application)
     application->users = NULL;
     auth_context_free(application->auth);
     application->auth = NULL;
+    job_queue_destroy(application->jobs);
+    application->jobs = NULL;
 }
 
 void app_server_settings(app *application, int listen_socket, http_server_settings *out)

@@ -41,7 +41,12 @@ typedef struct app {
     /* where asset bytes live (storage/storage.h): shared by assets and providers */
     struct storage_service *storage;
     struct providers_service *providers; /* storage provider profiles (providers/providers.h) */
-    system_context system;               /* the system endpoints' context */
+    /* the durable job queue (jobs/job_queue.h): created before the features that register job
+     * handlers, started after them, stopped first */
+    struct job_queue *jobs;
+    /* skills on assets (processing/processing.h): registers its job handler on jobs */
+    struct processing_service *processing;
+    system_context system; /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];
 } app;
@@ -51,6 +56,11 @@ typedef struct app {
 int app_services_start(app *application, nh_error *err);
 /* Stop them in reverse order (after the HTTP server stopped). */
 void app_services_stop(app *application);
+
+/* `nekohub worker`: what processing needs and the job queue with max(1, Processing__Workers)
+ * workers, no HTTP, no accounts, no housekeeping (the servers do that). -1 with err filled when
+ * start-up must stop; app_services_stop() stops it either way. */
+int app_worker_start(app *application, nh_error *err);
 
 /* The HTTP server's settings for this application (listen_socket from http_listen). */
 void app_server_settings(app *application, int listen_socket, http_server_settings *out);

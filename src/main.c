@@ -1,5 +1,5 @@
-/* main.c - the nekohub command line: serve (default), migrate, version, help; start-up and
- * graceful shutdown of the server. */
+/* main.c - the nekohub command line: serve (default), worker, migrate, version, help; start-up
+ * and graceful shutdown of the server and of a worker. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +34,8 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  serve      run the server (default)\n"
+    "  worker     run job workers only, no HTTP (Processing__Workers of them, at least 1);\n"
+    "             several machines may share one PostgreSQL database and storage\n"
     "  migrate    apply database migrations and exit\n"
     "  version    print the version and exit\n"
     "  user create --username U --role admin|user\n"
@@ -429,6 +431,45 @@ static int command_serve(const command_line *line)
     return status;
 }
 
+/* nekohub worker: migrations as serve does, then job workers until SIGINT/SIGTERM. Public URLs
+ * of what processing writes are built like the server's: Storage__PublicBaseUrl, else derived
+ * from the configured listen address and port. */
+static int command_worker(const command_line *line)
+{
+    block_shutdown_signals();
+    config cfg;
+    db *database;
+    int status = open_for_command(line, &cfg, &database);
+    if (status != 0)
+        return status;
+    app application = {.cfg = &cfg, .database = database, .version = NEKOHUB_VERSION};
+    application.public_base_url = derive_public_base_url(&cfg, cfg.port);
+    nh_error err;
+    if (!application.public_base_url) {
+        fprintf(stderr, "nekohub: out of memory\n");
+        status = 1;
+    } else if (app_worker_start(&application, &err) != 0) {
+        fprintf(stderr, "nekohub: %s\n", err.message);
+        status = 1;
+    } else {
+        sigset_t signals;
+        shutdown_signals(&signals);
+        log_fields(LOG_INFO, "worker_started",
+                   json_pack("{s:i, s:s}", "workers", cfg.job_workers > 0 ? cfg.job_workers : 1,
+                             "version", NEKOHUB_VERSION));
+        int received = 0;
+        sigwait(&signals, &received);
+        log_message(LOG_INFO, "shutdown", "signal %d: stopping the job workers", received);
+    }
+    app_services_stop(&application);
+    free(application.public_base_url);
+    db_close(database);
+    if (status == 0)
+        log_message(LOG_INFO, "stopped", "bye");
+    config_free(&cfg);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) {
@@ -454,6 +495,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(line.command, "serve"))
         return command_serve(&line);
+    if (!strcmp(line.command, "worker"))
+        return command_worker(&line);
     if (!strcmp(line.command, "migrate"))
         return command_migrate(&line);
     if (!strcmp(line.command, "user"))

@@ -11,7 +11,9 @@
 #include "audit/audit_http.h"
 #include "auth/auth_http.h"
 #include "auth/permissions.h"
+#include "processing/processing_http.h"
 #include "providers/providers_http.h"
+#include "system/jobs_http.h"
 #include "system/openapi.h"
 #include "system/system.h"
 #include "users/users_http.h"
@@ -31,6 +33,18 @@ const route ROUTES[] = {
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_SYSTEM, false, NULL},
     {"GET", "/api/v1/openapi.json", system_openapi, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_SYSTEM, false, NULL},
+    {"GET", "/api/v1/system/jobs", jobs_http_list, ROUTE_AUTH_MANAGEMENT, PERMISSION_SETTINGS_READ,
+     ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+#ifdef NEKOHUB_TEST_BUILD
+    {"POST", "/api/v1/system/jobs/test", jobs_http_test_enqueue, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+#endif
+    {"GET", "/api/v1/system/jobs/{id:guid}", jobs_http_get, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+    {"POST", "/api/v1/system/jobs/{id:guid}/retry", jobs_http_retry, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
+    {"POST", "/api/v1/system/jobs/{id:guid}/cancel", jobs_http_cancel, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_JOBS, false, NULL},
     {"GET", "/api/v1/system/storage/providers", providers_http_overview, ROUTE_AUTH_MANAGEMENT,
      PERMISSION_PROVIDERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
     {"POST", "/api/v1/system/storage/providers", providers_http_create, ROUTE_AUTH_MANAGEMENT,
@@ -95,6 +109,8 @@ const route ROUTES[] = {
      ROUTE_BODY_STREAM, asset_http_upload_chunk, ROUTE_CONTEXT_ASSETS, false, NULL},
     {"GET", "/api/v1/assets", asset_http_list, ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_READ,
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS, false, NULL},
+    {"GET", "/api/v1/assets/skills", processing_http_skills, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROCESSING, false, NULL},
     {"GET", "/api/v1/assets/usage-stats", asset_http_usage, ROUTE_AUTH_MANAGEMENT,
      PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS, false, NULL},
     {"POST", "/api/v1/assets/batch-delete", asset_http_batch_delete, ROUTE_AUTH_MANAGEMENT,
@@ -107,6 +123,18 @@ const route ROUTES[] = {
      PERMISSION_ASSETS_DELETE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_ASSETS, false, NULL},
     {"GET", "/api/v1/assets/{id:guid}/content", asset_http_content, ROUTE_AUTH_MANAGEMENT,
      PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS, false, NULL},
+    {"GET", "/api/v1/assets/{id:guid}/derivatives/{kind}/content", asset_http_derivative_content,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS,
+     false, NULL},
+    {"POST", "/api/v1/assets/{id:guid}/skills/{skillName}/run", processing_http_run,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_UPDATE, ROUTE_BODY_JSON, NULL,
+     ROUTE_CONTEXT_PROCESSING, false, NULL},
+    {"GET", "/api/v1/assets/{id:guid}/executions", processing_http_executions,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROCESSING,
+     false, NULL},
+    {"GET", "/api/v1/assets/{id:guid}/executions/{executionId:guid}", processing_http_execution,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROCESSING,
+     false, NULL},
     {"GET", "/api/v1/public/assets", asset_http_public_list, ROUTE_AUTH_ANONYMOUS,
      ROUTE_NO_PERMISSION, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS, false, NULL},
     {"GET", "/api/v1/public/assets/{id:guid}", asset_http_public_detail, ROUTE_AUTH_ANONYMOUS,

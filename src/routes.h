@@ -17,6 +17,8 @@ typedef enum route_context {
     ROUTE_CONTEXT_AUDIT,
     ROUTE_CONTEXT_ASSETS,
     ROUTE_CONTEXT_PROVIDERS, /* providers/providers.h: providers_service */
+    ROUTE_CONTEXT_JOBS,      /* jobs/job_queue.h: job_queue (system/jobs_http.h) */
+    ROUTE_CONTEXT_PROCESSING, /* processing/processing.h: processing_service */
     ROUTE_CONTEXT_COUNT
 } route_context;
 

@@ -498,6 +498,18 @@ void asset_http_content(http_request *request, http_response *response)
     deliver(request, response, &content, PRIVATE_CACHE_CONTROL);
 }
 
+void asset_http_derivative_content(http_request *request, http_response *response)
+{
+    asset_content content;
+    nh_error err;
+    if (asset_service_open_derivative(service_of(request), http_request_param(request, "id"),
+                                      http_request_param(request, "kind"), &content, &err) != 0) {
+        http_reply_error(response, &err);
+        return;
+    }
+    deliver(request, response, &content, PRIVATE_CACHE_CONTROL);
+}
+
 /* The reply of GET /content/{key} once the object is opened (rc 0) or refused (rc -1), shared
  * by the pooled handler and its fast path so both answer alike. */
 static void reply_public_content(http_request *request, http_response *response, int rc,

@@ -26,6 +26,9 @@ void asset_http_patch(http_request *request, http_response *response);
 void asset_http_delete(http_request *request, http_response *response);
 /* GET /api/v1/assets/{id}/content */
 void asset_http_content(http_request *request, http_response *response);
+/* GET /api/v1/assets/{id}/derivatives/{kind}/content (any visibility; ETag, conditional GET,
+ * Range like the content route) */
+void asset_http_derivative_content(http_request *request, http_response *response);
 /* GET /api/v1/public/assets */
 void asset_http_public_list(http_request *request, http_response *response);
 /* GET /api/v1/public/assets/{id} */

@@ -1,6 +1,9 @@
 /* asset_json.c - rendering assets as the API's JSON (see asset_json.h). */
 #include "assets/asset_json.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "core/clock.h"
 
 /* A string or null (json_string refuses invalid UTF-8: that would be a bug upstream). */
@@ -21,23 +24,48 @@ static json_t *int_or_null(bool present, int64_t value)
     return present ? json_integer((json_int_t)value) : json_null();
 }
 
-static json_t *derivatives_json(const db_result *rows, bool hide_urls)
+/* Where the derivative's bytes are served for management clients (any visibility). */
+static json_t *content_url_json(const char *asset_id, const char *kind)
+{
+    if (!asset_id || !kind)
+        return json_null();
+    char url[256];
+    int written =
+        snprintf(url, sizeof url, "/api/v1/assets/%s/derivatives/%s/content", asset_id, kind);
+    if (written < 0 || written >= (int)sizeof url)
+        return json_null(); /* kinds are short names chosen by the server */
+    return json_string(url);
+}
+
+static json_t *derivative_json(const db_result *rows, size_t row, bool hide_url,
+                               const char *asset_id)
+{
+    asset_derivative d;
+    asset_derivative_from_row(rows, row, &d);
+    json_t *item = json_object();
+    json_object_set_new(item, "kind", text_or_null(d.kind));
+    json_object_set_new(item, "contentType", text_or_null(d.content_type));
+    json_object_set_new(item, "extension", text_or_null(d.extension));
+    json_object_set_new(item, "size", json_integer((json_int_t)d.size));
+    json_object_set_new(item, "width", int_or_null(d.has_width, d.width));
+    json_object_set_new(item, "height", int_or_null(d.has_height, d.height));
+    json_object_set_new(item, "publicUrl", hide_url ? json_null() : text_or_null(d.public_url));
+    json_object_set_new(item, "contentUrl", content_url_json(asset_id, d.kind));
+    json_object_set_new(item, "createdAtUtc", time_json(d.created_at));
+    return item;
+}
+
+/* The derivatives of asset_id among rows; with a page's rows (of_page) only those whose
+ * ASSET_DERIVATIVE_COLUMN_ASSET_ID names the asset. */
+static json_t *derivatives_json(const db_result *rows, bool hide_urls, const char *asset_id,
+                                bool of_page)
 {
     json_t *array = json_array();
     for (size_t row = 0; array && row < db_result_rows(rows); row++) {
-        asset_derivative d;
-        asset_derivative_from_row(rows, row, &d);
-        json_t *item = json_object();
-        json_object_set_new(item, "kind", text_or_null(d.kind));
-        json_object_set_new(item, "contentType", text_or_null(d.content_type));
-        json_object_set_new(item, "extension", text_or_null(d.extension));
-        json_object_set_new(item, "size", json_integer((json_int_t)d.size));
-        json_object_set_new(item, "width", int_or_null(d.has_width, d.width));
-        json_object_set_new(item, "height", int_or_null(d.has_height, d.height));
-        json_object_set_new(item, "publicUrl",
-                            hide_urls ? json_null() : text_or_null(d.public_url));
-        json_object_set_new(item, "createdAtUtc", time_json(d.created_at));
-        json_array_append_new(array, item);
+        const char *owner = db_result_text(rows, row, ASSET_DERIVATIVE_COLUMN_ASSET_ID);
+        if (of_page && (!owner || !asset_id || strcmp(owner, asset_id) != 0))
+            continue;
+        json_array_append_new(array, derivative_json(rows, row, hide_urls, asset_id));
     }
     return array;
 }
@@ -55,6 +83,38 @@ static json_t *structured_results_json(const db_result *rows)
     return array;
 }
 
+/* A step's status: the stored status, except that a step whose old flag says it failed is
+ * "failed" whatever the column says (rows written before migration 7 default to
+ * 'succeeded'). */
+static const char *step_status_of(const db_result *rows, size_t row, size_t first)
+{
+    const char *status = db_result_text(rows, row, first + 5);
+    if (db_result_int64(rows, row, first + 1) == 0)
+        return "failed";
+    if (status && !strcmp(status, "skipped"))
+        return "skipped";
+    return "succeeded";
+}
+
+json_t *asset_json_step(const db_result *rows, size_t row, size_t first)
+{
+    const char *status = step_status_of(rows, row, first);
+    bool failed = !strcmp(status, "failed");
+    json_t *step = json_object();
+    if (!step)
+        return NULL;
+    json_object_set_new(step, "stepName", text_or_null(db_result_text(rows, row, first)));
+    json_object_set_new(step, "status", json_string(status));
+    json_object_set_new(step, "succeeded", json_boolean(!failed));
+    json_object_set_new(step, "errorMessage",
+                        failed ? text_or_null(db_result_text(rows, row, first + 2)) : json_null());
+    json_object_set_new(step, "message",
+                        failed ? json_null() : text_or_null(db_result_text(rows, row, first + 6)));
+    json_object_set_new(step, "startedAtUtc", time_json(db_result_int64(rows, row, first + 3)));
+    json_object_set_new(step, "completedAtUtc", time_json(db_result_int64(rows, row, first + 4)));
+    return step;
+}
+
 static json_t *execution_json(const db_result *execution, const db_result *steps)
 {
     if (db_result_rows(execution) == 0)
@@ -67,17 +127,17 @@ static json_t *execution_json(const db_result *execution, const db_result *steps
     json_object_set_new(summary, "completedAtUtc", time_json(db_result_int64(execution, 0, 4)));
     json_object_set_new(summary, "succeeded", json_boolean(db_result_int64(execution, 0, 5) != 0));
     json_t *step_array = json_array();
-    for (size_t row = 0; step_array && row < db_result_rows(steps); row++) {
-        json_t *step = json_object();
-        json_object_set_new(step, "stepName", text_or_null(db_result_text(steps, row, 0)));
-        json_object_set_new(step, "succeeded", json_boolean(db_result_int64(steps, row, 1) != 0));
-        json_object_set_new(step, "errorMessage", text_or_null(db_result_text(steps, row, 2)));
-        json_object_set_new(step, "startedAtUtc", time_json(db_result_int64(steps, row, 3)));
-        json_object_set_new(step, "completedAtUtc", time_json(db_result_int64(steps, row, 4)));
-        json_array_append_new(step_array, step);
-    }
+    for (size_t row = 0; step_array && row < db_result_rows(steps); row++)
+        json_array_append_new(step_array, asset_json_step(steps, row, 0));
     json_object_set_new(summary, "steps", step_array);
     return summary;
+}
+
+json_t *asset_json_processing(const char *state, int64_t pending_jobs, const char *last_error)
+{
+    return json_pack("{s:s, s:I, s:s?}", "state", state ? state : "idle", "pendingJobs",
+                     (json_int_t)pending_jobs, "lastError",
+                     last_error && last_error[0] ? last_error : NULL);
 }
 
 /* publicUrl is shown only while the asset is public. */
@@ -117,11 +177,15 @@ json_t *asset_json_detail(const asset_detail *detail)
     json_object_set_new(o, "createdByUsername", text_or_null(a->created_by_username));
     json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
     json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
-    json_object_set_new(o, "derivatives", derivatives_json(detail->derivatives, !a->is_public));
+    json_object_set_new(o, "derivatives",
+                        derivatives_json(detail->derivatives, !a->is_public, a->id, false));
     json_object_set_new(o, "structuredResults",
                         structured_results_json(detail->structured_results));
     json_object_set_new(o, "latestExecutionSummary",
                         execution_json(detail->execution, detail->steps));
+    json_object_set_new(o, "processing",
+                        asset_json_processing(detail->processing.state, detail->processing.pending,
+                                              detail->processing.last_error));
     return o;
 }
 
@@ -151,7 +215,8 @@ json_t *asset_json_public_detail(const asset_detail *detail)
     if (!o)
         return NULL;
     json_object_set_new(o, "extension", text_or_null(detail->record.extension));
-    json_object_set_new(o, "derivatives", derivatives_json(detail->derivatives, false));
+    json_object_set_new(o, "derivatives",
+                        derivatives_json(detail->derivatives, false, detail->record.id, false));
     return o;
 }
 
@@ -186,7 +251,20 @@ json_t *asset_json_page(const asset_page *page, bool public_shape)
     for (size_t row = 0; items && row < db_result_rows(page->rows); row++) {
         asset_record record;
         asset_record_from_row(page->rows, row, &record);
-        json_array_append_new(items, public_shape ? public_item(&record) : list_item(&record));
+        json_t *item = public_shape ? public_item(&record) : list_item(&record);
+        if (!item) {
+            json_decref(items);
+            return NULL;
+        }
+        json_object_set_new(item, "derivatives",
+                            derivatives_json(page->derivatives, !public_shape && !record.is_public,
+                                             record.id, true));
+        if (!public_shape && page->processing)
+            json_object_set_new(item, "processing",
+                                asset_json_processing(page->processing[row].state,
+                                                      page->processing[row].pending,
+                                                      page->processing[row].last_error));
+        json_array_append_new(items, item);
     }
     return json_pack("{s:o*, s:i, s:i, s:I}", "items", items, "page", page->page, "pageSize",
                      page->page_size, "total", (json_int_t)page->total);

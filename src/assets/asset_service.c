@@ -223,7 +223,8 @@ static int load_detail(db_conn *conn, const char *id, bool public_only, asset_de
     if (asset_store_duplicate_of(conn, &out->record, out->duplicate_of, &out->has_duplicate, err) !=
             0 ||
         asset_store_structured_results(conn, id, &out->structured_results, err) != 0 ||
-        asset_store_latest_execution(conn, id, &out->execution, &out->steps, err) != 0)
+        asset_store_latest_execution(conn, id, &out->execution, &out->steps, err) != 0 ||
+        job_store_asset_processing(conn, id, &out->processing, err) != 0)
         return -1;
     return 0;
 }
@@ -260,6 +261,21 @@ static const char *status_filter(const char *text, char number_text[24])
         return names[number - 1];
     snprintf(number_text, 24, "%lld", number); /* a number no asset has: matches nothing */
     return number_text;
+}
+
+/* How the processing of each asset of the page stands (two queries for the whole page). */
+static int read_processing(db_conn *conn, asset_page *page, nh_error *err)
+{
+    size_t count = db_result_rows(page->rows);
+    page->processing = calloc(count ? count : 1, sizeof *page->processing);
+    const char **ids = calloc(count ? count : 1, sizeof *ids);
+    int rc = page->processing && ids ? 0 : error_internal(err);
+    for (size_t row = 0; rc == 0 && row < count; row++)
+        ids[row] = db_result_text(page->rows, row, 0);
+    if (rc == 0 && count > 0)
+        rc = job_store_assets_processing(conn, ids, count, page->processing, err);
+    free(ids);
+    return rc;
 }
 
 int asset_service_list(asset_service *service, const asset_list_request *request, asset_page *out,
@@ -305,6 +321,10 @@ int asset_service_list(asset_service *service, const asset_list_request *request
     db_conn *conn = db_acquire(service->database, err);
     if (conn) {
         rc = asset_store_list(conn, &filter, &out->rows, &out->total, err);
+        if (rc == 0)
+            rc = asset_store_derivatives_of_page(conn, out->rows, &out->derivatives, err);
+        if (rc == 0 && !request->public_only)
+            rc = read_processing(conn, out, err);
         db_release(service->database, conn);
     }
     free(keyword);
@@ -322,7 +342,11 @@ int asset_service_list(asset_service *service, const asset_list_request *request
 void asset_page_free(asset_page *page)
 {
     db_result_free(page->rows);
+    db_result_free(page->derivatives);
+    free(page->processing);
     page->rows = NULL;
+    page->derivatives = NULL;
+    page->processing = NULL;
 }
 
 int asset_service_usage(asset_service *service, asset_usage *out, nh_error *err)
@@ -657,9 +681,20 @@ static int resolve_storage(asset_service *service, db_conn *conn, const char *pr
                : ASSET_OPEN_DEFERRED;
 }
 
-/* The 404 of a missing object: the protected route names its asset, /content does not. */
+static int derivative_not_found(nh_error *err, const char *id, const char *kind)
+{
+    return error_set(err, 404, "asset_derivative_not_found",
+                     "Asset '%s' has no derivative of kind '%.64s'.", id, kind);
+}
+
+/* The 404 of a missing object: the protected routes name their asset (or derivative),
+ * /content does not. */
 static int object_not_found(const asset_content *content, nh_error *err)
 {
+    if (content->derivative)
+        return error_set(err, 404, "asset_derivative_not_found",
+                         "The derivative's stored object of asset '%s' is missing.",
+                         content->asset_id);
     return content->asset_id[0] ? asset_not_found(err, content->asset_id) : content_not_found(err);
 }
 
@@ -668,8 +703,7 @@ static int object_not_found(const asset_content *content, nh_error *err)
  * the row (size, created_ms). */
 static int open_object(asset_service *service, db_conn *conn, const char *provider,
                        const char *profile_id, const char *key, bool inline_only, int64_t size,
-                       int64_t created_ms,
-                       asset_content *out, nh_error *err)
+                       int64_t created_ms, asset_content *out, nh_error *err)
 {
     storage_target target;
     int resolved = resolve_storage(service, conn, provider, profile_id, inline_only, &target, err);
@@ -884,9 +918,8 @@ static int open_protected(asset_service *service, db_conn *conn, const char *id,
         rc = public_location(service, conn, &asset, public_base_url, redirect_url, err);
     } else if (rc == 0) {
         snprintf(out->asset_id, sizeof out->asset_id, "%s", id);
-        rc = open_object(service, conn, asset.storage_provider,
-                         asset.storage_provider_profile_id, asset.storage_key, false, asset.size,
-                         asset.created_at, out, err);
+        rc = open_object(service, conn, asset.storage_provider, asset.storage_provider_profile_id,
+                         asset.storage_key, false, asset.size, asset.created_at, out, err);
         if (rc == 0)
             fill_content(out, asset.content_type, asset.checksum_sha256);
     }
@@ -904,6 +937,57 @@ int asset_service_open_protected(asset_service *service, const char *id,
     if (!conn)
         return -1;
     int rc = open_protected(service, conn, id, public_base_url, out, redirect_url, err);
+    db_release(service->database, conn);
+    if (rc != 0)
+        asset_content_close(out);
+    return rc;
+}
+
+/* The derivative of kind of a visible asset, opened. */
+static int open_derivative(asset_service *service, db_conn *conn, const char *id, const char *kind,
+                           asset_content *out, nh_error *err)
+{
+    db_result *found = NULL;
+    if (asset_store_find(conn, id, false, &found, err) != 0)
+        return -1;
+    asset_record asset;
+    memset(&asset, 0, sizeof asset);
+    int rc = 0;
+    if (db_result_rows(found) == 0) {
+        rc = asset_not_found(err, id);
+    } else {
+        asset_record_from_row(found, 0, &asset);
+        if (!is_visible_status(asset.status))
+            rc = asset_not_found(err, id);
+    }
+    db_result *derivative = NULL;
+    if (rc == 0)
+        rc = asset_store_find_derivative(conn, id, kind, &derivative, err);
+    if (rc == 0 && db_result_rows(derivative) == 0)
+        rc = derivative_not_found(err, id, kind);
+    if (rc == 0) {
+        snprintf(out->asset_id, sizeof out->asset_id, "%s", id);
+        out->derivative = true;
+        rc = open_object(service, conn, db_result_text(derivative, 0, 4),
+                         asset.storage_provider_profile_id, db_result_text(derivative, 0, 1), false,
+                         db_result_int64(derivative, 0, 2), db_result_int64(derivative, 0, 5), out,
+                         err);
+        if (rc == 0)
+            fill_content(out, db_result_text(derivative, 0, 0), db_result_text(derivative, 0, 3));
+    }
+    db_result_free(derivative);
+    db_result_free(found);
+    return rc;
+}
+
+int asset_service_open_derivative(asset_service *service, const char *id, const char *kind,
+                                  asset_content *out, nh_error *err)
+{
+    content_init(out);
+    db_conn *conn = db_acquire(service->database, err);
+    if (!conn)
+        return -1;
+    int rc = open_derivative(service, conn, id, kind, out, err);
     db_release(service->database, conn);
     if (rc != 0)
         asset_content_close(out);

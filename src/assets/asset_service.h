@@ -29,6 +29,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "db/db.h"
+#include "jobs/job_queue.h"
 #include "storage/storage.h"
 
 struct content_cache;
@@ -41,6 +42,9 @@ typedef struct asset_service {
     struct content_cache *public_keys; /* which /content keys are public (content_cache.h) */
     upload_temps *uploads;             /* where uploads stream to (DATA_DIR/tmp) */
     struct media_pool *media; /* the sandboxed media workers (borrowed: assets.c owns it) */
+    /* the job queue (borrowed: app.c owns it and sets this before anything runs): after an
+     * upload commits its job, job_queue_notify(jobs) wakes the workers */
+    struct job_queue *jobs;
 } asset_service;
 
 /* Build the service from its dependencies: the storage service (borrowed: app.c owns it and
@@ -69,7 +73,9 @@ typedef struct asset_creator {
 } asset_creator;
 
 /* Validate and store an upload read into form. public_base_url is the global base of public
- * URLs (may be NULL). Writes the new asset's id. */
+ * URLs (may be NULL). With runEnrichment (default true) the transaction that inserts the row
+ * also enqueues its processing job (JOB_KIND_ASSET_PROCESS, payload {"runEnrichment":true},
+ * trigger "upload"), and the queue is woken after the commit. Writes the new asset's id. */
 int asset_service_upload(asset_service *service, const upload_form *form,
                          const asset_creator *creator, const char *public_base_url,
                          char id_out[ASSET_ID_SIZE], nh_error *err);
@@ -83,8 +89,9 @@ typedef struct asset_detail {
     char duplicate_of[ASSET_ID_SIZE];
     db_result *derivatives;
     db_result *structured_results;
-    db_result *execution; /* 0 or 1 row */
-    db_result *steps;     /* NULL without execution */
+    db_result *execution;            /* 0 or 1 row */
+    db_result *steps;                /* NULL without execution; rows of ASSET_STEP_COLUMNS */
+    job_asset_processing processing; /* how its jobs stand (not read for public_only) */
 } asset_detail;
 
 /* 404 asset_not_found when there is no such asset (or, for public_only, when it is not
@@ -109,7 +116,11 @@ typedef struct asset_list_request {
 } asset_list_request;
 
 typedef struct asset_page {
-    db_result *rows; /* asset records */
+    db_result *rows;        /* asset records */
+    db_result *derivatives; /* of every row: asset_store_derivatives_of_page */
+    /* admin list only (else NULL): how the processing of each row stands, one per row
+     * (malloc'ed; job_store_assets_processing) */
+    job_asset_processing *processing;
     int page;
     int page_size;
     int64_t total;
@@ -173,6 +184,7 @@ typedef struct asset_content {
     bool deferred;
     storage_target source;        /* held while deferred; released by asset_content_close */
     char asset_id[ASSET_ID_SIZE]; /* the protected route's asset (names its 404); "" = public */
+    bool derivative;              /* a derivative's object: its 404 is asset_derivative_not_found */
 } asset_content;
 
 /* GET /content/{key}: a public asset's (or a public asset's derivative's) object. Every kind
@@ -197,6 +209,12 @@ int asset_service_open_public_inline(asset_service *service, const char *raw_key
 int asset_service_open_protected(asset_service *service, const char *id,
                                  const char *public_base_url, asset_content *out,
                                  char **redirect_url, nh_error *err);
+/* GET /api/v1/assets/{id}/derivatives/{kind}/content: the derivative's object, opened (or
+ * deferred, as above) whatever the asset's visibility. 404 asset_not_found (no such asset, or
+ * deleted), 404 asset_derivative_not_found (no derivative of that kind, or its object is
+ * missing); 400 asset_storage_provider_*. */
+int asset_service_open_derivative(asset_service *service, const char *id, const char *kind,
+                                  asset_content *out, nh_error *err);
 void asset_content_close(asset_content *content);
 /* Fetch the bytes of a deferred content: [offset, offset + length), or the whole object when
  * length is 0. Then object.fd holds exactly those bytes from file offset 0 (a range) or the

@@ -367,6 +367,62 @@ void asset_derivative_from_row(const db_result *result, size_t row, asset_deriva
     out->created_at = db_result_int64(result, row, 7);
 }
 
+/* "<head>$1, $2, ... $n<tail>" with the ids of the page's rows as parameters (column 0 of
+ * asset rows); "IN (NULL)" for an empty page. *params is malloc'ed (free it). */
+static int page_query(const db_result *assets, const char *head, const char *tail, buf *sql,
+                      db_param **params, size_t *count)
+{
+    *count = db_result_rows(assets);
+    *params = calloc(*count ? *count : 1, sizeof **params);
+    if (!*params)
+        return -1;
+    buf_init(sql, 0);
+    buf_append_str(sql, head);
+    for (size_t i = 0; i < *count; i++) {
+        (*params)[i] = db_text(db_result_text(assets, i, COLUMN_ID));
+        buf_printf(sql, "%s$%zu", i ? ", " : "", i + 1);
+    }
+    if (*count == 0)
+        buf_append_str(sql, "NULL");
+    buf_append_str(sql, tail);
+    return buf_failed(sql) ? -1 : 0;
+}
+
+static int query_page(db_conn *conn, const db_result *assets, const char *head, const char *tail,
+                      db_result **out, nh_error *err)
+{
+    *out = NULL;
+    buf sql;
+    db_param *params = NULL;
+    size_t count = 0;
+    int rc = page_query(assets, head, tail, &sql, &params, &count) != 0
+                 ? error_internal(err)
+                 : db_query(conn, sql.data, params, count, out, err);
+    buf_free(&sql);
+    free(params);
+    return rc;
+}
+
+int asset_store_derivatives_of_page(db_conn *conn, const db_result *assets, db_result **out,
+                                    nh_error *err)
+{
+    return query_page(conn, assets,
+                      "SELECT kind, content_type, extension, size, width, height, public_url, "
+                      "created_at, source_asset_id FROM asset_derivatives "
+                      "WHERE source_asset_id IN (",
+                      ") ORDER BY source_asset_id, created_at, id", out, err);
+}
+
+int asset_store_find_derivative(db_conn *conn, const char *asset_id, const char *kind,
+                                db_result **out, nh_error *err)
+{
+    db_param params[] = {db_text(asset_id), db_text(kind)};
+    return db_query(conn,
+                    "SELECT content_type, storage_key, size, checksum_sha256, storage_provider, "
+                    "created_at FROM asset_derivatives WHERE source_asset_id = $1 AND kind = $2",
+                    params, 2, out, err);
+}
+
 int asset_store_derivative_keys(db_conn *conn, const char *asset_id, db_result **out, nh_error *err)
 {
     db_param params[] = {db_text(asset_id)};
@@ -412,8 +468,8 @@ int asset_store_latest_execution(db_conn *conn, const char *asset_id, db_result 
         return rc;
     db_param step_params[] = {db_text(db_result_text(*execution, 0, 0))};
     return db_query(conn,
-                    "SELECT step_name, succeeded, error_message, started_at, completed_at "
-                    "FROM asset_skill_execution_steps WHERE execution_id = $1 "
+                    "SELECT " ASSET_STEP_COLUMNS " FROM asset_skill_execution_steps "
+                    "WHERE execution_id = $1 "
                     "ORDER BY started_at, step_name",
                     step_params, 1, steps, err);
 }

@@ -125,6 +125,15 @@ int asset_store_delete(db_conn *conn, const char *id, int64_t *affected, nh_erro
  * them with asset_derivative_from_row), oldest first. */
 int asset_store_derivatives(db_conn *conn, const char *asset_id, db_result **out, nh_error *err);
 void asset_derivative_from_row(const db_result *result, size_t row, asset_derivative *out);
+/* The derivatives of every asset of a list page (the rows of asset_store_list) in one query:
+ * rows of the columns above followed by source_asset_id (column 8), by asset, oldest first. */
+#define ASSET_DERIVATIVE_COLUMN_ASSET_ID 8
+int asset_store_derivatives_of_page(db_conn *conn, const db_result *assets, db_result **out,
+                                    nh_error *err);
+/* One derivative of the asset by kind, for its content route: rows of content_type,
+ * storage_key, size, checksum_sha256, storage_provider, created_at (0 or 1 row). */
+int asset_store_find_derivative(db_conn *conn, const char *asset_id, const char *kind,
+                                db_result **out, nh_error *err);
 /* Rows: storage_key, storage_provider of every derivative of the asset. */
 int asset_store_derivative_keys(db_conn *conn, const char *asset_id, db_result **out,
                                 nh_error *err);
@@ -136,9 +145,14 @@ int asset_store_find_derivative_by_key(db_conn *conn, const char *storage_key, d
 /* Rows: kind, payload_json, created_at; oldest first. */
 int asset_store_structured_results(db_conn *conn, const char *asset_id, db_result **out,
                                    nh_error *err);
+/* The columns of a step row, in this order, wherever steps are read (asset_json_step reads
+ * them): succeeded is the old flag; status ('succeeded' | 'failed' | 'skipped') and detail (a
+ * skip's reason) came with migration 7. */
+#define ASSET_STEP_COLUMNS                                                                         \
+    "step_name, succeeded, error_message, started_at, completed_at, status, detail"
 /* The latest execution (rows: id, skill_name, trigger_source, started_at, completed_at,
- * succeeded; 0 or 1 row) and its steps (rows: step_name, succeeded, error_message,
- * started_at, completed_at). *steps is NULL when there is no execution. */
+ * succeeded; 0 or 1 row) and its steps (rows: ASSET_STEP_COLUMNS). *steps is NULL when there
+ * is no execution. */
 int asset_store_latest_execution(db_conn *conn, const char *asset_id, db_result **execution,
                                  db_result **steps, nh_error *err);
 

@@ -267,22 +267,45 @@ static int store_object(asset_service *service, storage_target *target, const up
 typedef struct insert_step {
     const asset_record *asset;
     const char *intent_id;
+    bool run_enrichment;
+    int max_attempts;
 } insert_step;
+
+/* The upload's processing job (spec processing.md §2, issue 11: in the row's transaction). */
+static int enqueue_processing(db_conn *conn, const insert_step *step, nh_error *err)
+{
+    job_new new_job = {
+        .kind = JOB_KIND_ASSET_PROCESS,
+        .asset_id = step->asset->id,
+        .payload_json = "{\"runEnrichment\":true}",
+        .trigger_source = "upload",
+        .max_attempts = step->max_attempts,
+    };
+    char job_id[UUID_TEXT_SIZE];
+    return job_store_enqueue(conn, &new_job, job_id, err);
+}
 
 static int insert_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     const insert_step *step = context;
     if (asset_store_insert(conn, step->asset, err) != 0)
         return -1;
+    if (step->run_enrichment && enqueue_processing(conn, step, err) != 0)
+        return -1;
     return asset_store_remove_pending_deletion(conn, step->intent_id, err);
 }
 
-/* The row and the end of the intent commit together. */
+/* The row, its processing job and the end of the intent commit together; then the queue is
+ * woken. */
 static int insert_row(asset_service *service, const asset_record *asset, const char *intent_id,
-                      nh_error *err)
+                      bool run_enrichment, nh_error *err)
 {
-    insert_step step = {asset, intent_id};
-    return db_transaction(service->database, insert_in_transaction, &step, err) == 0 ? 0 : -1;
+    insert_step step = {asset, intent_id, run_enrichment, service->cfg->job_max_attempts};
+    if (db_transaction(service->database, insert_in_transaction, &step, err) != 0)
+        return -1;
+    if (run_enrichment && service->jobs)
+        job_queue_notify(service->jobs);
+    return 0;
 }
 
 /* The row did not commit: remove the object now, unless the commit did happen after all (an
@@ -363,7 +386,7 @@ int asset_service_upload(asset_service *service, const upload_form *form,
             .created_by_user_id = creator->user_id,
             .created_by_username = creator->username,
         };
-        rc = insert_row(service, &asset, stored.intent_id, err);
+        rc = insert_row(service, &asset, stored.intent_id, input.run_enrichment, err);
         nh_error undo_error; /* logged by undo_object; the insert's error is the answer */
         if (rc != 0)
             undo_object(service, &target, &stored, &undo_error);

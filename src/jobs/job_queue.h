@@ -29,6 +29,7 @@
 #define NH_JOBS_QUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -37,7 +38,7 @@
 #include "db/db.h"
 
 #define JOB_KIND_ASSET_PROCESS "asset.process" /* processing/: run skills on one asset */
-#define JOB_ERROR_MAX 2048                      /* last_error is cut (UTF-8 safe) to this */
+#define JOB_ERROR_MAX 2048                     /* last_error is cut (UTF-8 safe) to this */
 
 typedef enum {
     JOB_STATE_QUEUED = 0,
@@ -74,7 +75,7 @@ int job_store_enqueue(db_conn *conn, const job_new *new_job, char id_out[UUID_TE
 typedef struct job_info {
     char id[UUID_TEXT_SIZE];
     char *kind;
-    char *asset_id;       /* NULL when none */
+    char *asset_id; /* NULL when none */
     job_state state;
     char *trigger_source; /* may be NULL */
     char *skill_name;     /* may be NULL */
@@ -82,15 +83,15 @@ typedef struct job_info {
     int attempts;
     int max_attempts;
     bool cancel_requested;
-    char *locked_by;       /* the worker holding the lease, or NULL */
-    int64_t locked_until;  /* 0 when none */
+    char *locked_by;      /* the worker holding the lease, or NULL */
+    int64_t locked_until; /* 0 when none */
     int64_t run_after;
-    char *last_error;      /* may be NULL */
-    char *result_json;     /* may be NULL */
+    char *last_error;  /* may be NULL */
+    char *result_json; /* may be NULL */
     int64_t created_at;
     int64_t updated_at;
-    int64_t started_at;    /* 0 = never claimed */
-    int64_t finished_at;   /* 0 = not finished */
+    int64_t started_at;  /* 0 = never claimed */
+    int64_t finished_at; /* 0 = not finished */
 } job_info;
 
 void job_info_clear(job_info *info);
@@ -112,6 +113,10 @@ typedef struct job_asset_processing {
 
 int job_store_asset_processing(db_conn *conn, const char *asset_id, job_asset_processing *out,
                                nh_error *err);
+/* The same for several assets at once (a list page): out[i] for asset_ids[i], in two queries
+ * however many there are. */
+int job_store_assets_processing(db_conn *conn, const char *const *asset_ids, size_t count,
+                                job_asset_processing *out, nh_error *err);
 
 /* ---- the queue service (workers) ------------------------------------------------------------ */
 
@@ -140,11 +145,11 @@ typedef enum {
 } job_outcome_kind;
 
 typedef struct job_outcome {
-    job_outcome_kind kind;      /* the runner starts with JOB_OUTCOME_DONE */
+    job_outcome_kind kind;         /* the runner starts with JOB_OUTCOME_DONE */
     char error[JOB_ERROR_MAX + 1]; /* RETRY/FAILED: why (kept as last_error; no secrets) */
-    int retry_after_s;          /* RETRY: wait at least this long (a Retry-After), else 0 */
-    char *result_json;          /* DONE: malloc'ed compact JSON kept as result_json, or NULL;
-                                   the runner frees it */
+    int retry_after_s;             /* RETRY: wait at least this long (a Retry-After), else 0 */
+    char *result_json;             /* DONE: malloc'ed compact JSON kept as result_json, or NULL;
+                                      the runner frees it */
 } job_outcome;
 
 /* The handler of one job kind. Runs on a worker thread with no database connection held; it
@@ -161,17 +166,19 @@ bool job_lease_lost(const job_lease *lease);
 bool job_cancel_requested(const job_lease *lease);
 
 typedef struct job_queue_settings {
-    int workers;          /* worker threads in this process; 0 = enqueue and read only */
-    int lease_s;          /* Processing__LeaseSeconds */
-    int retry_base_s;     /* Processing__RetryBaseSeconds */
-    int retry_max_s;      /* Processing__RetryMaxSeconds */
-    int poll_interval_ms; /* idle workers look for work this often (and on job_queue_notify) */
-    int shutdown_grace_s; /* Processing__ShutdownGraceSeconds */
+    int workers;             /* worker threads in this process; 0 = enqueue and read only */
+    int lease_s;             /* Processing__LeaseSeconds */
+    int retry_base_s;        /* Processing__RetryBaseSeconds */
+    int retry_max_s;         /* Processing__RetryMaxSeconds */
+    int poll_interval_ms;    /* idle workers look for work this often (and on job_queue_notify) */
+    int shutdown_grace_s;    /* Processing__ShutdownGraceSeconds */
     const char *worker_name; /* locked_by prefix, e.g. "<hostname>:<pid>"; NULL = derived */
 } job_queue_settings;
 
 /* Build the queue (nothing runs yet). Borrows database. */
 job_queue *job_queue_create(db *database, const job_queue_settings *settings, nh_error *err);
+/* The pool the queue was built on (borrowed). */
+db *job_queue_database(const job_queue *queue);
 /* Register the handler of a kind (before job_queue_start). A claimed job of an unregistered
  * kind fails with last_error "no handler for job kind <kind>". */
 int job_queue_register(job_queue *queue, const char *kind, job_handler handler, void *context);
@@ -190,7 +197,8 @@ void job_queue_destroy(job_queue *queue);
 int job_queue_wait(job_queue *queue, const char *job_id, int timeout_ms, job_info *out,
                    nh_error *err);
 
-/* ---- metrics ---------------------------------------------------------------------------------- */
+/* ---- metrics ----------------------------------------------------------------------------------
+ */
 
 /* Record how long one step of a handler took (processing calls it per step). */
 void job_metrics_observe_step(const char *step_name, double seconds);

@@ -42,7 +42,9 @@
 typedef enum {
     MEDIA_OP_PROBE = 1, /* input: the image; reply: format, width, height, frames, pixels */
     /* 2..99: processing (media_ops.h). Input and output descriptors both travel; parameters
-     * are a JSON object; the reply's info describes the written output. */
+     * are a JSON object, which may also carry the input's pixel limits
+     * {"maxFramePixels","maxAnimationPixels"} (0 or absent = none); the reply's info describes
+     * the written output (height and frame_pixels of one frame). */
     MEDIA_OP_THUMBNAIL = 2,  /* {"maxWidth","maxHeight","format":"png"|"webp","quality"?}:
                                 orientation applied, fit inside the box, never upscaled,
                                 first frame of an animation, metadata removed */
@@ -50,9 +52,10 @@ typedef enum {
                                 IPTC, ICC kept); same format. Reply flag MEDIA_REPLY_UNCHANGED
                                 (nothing written) when there was no EXIF */
     MEDIA_OP_CONVERT = 4,    /* {"format":"jpeg"|"png"|"gif"|"webp"}: orientation applied */
-    MEDIA_OP_WATERMARK = 5,  /* {"text","opacity","fontSize","position"} (already validated):
-                                DejaVu Sans Bold, white at opacity, padding max(12, size/2);
-                                same format; deterministic */
+    MEDIA_OP_WATERMARK = 5,  /* {"text","opacity","fontSize","position":"bottom-right"|
+                                "bottom-left"|"center"|"top-right"|"top-left"} (already
+                                validated): DejaVu Sans Bold, white at opacity, padding
+                                max(12, size/2); same format; deterministic */
     /* 900..: test-only operations, compiled into test builds only (NEKOHUB_TEST_BUILD) */
     MEDIA_OP_TEST_CRASH = 900,  /* the worker dies of a signal */
     MEDIA_OP_TEST_HANG = 901,   /* the worker never answers */

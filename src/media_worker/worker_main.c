@@ -2,9 +2,10 @@
  *
  * Usage (by media_pool.c only): nekohub-media --socket-fd N --timeout S --memory-mb M.
  * Order: close inherited descriptors, die with the parent, resource limits, libvips and its
- * warm-up, the seccomp filter, then one request at a time from the socket (media_protocol.h) until
- * it closes. It leaves with _exit: at-exit work (LeakSanitizer's check, which needs ptrace and a
- * forked process) cannot run under the filter, and nothing needs flushing. */
+ * warm-up (every operation once, worker_probe.h), the seccomp filter, then one request at a time
+ * from the socket (media_protocol.h) until it closes. It leaves with _exit: at-exit work
+ * (LeakSanitizer's check, which needs ptrace and a forked process) cannot run under the filter, and
+ * nothing needs flushing. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "media/media_protocol.h"
+#include "media_worker/worker_ops.h"
 #include "media_worker/worker_probe.h"
 #include "media_worker/worker_sandbox.h"
 #include "media_worker/worker_test_ops.h"
@@ -123,6 +125,11 @@ static void dispatch(const media_request *request, const int fds[MAX_FDS], int f
         worker_probe_fd(fds[0], reply);
         return;
     }
+    if (worker_ops_handles(request->operation) && fd_count == 2) {
+        worker_ops_run(request->operation, request->params, request->params_length, fds[0], fds[1],
+                       reply);
+        return;
+    }
     media_reply_set(reply, MEDIA_STATUS_UNSUPPORTED, "media_operation_unknown",
                     "operation %u is not known", (unsigned int)request->operation);
 }
@@ -178,6 +185,8 @@ int main(int argc, char **argv)
     }
     close_inherited(options.socket);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* an output over RLIMIT_FSIZE fails its write with EFBIG (a clear error), not the worker */
+    signal(SIGXFSZ, SIG_IGN);
     if (getppid() == 1)
         _exit(0); /* the server is already gone */
     if (worker_sandbox_limit(options.memory_mb, options.timeout_s + 1) != 0 ||

@@ -2,8 +2,10 @@
  *
  * worker_probe_start() points VIPSHOME where there are no modules, initialises libvips (cache
  * off, one thread per operation) and runs a warm-up: it encodes and probes a tiny image in
- * every allowed format, so whatever libvips and GLib load lazily (loaders, type classes,
- * locale data) is in memory before the seccomp filter goes on. worker_probe_fd() reads only
+ * every allowed format and runs every processing operation once (worker_ops_warm_up: the
+ * watermark font included), so whatever libvips, GLib, Pango and fontconfig load lazily
+ * (loaders, savers, type classes, locale data, font files) is in memory before the seccomp
+ * filter goes on. worker_probe_fd() reads only
  * the header of the image behind a descriptor (borrowed: not closed) and fills a reply:
  * MEDIA_STATUS_OK with the media_info, MEDIA_STATUS_NOT_IMAGE, or MEDIA_STATUS_FAILED.
  * Single-threaded use (the worker serves one request at a time). */

@@ -22,6 +22,7 @@
 #define NH_PROCESSING_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,27 +49,28 @@ typedef int (*processing_caption_fn)(void *context, const char *image_path,
  * 1 when there is no auto-run workflow (run the default); 2 when the workflow exists but is
  * unusable (its graph does not parse or has no runnable node): the default runs and
  * *reason (malloc'ed) is recorded in the asset's execution history. -1 with err. */
-typedef int (*processing_workflow_fn)(void *context, const char *asset_id,
-                                      const char *content_type, json_t **skills, char **reason,
-                                      nh_error *err);
+typedef int (*processing_workflow_fn)(void *context, const char *asset_id, const char *content_type,
+                                      json_t **skills, char **reason, nh_error *err);
 
 typedef struct processing_service {
     const config *cfg;
     db *database;
-    storage_service *storage;    /* borrowed */
-    media_pool *media;           /* borrowed (the assets feature owns the pool) */
-    asset_service *assets;       /* borrowed: asset detail for responses, upload temps */
-    job_queue *jobs;             /* borrowed: app.c owns the queue */
-    const char *public_base_url; /* borrowed, or NULL */
-    processing_caption_fn caption;   /* NULL until the AI feature plugs in: captions SKIPPED */
+    storage_service *storage;      /* borrowed */
+    media_pool *media;             /* borrowed (the assets feature owns the pool) */
+    asset_service *assets;         /* borrowed: asset detail for responses, upload temps */
+    job_queue *jobs;               /* borrowed: app.c owns the queue */
+    const char *public_base_url;   /* borrowed, or NULL */
+    processing_caption_fn caption; /* NULL until the AI feature plugs in: captions SKIPPED */
     void *caption_context;
     processing_workflow_fn workflow; /* NULL until workflows exist: the default always runs */
     void *workflow_context;
+    int max_waiting;    /* manual runs that may wait at once: half the handler threads */
+    atomic_int waiting; /* manual runs waiting now */
 } processing_service;
 
 /* Build the service and register its job handler on jobs (before job_queue_start). */
 processing_service *processing_service_create(const config *cfg, db *database,
-                                              storage_service *storage, media_pool *media,
+                                              storage_service *storage_svc, media_pool *media,
                                               asset_service *assets, job_queue *jobs,
                                               const char *public_base_url, nh_error *err);
 void processing_service_destroy(processing_service *service);
@@ -87,10 +89,38 @@ typedef struct processing_run {
  * codes of skill_params.h; 400 storage_provider_profile_disabled for a rewriting skill whose
  * asset lives on a disabled profile), enqueue a manual job of one skill, and wait up to
  * wait_s for it (job_queue_wait). 0 with out filled (finished or not). */
-int processing_run_skill(processing_service *service, const char *asset_id,
-                         const char *skill_id, const json_t *parameters, int wait_s,
-                         processing_run *out, nh_error *err);
+int processing_run_skill(processing_service *service, const char *asset_id, const char *skill_id,
+                         const json_t *parameters, int wait_s, processing_run *out, nh_error *err);
 void processing_run_clear(processing_run *run);
+
+/* The body of a manual run once it finished (run->finished):
+ * {"succeeded","skillName","steps":[{"name","succeeded","errorMessage","status","message"}],
+ * "asset":<detail>,"executionId","jobId"}; a job that ended without its execution record
+ * (cancelled, or failed before a step ran) shows succeeded false and no steps. 404
+ * asset_not_found when the asset went meanwhile. *out is a new reference. */
+int processing_run_result_json(processing_service *service, const char *asset_id,
+                               const processing_run *run, json_t **out, nh_error *err);
+
+/* ---- reads (REST, MCP) ----------------------------------------------------------------------- */
+
+/* The listed catalog (§5.1) with each skill's parameter descriptors (skill_params_describe):
+ * [{"skillName","description","steps":[...],"parameters":[...]}]. NULL when out of memory. */
+json_t *processing_skills_json(void);
+
+/* {items, page, pageSize, total}: the asset's execution records newest first, each with its
+ * steps (processing_get_execution's shape). 404 asset_not_found. */
+int processing_list_executions(processing_service *service, const char *asset_id, int page,
+                               int page_size, json_t **out, nh_error *err);
+
+/* One execution: its record, or, while the manual run that was given this id has none (queued,
+ * running, or ended without it), the pending shape built from its job (state queued | running
+ * | failed | cancelled, succeeded null, no steps). 404 asset_not_found; 404
+ * skill_execution_not_found. Execution JSON: {"executionId","skillName","triggerSource",
+ * "state","succeeded","startedAtUtc","completedAtUtc","parametersJson","jobId","attempt",
+ * "lastError","steps":[step]}; a record's lastError is its first failed step's message, a
+ * pending one's the job's last_error. */
+int processing_get_execution(processing_service *service, const char *asset_id,
+                             const char *execution_id, json_t **out, nh_error *err);
 
 /* Enqueue the nodes of a workflow (already parsed: a JSON array of {"skillId","parameters"?})
  * as one manual job (§9.3). Writes the job id. */

@@ -40,4 +40,10 @@ void skill_params_watermark_clear(media_watermark *params);
  * anything. 0 or -1 with err (400). */
 int skill_params_check(const char *skill_name, const json_t *parameters, nh_error *err);
 
+/* The parameters of the skill named (canonical name) for forms, as the skills list shows them:
+ * a new JSON array of {"name","type":"string"|"number"|"integer"|"boolean","required",
+ * "default","values":[...]|null,"minimum","maximum"} (empty for skills without parameters),
+ * or NULL when out of memory. Names are camelCase ("targetFormat"); any case is accepted. */
+json_t *skill_params_describe(const char *skill_name);
+
 #endif

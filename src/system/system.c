@@ -5,6 +5,7 @@
 
 #include "auth/password.h"
 #include "core/clock.h"
+#include "jobs/job_queue.h"
 #include "media/media_pool.h"
 #include "storage/storage_metrics.h"
 
@@ -93,7 +94,7 @@ void system_metrics(http_request *request, http_response *response)
     buf_init(&text, 0);
     if (metrics_render(system->metrics, &text) != 0 || render_password_metrics(&text) != 0 ||
         render_disk_metrics(system->cfg, &text) != 0 || storage_metrics_render(&text) != 0 ||
-        media_pool_metrics_render(&text) != 0) {
+        media_pool_metrics_render(&text) != 0 || job_metrics_render(system->database, &text) != 0) {
         buf_free(&text);
         nh_error err;
         error_internal(&err);
