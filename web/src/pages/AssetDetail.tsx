@@ -202,6 +202,7 @@ export function AssetDetailPage({ id }: { id: string }) {
         </div>
       </div>
 
+      <ProcessingPanel processing={a.processing} onRun={canUpdate ? () => setRunOpen(true) : null} />
       <section class="card" aria-labelledby="details-title">
         <h2 id="details-title">{t('asset.details')}</h2>
         <dl class="kv">
@@ -258,7 +259,6 @@ export function AssetDetailPage({ id }: { id: string }) {
         </dl>
       </section>
 
-      <ProcessingPanel processing={a.processing} onRun={canUpdate ? () => setRunOpen(true) : null} />
       <DerivativesPanel asset={a} alt={alt} />
       <ResultsPanel asset={a} />
       <ExecutionHistory assetId={a.id} version={historyVersion} />

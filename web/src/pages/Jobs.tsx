@@ -43,6 +43,11 @@ export function jobLabel(j: Pick<Job, 'skillName' | 'kind'>): string {
   return j.skillName ? skillLabel(j.skillName) : (tMaybe(`jobs.kind.${j.kind}`) ?? j.kind);
 }
 
+/** Ids are UUIDv7 (time first), so jobs of one minute share their start: show both ends. */
+export function shortId(id: string): string {
+  return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
+}
+
 export const canRetry = (j: Job) => j.state === 'failed' || j.state === 'cancelled';
 export const canCancel = (j: Job) => j.state === 'queued' || (j.state === 'running' && !j.cancelRequested);
 
@@ -161,7 +166,7 @@ export function JobsPage() {
         ) : list.error && !list.data ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : items.length === 0 ? (
-          <Empty>{state ? t('jobs.emptyState', { state: t(`jobs.state.${state}` as MessageKey) }) : t('jobs.empty')}</Empty>
+          <Empty>{state ? t(`jobs.empty.${state}` as MessageKey) : t('jobs.empty')}</Empty>
         ) : (
           <div class="table-wrap" role="region" aria-labelledby="jobs-title" tabIndex={0}>
             <table class="table" data-testid="jobs-table" aria-busy={list.loading ? 'true' : undefined}>
@@ -184,7 +189,7 @@ export function JobsPage() {
                     <td>
                       {j.assetId ? (
                         <Link href={`/assets/${j.assetId}`} data-testid="job-asset-link" aria-label={t('jobs.assetLink', { id: j.assetId })}>
-                          <code>{j.assetId.slice(0, 8)}</code>
+                          <code class="nowrap">{shortId(j.assetId)}</code>
                         </Link>
                       ) : (
                         t('common.none')
