@@ -3,10 +3,12 @@
  * media_ops.h). */
 #include "media/media_ops.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -110,6 +112,10 @@ static int run(media_pool *pool, media_operation operation, json_t *params,
                              .params = (const uint8_t *)text};
     media_reply reply;
     memset(&reply, 0, sizeof reply);
+    /* the worker reads from the descriptor's offset, which it shares with this process: an
+     * input read before (a second derivative of one original) starts again at 0 */
+    if (lseek(input_fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
+        log_message(LOG_WARN, "media", "the input could not be rewound: %s", strerror(errno));
     int rc = media_pool_run(pool, &request, input_fd, output_fd, &reply, err);
     free(text);
     if (rc != 0)
