@@ -53,7 +53,8 @@ export async function assertNotReloaded(page) {
 }
 
 // `nekohub worker` on the server's data directory and database: job workers without HTTP, as
-// a second machine would run them. Resolves once it logged `worker_started`.
+// a second machine would run them (with the server's address as Storage__PublicBaseUrl, so the
+// public URLs it writes are the server's). Resolves once it logged `worker_started`.
 export async function startWorker(server, env = {}) {
   const worker = { stderrText: '', logs: [] };
   worker.process = spawn(binary, ['worker', '--data-dir', server.dataDir], {
@@ -65,6 +66,8 @@ export async function startWorker(server, env = {}) {
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
       ...server.databaseEnv,
       ...server.extraEnv,
+      // What the worker writes gets the public URLs the server would give it.
+      Storage__PublicBaseUrl: server.baseUrl,
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

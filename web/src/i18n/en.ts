@@ -895,7 +895,7 @@ export const en = {
   'jobs.col.created': 'Created',
   'jobs.col.started': 'Started',
   'jobs.col.finished': 'Finished',
-  'jobs.assetLink': 'Asset {id}',
+  'jobs.assetLink': 'Asset',
   'jobs.attempts': '{attempts} / {max}',
   'jobs.kind.asset.process': 'Processing after upload',
   'jobs.cancelRequested': 'Cancel requested',

@@ -895,7 +895,7 @@ export const zhCN: Messages = {
   'jobs.col.created': '创建时间',
   'jobs.col.started': '开始时间',
   'jobs.col.finished': '结束时间',
-  'jobs.assetLink': '资源 {id}',
+  'jobs.assetLink': '资源',
   'jobs.attempts': '{attempts} / {max}',
   'jobs.kind.asset.process': '上传后处理',
   'jobs.cancelRequested': '已请求取消',
