@@ -102,11 +102,13 @@ void asset_http_upload(http_request *request, http_response *response)
     nh_error err;
     upload_form *form = form_of(request, &err);
     char id[ASSET_ID_SIZE];
+    asset_detail detail;
+    memset(&detail, 0, sizeof detail);
     int rc = form ? upload_form_finish(form, &err) : -1;
     asset_creator creator = creator_of(&request->principal);
     if (rc == 0)
         rc = asset_service_upload(service_of(request), form, &creator,
-                                  service_of(request)->public_base_url, id, &err);
+                                  service_of(request)->public_base_url, id, &detail, &err);
     /* the temporary file goes now, not when the connection closes */
     upload_form_free(form);
     request->handler_state = NULL;
@@ -114,7 +116,9 @@ void asset_http_upload(http_request *request, http_response *response)
         http_reply_error(response, &err);
         return;
     }
-    reply_detail(request, response, id, 202);
+    /* the detail as the upload's transaction saw it: processing "queued" when it has a job */
+    reply_json_or_fail(response, 202, asset_json_detail(&detail));
+    asset_detail_free(&detail);
     if (response->status == 202) {
         char location[64];
         snprintf(location, sizeof location, "/api/v1/assets/%s", id);

@@ -205,8 +205,8 @@ void asset_detail_free(asset_detail *detail)
     memset(detail, 0, sizeof *detail);
 }
 
-static int load_detail(db_conn *conn, const char *id, bool public_only, asset_detail *out,
-                       nh_error *err)
+int asset_detail_load(db_conn *conn, const char *id, bool public_only, asset_detail *out,
+                      nh_error *err)
 {
     if (asset_store_find(conn, id, false, &out->asset, err) != 0)
         return -1;
@@ -236,7 +236,7 @@ int asset_service_detail(asset_service *service, const char *id, bool public_onl
     db_conn *conn = db_acquire(service->database, err);
     if (!conn)
         return -1;
-    int rc = load_detail(conn, id, public_only, out, err);
+    int rc = asset_detail_load(conn, id, public_only, out, err);
     db_release(service->database, conn);
     if (rc != 0)
         asset_detail_free(out);

@@ -33,6 +33,7 @@
 #include "storage/storage.h"
 
 struct content_cache;
+struct asset_detail;
 
 typedef struct asset_service {
     const config *cfg;
@@ -75,10 +76,12 @@ typedef struct asset_creator {
 /* Validate and store an upload read into form. public_base_url is the global base of public
  * URLs (may be NULL). With runEnrichment (default true) the transaction that inserts the row
  * also enqueues its processing job (JOB_KIND_ASSET_PROCESS, payload {"runEnrichment":true},
- * trigger "upload"), and the queue is woken after the commit. Writes the new asset's id. */
+ * trigger "upload"), and the queue is woken after the commit. Writes the new asset's id and,
+ * when detail is not NULL, the asset's detail as that transaction saw it (so the upload's answer
+ * shows processing "queued" whatever the workers did since; free it with asset_detail_free). */
 int asset_service_upload(asset_service *service, const upload_form *form,
                          const asset_creator *creator, const char *public_base_url,
-                         char id_out[ASSET_ID_SIZE], nh_error *err);
+                         char id_out[ASSET_ID_SIZE], struct asset_detail *detail, nh_error *err);
 
 /* ---- reading ---- */
 
@@ -98,6 +101,10 @@ typedef struct asset_detail {
  * public, not ready or deleted). */
 int asset_service_detail(asset_service *service, const char *id, bool public_only,
                          asset_detail *out, nh_error *err);
+/* The same on a connection the caller holds (inside its transaction). On failure out is left
+ * for asset_detail_free. */
+int asset_detail_load(db_conn *conn, const char *id, bool public_only, asset_detail *out,
+                      nh_error *err);
 void asset_detail_free(asset_detail *detail);
 
 /* A list request as given (NULL = parameter absent); the service resolves defaults and

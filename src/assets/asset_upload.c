@@ -269,6 +269,7 @@ typedef struct insert_step {
     const char *intent_id;
     bool run_enrichment;
     int max_attempts;
+    asset_detail *detail; /* read before the commit, or NULL */
 } insert_step;
 
 /* The upload's processing job (spec processing.md §2, issue 11: in the row's transaction). */
@@ -292,17 +293,22 @@ static int insert_in_transaction(db_conn *conn, void *context, nh_error *err)
         return -1;
     if (step->run_enrichment && enqueue_processing(conn, step, err) != 0)
         return -1;
-    return asset_store_remove_pending_deletion(conn, step->intent_id, err);
+    if (asset_store_remove_pending_deletion(conn, step->intent_id, err) != 0)
+        return -1;
+    return step->detail ? asset_detail_load(conn, step->asset->id, false, step->detail, err) : 0;
 }
 
 /* The row, its processing job and the end of the intent commit together; then the queue is
  * woken. */
 static int insert_row(asset_service *service, const asset_record *asset, const char *intent_id,
-                      bool run_enrichment, nh_error *err)
+                      bool run_enrichment, asset_detail *detail, nh_error *err)
 {
-    insert_step step = {asset, intent_id, run_enrichment, service->cfg->job_max_attempts};
-    if (db_transaction(service->database, insert_in_transaction, &step, err) != 0)
+    insert_step step = {asset, intent_id, run_enrichment, service->cfg->job_max_attempts, detail};
+    if (db_transaction(service->database, insert_in_transaction, &step, err) != 0) {
+        if (detail)
+            asset_detail_free(detail);
         return -1;
+    }
     if (run_enrichment && service->jobs)
         job_queue_notify(service->jobs);
     return 0;
@@ -338,9 +344,11 @@ static int undo_object(asset_service *service, const storage_target *target,
 
 int asset_service_upload(asset_service *service, const upload_form *form,
                          const asset_creator *creator, const char *public_base_url,
-                         char id_out[ASSET_ID_SIZE], nh_error *err)
+                         char id_out[ASSET_ID_SIZE], asset_detail *detail, nh_error *err)
 {
     id_out[0] = '\0';
+    if (detail)
+        memset(detail, 0, sizeof *detail);
     const upload_file *file = upload_form_file(form);
     upload_input input;
     media_info info;
@@ -386,7 +394,7 @@ int asset_service_upload(asset_service *service, const upload_form *form,
             .created_by_user_id = creator->user_id,
             .created_by_username = creator->username,
         };
-        rc = insert_row(service, &asset, stored.intent_id, input.run_enrichment, err);
+        rc = insert_row(service, &asset, stored.intent_id, input.run_enrichment, detail, err);
         nh_error undo_error; /* logged by undo_object; the insert's error is the answer */
         if (rc != 0)
             undo_object(service, &target, &stored, &undo_error);

@@ -70,6 +70,7 @@ typedef struct derivative_commit {
     const media_result *made;
     const storage_target *target;
     const step_object *object;
+    bool lock;   /* step_row_locks */
     bool wanted; /* the row now points at the new object */
     bool replaced;
     char pending_id[UUID_TEXT_SIZE];
@@ -121,7 +122,7 @@ static int commit_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     derivative_commit *c = context;
     db_result *asset_rows = NULL, *rows = NULL;
-    int rc = asset_store_find(conn, c->asset->id, true, &asset_rows, err);
+    int rc = asset_store_find(conn, c->asset->id, c->lock, &asset_rows, err);
     bool same_original = false;
     if (rc == 0 && db_result_rows(asset_rows) == 1) {
         asset_record now;
@@ -173,7 +174,13 @@ static int make_one(processing_service *service, const asset_record *asset, stor
     if (rc != 0)
         return -1;
     derivative_commit commit = {
-        .asset = asset, .spec = spec, .made = &made, .target = target, .object = &object};
+        .asset = asset,
+        .spec = spec,
+        .made = &made,
+        .target = target,
+        .object = &object,
+        .lock = step_row_locks(service),
+    };
     rc = db_transaction(service->database, commit_in_transaction, &commit, err);
     if (rc != 0 || !commit.wanted) {
         /* not needed any more, or not committed (discard keeps it if a row points at it) */

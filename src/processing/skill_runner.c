@@ -51,8 +51,19 @@ static void normalize_result(const char *step_name, step_result *result)
     }
 }
 
+/* The start of a step: now, but after the previous step's start, so that the spec's order of
+ * steps (started_at, then step_name) is the order they ran in even within one millisecond. */
+static int64_t step_start(const skill_run *run)
+{
+    int64_t now = clock_now_ms();
+    if (run->step_count < 2)
+        return now;
+    int64_t previous = run->steps[run->step_count - 2].started_at;
+    return now > previous ? now : previous + 1;
+}
+
 static void run_step(struct processing_service *service, const skill_run_request *request,
-                     const char *step_name, skill_step_run *out)
+                     const char *step_name, int64_t started_at, skill_step_run *out)
 {
     char key[160];
     snprintf(key, sizeof key, "%zu:%s", request->skill_index, step_name);
@@ -66,7 +77,7 @@ static void run_step(struct processing_service *service, const skill_run_request
     };
     memset(out, 0, sizeof *out);
     out->step_name = step_name;
-    out->started_at = clock_now_ms();
+    out->started_at = started_at;
     int64_t started_ns = clock_monotonic_ns();
     step_executor executor = processing_step_find(step_name);
     if (executor) {
@@ -112,7 +123,7 @@ void skill_runner_run(struct processing_service *service, const skill_run_reques
         if (!may_continue(request, out))
             return;
         skill_step_run *step = &out->steps[out->step_count++];
-        run_step(service, request, skill->steps[i], step);
+        run_step(service, request, skill->steps[i], step_start(out), step);
         account(out, step);
         bool refresh = skill->rewrites_original && step->result.status == STEP_STATUS_SUCCEEDED;
         if (!refresh)
@@ -120,11 +131,11 @@ void skill_runner_run(struct processing_service *service, const skill_run_reques
         if (!may_continue(request, out))
             return;
         skill_step_run *thumbnails = &out->steps[out->step_count++];
-        run_step(service, request, STEP_GENERATE_THUMBNAIL, thumbnails);
+        run_step(service, request, STEP_GENERATE_THUMBNAIL, step_start(out), thumbnails);
         account(out, thumbnails);
     }
     out->completed_at = clock_now_ms();
-    if (out->completed_at < out->started_at)
-        out->completed_at = out->started_at;
+    if (out->step_count > 0 && out->completed_at < out->steps[out->step_count - 1].completed_at)
+        out->completed_at = out->steps[out->step_count - 1].completed_at;
     out->end = SKILL_RUN_FINISHED;
 }

@@ -7,11 +7,13 @@
  *   - no hook, or the hook reports no active AI provider: SKIPPED with CAPTION_SKIP_MESSAGE;
  *   - the hook sees a bounded derivative (preview_1024, else thumbnail_256, refreshed first
  *     when missing or stale), never the original;
- *   - the caption is trimmed and kept to CAPTION_MAX_CHARS in the result (cut at a word
- *     boundary); the back-fill writes at most ASSET_TEXT_MAX_CHARS (the column limit), cut the
+ *   - the caption is trimmed and kept to CAPTION_TEXT_RESULT_MAX characters in the result (cut at a
+ * word boundary); the back-fill writes at most ASSET_TEXT_MAX_CHARS (the column limit), cut the
  *     same way, so it can never fail on length after the result was saved;
  *   - a result inserted meanwhile by another run (unique per asset and kind) wins: the
- *     back-fill uses it. */
+ *     back-fill uses it.
+ * Test builds only: with NEKOHUB_TEST_CAPTION set and no hook plugged in, a stand-in hook
+ * answers (test_caption below), so the suites can check results and back-fills. */
 #include "processing/processing_steps.h"
 
 #include <stdio.h>
@@ -21,61 +23,29 @@
 #include "assets/asset_text.h"
 #include "core/clock.h"
 #include "core/text.h"
-#include "core/utf8.h"
 #include "core/uuid.h"
+#include "processing/caption_text.h"
 #include "processing/derivatives.h"
 #include "processing/step_store.h"
 #include "processing/step_support.h"
 
 #define CAPTION_KIND "basic_caption"
 #define CAPTION_SKIP_MESSAGE "No active AI provider profile; the caption was not generated."
-#define CAPTION_MAX_CHARS 4000 /* the payload column holds 16384 characters */
 #define CAPTION_PAYLOAD_MAX 16384
-
-/* ---- text ----------------------------------------------------------------------------------- */
-
-/* A malloc'ed copy of text (trimmed) of at most max_chars characters: cut at the last white
- * space within the limit when there is one, else at the limit; trimmed again. NULL when out
- * of memory. */
-static char *cut_at_word(const char *text, size_t max_chars)
-{
-    size_t length = strlen(text), start = 0, end = 0;
-    text_trim_bounds(text, length, &start, &end);
-    size_t pos = start, chars = 0, last_space = 0;
-    while (pos < end && chars < max_chars) {
-        size_t at = pos;
-        uint32_t code_point = '?';
-        if (utf8_next(text, end, &pos, &code_point) != 0)
-            pos = at + 1; /* a malformed byte counts as one character */
-        if (utf8_is_white_space(code_point))
-            last_space = at;
-        chars++;
-    }
-    size_t cut = pos < end && last_space > start ? last_space : pos;
-    char *copy = malloc(cut - start + 1);
-    if (!copy)
-        return NULL;
-    memcpy(copy, text + start, cut - start);
-    copy[cut - start] = '\0';
-    text_utf8_scrub(copy);
-    text_trim_bounds(copy, strlen(copy), &start, &end);
-    memmove(copy, copy + start, end - start);
-    copy[end - start] = '\0';
-    return copy;
-}
 
 /* ---- the back-fill -------------------------------------------------------------------------- */
 
 typedef struct backfill {
     const char *asset_id;
     const char *text; /* already within ASSET_TEXT_MAX_CHARS */
+    bool lock;        /* step_row_locks */
 } backfill;
 
 static int backfill_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     const backfill *fill = context;
     db_result *rows = NULL;
-    if (asset_store_find(conn, fill->asset_id, true, &rows, err) != 0)
+    if (asset_store_find(conn, fill->asset_id, fill->lock, &rows, err) != 0)
         return -1;
     asset_update update = {.updated_at = clock_now_ms()};
     if (db_result_rows(rows) == 1) {
@@ -97,10 +67,10 @@ static int backfill_in_transaction(db_conn *conn, void *context, nh_error *err)
 static int backfill_from(processing_service *service, const char *asset_id, const char *caption,
                          nh_error *err)
 {
-    char *text = cut_at_word(caption, ASSET_TEXT_MAX_CHARS);
+    char *text = caption_text_cut(caption, ASSET_TEXT_MAX_CHARS);
     if (!text)
         return error_internal(err);
-    backfill fill = {asset_id, text};
+    backfill fill = {asset_id, text, step_row_locks(service)};
     int rc = text_is_blank(text)
                  ? 0
                  : db_transaction(service->database, backfill_in_transaction, &fill, err);
@@ -142,9 +112,9 @@ static int stored_caption(processing_service *service, const char *asset_id, boo
  * shortened further if escaping made it longer). NULL when out of memory. */
 static char *make_payload(const char *caption, const char *generator)
 {
-    size_t limit = CAPTION_MAX_CHARS;
+    size_t limit = CAPTION_TEXT_RESULT_MAX;
     for (;;) {
-        char *cut = cut_at_word(caption, limit);
+        char *cut = caption_text_cut(caption, limit);
         json_t *payload =
             cut ? json_pack("{s:s, s:s}", "caption", cut, "generator", generator) : NULL;
         char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
@@ -215,6 +185,43 @@ static int derivative_for_caption(processing_service *service, const asset_recor
     return rc;
 }
 
+#ifdef NEKOHUB_TEST_BUILD
+#include <sys/stat.h>
+
+/* Test builds only: NEKOHUB_TEST_CAPTION="<text>" captions every image with that text, the
+ * generator naming what the hook was given ("test-caption <content type> <bytes> bytes");
+ * "@skip" answers "no active provider", "@fail" a 503. */
+static int test_caption(void *context, const char *image_path, const char *content_type,
+                        char **caption, char **generator, nh_error *err)
+{
+    (void)context;
+    const char *text = getenv("NEKOHUB_TEST_CAPTION");
+    struct stat status;
+    if (!text || stat(image_path, &status) != 0)
+        return error_internal(err);
+    if (!strcmp(text, "@skip"))
+        return 1;
+    if (!strcmp(text, "@fail"))
+        return error_set_retry(err, 503, "ai_provider_unavailable", 1, "The test provider failed.");
+    char name[160];
+    snprintf(name, sizeof name, "test-caption %s %lld bytes", content_type,
+             (long long)status.st_size);
+    *caption = strdup(text);
+    *generator = strdup(name);
+    return *caption && *generator ? 0 : error_internal(err);
+}
+#endif
+
+/* The caption hook: the AI feature's, or (test builds) the stand-in; NULL when none. */
+static processing_caption_fn caption_hook(const processing_service *service)
+{
+#ifdef NEKOHUB_TEST_BUILD
+    if (!service->caption && getenv("NEKOHUB_TEST_CAPTION"))
+        return test_caption;
+#endif
+    return service->caption;
+}
+
 static void skip(step_result *result)
 {
     memset(result, 0, sizeof *result);
@@ -234,8 +241,8 @@ static void caption_asset(processing_service *service, const asset_record *asset
         return;
     }
     char *caption = NULL, *generator = NULL;
-    int rc = service->caption(service->caption_context, temp.path, content_type, &caption,
-                              &generator, &err);
+    int rc = caption_hook(service)(service->caption_context, temp.path, content_type, &caption,
+                                   &generator, &err);
     step_temp_close(service, &temp);
     if (rc == 1) {
         skip(result);
@@ -266,7 +273,7 @@ void step_generate_basic_caption(const step_context *context, step_result *resul
     } else if (found && step_asset_is_image(&asset)) {
         if (exists && stored && backfill_from(service, asset.record.id, stored, &err) != 0)
             step_fail(result, &err);
-        else if (!exists && !service->caption)
+        else if (!exists && !caption_hook(service))
             skip(result);
         else if (!exists)
             caption_asset(service, &asset.record, result);

@@ -49,6 +49,11 @@ bool step_asset_is_image(const step_asset *asset)
     return type && strncasecmp(type, "image/", 6) == 0;
 }
 
+bool step_row_locks(const processing_service *service)
+{
+    return db_dialect(service->database) == DB_PROVIDER_POSTGRES;
+}
+
 media_limits step_media_limits(const processing_service *service)
 {
     media_limits limits = {service->cfg->max_image_pixels, service->cfg->max_animation_pixels};

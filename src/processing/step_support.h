@@ -45,6 +45,10 @@ void step_asset_free(step_asset *asset);
 /* The content type starts with "image/" (any case). */
 bool step_asset_is_image(const step_asset *asset);
 
+/* Whether rows can be locked with SELECT ... FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE
+ * already holds the one write lock). */
+bool step_row_locks(const processing_service *service);
+
 /* The pixel limits of the settings (Api__Assets__MaxImagePixels, MaxAnimationPixels). */
 media_limits step_media_limits(const processing_service *service);
 

@@ -1,6 +1,7 @@
 // images.js - real image files for the asset tests, made without network: PNG by a tiny
 // encoder (node's zlib), JPEG/GIF/WebP by converting that PNG with Debian's libvips `vips`
-// command, a JPEG with an EXIF block spliced in, and a PNG "decompression bomb" whose header
+// command, a JPEG with an EXIF block (any Orientation) spliced in, a PNG with a marked corner
+// (to see rotations), animations (GIF, WebP) and a PNG "decompression bomb" whose header
 // claims 20000x20000 pixels while its data is a few bytes.
 import { deflateSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
@@ -98,8 +99,9 @@ export function convert(pngBytes, extension, options = '') {
   }
 }
 
-// An EXIF APP1 segment (little-endian TIFF) holding Orientation = 6 and a camera Make.
-function exifSegment() {
+// An EXIF APP1 segment (little-endian TIFF) holding an Orientation (default 6: the stored
+// pixels must be turned 90 degrees clockwise to be upright) and a camera Make.
+function exifSegment(orientation = 6) {
   const make = Buffer.from('NekoCam\0', 'ascii');
   const entries = 2;
   const ifdSize = 2 + entries * 12 + 4;
@@ -112,7 +114,7 @@ function exifSegment() {
   tiff.writeUInt16LE(0x010f, at); tiff.writeUInt16LE(2, at + 2); // Make, ASCII
   tiff.writeUInt32LE(make.length, at + 4); tiff.writeUInt32LE(8 + ifdSize, at + 8); at += 12;
   tiff.writeUInt16LE(0x0112, at); tiff.writeUInt16LE(3, at + 2); // Orientation, SHORT
-  tiff.writeUInt32LE(1, at + 4); tiff.writeUInt16LE(6, at + 8); at += 12;
+  tiff.writeUInt32LE(1, at + 4); tiff.writeUInt16LE(orientation, at + 8); at += 12;
   tiff.writeUInt32LE(0, at);
   make.copy(tiff, 8 + ifdSize);
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'binary'), tiff]);
@@ -121,10 +123,66 @@ function exifSegment() {
   return Buffer.concat([header, payload]);
 }
 
+// JPEG bytes with an EXIF block (the given Orientation) spliced in right after SOI.
+export function withExifOrientation(jpeg, orientation = 6) {
+  return Buffer.concat([jpeg.subarray(0, 2), exifSegment(orientation), jpeg.subarray(2)]);
+}
+
 // A JPEG with an EXIF block right after its SOI marker.
-export function jpegWithExif(width = 24, height = 16) {
-  const jpeg = convert(png(width, height, { seed: 99 }), '.jpg');
-  return Buffer.concat([jpeg.subarray(0, 2), exifSegment(), jpeg.subarray(2)]);
+export function jpegWithExif(width = 24, height = 16, { orientation = 6 } = {}) {
+  return withExifOrientation(convert(png(width, height, { seed: 99 }), '.jpg'), orientation);
+}
+
+// An RGB PNG of width x height: a dark grey gradient with a pure red `marker` x `marker`
+// square in the top-left corner (so that a rotation shows where that corner went).
+export function markedPng(width, height, { marker = 8 } = {}) {
+  return encodePng(width, height, (x, y, row, offset) => {
+    if (x < marker && y < marker) {
+      row[offset] = 255; row[offset + 1] = 0; row[offset + 2] = 0;
+      return;
+    }
+    const level = 40 + Math.floor((60 * (x + y)) / (width + height));
+    row[offset] = level; row[offset + 1] = level; row[offset + 2] = level;
+  });
+}
+
+// A photo-like image (smooth gradients, fast to make) of width x height as PNG bytes.
+export function gradientPng(width, height, { seed = 1 } = {}) {
+  return encodePng(width, height, (x, y, row, offset) => {
+    row[offset] = (x * 255 / width + seed * 17) & 0xff;
+    row[offset + 1] = (y * 255 / height + seed * 31) & 0xff;
+    row[offset + 2] = ((x + y) * 127 / (width + height) + seed * 7) & 0xff;
+  }, 1);
+}
+
+// An animation of `frames` pages of width x height: page i is a flat grey of level
+// 20 + 60 * i. extension '.gif' or '.webp'.
+export function animated(extension, width, height, frames = 3) {
+  const dir = mkdtempSync(join(tmpdir(), 'nekohub-anim-'));
+  try {
+    const pages = [];
+    for (let i = 0; i < frames; i++) {
+      const level = 20 + 60 * i;
+      pages.push(encodePng(width, height, (x, y, row, offset) => {
+        row[offset] = level; row[offset + 1] = level; row[offset + 2] = level;
+      }));
+    }
+    let current = join(dir, 'page0.png');
+    writeFileSync(current, pages[0]);
+    for (let i = 1; i < frames; i++) {
+      const page = join(dir, `page${i}.png`);
+      writeFileSync(page, pages[i]);
+      const joined = join(dir, `joined${i}.png`);
+      execFileSync('/usr/bin/vips', ['join', current, page, joined, 'vertical'], { stdio: 'pipe' });
+      current = joined;
+    }
+    const target = join(dir, `out${extension}`);
+    const saver = extension === '.gif' ? 'gifsave' : 'webpsave';
+    execFileSync('/usr/bin/vips', [saver, current, target, '--page-height', String(height)], { stdio: 'pipe' });
+    return readFileSync(target);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // The test images every suite uses, made once per process.

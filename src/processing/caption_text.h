@@ -1,0 +1,18 @@
+/* caption_text.h - fitting a generated caption into the places it goes: the structured
+ * result (CAPTION_TEXT_RESULT_MAX characters) and an asset's description and alt text
+ * (ASSET_TEXT_MAX_CHARS, the column limit). Lengths are counted in characters (UTF-8 code
+ * points) as everywhere in the API. Pure functions; thread-safe. */
+#ifndef NH_PROCESSING_CAPTION_TEXT_H
+#define NH_PROCESSING_CAPTION_TEXT_H
+
+#include <stddef.h>
+
+#define CAPTION_TEXT_RESULT_MAX 4000
+
+/* A malloc'ed copy of text without surrounding white space, of at most max_chars characters:
+ * a longer text is cut at its last white space within the limit (or, when the first max_chars
+ * characters hold none, at the limit) and trimmed again. Malformed UTF-8 bytes become '?'.
+ * NULL when out of memory. */
+char *caption_text_cut(const char *text, size_t max_chars);
+
+#endif
