@@ -159,9 +159,13 @@ describe('console: assets and gallery', () => {
     // The cards show the thumbnail derivative (256 px wide for the 320 px fox), never the
     // original; it fills in once the background processing made it.
     const foxImage = page.getByTestId(`asset-card-${ids.fox}`).locator('img');
-    await eventually(() => foxImage.evaluate((img) => img.complete && img.naturalWidth), (w) => w === 256,
-      { message: 'fox thumbnail loaded', timeout: 60000 });
-    assert.equal(await foxImage.getAttribute('data-kind'), 'thumbnail_256');
+    const foxSrc = await eventually(() => foxImage.evaluate((img) => img.complete && img.naturalWidth > 0 && img.currentSrc),
+      (src) => !!src, { message: 'fox thumbnail loaded', timeout: 60000 });
+    const foxDetail = (await machine(server, 'GET', `/api/v1/assets/${ids.fox}`)).body.data;
+    const foxThumb = foxDetail.derivatives.find((d) => d.kind === 'thumbnail_256');
+    assert.equal(await foxImage.getAttribute('src'), foxThumb.publicUrl);
+    assert.deepEqual([foxThumb.width, foxThumb.height], [256, 192]);
+    assert.ok(foxDetail.derivatives.some((d) => d.publicUrl === foxSrc), `a derivative is shown, not the original: ${foxSrc}`);
     await expectText(page.getByTestId(`asset-card-${ids.fox}`).locator('.muted'), /320 × 240/);
     await capture(page, 'assets-grid');
 

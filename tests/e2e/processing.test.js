@@ -193,6 +193,8 @@ describe('console: processing', () => {
     await expectText(page.getByTestId('asset-processing-state'), 'Idle');
     const preview = page.getByTestId('asset-preview').locator('img');
     const shown = await eventually(() => imageState(preview), (s) => s.complete && s.naturalWidth > 0, { message: 'preview' });
+    const fox = await assetDetail(server, ids.fox);
+    assert.equal(shown.src, derivative(fox, 'preview_1024').publicUrl, 'the preview, not the original');
     assert.equal(shown.naturalWidth, 320, 'preview_1024 of a 320 px image is not upscaled');
     assert.equal(await preview.getAttribute('data-kind'), 'preview_1024');
     const kinds = await page.locator('[data-testid=asset-derivative]').evaluateAll((cards) => cards.map((c) => c.dataset.kind).sort());
@@ -213,6 +215,7 @@ describe('console: processing', () => {
   test('format-convert to WebP from the run-skill dialog: new execution, new content type', async () => {
     const { page } = root;
     const before = await history(page);
+    const detailBefore = await assetDetail(server, ids.fox);
     await page.getByTestId('asset-run-skill').click();
     const dialog = page.getByTestId('run-skill-dialog');
     await dialog.getByTestId('run-skill-select').waitFor();
@@ -246,7 +249,13 @@ describe('console: processing', () => {
     const after = await eventually(() => history(page), (h) => h.length > before.length && h[0].skill === 'format-convert',
       { message: 'the run is in the history', timeout: 30000 });
     assert.equal(after[0].state, 'succeeded');
-    assert.deepEqual(after[0].steps, [['convert_image_format', 'succeeded']]);
+    // The conversion, then the derivatives made again from the new original.
+    assert.deepEqual(after[0].steps[0], ['convert_image_format', 'succeeded']);
+    assert.ok(after[0].steps.every(([, status]) => status === 'succeeded'), JSON.stringify(after[0].steps));
+    const converted = await eventually(() => assetDetail(server, ids.fox),
+      (a) => a.derivatives.length === 2 && a.derivatives.every((d) => Date.parse(d.createdAtUtc) > Date.parse(detailBefore.updatedAtUtc)),
+      { message: 'derivatives made again' });
+    assert.equal(derivative(converted, 'thumbnail_256').width, 256);
     await capture(page, 'asset-after-convert');
     assertHealthy(root);
   });

@@ -66,7 +66,7 @@ describe('which image to show', () => {
       width: 256,
       height: 192,
     });
-    expect(publicImageSources(asset, 'large')?.src).toBe('/content/preview_1024');
+    expect(publicImageSources(asset, 'large')).toEqual({ src: '/content/preview_1024', srcset: undefined, width: 1024, height: 768 });
     expect(publicImageSources({ derivatives: [der('thumbnail_256')] })).toEqual({ src: '/content/thumbnail_256', srcset: undefined, width: 256, height: 192 });
   });
 

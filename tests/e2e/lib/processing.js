@@ -67,7 +67,7 @@ export async function startWorker(server, env = {}) {
       ...server.databaseEnv,
       ...server.extraEnv,
       // What the worker writes gets the public URLs the server would give it.
-      Storage__PublicBaseUrl: server.baseUrl,
+      Storage__PublicBaseUrl: `${server.baseUrl}/content`,
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

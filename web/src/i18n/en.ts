@@ -913,7 +913,6 @@ export const en = {
   'jobs.cancelled': 'The job is cancelled.',
   'jobs.cancelRequestedToast': 'Cancellation requested; the job stops after its current step.',
 
-  'gallery.openImage': 'View {title}',
   'lightbox.position': 'Image {index} of {count}',
   'lightbox.close': 'Close the image viewer',
   'lightbox.prev': 'Previous image',

@@ -913,7 +913,6 @@ export const zhCN: Messages = {
   'jobs.cancelled': '任务已取消。',
   'jobs.cancelRequestedToast': '已请求取消；任务会在当前步骤结束后停止。',
 
-  'gallery.openImage': '查看 {title}',
   'lightbox.position': '第 {index} 张，共 {count} 张',
   'lightbox.close': '关闭图片查看器',
   'lightbox.prev': '上一张',

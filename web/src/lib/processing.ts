@@ -45,7 +45,9 @@ export interface ImageSources {
 
 /**
  * `src`/`srcset` from the derivatives' public URLs (the public gallery, public assets in the
- * console), the small one as `src`. Null when there is no derivative with a public URL.
+ * console). Small (grids): the thumbnail as `src`, with the preview in `srcset` for wide cards
+ * and dense screens. Large (detail views, lightbox): the preview alone (the largest size there
+ * is; the thumbnail only when there is no preview). Null when no derivative has a public URL.
  */
 export function publicImageSources(asset: WithDerivatives, prefer: 'small' | 'large' = 'small'): ImageSources | null {
   const thumb = derivativeOf(asset, THUMBNAIL_KIND);
@@ -53,7 +55,7 @@ export function publicImageSources(asset: WithDerivatives, prefer: 'small' | 'la
   const ordered = (prefer === 'small' ? [thumb, preview] : [preview, thumb]).filter((d): d is Derivative => !!d?.publicUrl);
   if (!ordered.length) return null;
   const main = ordered[0];
-  const withWidths = [thumb, preview].filter((d): d is Derivative => !!d?.publicUrl && !!d.width);
+  const withWidths = prefer === 'small' ? [thumb, preview].filter((d): d is Derivative => !!d?.publicUrl && !!d.width) : [];
   return {
     src: main.publicUrl!,
     srcset: withWidths.length > 1 ? withWidths.map((d) => `${d.publicUrl} ${d.width}w`).join(', ') : undefined,

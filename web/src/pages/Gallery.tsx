@@ -103,7 +103,6 @@ export function GalleryPage() {
                   <Link
                     href={`/gallery/${a.id}`}
                     class="gallery-link"
-                    aria-label={t('gallery.openImage', { title })}
                     aria-haspopup="dialog"
                     onClick={(e) => {
                       if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -127,7 +126,7 @@ export function GalleryPage() {
                         <span class="thumb-placeholder">{t('assets.noPreview')}</span>
                       )}
                     </span>
-                    <span class="gallery-caption" aria-hidden="true">
+                    <span class="gallery-caption">
                       <span class="gallery-title">{title}</span>
                       <span class="small">{dims(a.width, a.height)}</span>
                     </span>

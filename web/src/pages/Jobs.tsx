@@ -188,8 +188,7 @@ export function JobsPage() {
                   <tr key={j.id} data-testid="job-row" data-job-id={j.id} data-state={j.state} data-asset-id={j.assetId ?? ''} data-skill={j.skillName ?? ''}>
                     <td>
                       {j.assetId ? (
-                        <Link href={`/assets/${j.assetId}`} data-testid="job-asset-link" title={j.assetId}>
-                          <span class="sr-only">{t('jobs.assetLink')} </span>
+                        <Link href={`/assets/${j.assetId}`} data-testid="job-asset-link" title={j.assetId} aria-label={`${t('jobs.assetLink')} ${shortId(j.assetId)}`}>
                           <code class="nowrap">{shortId(j.assetId)}</code>
                         </Link>
                       ) : (

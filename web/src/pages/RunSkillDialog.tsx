@@ -126,7 +126,7 @@ function ParamField({ p, value, onValue, clientError, server }: ParamFieldProps)
       <div class="field">
         <label for={id}>{paramLabel(p)}</label>
         <select id={id} value={text} onChange={(e) => onValue((e.target as HTMLSelectElement).value)} aria-describedby={describedBy} aria-invalid={invalid} data-testid={id}>
-          {!p.required && <option value="">{t('run.defaultChoice', { value: p.default === null ? t('common.none') : valueLabel(p, String(p.default)) })}</option>}
+          {!p.required && (p.default === null || p.default === undefined) && <option value="">{t('run.defaultChoice', { value: p.default === null ? t('common.none') : valueLabel(p, String(p.default)) })}</option>}
           {p.values.map((v) => (
             <option key={String(v)} value={String(v)}>
               {valueLabel(p, v)}
