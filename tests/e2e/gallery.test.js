@@ -26,11 +26,12 @@ const pathOf = (url) => new URL(url, 'http://x').pathname;
 describe('public gallery: justified rows and lightbox', () => {
   let server;
   let visitor;
+  let phone;
   const assets = {}; // key -> processed asset detail
   let order = []; // keys in gallery order
   const imageRequests = [];
 
-  const test = uiTest(nodeTest, () => [visitor]);
+  const test = uiTest(nodeTest, () => [visitor, phone]);
 
   before(async () => {
     server = await startNekoHub();
@@ -50,6 +51,7 @@ describe('public gallery: justified rows and lightbox', () => {
 
   after(async () => {
     await closeBrowser(visitor);
+    await closeBrowser(phone);
     await stopNekoHub(server);
   });
 
@@ -175,6 +177,25 @@ describe('public gallery: justified rows and lightbox', () => {
     await page.getByTestId('gallery-back').click();
     await expectPath(page, '/gallery');
     assertHealthy(visitor);
+  });
+
+  test('on a phone: the rows and the lightbox fit the screen', async () => {
+    phone = await openBrowser('phone', { viewport: { width: 390, height: 844 } });
+    const { page } = phone;
+    await page.goto(server.url('/gallery'));
+    await page.getByTestId('gallery-grid').waitFor();
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth);
+    assert.equal(await fits(), 390, 'the gallery is not wider than the screen');
+    await capture(page, 'gallery-phone');
+    await page.getByTestId(`gallery-card-${assets[order[1]].id}`).locator('a').click();
+    const image = page.getByTestId('lightbox-image');
+    await eventually(() => imageState(image), (s) => s.complete && s.naturalWidth > 0, { message: 'preview on a phone' });
+    const box = await image.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, `the image fits: ${JSON.stringify(box)}`);
+    await capture(page, 'gallery-lightbox-phone');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('lightbox').waitFor({ state: 'detached' });
+    assertHealthy(phone);
   });
 
   test('the lightbox speaks Simplified Chinese', async () => {

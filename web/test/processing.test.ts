@@ -277,3 +277,14 @@ describe('private image cache', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('jobs page labels', () => {
+  it('shows both ends of an id and names a job by its skill or kind', async () => {
+    const { shortId, jobLabel } = await import('../src/pages/Jobs');
+    expect(shortId('01a23421-7a0e-73d5-9502-1a68b970db74')).toBe('01a23421…db74');
+    expect(shortId('short')).toBe('short');
+    expect(jobLabel({ skillName: null, kind: 'asset.process' })).toBe('Processing after upload');
+    expect(jobLabel({ skillName: 'watermark', kind: 'asset.process' })).toBe('Watermark (watermark)');
+    expect(jobLabel({ skillName: null, kind: 'other.kind' })).toBe('other.kind');
+  });
+});
