@@ -4,7 +4,8 @@
 // the Jobs page (counts, filter tabs, cancel and retry with confirmation), then the thumbnails
 // filling in on the open grid without a reload once the worker runs; the asset page's
 // derivatives, results and execution history; format-convert to WebP from the run-skill dialog;
-// the watermark form refused in the browser and by the server (its code next to the field).
+// the watermark form refused in the browser and by the server (its code next to the field); a
+// run queued past the server's wait (202) shown as queued and filled in once a worker runs it.
 import { after, before, describe, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -51,7 +52,8 @@ describe('console: processing', () => {
   const test = uiTest(nodeTest, () => [root]);
 
   before(async () => {
-    server = await startNekoHub({ Processing__Workers: '0' });
+    // A short wait for manual runs, so that a run with no worker about answers 202 quickly.
+    server = await startNekoHub({ Processing__Workers: '0', Processing__ManualRunWaitSeconds: '3' });
     root = await openBrowser('root');
     await signIn(root.page, server, ROOT.username, ROOT.password);
   });
@@ -308,6 +310,42 @@ describe('console: processing', () => {
     await dialog.waitFor({ state: 'detached' });
     const executionsAfter = (await machine(server, 'GET', `/api/v1/assets/${ids.fox}/executions`)).body.data.total;
     assert.equal(executionsAfter, executionsBefore, 'nothing was run');
+    assertHealthy(root);
+  });
+
+  test('a run that outlasts the server\'s wait is shown as queued and fills in when it is done', async () => {
+    const { page } = root;
+    await worker.stop();
+    worker = null;
+    const executionsBefore = (await machine(server, 'GET', `/api/v1/assets/${ids.fox}/executions`)).body.data.total;
+    await page.getByTestId('asset-run-skill').click();
+    const dialog = page.getByTestId('run-skill-dialog');
+    await dialog.getByTestId('run-skill-select').selectOption('basic_image_enrich');
+    assert.equal(await dialog.getByTestId('run-skill-params').count(), 0, 'no parameters');
+    await dialog.getByTestId('run-skill-submit').click(); // does not rewrite the original: no confirmation
+    const progress = dialog.getByTestId('run-skill-progress');
+    await progress.waitFor();
+    await dialog.locator('[data-testid=run-skill-progress][data-phase=queued]').waitFor({ timeout: 30000 });
+    await expectText(progress.locator('[role=status]'), /^Queued — this will update when it finishes \(\d+ s\)\.$/);
+    await expectText(dialog.getByTestId('run-skill-queued').getByTestId('execution-state'), 'Queued');
+    await capture(page, 'run-skill-queued');
+    // The page knows too: its processing is queued.
+    await expectText(page.getByTestId('asset-processing-state'), 'Queued');
+
+    worker = await startWorker(server);
+    const result = dialog.getByTestId('run-skill-result');
+    await result.waitFor({ timeout: 60000 });
+    assert.equal(await result.getAttribute('data-succeeded'), 'true');
+    await expectText(result.locator('.notice'), 'Thumbnails and caption (basic_image_enrich) finished.');
+    const steps = await result.locator('[data-testid=execution-step]').evaluateAll((rows) => rows.map((r) => [r.dataset.step, r.dataset.status]));
+    assert.deepEqual(steps, [['generate_thumbnail', 'succeeded'], ['generate_basic_caption', 'skipped']]);
+    await capture(page, 'run-skill-queued-done');
+    await dialog.getByTestId('run-skill-done').click();
+    await eventually(() => history(page), (h) => h[0]?.skill === 'basic_image_enrich' && h[0].state === 'succeeded',
+      { message: 'the queued run is in the history', timeout: 30000 });
+    await expectText(page.getByTestId('asset-processing-state'), 'Idle');
+    const executionsAfter = (await machine(server, 'GET', `/api/v1/assets/${ids.fox}/executions`)).body.data.total;
+    assert.equal(executionsAfter, executionsBefore + 1);
     assertHealthy(root);
   });
 
