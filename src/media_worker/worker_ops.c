@@ -105,6 +105,16 @@ static void watermark(worker_image *image, const worker_params *params, int outp
     VipsImage *upright = NULL, *marked = NULL;
     if (worker_image_load_upright(image, true, &upright, reply) != 0)
         return;
+    if (upright->Type == VIPS_INTERPRETATION_CMYK) { /* white is no ink there: draw in sRGB */
+        VipsImage *rgb = NULL;
+        int rc = vips_colourspace(upright, &rgb, VIPS_INTERPRETATION_sRGB, NULL);
+        g_object_unref(upright);
+        if (rc != 0) {
+            worker_fail(reply, "the CMYK image could not be turned into sRGB");
+            return;
+        }
+        upright = rgb;
+    }
     int frames = frames_of(upright);
     int page_height = frames > 1 ? vips_image_get_page_height(upright) : upright->Ysize;
     if (worker_watermark_draw(upright, page_height, frames, params, &marked, reply) == 0) {

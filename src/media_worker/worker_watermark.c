@@ -74,9 +74,19 @@ static int page_mask(VipsImage *text, const worker_params *params, int width, in
     int x, y;
     place(params, width, page_height, vips_image_get_width(text), vips_image_get_height(text), &x,
           &y);
-    VipsImage *scaled = NULL, *page = NULL;
-    int rc = vips_linear1(text, &scaled, params->opacity, 0.0, "uchar", TRUE, NULL);
-    if (rc == 0)
+    /* the part of the text inside the page (a text larger than the image is cut at its edge) */
+    int visible_w = vips_image_get_width(text) < width - x ? vips_image_get_width(text) : width - x;
+    int visible_h = vips_image_get_height(text) < page_height - y ? vips_image_get_height(text)
+                                                                  : page_height - y;
+    VipsImage *scaled = NULL, *inside = NULL, *page = NULL;
+    int rc = 0;
+    if (visible_w <= 0 || visible_h <= 0) /* nothing of it shows */
+        rc = vips_black(&page, width, page_height, NULL);
+    else
+        rc = vips_extract_area(text, &inside, 0, 0, visible_w, visible_h, NULL);
+    if (rc == 0 && inside)
+        rc = vips_linear1(inside, &scaled, params->opacity, 0.0, "uchar", TRUE, NULL);
+    if (rc == 0 && scaled)
         rc = vips_embed(scaled, &page, x, y, width, page_height, "extend", VIPS_EXTEND_BLACK, NULL);
     if (rc == 0 && frames > 1)
         rc = vips_replicate(page, out, 1, frames, NULL);
@@ -84,6 +94,8 @@ static int page_mask(VipsImage *text, const worker_params *params, int width, in
         *out = page;
         page = NULL;
     }
+    if (inside)
+        g_object_unref(inside);
     if (scaled)
         g_object_unref(scaled);
     if (page)

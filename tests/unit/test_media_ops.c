@@ -90,8 +90,9 @@ static int setup(void **state)
              "/usr/bin/vips copy %s/large.png %s/large.gif && "
              "/usr/bin/vips black %s/small.png 32 24 --bands 3 && "
              "/usr/bin/vips copy %s/small.png %s/small.webp && "
+             "/usr/bin/vips icc_export %s/large.jpg %s/cmyk.jpg --output-profile cmyk && "
              "echo 'not an image' > %s/text.png",
-             dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+             dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
     run_command(command);
     jpeg_with_orientation("rotated.jpg", 24, 16);
     return 0;
@@ -318,6 +319,18 @@ static void watermark_marks_its_corner_deterministically(void **state)
                 region_mean("large.png", 400, 330, 200, 70) + 10);
     assert_true(region_mean("marked1.png", 0, 0, 300, 200) ==
                 region_mean("large.png", 0, 0, 300, 200));
+    /* a text larger than the image is cut at its edges */
+    media_watermark huge = {"A watermark far wider than the picture", 1.0, 300,
+                            MEDIA_POSITION_CENTER};
+    assert_int_equal(apply("small.png", "huge.png", watermark_op, &huge, &result, &err), 0);
+    assert_int_equal(result.info.width, 32);
+    assert_int_equal(result.info.height, 24);
+    /* a CMYK JPEG is marked in sRGB (white is no ink in CMYK) */
+    assert_int_equal(header_int(path_of("cmyk.jpg"), "bands"), 4);
+    assert_int_equal(apply("cmyk.jpg", "cmyk-marked.jpg", watermark_op, &mark, &result, &err), 0);
+    assert_int_equal(header_int(path_of("cmyk-marked.jpg"), "bands"), 3);
+    assert_true(region_mean("cmyk-marked.jpg", 400, 330, 200, 70) >
+                region_mean("large.jpg", 400, 330, 200, 70) + 10);
     media_watermark markup = {"<b>a & b</b> 猫ハブ", 0.5, 20, MEDIA_POSITION_TOP_LEFT};
     assert_int_equal(apply("large.jpg", "markup.jpg", watermark_op, &markup, &result, &err), 0);
     assert_int_equal(result.info.format, MEDIA_FORMAT_JPEG);

@@ -120,6 +120,8 @@ const sanitizerEnv = {
   ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
   LSAN_OPTIONS: `suppressions=${join(repoRoot, 'tests/lsan.supp')}:print_suppressions=0`,
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  TSAN_OPTIONS: process.env.TSAN_OPTIONS
+    || `halt_on_error=1:second_deadlock_stack=1:suppressions=${join(repoRoot, 'tests/tsan.supp')}`,
 };
 
 // A `nekohub worker` process on the database of `server` (same databaseEnv; for SQLite the
@@ -181,7 +183,7 @@ export class JobWorker {
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill(signal);
     this.exitStatus = await withTimeout(this.exited, 60000, () => 'nekohub worker did not stop');
     if (!allowFailure) {
-      const report = /(AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer)/;
+      const report = /(AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|ThreadSanitizer)/;
       assert.ok(!report.test(this.stderrText), `sanitizer report from the worker:\n${this.stderrText.slice(-8000)}`);
       assert.equal(this.exitStatus.code, 0, `worker exit ${JSON.stringify(this.exitStatus)}:\n${this.stderrText.slice(-4000)}`);
     }
