@@ -156,10 +156,16 @@ describe('console: assets and gallery', () => {
     assert.deepEqual((await gridIds(page)).sort(), Object.values(ids).sort());
     assert.deepEqual(await texts(page.locator('[data-testid=assets-grid] .asset-name')),
       (await gridIds(page)).map((id) => FILES[Object.keys(ids).find((k) => ids[k] === id)].name));
-    // The cards show the images themselves, served by /content.
+    // The cards show the thumbnail derivative (256 px wide for the 320 px fox), never the
+    // original; it fills in once the background processing made it.
     const foxImage = page.getByTestId(`asset-card-${ids.fox}`).locator('img');
-    await eventually(() => foxImage.evaluate((img) => img.complete && img.naturalWidth), (w) => w === 320,
-      { message: 'fox thumbnail loaded' });
+    const foxSrc = await eventually(() => foxImage.evaluate((img) => img.complete && img.naturalWidth > 0 && img.currentSrc),
+      (src) => !!src, { message: 'fox thumbnail loaded', timeout: 60000 });
+    const foxDetail = (await machine(server, 'GET', `/api/v1/assets/${ids.fox}`)).body.data;
+    const foxThumb = foxDetail.derivatives.find((d) => d.kind === 'thumbnail_256');
+    assert.equal(await foxImage.getAttribute('src'), foxThumb.publicUrl);
+    assert.deepEqual([foxThumb.width, foxThumb.height], [256, 192]);
+    assert.ok(foxDetail.derivatives.some((d) => d.publicUrl === foxSrc), `a derivative is shown, not the original: ${foxSrc}`);
     await expectText(page.getByTestId(`asset-card-${ids.fox}`).locator('.muted'), /320 × 240/);
     await capture(page, 'assets-grid');
 
@@ -219,13 +225,17 @@ describe('console: assets and gallery', () => {
     await gallery.getByTestId('gallery-search-submit').click();
     await expectPath(gallery, '/gallery', '?query=sky');
     await expectText(gallery.getByTestId('gallery-count'), '1 image');
+    // A card opens the lightbox; its Details link leads to the image's page.
     await gallery.getByTestId(`gallery-card-${ids.sky}`).locator('a').click();
+    await gallery.getByTestId('lightbox').waitFor();
+    await gallery.getByTestId('lightbox-details').click();
     await expectPath(gallery, `/gallery/${ids.sky}`);
     await gallery.getByTestId('gallery-detail').waitFor();
     await expectText(gallery.locator('h1'), 'blue-sky.png');
+    // The page shows the preview_1024 derivative (420 px: never upscaled), not the original.
     const original = gallery.locator('.gallery-figure img');
     await eventually(() => original.evaluate((img) => img.complete && img.naturalWidth), (w) => w === 420,
-      { message: 'original image loaded' });
+      { message: 'preview image loaded', timeout: 60000 });
     await capture(gallery, 'gallery-detail');
     await gallery.getByTestId('gallery-back').click();
     await expectPath(gallery, '/gallery', '?query=sky');

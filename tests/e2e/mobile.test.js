@@ -80,7 +80,8 @@ describe('console: phone-sized screen', () => {
   test('the other console pages fit a phone too', async () => {
     const { page } = phone;
     for (const [entry, ready, name] of [['upload', 'upload-dropzone', 'mobile-upload'],
-      ['audit', 'audit-table', 'mobile-audit'], ['account', 'change-password-form', 'mobile-account']]) {
+      ['audit', 'audit-table', 'mobile-audit'], ['jobs', 'jobs-tabs', 'mobile-jobs'],
+      ['account', 'change-password-form', 'mobile-account']]) {
       await page.getByTestId('nav-menu-toggle').click();
       await page.getByTestId(`nav-${entry}`).click();
       await page.getByTestId(ready).waitFor();

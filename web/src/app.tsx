@@ -16,6 +16,7 @@ import { AssetsPage } from './pages/Assets';
 import { UploadPage } from './pages/Upload';
 import { AssetDetailPage } from './pages/AssetDetail';
 import { StoragePage } from './pages/Storage';
+import { JobsPage } from './pages/Jobs';
 import { GalleryDetailPage, GalleryPage } from './pages/Gallery';
 import { roleLabel } from './pages/Users';
 
@@ -40,6 +41,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/storage', layout: 'console', permission: 'providers.read', component: StoragePage },
   // The original console's address of the same page.
   { path: '/providers', layout: 'console', permission: 'providers.read', component: () => <Redirect to="/storage" /> },
+  { path: '/jobs', layout: 'console', permission: 'settings.read', component: JobsPage },
   { path: '/users', layout: 'console', permission: 'users.read', component: UsersPage },
   { path: '/audit', layout: 'console', permission: 'audit.read', component: AuditPage },
   { path: '/account', layout: 'console', permission: null, component: AccountPage },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ASSET_LIST_DEFAULTS, assetListApiQuery, assetListUrl, metadataPatch, parseAssetListState, thumbnailUrl } from '../src/lib/assets';
+import { ASSET_LIST_DEFAULTS, assetListApiQuery, assetListUrl, metadataPatch, parseAssetListState } from '../src/lib/assets';
 import { expiryToUtc } from '../src/lib/expiry';
 import { htmlImage, markdownImage } from '../src/lib/clipboard';
 import { passwordProblem } from '../src/lib/password';
@@ -32,13 +32,6 @@ describe('asset helpers', () => {
       description: null,
       altText: 'a cat',
     });
-  });
-
-  it('prefers a thumbnail derivative', () => {
-    const d = { kind: 'thumbnail_256', contentType: 'image/png', extension: '.png', size: 1, width: 1, height: 1, publicUrl: '/t.png', createdAtUtc: '' };
-    expect(thumbnailUrl({ publicUrl: '/o.png', derivatives: [d] })).toBe('/t.png');
-    expect(thumbnailUrl({ publicUrl: '/o.png' })).toBe('/o.png');
-    expect(thumbnailUrl({ publicUrl: null })).toBeNull();
   });
 
   it('builds Markdown and HTML snippets safely', () => {

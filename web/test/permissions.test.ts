@@ -137,7 +137,7 @@ describe('what may be granted', () => {
 
 describe('navigation', () => {
   it('shows only permitted, built pages', () => {
-    expect(visibleNav(root).map((n) => n.key)).toEqual(['assets', 'upload', 'storage', 'users', 'audit', 'account']);
+    expect(visibleNav(root).map((n) => n.key)).toEqual(['assets', 'upload', 'storage', 'jobs', 'users', 'audit', 'account']);
     expect(visibleNav(user).map((n) => n.key)).toEqual(['assets', 'account']);
     expect(visibleNav(mk('n', 'user', [])).map((n) => n.key)).toEqual(['account']);
   });

@@ -128,9 +128,19 @@ export interface RequestOptions {
   auth?: boolean;
   signal?: AbortSignal;
   headers?: Record<string, string>;
-  /** What to return on success: the envelope's `data` (default), nothing, or the body as Blob. */
-  expect?: 'data' | 'none' | 'blob';
+  /**
+   * What to return on success: the envelope's `data` (default), nothing, the body as Blob, or
+   * `{status, location, data}` (for calls answered 200 or 202 with a `Location`).
+   */
+  expect?: 'data' | 'none' | 'blob' | 'status';
   timeoutMs?: number;
+}
+
+/** A response read with `expect: 'status'`. */
+export interface StatusResult<T> {
+  status: number;
+  location: string | null;
+  data: T;
 }
 
 export interface Session {
@@ -441,15 +451,16 @@ export class ApiClient {
     if (expect === 'blob') return (await res.blob()) as T;
     if (expect === 'none' || res.status === 204) return undefined as T;
     const text = await res.text();
-    if (!text) return undefined as T;
+    if (!text) return (expect === 'status' ? { status: res.status, location: res.headers.get('Location'), data: undefined } : undefined) as T;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       throw new ApiError({ code: 'invalid_response', message: 'The server sent an invalid response.', status: res.status });
     }
-    if (json && typeof json === 'object' && 'data' in (json as object)) return (json as { data: T }).data;
-    return json as T;
+    const data = json && typeof json === 'object' && 'data' in (json as object) ? (json as { data: unknown }).data : json;
+    if (expect === 'status') return { status: res.status, location: res.headers.get('Location'), data } as T;
+    return data as T;
   }
 
   get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {

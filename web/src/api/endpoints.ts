@@ -1,6 +1,6 @@
 // Typed calls of the REST API used by the console and gallery.
 
-import { api, type ApiClient } from './client';
+import { api, type ApiClient, type StatusResult } from './client';
 import type {
   ApiKey,
   AssetDetail,
@@ -10,12 +10,19 @@ import type {
   BatchDeleteResult,
   Bootstrap,
   CreatedApiKey,
+  Execution,
+  Job,
+  JobsPage,
+  JobState,
   GithubBrowseResult,
   GithubUpsertRequest,
   GithubUpsertResult,
   Paged,
   PublicAsset,
   Role,
+  RunSkillOutcome,
+  RunSkillResult,
+  Skill,
   StorageDeleteResult,
   StorageOverview,
   StorageProfile,
@@ -66,6 +73,38 @@ export function endpoints(c: ApiClient) {
     batchDelete: (ids: string[]) => c.post<BatchDeleteResult>('/assets/batch-delete', ids),
     assetContent: (assetId: string) =>
       c.request<Blob>(`/assets/${id(assetId)}/content`, { expect: 'blob', timeoutMs: 120_000 }),
+
+    // processing: skills, manual runs, execution history, derivative bytes
+    skills: (signal?: AbortSignal) => c.get<Skill[]>('/assets/skills', undefined, signal),
+    /**
+     * Runs a skill on an asset. The server waits a while (Processing__ManualRunWaitSeconds,
+     * 30 s by default) for the queued job: 200 with the result, else 202 with the pending
+     * execution and its `Location`. The timeout leaves room for that wait.
+     */
+    runSkill: async (assetId: string, skillName: string, parameters: Record<string, unknown> | null): Promise<RunSkillOutcome> => {
+      const res = await c.request<StatusResult<RunSkillResult | Execution>>(`/assets/${id(assetId)}/skills/${id(skillName)}/run`, {
+        method: 'POST',
+        body: parameters ? { parameters } : {},
+        expect: 'status',
+        timeoutMs: 120_000,
+      });
+      if (res.status === 202) return { kind: 'pending', execution: res.data as Execution, location: res.location };
+      return { kind: 'finished', result: res.data as RunSkillResult };
+    },
+    executions: (assetId: string, query: { page: number; pageSize: number }, signal?: AbortSignal) =>
+      c.get<Paged<Execution>>(`/assets/${id(assetId)}/executions`, query, signal),
+    execution: (assetId: string, executionId: string, signal?: AbortSignal) =>
+      c.get<Execution>(`/assets/${id(assetId)}/executions/${id(executionId)}`, undefined, signal),
+    /** A derivative's bytes through its authenticated `contentUrl` (works for private assets). */
+    derivativeContent: (contentUrl: string, signal?: AbortSignal) =>
+      c.request<Blob>(contentUrl, { expect: 'blob', timeoutMs: 60_000, signal }),
+
+    // jobs (settings.read; retry and cancel: settings.update)
+    jobs: (query: { state?: JobState | ''; assetId?: string; page: number; pageSize: number }, signal?: AbortSignal) =>
+      c.get<JobsPage>('/system/jobs', { ...query, state: query.state || undefined }, signal),
+    job: (jobId: string, signal?: AbortSignal) => c.get<Job>(`/system/jobs/${id(jobId)}`, undefined, signal),
+    retryJob: (jobId: string) => c.post<Job>(`/system/jobs/${id(jobId)}/retry`),
+    cancelJob: (jobId: string) => c.post<Job>(`/system/jobs/${id(jobId)}/cancel`),
 
     // storage provider profiles
     storageOverview: (signal?: AbortSignal) => c.get<StorageOverview>(STORAGE, undefined, signal),

@@ -67,15 +67,30 @@ export interface AuditEntry {
 
 export type AssetStatus = 'pending' | 'ready' | 'deleted' | 'failed';
 
+/** `thumbnail_256` (PNG, fits 256×256) and `preview_1024` (WebP, fits 1024×1024) today. */
+export type DerivativeKind = 'thumbnail_256' | 'preview_1024' | (string & {});
+
 export interface Derivative {
-  kind: string;
+  kind: DerivativeKind;
   contentType: string;
   extension: string;
   size: number;
   width: number | null;
   height: number | null;
+  /** Null while the asset is private (then read `contentUrl` with the bearer token). */
   publicUrl: string | null;
+  /** `/api/v1/assets/{id}/derivatives/{kind}/content` (assets.read; private assets too). Admin views only. */
+  contentUrl?: string | null;
   createdAtUtc: string;
+}
+
+export type ProcessingState = 'idle' | 'queued' | 'running' | 'failed';
+
+/** The asset's background processing (jobs), beside `status`, which keeps the original's values. */
+export interface Processing {
+  state: ProcessingState;
+  pendingJobs: number;
+  lastError: string | null;
 }
 
 export interface AssetListItem {
@@ -98,6 +113,7 @@ export interface AssetListItem {
   /** Their name; "api-key:<id>" for a machine key; null when not recorded. */
   createdByUsername?: string | null;
   derivatives?: Derivative[];
+  processing?: Processing | null;
 }
 
 export interface StructuredResult {
@@ -106,11 +122,17 @@ export interface StructuredResult {
   createdAtUtc: string;
 }
 
+export type StepStatus = 'succeeded' | 'failed' | 'skipped';
+
 export interface ExecutionStep {
   stepName: string;
+  /** Absent from servers before step outcomes; derive it from `succeeded` then. */
+  status?: StepStatus;
   succeeded: boolean;
   errorMessage: string | null;
-  startedAtUtc: string;
+  /** Why a step was skipped (null otherwise). */
+  message?: string | null;
+  startedAtUtc: string | null;
   completedAtUtc: string | null;
 }
 
@@ -326,4 +348,101 @@ export interface GithubUpsertResult {
   visibilityPolicy: string;
   usesControlledRead: boolean;
   publicUrl: string | null;
+}
+
+// ---- processing: skills, executions, jobs -----------------------------------------------------
+
+export type SkillParameterType = 'string' | 'number' | 'integer' | 'boolean';
+
+/** One parameter a skill takes (GET /assets/skills), enough to build its form. */
+export interface SkillParameter {
+  name: string;
+  type: SkillParameterType;
+  required: boolean;
+  default: string | number | boolean | null;
+  /** Allowed values (a choice), or null for free input. */
+  values: (string | number)[] | null;
+  minimum: number | null;
+  maximum: number | null;
+  /** Not sent by every server: a text limit (bytes, UTF-8). */
+  maxLength?: number | null;
+}
+
+export interface Skill {
+  skillName: string;
+  description: string;
+  steps: string[];
+  parameters?: SkillParameter[];
+  /** Not sent by every server; the console knows the built-in rewriting skills by name. */
+  rewritesOriginal?: boolean;
+}
+
+export type ExecutionState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Execution {
+  executionId: string;
+  skillName: string;
+  triggerSource: string;
+  state: ExecutionState;
+  /** Null while the execution has not finished. */
+  succeeded: boolean | null;
+  startedAtUtc: string | null;
+  completedAtUtc: string | null;
+  parametersJson: string | null;
+  jobId: string | null;
+  attempt: number | null;
+  lastError: string | null;
+  steps: ExecutionStep[];
+}
+
+/** The step of a finished manual run (POST …/skills/{name}/run → 200). */
+export interface RunStep {
+  name: string;
+  succeeded: boolean;
+  errorMessage: string | null;
+  status?: StepStatus;
+  message?: string | null;
+}
+
+export interface RunSkillResult {
+  succeeded: boolean;
+  skillName: string;
+  steps: RunStep[];
+  asset: AssetDetail;
+  executionId: string;
+  jobId: string;
+}
+
+/** A manual run: finished within the server's wait (200) or still in the queue (202). */
+export type RunSkillOutcome =
+  | { kind: 'finished'; result: RunSkillResult }
+  | { kind: 'pending'; execution: Execution; location: string | null };
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Job {
+  id: string;
+  kind: string;
+  assetId: string | null;
+  state: JobState;
+  triggerSource: string | null;
+  skillName: string | null;
+  executionId: string | null;
+  attempts: number;
+  maxAttempts: number;
+  cancelRequested: boolean;
+  lockedBy: string | null;
+  lockedUntilUtc: string | null;
+  runAfterUtc: string | null;
+  lastError: string | null;
+  createdAtUtc: string;
+  updatedAtUtc: string;
+  startedAtUtc: string | null;
+  finishedAtUtc: string | null;
+}
+
+export type JobCounts = Record<JobState, number>;
+
+export interface JobsPage extends Paged<Job> {
+  counts: JobCounts;
 }

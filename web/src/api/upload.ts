@@ -11,6 +11,8 @@ export interface UploadFields {
   storageProviderProfileId?: string | null;
   /** Commit message for a GitHub repository target. */
   commitMessage?: string;
+  /** Queue the background processing (thumbnail, preview, caption); absent = the server's default (on). */
+  runEnrichment?: boolean;
 }
 
 export interface UploadHandle {
@@ -45,6 +47,7 @@ export function uploadAsset(
     fd.append('isPublic', fields.isPublic ? 'true' : 'false');
     if (fields.storageProviderProfileId) fd.append('storageProviderProfileId', fields.storageProviderProfileId);
     if (fields.commitMessage?.trim()) fd.append('commitMessage', fields.commitMessage.trim());
+    if (fields.runEnrichment !== undefined) fd.append('runEnrichment', fields.runEnrichment ? 'true' : 'false');
     return fd;
   };
 

@@ -1,6 +1,6 @@
 // Helpers shared by the asset pages and the gallery.
 
-import type { AssetDetail, AssetPatch, Derivative } from '../api/types';
+import type { AssetDetail, AssetPatch } from '../api/types';
 
 export const ASSET_PAGE_SIZES = [10, 20, 50, 100] as const;
 export const SORTS = {
@@ -84,12 +84,6 @@ export function assetListApiQuery(state: AssetListState): Record<string, string 
     orderBy: sort.orderBy,
     orderDirection: sort.orderDirection,
   };
-}
-
-/** Best small image: a thumbnail derivative when there is one, else the original. */
-export function thumbnailUrl(asset: { publicUrl: string | null; derivatives?: Derivative[] | null }): string | null {
-  const thumb = asset.derivatives?.find((d) => d.kind.startsWith('thumbnail') && d.publicUrl);
-  return thumb?.publicUrl ?? asset.publicUrl ?? null;
 }
 
 export function displayName(asset: { originalFileName?: string | null; altText?: string | null; description?: string | null }, untitled: string): string {

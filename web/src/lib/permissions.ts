@@ -172,7 +172,7 @@ export function mergeGrants(actor: Actor, existing: readonly string[], selected:
 
 export interface NavEntry {
   path: string;
-  key: 'assets' | 'upload' | 'users' | 'audit' | 'account' | 'storage' | 'aiProviders' | 'workflows';
+  key: 'assets' | 'upload' | 'users' | 'audit' | 'account' | 'storage' | 'jobs' | 'aiProviders' | 'workflows';
   /** null = any signed-in user. */
   permission: Permission | null;
   /** Pages planned but not built yet are kept here, hidden. */
@@ -183,6 +183,7 @@ export const NAV: readonly NavEntry[] = [
   { path: '/assets', key: 'assets', permission: 'assets.read', enabled: true },
   { path: '/assets/upload', key: 'upload', permission: 'assets.create', enabled: true },
   { path: '/storage', key: 'storage', permission: 'providers.read', enabled: true },
+  { path: '/jobs', key: 'jobs', permission: 'settings.read', enabled: true },
   { path: '/ai-providers', key: 'aiProviders', permission: 'aiProviders.read', enabled: false },
   { path: '/workflows', key: 'workflows', permission: 'settings.read', enabled: false },
   { path: '/users', key: 'users', permission: 'users.read', enabled: true },

@@ -2,7 +2,7 @@
 // time) with progress and cancel. Lives outside the page so uploads survive navigation.
 
 import { api } from '../api/client';
-import type { Bootstrap } from '../api/types';
+import type { AssetDetail, Bootstrap } from '../api/types';
 import { uploadAsset, type UploadFields, type UploadHandle } from '../api/upload';
 import { isAbortError } from '../api/client';
 import { errorMessage } from './errors';
@@ -88,6 +88,9 @@ export interface UploadItem {
   rejection: Rejection | null;
   error: string | null;
   assetId: string | null;
+  /** The upload's answer (202): the asset as stored, with `processing` (queued while its
+   * thumbnail is being made). */
+  asset: AssetDetail | null;
   /** The write target's profile id (null = the default). */
   target: string | null;
 }
@@ -126,6 +129,7 @@ export async function addFiles(list: File[], limits: Bootstrap | null, fields: U
       rejection,
       error: null,
       assetId: null,
+      asset: null,
       target: fields.storageProviderProfileId ?? null,
     };
   });
@@ -152,7 +156,7 @@ function start(id: number): void {
   const handle = uploadAsset(api, file, fields, (loaded, total) => patch(id, { loaded, total }));
   handles.set(id, handle);
   handle.promise
-    .then((asset) => patch(id, { status: 'done', loaded: file.size, assetId: asset.id }))
+    .then((asset) => patch(id, { status: 'done', loaded: file.size, assetId: asset.id, asset }))
     .catch((err) => {
       if (isAbortError(err)) patch(id, { status: 'cancelled' });
       else patch(id, { status: 'failed', error: errorMessage(err) });

@@ -11,45 +11,25 @@ import { useAsync } from '../lib/useAsync';
 import { formatBytes, formatDateTime, t, type MessageKey } from '../i18n';
 import { confirmDialog } from '../ui/confirm';
 import { TextAreaField, TextField } from '../ui/fields';
-import { Link, OpenLink } from '../ui/Link';
+import { Link } from '../ui/Link';
 import { ErrorState, Loading } from '../ui/states';
 import { Switch } from '../ui/Switch';
 import { toast } from '../ui/toast';
 import { useAction } from '../lib/useAction';
 import { useTitle } from '../ui/useTitle';
+import { AssetThumb } from '../ui/AssetImage';
+import { isProcessing } from '../lib/processing';
+import { usePoll } from '../lib/usePoll';
 import { assetName, dims } from './Assets';
-
-/** Private content fetched with the bearer token, shown through a blob: URL. */
-function usePrivateBlob(asset: AssetDetail | undefined) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const needs = !!asset && !asset.publicUrl && asset.contentType.startsWith('image/');
-  useEffect(() => {
-    if (!needs || !asset) return;
-    let revoked = false;
-    let objectUrl: string | null = null;
-    API.assetContent(asset.id)
-      .then((blob) => {
-        if (revoked) return;
-        objectUrl = URL.createObjectURL(blob);
-        setUrl(objectUrl);
-      })
-      .catch((e) => !revoked && setError(e));
-    return () => {
-      revoked = true;
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-      setUrl(null);
-    };
-  }, [asset?.id, needs]);
-  return { url, error };
-}
+import { DerivativesPanel, ExecutionHistory, ProcessingPanel, ResultsPanel } from './AssetProcessing';
+import { RunSkillDialog } from './RunSkillDialog';
 
 export function AssetDetailPage({ id }: { id: string }) {
   const { user } = useSession();
   const asset = useAsync((signal) => API.getAsset(id, signal), [id]);
   const a = asset.data;
   useTitle(a ? assetName(a) : t('asset.details'));
-  const blob = usePrivateBlob(a);
+  const [runOpen, setRunOpen] = useState(false);
   const [openLink, setOpenLink] = useState<string | null>(null);
   // The asset's storage profile (name, capabilities): the overview needs providers.read.
   const profileId = a?.storageProviderProfileId ?? null;
@@ -57,12 +37,22 @@ export function AssetDetailPage({ id }: { id: string }) {
   const storage = useAsync<StorageOverview | null>((signal) => (readsProfiles ? API.storageOverview(signal) : Promise.resolve(null)), [readsProfiles, profileId]);
   const profile = profileId ? (storage.data?.profiles.find((p) => p.id === profileId) ?? null) : null;
 
-  // Poll while processing.
+  // Poll while pending (the original's status) ...
   useEffect(() => {
     if (a?.status !== 'pending') return;
     const timer = setTimeout(asset.reload, 5000);
     return () => clearTimeout(timer);
   }, [a]);
+  // ... and while its jobs are queued or running, quietly, with growing delays: derivatives,
+  // results and the history fill in without a reload; polling stops when it is idle or failed.
+  usePoll(isProcessing(a?.processing), async () => {
+    const fresh = await API.getAsset(id);
+    asset.setData((prev) => (prev && prev.id === fresh.id ? fresh : prev));
+  });
+  // The history is read again whenever the asset's processing moved on.
+  const historyVersion = a
+    ? [a.updatedAtUtc, a.processing?.state ?? '', a.processing?.pendingJobs ?? '', a.latestExecutionSummary?.executionId ?? '', a.derivatives.length].join('|')
+    : '';
 
   if (asset.loading && !a) return <Loading />;
   if (asset.error && !a)
@@ -79,7 +69,6 @@ export function AssetDetailPage({ id }: { id: string }) {
   const visibilityFixed = !!profile && profile.capabilities?.supportsVisibilityToggle === false;
   const canDelete = can(user, 'assets.delete');
   const name = assetName(a);
-  const previewUrl = a.publicUrl ?? blob.url;
   const alt = a.altText || a.description || name;
 
   const setVisibility = async (isPublic: boolean) => {
@@ -133,17 +122,6 @@ export function AssetDetailPage({ id }: { id: string }) {
     }
   };
 
-  const caption = a.structuredResults
-    .map((r) => {
-      try {
-        const p = JSON.parse(r.payloadJson) as { caption?: string; generator?: string };
-        return p.caption ? { caption: p.caption, generator: p.generator ?? null } : null;
-      } catch {
-        return null;
-      }
-    })
-    .find(Boolean);
-
   return (
     <section class="stack" data-testid="asset-detail" data-asset-id={a.id}>
       <Link href="/assets" class="back-link">
@@ -159,15 +137,9 @@ export function AssetDetailPage({ id }: { id: string }) {
 
       <div class="detail-grid">
         <figure class="card preview" data-testid="asset-preview">
-          {previewUrl ? (
-            <img src={previewUrl} alt={alt} decoding="async" />
-          ) : blob.error ? (
-            <ErrorState error={blob.error} />
-          ) : !a.publicUrl && a.contentType.startsWith('image/') ? (
-            <Loading />
-          ) : (
-            <span class="thumb-placeholder">{t('assets.noPreview')}</span>
-          )}
+          <div class="preview-frame">
+            <AssetThumb asset={a} large lazy={false} alt={alt} sizes="(max-width: 900px) 100vw, 60vw" />
+          </div>
           <figcaption class="preview-actions">
             <button type="button" class="btn" onClick={openContent} data-testid="asset-open-content">
               {t('asset.openContent')}
@@ -230,6 +202,7 @@ export function AssetDetailPage({ id }: { id: string }) {
         </div>
       </div>
 
+      <ProcessingPanel processing={a.processing} onRun={canUpdate ? () => setRunOpen(true) : null} />
       <section class="card" aria-labelledby="details-title">
         <h2 id="details-title">{t('asset.details')}</h2>
         <dl class="kv">
@@ -286,97 +259,16 @@ export function AssetDetailPage({ id }: { id: string }) {
         </dl>
       </section>
 
-      <section class="card">
-        <h2 id="der-title">{t('asset.derivatives')}</h2>
-        {a.derivatives.length === 0 ? (
-          <p class="muted">{t('asset.noDerivatives')}</p>
-        ) : (
-          <div class="table-wrap" role="region" aria-labelledby="der-title" tabIndex={0}>
-            <table class="table" data-testid="asset-derivatives">
-              <thead>
-                <tr>
-                  <th scope="col">{t('asset.der.kind')}</th>
-                  <th scope="col">{t('asset.contentType')}</th>
-                  <th scope="col">{t('asset.size')}</th>
-                  <th scope="col">{t('asset.dimensions')}</th>
-                  <th scope="col">{t('asset.created')}</th>
-                  <th scope="col">{t('common.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.derivatives.map((d) => (
-                  <tr key={d.kind}>
-                    <th scope="row">{d.kind}</th>
-                    <td>
-                      <code>{d.contentType}</code>
-                    </td>
-                    <td>{formatBytes(d.size)}</td>
-                    <td>{dims(d.width, d.height)}</td>
-                    <td>{formatDateTime(d.createdAtUtc)}</td>
-                    <td>
-                      <OpenLink url={d.publicUrl} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-
-      {(caption || a.latestExecutionSummary) && (
-        <section class="card" aria-labelledby="results-title">
-          <h2 id="results-title">{t('asset.results')}</h2>
-          {caption && (
-            <blockquote class="caption">
-              <p>{caption.caption}</p>
-              {caption.generator && <footer class="muted small">{t('asset.generator', { generator: caption.generator })}</footer>}
-            </blockquote>
-          )}
-          {a.latestExecutionSummary && (
-            <>
-              <h3>{t('asset.execution')}</h3>
-              <dl class="kv">
-                <dt>{t('asset.exec.skill')}</dt>
-                <dd>
-                  <code>{a.latestExecutionSummary.skillName}</code>
-                </dd>
-                <dt>{t('asset.exec.trigger')}</dt>
-                <dd>{a.latestExecutionSummary.triggerSource}</dd>
-                <dt>{t('asset.exec.started')}</dt>
-                <dd>{formatDateTime(a.latestExecutionSummary.startedAtUtc)}</dd>
-                <dt>{t('asset.exec.completed')}</dt>
-                <dd>{formatDateTime(a.latestExecutionSummary.completedAtUtc)}</dd>
-                <dt>{t('asset.exec.result')}</dt>
-                <dd>{a.latestExecutionSummary.succeeded ? t('asset.exec.ok') : t('asset.exec.failed')}</dd>
-              </dl>
-              {a.latestExecutionSummary.steps.length > 0 && (
-                <div class="table-wrap" role="region" aria-label={t('asset.execution')} tabIndex={0}>
-                  <table class="table">
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('asset.exec.step')}</th>
-                        <th scope="col">{t('asset.exec.result')}</th>
-                        <th scope="col">{t('asset.exec.error')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {a.latestExecutionSummary.steps.map((s) => (
-                        <tr key={s.stepName + s.startedAtUtc}>
-                          <th scope="row">
-                            <code>{s.stepName}</code>
-                          </th>
-                          <td>{s.succeeded ? t('asset.exec.ok') : t('asset.exec.failed')}</td>
-                          <td class="break">{s.errorMessage ?? t('common.none')}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
-            </>
-          )}
-        </section>
+      <DerivativesPanel asset={a} alt={alt} />
+      <ResultsPanel asset={a} />
+      <ExecutionHistory assetId={a.id} version={historyVersion} />
+      {runOpen && (
+        <RunSkillDialog
+          asset={a}
+          onClose={() => setRunOpen(false)}
+          onFinished={(updated) => (updated ? asset.setData(() => updated) : asset.reload())}
+          onQueued={() => asset.reload()}
+        />
       )}
 
       {canDelete && (

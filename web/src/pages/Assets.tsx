@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { API } from '../api/endpoints';
 import type { AssetListItem, BatchDeleteResult, StorageOverview } from '../api/types';
 import {
@@ -9,11 +9,12 @@ import {
   parseAssetListState,
   SORTS,
   STATUSES,
-  thumbnailUrl,
   type AssetListState,
   type SortKey,
 } from '../lib/assets';
 import { can } from '../lib/permissions';
+import { isProcessing } from '../lib/processing';
+import { usePoll } from '../lib/usePoll';
 import { profileLabel } from '../lib/storage';
 import { navigate, useLocation } from '../lib/router';
 import { useSession } from '../lib/session';
@@ -24,6 +25,7 @@ import { Link } from '../ui/Link';
 import { Pager } from '../ui/Pager';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { Switch } from '../ui/Switch';
+import { AssetThumb, ProcessingBadge } from '../ui/AssetImage';
 import { toast } from '../ui/toast';
 import { useTitle } from '../ui/useTitle';
 
@@ -130,6 +132,16 @@ export function AssetsPage() {
     const timer = setTimeout(list.reload, 5000);
     return () => clearTimeout(timer);
   }, [pending, list.data]);
+  // Thumbnails fill in by themselves: while any card's processing is queued or running, the
+  // page is re-read quietly (growing delays), and polling stops once every card is idle or failed.
+  const processing = !!list.data?.items.some((a) => isProcessing(a.processing));
+  const currentKey = useRef(apiKey);
+  currentKey.current = apiKey;
+  usePoll(processing, async () => {
+    const key = apiKey;
+    const fresh = await API.listAssets(assetListApiQuery(state));
+    if (currentKey.current === key) list.setData(() => fresh);
+  }, { resetKey: apiKey });
 
   const items = list.data?.items ?? [];
   const allSelected = items.length > 0 && items.every((a) => selected.has(a.id));
@@ -361,15 +373,16 @@ export function AssetsPage() {
       ) : state.view === 'grid' ? (
         <ul class="asset-grid" data-testid="assets-grid" aria-busy={list.loading ? 'true' : undefined}>
           {items.map((a) => {
-            const thumb = thumbnailUrl(a);
             return (
-              <li key={a.id} class={`asset-card${selected.has(a.id) ? ' selected' : ''}`} data-testid={`asset-card-${a.id}`} data-asset-id={a.id}>
+              <li
+                key={a.id}
+                class={`asset-card${selected.has(a.id) ? ' selected' : ''}`}
+                data-testid={`asset-card-${a.id}`}
+                data-asset-id={a.id}
+                data-processing={a.processing?.state ?? ''}
+              >
                 <Link href={`/assets/${a.id}`} class="asset-thumb" data-testid="asset-link" tabIndex={-1} aria-hidden="true">
-                  {thumb ? (
-                    <img src={thumb} alt="" loading="lazy" decoding="async" width={a.width ?? undefined} height={a.height ?? undefined} />
-                  ) : (
-                    <span class="thumb-placeholder">{a.isPublic ? t('assets.noPreview') : t('assets.private')}</span>
-                  )}
+                  <AssetThumb asset={a} sizes="(max-width: 420px) 50vw, 14rem" />
                 </Link>
                 <div class="asset-card-body">
                   <div class="asset-card-title">
@@ -381,6 +394,7 @@ export function AssetsPage() {
                   <p class="muted small">
                     {formatBytes(a.size)} · {dims(a.width, a.height)}
                     {a.status !== 'ready' && <span class={`badge badge-${a.status}`}>{t(`assets.status.${a.status}` as MessageKey)}</span>}
+                    <ProcessingBadge processing={a.processing} />
                   </p>
                   {visibilitySwitch(a)}
                 </div>
@@ -410,12 +424,17 @@ export function AssetsPage() {
             </thead>
             <tbody>
               {items.map((a) => {
-                const thumb = thumbnailUrl(a);
                 return (
-                  <tr key={a.id} class={selected.has(a.id) ? 'selected' : undefined} data-testid={`asset-row-${a.id}`} data-asset-id={a.id}>
+                  <tr
+                    key={a.id}
+                    class={selected.has(a.id) ? 'selected' : undefined}
+                    data-testid={`asset-row-${a.id}`}
+                    data-asset-id={a.id}
+                    data-processing={a.processing?.state ?? ''}
+                  >
                     {canDelete && <td>{selectBox(a)}</td>}
                     <td>
-                      {thumb ? <img class="table-thumb" src={thumb} alt="" loading="lazy" decoding="async" /> : <span class="thumb-placeholder small">{t('assets.private')}</span>}
+                      <AssetThumb asset={a} sizes="3rem" class="table-thumb" small />
                     </td>
                     <th scope="row">
                       <Link href={`/assets/${a.id}`} data-testid="asset-link">
@@ -429,6 +448,7 @@ export function AssetsPage() {
                     <td>{dims(a.width, a.height)}</td>
                     <td>
                       <span class={`badge badge-${a.status}`}>{t(`assets.status.${a.status}` as MessageKey)}</span>
+                      <ProcessingBadge processing={a.processing} />
                     </td>
                     <td>{visibilitySwitch(a)}</td>
                     <td>{formatDateTime(a.createdAtUtc)}</td>

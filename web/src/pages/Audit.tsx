@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'api_key.revoke',
   'asset.delete',
   'asset.visibility',
+  'job.retry',
+  'job.cancel',
 ];
 
 const PAGE_SIZES = [20, 50, 100] as const;

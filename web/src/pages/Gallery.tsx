@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { API } from '../api/endpoints';
 import type { PublicAsset } from '../api/types';
-import { displayName, thumbnailUrl } from '../lib/assets';
+import { displayName } from '../lib/assets';
+import { aspectRatio, publicImageSources } from '../lib/processing';
 import { intParam, navigate, useLocation, withQuery } from '../lib/router';
 import { useAsync } from '../lib/useAsync';
 import { formatBytes, formatDateTime, t, tn } from '../i18n';
@@ -10,13 +11,17 @@ import { Pager } from '../ui/Pager';
 import { Empty, ErrorState, Loading } from '../ui/states';
 import { useTitle } from '../ui/useTitle';
 import { dims } from './Assets';
+import { Lightbox } from './Lightbox';
+
+/** Target height of a justified row (CSS `--row`); the `sizes` of a card follow from it. */
+const ROW_HEIGHT = 220;
 
 export const GALLERY_PAGE_SIZE = 24;
 
 /** Where "Back to the gallery" returns (search and page kept). */
 let lastListUrl = '/gallery';
 
-function titleOf(a: PublicAsset): string {
+export function titleOf(a: PublicAsset): string {
   return displayName(a, t('gallery.untitled'));
 }
 
@@ -27,7 +32,10 @@ export function GalleryPage() {
   const query = q.get('query') ?? '';
   const page = intParam(q, 'page', 1);
   const [draft, setDraft] = useState(query);
+  /** The index (on this page) of the image shown in the lightbox, or null. */
+  const [open, setOpen] = useState<number | null>(null);
   useEffect(() => setDraft(query), [query]);
+  useEffect(() => setOpen(null), [query, page]);
   useEffect(() => {
     lastListUrl = loc.path + loc.search;
   }, [loc.search]);
@@ -85,22 +93,34 @@ export function GalleryPage() {
           <p class="muted small" aria-live="polite" data-testid="gallery-count">
             {tn('gallery.count', list.data.total)}
           </p>
-          <ul class="gallery-grid" data-testid="gallery-grid" aria-busy={list.loading ? 'true' : undefined}>
-            {list.data.items.map((a) => {
-              const src = thumbnailUrl(a);
+          <ul class="gallery-grid justified" data-testid="gallery-grid" aria-busy={list.loading ? 'true' : undefined}>
+            {list.data.items.map((a, index) => {
+              const img = publicImageSources(a, 'small');
               const title = titleOf(a);
+              const ar = aspectRatio(a);
               return (
-                <li key={a.id} class="gallery-card" data-testid={`gallery-card-${a.id}`} data-asset-id={a.id}>
-                  <Link href={`/gallery/${a.id}`} class="gallery-link">
+                <li key={a.id} class="gallery-card" style={{ '--ar': String(ar) }} data-testid={`gallery-card-${a.id}`} data-asset-id={a.id}>
+                  <Link
+                    href={`/gallery/${a.id}`}
+                    class="gallery-link"
+                    aria-haspopup="dialog"
+                    onClick={(e) => {
+                      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                      e.preventDefault();
+                      setOpen(index);
+                    }}
+                  >
                     <span class="gallery-thumb">
-                      {src ? (
+                      {img ? (
                         <img
-                          src={src}
-                          alt={a.altText || a.description || ''}
+                          src={img.src}
+                          srcset={img.srcset}
+                          sizes={img.srcset ? `(max-width: 600px) 100vw, ${Math.round(ar * ROW_HEIGHT * 1.4)}px` : undefined}
+                          alt={a.altText || a.description || title}
                           loading="lazy"
                           decoding="async"
-                          width={a.width ?? undefined}
-                          height={a.height ?? undefined}
+                          width={img.width}
+                          height={img.height}
                         />
                       ) : (
                         <span class="thumb-placeholder">{t('assets.noPreview')}</span>
@@ -108,13 +128,16 @@ export function GalleryPage() {
                     </span>
                     <span class="gallery-caption">
                       <span class="gallery-title">{title}</span>
-                      <span class="muted small">{dims(a.width, a.height)}</span>
+                      <span class="small">{dims(a.width, a.height)}</span>
                     </span>
                   </Link>
                 </li>
               );
             })}
           </ul>
+          {open !== null && list.data.items[open] && (
+            <Lightbox items={list.data.items} index={open} onIndex={setOpen} onClose={() => setOpen(null)} titleOf={titleOf} />
+          )}
           {list.data.total > GALLERY_PAGE_SIZE && (
             <Pager page={list.data.page} pageSize={list.data.pageSize} total={list.data.total} onPage={(p) => go({ page: p })} />
           )}
@@ -143,6 +166,8 @@ export function GalleryDetailPage({ id }: { id: string }) {
   }
   const title = titleOf(a);
   const derivatives = a.derivatives ?? [];
+  // The preview derivative, never the original (which is one click away).
+  const large = publicImageSources(a, 'large');
   return (
     <article aria-labelledby="gallery-detail-title" class="stack" data-testid="gallery-detail" data-asset-id={a.id}>
       <Link href={lastListUrl} class="back-link" data-testid="gallery-back">
@@ -152,8 +177,17 @@ export function GalleryDetailPage({ id }: { id: string }) {
         {title}
       </h1>
       <figure class="gallery-figure">
-        {a.publicUrl ? (
-          <img src={a.publicUrl} alt={a.altText || a.description || title} decoding="async" width={a.width ?? undefined} height={a.height ?? undefined} />
+        {large ? (
+          <img
+            src={large.src}
+            srcset={large.srcset}
+            sizes={large.srcset ? '(max-width: 1100px) 100vw, 1024px' : undefined}
+            alt={a.altText || a.description || title}
+            decoding="async"
+            width={large.width}
+            height={large.height}
+            data-testid="gallery-preview"
+          />
         ) : (
           <span class="thumb-placeholder">{t('assets.noPreview')}</span>
         )}

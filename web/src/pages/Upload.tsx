@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import { API, loadBootstrap } from '../api/endpoints';
-import type { Bootstrap, StorageOverview } from '../api/types';
+import type { AssetDetail, Bootstrap, StorageOverview } from '../api/types';
 import { can } from '../lib/permissions';
+import { isProcessing } from '../lib/processing';
+import { usePoll } from '../lib/usePoll';
 import { useSession } from '../lib/session';
 import { profileLabel, uploadTargets } from '../lib/storage';
 import { useStore } from '../lib/store';
@@ -10,7 +12,24 @@ import { addFiles, cancelUpload, clearFinished, uploadsStore, type UploadItem } 
 import { formatBytes, formatNumber, t, type MessageKey } from '../i18n';
 import { TextAreaField } from '../ui/fields';
 import { Link } from '../ui/Link';
+import { AssetThumb, ProcessingBadge } from '../ui/AssetImage';
 import { useTitle } from '../ui/useTitle';
+
+/**
+ * The uploaded asset's thumbnail: a placeholder while its processing is queued or running,
+ * filled in when the thumbnail is ready (the asset is re-read with growing delays; readers
+ * without assets.read keep the placeholder the upload's answer gives).
+ */
+function UploadResultThumb({ initial, canRead }: { initial: AssetDetail; canRead: boolean }) {
+  const [asset, setAsset] = useState(initial);
+  usePoll(canRead && isProcessing(asset.processing), async () => setAsset(await API.getAsset(asset.id)));
+  return (
+    <span class="upload-thumb" data-testid="upload-thumb" data-processing={asset.processing?.state ?? ''}>
+      <AssetThumb asset={asset} sizes="4rem" alt="" small />
+      <ProcessingBadge processing={asset.processing} />
+    </span>
+  );
+}
 
 function rejectionText(item: UploadItem): string {
   const r = item.rejection;
@@ -33,11 +52,13 @@ export function UploadPage() {
   const [description, setDescription] = useState('');
   const [altText, setAltText] = useState('');
   const [isPublic, setIsPublic] = useState(true);
+  const [runEnrichment, setRunEnrichment] = useState(true);
   const [dragging, setDragging] = useState(false);
   const { user } = useSession();
   // The write-target menu needs the storage overview (providers.read); without it the menu is
   // hidden and uploads go to the default target.
   const canChooseTarget = can(user, 'providers.read');
+  const canRead = can(user, 'assets.read');
   const storage = useAsync<StorageOverview | null>((signal) => (canChooseTarget ? API.storageOverview(signal) : Promise.resolve(null)), [canChooseTarget]);
   const targets = uploadTargets(storage.data?.profiles ?? []);
   const [target, setTarget] = useState('');
@@ -63,6 +84,7 @@ export function UploadPage() {
       description,
       altText,
       isPublic,
+      runEnrichment,
       storageProviderProfileId: chosen ? chosen.id : null,
       ...(isGithubTarget && commitMessage.trim() ? { commitMessage: commitMessage.trim() } : {}),
     });
@@ -151,6 +173,20 @@ export function UploadPage() {
           <label for="upload-public">{t('upload.public')}</label>
         </div>
         <p class="hint">{t('asset.privateHint')}</p>
+        <div class="check">
+          <input
+            id="upload-run-enrichment"
+            type="checkbox"
+            checked={runEnrichment}
+            onChange={(e) => setRunEnrichment((e.target as HTMLInputElement).checked)}
+            aria-describedby="upload-run-enrichment-hint"
+            data-testid="upload-run-enrichment"
+          />
+          <label for="upload-run-enrichment">{t('upload.runEnrichment')}</label>
+        </div>
+        <p id="upload-run-enrichment-hint" class="hint">
+          {t('upload.runEnrichmentHint')}
+        </p>
         {canChooseTarget && (
           <div class="field field-spaced">
             <label for="upload-target">{t('upload.target.label')}</label>
@@ -203,6 +239,7 @@ export function UploadPage() {
               return (
                 <li key={item.id} class={`upload-item upload-${item.status}`} data-testid="upload-item" data-file-name={item.name} data-status={item.status}>
                   <div class="upload-row">
+                    {item.status === 'done' && item.asset && <UploadResultThumb initial={item.asset} canRead={canRead} />}
                     <span class="upload-name" title={item.name}>
                       {item.name}
                     </span>
