@@ -6,11 +6,15 @@
 # BEFORE_BIN: a release nekohub built from before the media worker (e.g. main at f86a42d:
 # `git archive f86a42d | tar -x -C /tmp/before && make -C /tmp/before build/release/nekohub`);
 # without it only the current build is measured. UPLOADS per round (default 100), ROUNDS (3).
+# ENRICHMENT (default false): the uploads' runEnrichment field. false measures the probe alone
+# (what the in-process build did); true adds the thumbnails the upload queues, which then run
+# beside the next uploads on the same cores and media workers.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 UPLOADS=${UPLOADS:-100}
 KEY=bench-media-key-0123456789
 BEFORE_BIN=${BEFORE_BIN:-}
+ENRICHMENT=${ENRICHMENT:-false}
 
 work=$(mktemp -d /tmp/nekohub-bench-media.XXXXXX)
 trap '[ -n "${NEKOHUB_PID:-}" ] && stop_pid "$NEKOHUB_PID"; rm -rf "$work"' EXIT
@@ -39,7 +43,8 @@ run_side() {
   fi
   for _ in $(seq 1 "$UPLOADS"); do
     curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $KEY" \
-      -F "file=@$work/photo.jpg;type=image/jpeg" "http://127.0.0.1:$port/api/v1/assets"
+      -F "runEnrichment=$ENRICHMENT" -F "file=@$work/photo.jpg;type=image/jpeg" \
+      "http://127.0.0.1:$port/api/v1/assets"
   done >>"$work/latency-$name.txt"
   stop_pid "$NEKOHUB_PID"
   NEKOHUB_PID=
@@ -53,7 +58,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-echo "== media worker (${UPLOADS} uploads x ${ROUNDS} rounds per side, $(stat -c %s "$work/photo.jpg") B JPEG)"
+echo "== media worker (${UPLOADS} uploads x ${ROUNDS} rounds per side, $(stat -c %s "$work/photo.jpg") B JPEG, runEnrichment=$ENRICHMENT)"
 cat "$work/idle.txt"
 for side in "${sides[@]}"; do
   name=${side##*:}

@@ -20,7 +20,8 @@ const key = MACHINE_KEY;
 
 before(async () => {
   images = testImages();
-  server = await startServer({ env: accountsEnv({}, { machineKeys: true }) });
+  // derivatives here are made by hand: no processing jobs run (processing-api covers them)
+  server = await startServer({ env: accountsEnv({ Processing__Workers: '0' }, { machineKeys: true }) });
   publicAsset = await uploadOk(server, key, {
     file: { data: images.jpeg, filename: 'public.jpg', contentType: 'image/jpeg' },
   });
@@ -204,7 +205,7 @@ test('private assets never appear in the public API', async () => {
   assert.ok(!list.text.includes('secret description'));
   for (const item of list.body.data.items) {
     assert.deepEqual(Object.keys(item), ['id', 'type', 'originalFileName', 'contentType', 'size', 'width',
-      'height', 'publicUrl', 'description', 'altText', 'createdAtUtc', 'updatedAtUtc']);
+      'height', 'publicUrl', 'description', 'altText', 'createdAtUtc', 'updatedAtUtc', 'derivatives']);
   }
   for (const word of ['storageKey', 'checksumSha256', 'storageProvider', 'status', 'structuredResults',
     'latestExecutionSummary']) {
@@ -256,7 +257,7 @@ test('derivatives are served by their own key only while their asset is public',
   const privateDetail = await server.request('GET', `/api/v1/assets/${privateAsset.id}`, { token: key });
   assert.equal(privateDetail.body.data.derivatives.length, 1);
   assert.deepEqual(Object.keys(privateDetail.body.data.derivatives[0]),
-    ['kind', 'contentType', 'extension', 'size', 'width', 'height', 'publicUrl', 'createdAtUtc']);
+    ['kind', 'contentType', 'extension', 'size', 'width', 'height', 'publicUrl', 'contentUrl', 'createdAtUtc']);
   assert.equal(privateDetail.body.data.derivatives[0].publicUrl, null);
   const publicDetail = await server.request('GET', `/api/v1/public/assets/${publicAsset.id}`);
   assert.equal(publicDetail.body.data.derivatives[0].publicUrl, `http://x/content/${publicKey}`);

@@ -32,6 +32,7 @@ before(async () => {
     env: accountsEnv({
       Api__Assets__MaxUploadSizeBytes: String(limitImage.length),
       Api__Assets__MaxImagePixels: '400',
+      Processing__Workers: '0', // temp files and rows are the uploads' only: no processing jobs run
     }, { machineKeys: true }),
   });
 });

@@ -15,7 +15,7 @@ const sleep = (ms) => new Promise((resolveSleep) => { setTimeout(resolveSleep, m
 
 const LIST_FIELDS = ['id', 'type', 'status', 'originalFileName', 'contentType', 'size', 'width', 'height',
   'storageProvider', 'storageProviderProfileId', 'publicUrl', 'isPublic', 'createdByUserId',
-  'createdByUsername', 'createdAtUtc', 'updatedAtUtc'];
+  'createdByUsername', 'createdAtUtc', 'updatedAtUtc', 'derivatives', 'processing'];
 
 async function list(query, token = key) {
   const response = await server.request('GET', `/api/v1/assets${query}`, { token });
@@ -27,7 +27,8 @@ const names = (page) => page.items.map((item) => item.originalFileName);
 
 before(async () => {
   const images = testImages();
-  server = await startServer({ env: accountsEnv({}, { machineKeys: true }) });
+  // executions here are made by hand: no processing jobs run (processing-api covers them)
+  server = await startServer({ env: accountsEnv({ Processing__Workers: '0' }, { machineKeys: true }) });
   const twin = png(9, 9, { seed: 9 });
   const uploads = [
     ['alpha', { data: images.png, filename: 'alpha.png', contentType: 'image/png' }, { description: 'The First' }],
@@ -203,12 +204,13 @@ test('executions and structured results show in the detail and the statistics', 
     completedAtUtc: '2026-01-01T00:00:01.5+00:00',
     succeeded: false,
     steps: [
-      { stepName: 'b_step', succeeded: false, errorMessage: 'it broke', startedAtUtc: '2026-01-01T00:00:01+00:00',
-        completedAtUtc: '2026-01-01T00:00:01.1+00:00' },
-      { stepName: 'generate_thumbnail', succeeded: true, errorMessage: null, startedAtUtc: '2026-01-01T00:00:01+00:00',
-        completedAtUtc: '2026-01-01T00:00:01.1+00:00' },
-      { stepName: 'a_step', succeeded: true, errorMessage: null, startedAtUtc: '2026-01-01T00:00:01.2+00:00',
-        completedAtUtc: '2026-01-01T00:00:01.3+00:00' },
+      // status and message (issue 11): rows written before migration 7 read as succeeded/failed
+      { stepName: 'b_step', status: 'failed', succeeded: false, errorMessage: 'it broke', message: null,
+        startedAtUtc: '2026-01-01T00:00:01+00:00', completedAtUtc: '2026-01-01T00:00:01.1+00:00' },
+      { stepName: 'generate_thumbnail', status: 'succeeded', succeeded: true, errorMessage: null, message: null,
+        startedAtUtc: '2026-01-01T00:00:01+00:00', completedAtUtc: '2026-01-01T00:00:01.1+00:00' },
+      { stepName: 'a_step', status: 'succeeded', succeeded: true, errorMessage: null, message: null,
+        startedAtUtc: '2026-01-01T00:00:01.2+00:00', completedAtUtc: '2026-01-01T00:00:01.3+00:00' },
     ],
   });
   const stats = await server.request('GET', '/api/v1/assets/usage-stats', { token: key });

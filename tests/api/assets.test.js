@@ -21,7 +21,7 @@ const DETAIL_FIELDS = ['id', 'type', 'status', 'originalFileName', 'storedFileNa
   'extension', 'size', 'width', 'height', 'checksumSha256', 'duplicateOfAssetId', 'storageProvider',
   'storageProviderProfileId', 'storageKey', 'publicUrl', 'isPublic', 'description', 'altText',
   'createdByUserId', 'createdByUsername', 'createdAtUtc', 'updatedAtUtc', 'derivatives',
-  'structuredResults', 'latestExecutionSummary'];
+  'structuredResults', 'latestExecutionSummary', 'processing'];
 
 function sha256(bytes) {
   return createHash('sha256').update(bytes).digest('hex');
@@ -55,7 +55,9 @@ async function assetCount() {
 
 before(async () => {
   images = testImages();
-  server = await startServer({ env: accountsEnv({}, { machineKeys: true }) });
+  // stored files and temp files are the uploads' only: no processing jobs run (processing-api
+  // covers them); uploads still queue their job (processing.state "queued")
+  server = await startServer({ env: accountsEnv({ Processing__Workers: '0' }, { machineKeys: true }) });
 });
 
 after(async () => {
@@ -111,6 +113,7 @@ test('uploads of PNG, JPEG, GIF, WebP and an EXIF JPEG are ready at once, typed 
     assert.deepEqual(asset.derivatives, []);
     assert.deepEqual(asset.structuredResults, []);
     assert.equal(asset.latestExecutionSummary, null);
+    assert.deepEqual(asset.processing, { state: 'queued', pendingJobs: 1, lastError: null });
     const detail = await server.request('GET', `/api/v1/assets/${asset.id}`, { token: key });
     assert.equal(detail.status, 200);
     assert.deepEqual(detail.body.data, asset);

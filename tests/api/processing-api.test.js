@@ -468,6 +468,11 @@ test('with Processing__ManualRunWaitSeconds=0 a run answers 202 + Location: pend
     assert.equal(polled.status, 200);
     assert.deepEqual(polled.body.data, pending);
     assert.equal((await executions(own, asset.id)).total, 0, 'no record while it is pending');
+    // a second run, cancelled while queued, never runs: its execution stays the pending shape
+    const second = await run(own, asset.id, 'exif-strip');
+    assert.equal(second.status, 202, second.text);
+    const cancel = await own.request('POST', `/api/v1/system/jobs/${second.body.data.jobId}/cancel`, { token: key });
+    assert.equal(cancel.status, 200, cancel.text);
     // a worker (this server restarted with one) finishes it under the same execution id
     own.extraEnv.Processing__Workers = '1';
     await own.restart();
@@ -481,6 +486,14 @@ test('with Processing__ManualRunWaitSeconds=0 a run answers 202 + Location: pend
     assert.equal(finished.succeeded, true);
     assert.equal(finished.attempt, 1);
     assert.deepEqual(finished.steps.map((step) => step.stepName), ['generate_thumbnail']);
+    const cancelled = await own.request('GET', second.headers.get('location'), { token: key });
+    assert.equal(cancelled.status, 200);
+    assert.equal(cancelled.body.data.state, 'cancelled');
+    assert.equal(cancelled.body.data.succeeded, null);
+    assert.equal(cancelled.body.data.skillName, 'exif-strip');
+    assert.deepEqual(cancelled.body.data.steps, []);
+    assert.deepEqual((await executions(own, asset.id)).items.map((item) => item.skillName),
+      ['thumbnail', 'basic_image_enrich']);
   } finally {
     await own.stop();
     own.cleanup();

@@ -14,7 +14,7 @@ import { convert, markedPng, withExifOrientation, png, animated, gradientPng } f
 import { header, pixel } from './lib/vips.js';
 import {
   KEY, stepsEnv, uploadProcessed, runSkill, originalBytes, derivative, derivativeBytes,
-  derivativeSources, detail, settled, sqlRows,
+  derivativeSources, detail, settled, sqlRows, sqlExec,
 } from './lib/steps.js';
 
 let server;
@@ -211,7 +211,7 @@ test('a rewrite through a disabled storage profile is refused; reading it still 
     expectError(response, 400, 'storage_provider_profile_disabled');
   }
   // the thumbnail step writes too: its step fails with the reason, nothing is written
-  await runSql(`UPDATE asset_derivatives SET source_checksum_sha256 = 'stale' WHERE source_asset_id = '${asset.id}'`);
+  sqlExec(server, `UPDATE asset_derivatives SET source_checksum_sha256 = 'stale' WHERE source_asset_id = '${asset.id}'`);
   const run = await runSkill(server, asset.id, 'thumbnail');
   assert.equal(run.succeeded, false);
   assert.match(run.steps[0].errorMessage, /disabled/);
@@ -221,10 +221,6 @@ test('a rewrite through a disabled storage profile is refused; reading it still 
   // reads of a disabled profile still work
   assert.equal(header(await originalBytes(server, unchanged)).width, 80);
 });
-
-function runSql(sql) {
-  sqlRows(server, sql);
-}
 
 test('an upload with runEnrichment=false gets no derivatives until a skill runs', async () => {
   const uploaded = await uploadOk(server, KEY, { file: { data: png(20, 10, { seed: 71 }), filename: 'later.png' },

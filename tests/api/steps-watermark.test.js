@@ -12,7 +12,7 @@ import { startServer } from './lib/server.js';
 import { png, encodePng, animated, convert } from './lib/images.js';
 import { header, maxDifference, regionMean } from './lib/vips.js';
 import { workerPids } from './lib/media-workers.js';
-import { KEY, stepsEnv, uploadProcessed, runSkill, originalBytes, detail } from './lib/steps.js';
+import { KEY, stepsEnv, uploadProcessed, runSkill, originalBytes, detail, sqlExec } from './lib/steps.js';
 
 let server;
 
@@ -155,4 +155,31 @@ test('a worker that hangs during a step is killed at the deadline (media_worker_
   const run = await runSkill(server, asset.id, 'watermark', { text: 'nekohub-test-op-hang' });
   await expectContained(asset, run, /longer than 4 s/);
   assert.equal(await mediaCounter('nekohub_media_worker_failures_total{reason="timeout"}'), timeouts + 1);
+});
+
+test('a job retried after its watermark committed does not draw it twice (job step mark)', async () => {
+  const asset = await uploadProcessed(server, { data: dark(13), filename: 'once.png' });
+  const run = await runSkill(server, asset.id, 'watermark', { text: 'Once', opacity: 1 });
+  assert.equal(run.succeeded, true);
+  const marked = run.asset;
+  // as if the worker died after the commit and the job ended failed: an operator retries it
+  sqlExec(server, `UPDATE jobs SET status = 'failed' WHERE id = '${run.jobId}'`);
+  const retried = await server.request('POST', `/api/v1/system/jobs/${run.jobId}/retry`, { token: KEY });
+  assert.equal(retried.status, 200, retried.text);
+  const until = Date.now() + 120000;
+  let job;
+  do {
+    job = (await server.request('GET', `/api/v1/system/jobs/${run.jobId}`, { token: KEY })).body.data;
+    if (Date.now() > until) assert.fail(`the retried job did not end: ${JSON.stringify(job)}`);
+  } while (job.state === 'queued' || job.state === 'running');
+  assert.equal(job.state, 'succeeded');
+  const after = await detail(server, asset.id);
+  assert.equal(after.checksumSha256, marked.checksumSha256, 'the same bytes: not marked twice');
+  assert.equal(after.storageKey, marked.storageKey);
+  const executions = (await server.request('GET', `/api/v1/assets/${asset.id}/executions`, { token: KEY })).body.data;
+  const ofJob = executions.items.filter((execution) => execution.jobId === run.jobId);
+  assert.equal(ofJob.length, 2, 'both attempts recorded');
+  for (const execution of ofJob) {
+    assert.equal(execution.steps.find((step) => step.stepName === 'draw_watermark').status, 'succeeded');
+  }
 });

@@ -29,6 +29,7 @@ function githubEnv(github, extra = {}) {
     Storage__GitHubRepo__RawBaseUrl: `${github.rawBaseUrl}/`,
     Storage__Remote__RetryBaseDelayMs: '5',
     Storage__Remote__MaxAttempts: '3',
+    Processing__Workers: '0', // only this suite's storage traffic: no processing jobs run
     ...extra,
   }, { machineKeys: true });
 }

@@ -20,6 +20,7 @@ const fast = {
   Storage__Remote__RetryBaseDelayMs: '20',
   Storage__Remote__StallTimeoutMs: '1000',
   Storage__Remote__ConnectTimeoutMs: '2000',
+  Processing__Workers: '0', // the proxy counts this suite's requests only: no processing jobs run
 };
 let s3;
 

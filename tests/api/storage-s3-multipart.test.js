@@ -21,7 +21,8 @@ before(async () => { s3 = await startS3(); });
 after(async () => { await s3.stop(); });
 
 async function withServer(env, body) {
-  const server = await startServer({ env: accountsEnv(env, { machineKeys: true }) });
+  // the request log is this suite's uploads only: no processing jobs run
+  const server = await startServer({ env: accountsEnv({ Processing__Workers: '0', ...env }, { machineKeys: true }) });
   try {
     await body(server);
   } finally {

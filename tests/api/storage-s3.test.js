@@ -24,7 +24,9 @@ before(async () => {
   s3 = await startS3();
   proxy = await startFaultProxy({ target: s3.endpoint });
   server = await startServer({
-    env: accountsEnv(s3.env({ Storage__S3__Endpoint: proxy.url }), { machineKeys: true }),
+    // the proxy counts this suite's requests only: no processing jobs run
+    env: accountsEnv(s3.env({ Storage__S3__Endpoint: proxy.url, Processing__Workers: '0' }),
+      { machineKeys: true }),
   });
 });
 

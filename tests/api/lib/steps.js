@@ -89,6 +89,11 @@ export function sqlRows(server, sql) {
     .map((line) => line.split('|'));
 }
 
+// Change rows behind the running server's back (SQLite: waiting for its write lock if need be).
+export function sqlExec(server, sql) {
+  runSql(server, databaseKind === 'postgres' ? sql : `PRAGMA busy_timeout = 10000; ${sql}`);
+}
+
 // Each derivative's kind and the checksum of the original it was made from.
 export function derivativeSources(server, assetId) {
   const rows = sqlRows(server, `SELECT kind, source_checksum_sha256 FROM asset_derivatives
