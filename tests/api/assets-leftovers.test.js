@@ -58,8 +58,9 @@ test('leftover upload files go at start and at each housekeeping run; an upload 
   writeFileSync(join(tmp, 'not-an-upload'), 'kept');
   const server = await startServer({
     dataDir,
-    env: accountsEnv({ Server__HousekeepingIntervalSeconds: '1', Logging__LogLevel__Default: 'Debug' },
-      { machineKeys: true }),
+    // no processing jobs: their steps' temp files (upload temps too) would come and go here
+    env: accountsEnv({ Server__HousekeepingIntervalSeconds: '1', Logging__LogLevel__Default: 'Debug',
+      Processing__Workers: '0' }, { machineKeys: true }),
   });
   try {
     assert.deepEqual(readdirSync(tmp), ['not-an-upload'], 'start-up removes every leftover upload file');
@@ -87,8 +88,8 @@ test('leftover upload files go at start and at each housekeeping run; an upload 
 // file that every process sees and that dies with its owner.
 test('the sweep of another instance on the same data directory leaves an upload in flight alone', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nekohub-shared-'));
-  const env = accountsEnv({ Server__HousekeepingIntervalSeconds: '1', Logging__LogLevel__Default: 'Debug' },
-    { machineKeys: true });
+  const env = accountsEnv({ Server__HousekeepingIntervalSeconds: '1', Logging__LogLevel__Default: 'Debug',
+    Processing__Workers: '0' }, { machineKeys: true });
   const uploader = await startServer({ dataDir, env });
   const sweeper = await startServer({ dataDir, env });
   const tmp = join(dataDir, 'tmp');

@@ -24,7 +24,7 @@ static void test_ceiling_doubles_per_attempt_up_to_the_cap(void **state)
 static void test_ceiling_clamps_odd_settings(void **state)
 {
     (void)state;
-    assert_int_equal(job_backoff_ceiling_ms(&policy, 0), 2000);  /* attempt < 1 counts as 1 */
+    assert_int_equal(job_backoff_ceiling_ms(&policy, 0), 2000); /* attempt < 1 counts as 1 */
     assert_int_equal(job_backoff_ceiling_ms(&policy, -5), 2000);
     job_backoff_policy zero = {.base_s = 0, .max_s = 0};
     assert_int_equal(job_backoff_ceiling_ms(&zero, 3), 1000); /* base and max at least 1 s */
