@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer check: no file under src/ may include a header of a higher layer, or of another folder
 # on its own layer. The order, lowest first (docs/architecture.md explains it):
-#   core -> db, http -> storage, media -> media_worker (the helper binary), audit, jobs -> auth -> users, assets, system, providers -> processing -> app, routes -> main
+#   core -> db, http -> storage, media -> media_worker (the helper binary), audit, jobs -> auth -> users, assets, system, providers -> processing -> mcp -> app, routes -> main
 # A new folder must be given a layer here before it can build into the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,9 @@ layer_of() {
     auth) echo 4 ;;
     users | assets | system | providers) echo 5 ;;
     processing) echo 6 ;; # skills run on assets: above the assets feature it works on
-    app) echo 7 ;;
-    main) echo 8 ;;
+    mcp) echo 7 ;; # the MCP server: a facade over the features' services
+    app) echo 8 ;;
+    main) echo 9 ;;
     *) echo "" ;;
   esac
 }

@@ -1,0 +1,43 @@
+/* http_stream.h - a long-lived streamed reply (text/event-stream) fed from other threads: the
+ * legacy MCP SSE sessions and the streamed replies of POST /mcp with progress.
+ *
+ * The handler starts the reply with http_reply_stream(); the server sends whatever the producer
+ * writes with http_stream_write() as it comes (the connection is suspended while the buffer is
+ * empty and resumed by a write, so no thread and no busy loop is spent on an idle stream). The
+ * buffer is bounded: a write that would take it over its cap fails and the stream is closed
+ * (a stalled reader is dropped, never fed forever). The stream is reference-counted: the
+ * server holds one reference until the connection ends, the producer one until it calls
+ * http_stream_release(); http_stream_is_closed() tells the producer the client went away (its
+ * on_close callback runs once, on the event thread, when that happens). Thread-safe. */
+#ifndef NH_HTTP_STREAM_H
+#define NH_HTTP_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct http_response;
+
+typedef struct http_stream http_stream;
+
+typedef struct http_stream_settings {
+    const char *content_type;  /* "text/event-stream" */
+    size_t max_buffered_bytes; /* cap of bytes written but not yet sent */
+    void (*on_close)(void *context); /* optional: the client went away or the stream closed */
+    void *context;
+} http_stream_settings;
+
+/* Answer the request with status and a streamed body. Returns the producer's reference (the
+ * caller releases it), or NULL when out of memory (a 500 was answered instead). Extra headers
+ * go through http_response_header() before this call. */
+http_stream *http_reply_stream(struct http_response *response, int status,
+                               const http_stream_settings *settings);
+
+/* Queue bytes to send. 0, or -1 when the stream is closed or the write would exceed the cap
+ * (the stream is then closed). */
+int http_stream_write(http_stream *stream, const char *bytes, size_t length);
+/* End the stream after what is queued has been sent. */
+void http_stream_finish(http_stream *stream);
+bool http_stream_is_closed(const http_stream *stream);
+void http_stream_release(http_stream *stream);
+
+#endif
