@@ -195,6 +195,8 @@ static void log_outcome(const job_claim *claim, const char *label, const job_set
                                claim->kind, "assetId", *claim->asset_id ? claim->asset_id : NULL,
                                "attempt", claim->attempt, "maxAttempts", claim->max_attempts,
                                "outcome", label, "durationMs", seconds * 1000.0);
+    if (fields && claim->lease_expired) /* taken over from a worker whose lease ran out */
+        json_object_set_new(fields, "takenOver", json_true());
     if (fields && s && s->finish.last_error)
         json_object_set_new(fields, "error", json_string(s->finish.last_error));
     if (fields && s && s->finish.state == JOB_STATE_QUEUED) {
