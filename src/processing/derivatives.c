@@ -104,9 +104,9 @@ static int replace_row(db_conn *conn, derivative_commit *c, const db_result *row
     step_derivative row;
     fill_row(c, NULL, &row);
     const char *old_key = db_result_text(rows, 0, STEP_DERIVATIVE_STORAGE_KEY);
+    const char *old_provider = db_result_text(rows, 0, STEP_DERIVATIVE_STORAGE_PROVIDER);
     snprintf(c->old_key, sizeof c->old_key, "%s", old_key ? old_key : "");
-    snprintf(c->old_provider, sizeof c->old_provider, "%s",
-             db_result_text(rows, 0, STEP_DERIVATIVE_STORAGE_PROVIDER));
+    snprintf(c->old_provider, sizeof c->old_provider, "%s", old_provider ? old_provider : "");
     uuid_v7(c->pending_id);
     if (step_store_replace_derivative(conn, db_result_text(rows, 0, STEP_DERIVATIVE_ID), &row,
                                       err) != 0 ||
@@ -255,9 +255,10 @@ static int current_key(processing_service *service, const asset_record *asset, c
     db_release(service->database, conn);
     if (rc != 0)
         return -1;
-    rc = db_result_rows(rows) > 0 && is_current(rows, 0, asset->checksum_sha256) ? 0 : 1;
+    const char *stored = db_result_text(rows, 0, STEP_DERIVATIVE_STORAGE_KEY);
+    rc = stored && is_current(rows, 0, asset->checksum_sha256) ? 0 : 1;
     if (rc == 0)
-        snprintf(key, STORAGE_KEY_SIZE, "%s", db_result_text(rows, 0, STEP_DERIVATIVE_STORAGE_KEY));
+        snprintf(key, STORAGE_KEY_SIZE, "%s", stored);
     db_result_free(rows);
     return rc;
 }
