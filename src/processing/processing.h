@@ -14,8 +14,9 @@
  * rows (status succeeded | failed | skipped, message) in one transaction, tagged with the job
  * and attempt; a manual skill run's final record takes the job's pre-assigned execution_id.
  * A job whose steps failed only transiently (processing_step.h) is retried through the queue's
- * back-off; otherwise it ends succeeded (even with failed steps: their record says why) or
- * failed.
+ * back-off; a job with a step that failed for good ends failed with that step's message as
+ * its last error (the asset's processing state shows it; the Jobs API can retry it); otherwise
+ * it ends succeeded.
  *
  * The service is the context of the processing routes (processing_http.h). Thread-safe. */
 #ifndef NH_PROCESSING_H

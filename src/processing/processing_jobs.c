@@ -41,6 +41,8 @@ typedef struct dispatch {
     bool transient;     /* a step failed transiently: the job is retried */
     int retry_after_s;
     char error[JOB_ERROR_MAX + 1]; /* the first transient failure */
+    bool failed; /* a step failed for good: the job ends failed (its records say the rest) */
+    char failure[JOB_ERROR_MAX + 1]; /* the first such failure */
 } dispatch;
 
 /* Copy src into dst (size bytes) cut on a UTF-8 boundary. */
@@ -218,6 +220,25 @@ static void note_transient(dispatch *d, const skill_run *run)
     }
 }
 
+/* Remember the first step that failed for good: the job then ends 'failed' with it as its
+ * last error, so the asset's processing state, the Jobs page and a retry all see it. */
+static void note_failure(dispatch *d, const skill_run *run)
+{
+    if (d->failed)
+        return;
+    for (size_t i = 0; i < run->step_count; i++) {
+        const step_result *result = &run->steps[i].result;
+        if (result->status != STEP_STATUS_FAILED || result->transient)
+            continue;
+        char text[JOB_ERROR_MAX + 256];
+        snprintf(text, sizeof text, "%s/%s: %s", run->skill->name, run->steps[i].step_name,
+                 result->message);
+        copy_utf8(d->failure, sizeof d->failure, text);
+        d->failed = true;
+        return;
+    }
+}
+
 /* The id the record of this run takes: the job's execution id when this is the final attempt
  * of a manual run of one skill (it succeeded or failed for good, or no attempt is left), else
  * a new one (an attempt that will be retried is history of its own). */
@@ -278,6 +299,7 @@ static dispatch_state run_one(dispatch *d, size_t index, size_t count, const jso
             if (saved[0])
                 add_result(d, saved, run);
             note_transient(d, run);
+            note_failure(d, run);
         }
     }
     free(run);
@@ -354,6 +376,10 @@ static void finish(dispatch *d, job_outcome *outcome)
 {
     if (d->transient) {
         set_outcome(outcome, JOB_OUTCOME_RETRY, d->retry_after_s, d->error);
+        return;
+    }
+    if (d->failed) {
+        set_outcome(outcome, JOB_OUTCOME_FAILED, 0, d->failure);
         return;
     }
     outcome->kind = JOB_OUTCOME_DONE;

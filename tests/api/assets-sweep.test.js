@@ -14,7 +14,7 @@ import { uploadOk, fetchBytes } from './lib/assets.js';
 const pendingCount = (server) => Number(runSql(server, 'SELECT COUNT(*) FROM storage_pending_deletions').trim());
 
 test('uploads leave no pending records; the sweep removes orphans and keeps objects in use', async () => {
-  const server = await startServer({ env: accountsEnv({}, { machineKeys: true }) });
+  const server = await startServer({ env: accountsEnv({ Processing__Workers: '0' }, { machineKeys: true }) });
   try {
     const kept = await uploadOk(server, MACHINE_KEY, {
       file: { data: png(12, 12, { seed: 7 }), filename: 'kept.png', contentType: 'image/png' },

@@ -19,7 +19,7 @@ let server;
 let token;
 
 before(async () => {
-  server = await startServer({ env: accountsEnv({ Storage__PublicBaseUrl: GLOBAL_BASE,
+  server = await startServer({ env: accountsEnv({ Storage__PublicBaseUrl: GLOBAL_BASE, Processing__Workers: '0',
     Api__MaxJsonBodyBytes: String(JSON_LIMIT) }) });
   token = (await login(server, ROOT.username, ROOT.password)).accessToken;
 });
