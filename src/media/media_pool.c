@@ -23,12 +23,14 @@
 
 extern char **environ;
 
-#define WORKER_SOCKET_FD 3 /* where the worker finds its end of the socketpair */
+#define WORKER_SOCKET_FD 3        /* where the worker finds its end of the socketpair */
+#define WORKER_START_TIMEOUT_S 60 /* a new worker's warm-up: at most this long (or timeout_s) */
 
 typedef struct media_worker {
     pid_t pid; /* 0: not running */
     int socket;
     bool busy;
+    bool ready; /* its start-up message arrived (warm-up and sandbox done) */
 } media_worker;
 
 struct media_pool {
@@ -203,6 +205,7 @@ static int worker_start(media_pool *pool, media_worker *worker, nh_error *err)
     }
     worker->pid = pid;
     worker->socket = pair[0];
+    worker->ready = false;
     atomic_fetch_add(&workers_started, 1);
     return 0;
 }
@@ -374,10 +377,37 @@ static int wait_readable(int socket, const struct timespec *deadline)
     }
 }
 
+/* A new worker announces the end of its warm-up with a reply of id 0 (nekohub-media's
+ * announce_ready). Wait for it with a start-up deadline of its own (a loaded machine or a
+ * sanitizer build can make the warm-up slow), so a request's deadline covers only its own work.
+ * 0 when ready; -1 with err (the worker is stopped) when it died or never got ready. */
+static int await_ready(media_pool *pool, media_worker *worker, nh_error *err)
+{
+    if (worker->ready)
+        return 0;
+    struct timespec deadline;
+    deadline_after(&deadline, pool->timeout_s > WORKER_START_TIMEOUT_S ? pool->timeout_s
+                                                                       : WORKER_START_TIMEOUT_S);
+    int readable = wait_readable(worker->socket, &deadline);
+    uint8_t answer[MEDIA_REPLY_SIZE + 1];
+    media_reply reply;
+    ssize_t got = readable > 0 ? recv(worker->socket, answer, sizeof answer, 0) : -1;
+    if (got <= 0 || media_reply_decode(answer, (size_t)got, &reply) != 0 || reply.id != 0 ||
+        reply.status != MEDIA_STATUS_OK) {
+        worker_stop(worker, readable == 0 ? "it did not start in time" : "it did not start");
+        return error_set(err, 503, "media_worker_unavailable",
+                         "The media worker could not be started.");
+    }
+    worker->ready = true;
+    return 0;
+}
+
 /* The exchange on a running worker: 0 with reply; -1 with err (the worker is replaced). */
 static int exchange(media_pool *pool, media_worker *worker, const uint8_t *message, size_t length,
                     uint32_t id, int input_fd, int output_fd, media_reply *reply, nh_error *err)
 {
+    if (await_ready(pool, worker, err) != 0)
+        return -1;
     struct timespec deadline;
     deadline_after(&deadline, pool->timeout_s);
     if (send_request(worker, message, length, input_fd, output_fd) != 0) {

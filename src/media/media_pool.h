@@ -12,7 +12,9 @@
  * MEDIA_POOL_MAX_WAITING_PER_WORKER x workers requests wait for a free worker; one more gets 503
  * media_worker_busy at once, a waiter that saw no worker free within timeout_s gets 503
  * media_worker_busy too. 503 media_worker_unavailable when the helper binary cannot be started
- * (at start-up: the server does not start).
+ * (at start-up: the server does not start) or a new worker does not announce the end of its
+ * warm-up within 60 s (or timeout_s when longer). A new worker gets no request before that
+ * announcement, so its start-up never counts against a request's deadline.
  *
  * Thread-safe: any thread may call media_pool_probe and media_pool_run at once. The pool owns
  * its worker processes and sockets; media_pool_destroy kills and reaps them. */

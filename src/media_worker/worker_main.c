@@ -166,6 +166,17 @@ static void serve(const worker_options *options)
     }
 }
 
+/* Tell the pool the warm-up is over (a reply with id 0, status OK): until then it sends no
+ * request, so a slow start never eats into a request's deadline. */
+static int announce_ready(int socket)
+{
+    media_reply ready;
+    memset(&ready, 0, sizeof ready);
+    uint8_t message[MEDIA_REPLY_SIZE];
+    size_t length = media_reply_encode(&ready, message, sizeof message);
+    return send(socket, message, length, MSG_NOSIGNAL) == (ssize_t)length ? 0 : -1;
+}
+
 /* Descriptors the server left open without close-on-exec (libraries' pipes): the worker keeps
  * only standard input, output, error and its socket. */
 static void close_inherited(int socket)
@@ -191,6 +202,8 @@ int main(int argc, char **argv)
         _exit(0); /* the server is already gone */
     if (worker_sandbox_limit(options.memory_mb, options.timeout_s + 1) != 0 ||
         worker_probe_start(argv[0]) != 0 || worker_sandbox_filter() != 0)
+        _exit(1);
+    if (announce_ready(options.socket) != 0)
         _exit(1);
     serve(&options);
     _exit(0);
