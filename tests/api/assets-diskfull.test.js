@@ -43,7 +43,7 @@ const uploadBig = (server) => upload(server, key, { file: { data: big(), filenam
 
 test('a full data directory: the upload answers 507, keeps nothing, and works once there is space', (t) =>
   withTmpfs(t, '8m', async (volume) => {
-    const server = await startServer({ dataDir: volume, env: accountsEnv({}, { machineKeys: true }) });
+    const server = await startServer({ dataDir: volume, env: accountsEnv({ Processing__Workers: '0' }, { machineKeys: true }) });
     try {
       const before = await total(server);
       const stored = filesUnder(join(volume, 'assets'));
@@ -66,7 +66,7 @@ test('a full data directory: the upload answers 507, keeps nothing, and works on
 test('a full storage root: the upload answers 507 and leaves no object, row or pending record', (t) =>
   withTmpfs(t, '1m', async (root) => {
     const server = await startServer({
-      env: accountsEnv({ Storage__Local__RootPath: root }, { machineKeys: true }),
+      env: accountsEnv({ Storage__Local__RootPath: root, Processing__Workers: '0' }, { machineKeys: true }),
     });
     try {
       const filler = fill(root, 16 * 1024);

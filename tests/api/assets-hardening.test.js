@@ -101,7 +101,7 @@ function lzwZeros(count) {
 before(async () => {
   images = testImages();
   server = await startServer({
-    env: accountsEnv({ Api__Assets__MaxAnimationPixels: '100000' }, { machineKeys: true }),
+    env: accountsEnv({ Api__Assets__MaxAnimationPixels: '100000', Processing__Workers: '0' }, { machineKeys: true }),
   });
 });
 
