@@ -24,12 +24,14 @@ async function startWithUmask(mask, options) {
   }
 }
 
-// Every entry under dir (not dir itself) as { path, mode, directory }.
+// Every entry under dir (not dir itself) as { path, mode, directory }. An entry that vanishes
+// between the listing and its lstat (a background job's temp file) is skipped.
 function walk(dir) {
   const entries = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    const info = lstatSync(path);
+    const info = lstatSync(path, { throwIfNoEntry: false });
+    if (!info) continue;
     entries.push({ path, mode: info.mode & 0o777, directory: info.isDirectory() });
     if (info.isDirectory()) entries.push(...walk(path));
   }
