@@ -30,6 +30,7 @@ before(async () => {
 after(async () => { await new Promise((resolve) => fake.close(resolve)); });
 
 const env = () => ({
+  Processing__Workers: '0', // the fake S3 answers only what these tests stage
   Storage__Provider: 's3',
   Storage__S3__Endpoint: `http://127.0.0.1:${fake.address().port}`,
   Storage__S3__Bucket: 'review-bucket',

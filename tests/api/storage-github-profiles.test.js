@@ -23,6 +23,7 @@ let counter = 0;
 before(async () => {
   github = await startGitHub({ branches: ['main', 'release/v2'], token: TOKEN, isPrivate: false });
   server = await startServer({ env: accountsEnv({
+    Processing__Workers: '0', // only this suite's storage traffic: no processing jobs run
     Storage__Remote__RetryBaseDelayMs: '5',
     Storage__Remote__MaxAttempts: '3',
   }, { machineKeys: true }) });
