@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "http/response.h"
 #include "http/stream_buffer.h"
@@ -116,6 +117,43 @@ int http_stream_write(http_stream *stream, const char *bytes, size_t length)
     wake(stream);
     pthread_mutex_unlock(&stream->lock);
     return 0;
+}
+
+/* data as "data: " lines: CR, LF and CRLF each end a line (SSE's own line breaks). */
+static void append_data_lines(buf *frame, const char *data, size_t length)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= length; i++) {
+        if (i < length && data[i] != '\n' && data[i] != '\r')
+            continue;
+        buf_append_str(frame, "data: ");
+        buf_append(frame, data + start, i - start);
+        buf_append_str(frame, "\n");
+        if (i < length && data[i] == '\r' && i + 1 < length && data[i + 1] == '\n')
+            i++;
+        start = i + 1;
+    }
+}
+
+int http_stream_write_event(http_stream *stream, const char *event, const char *data, size_t length)
+{
+    buf frame;
+    buf_init(&frame, 0);
+    if (event)
+        buf_printf(&frame, "event: %s\n", event);
+    append_data_lines(&frame, data, length);
+    buf_append_str(&frame, "\n");
+    if (buf_failed(&frame)) {
+        log_message(LOG_ERROR, "http_stream", "out of memory framing an event of %zu bytes",
+                    length);
+        pthread_mutex_lock(&stream->lock); /* a lost event: the client must not wait for it */
+        fail(stream);
+        pthread_mutex_unlock(&stream->lock);
+        return -1;
+    }
+    int result = http_stream_write(stream, frame.data, frame.length);
+    buf_free(&frame);
+    return result;
 }
 
 void http_stream_finish(http_stream *stream)

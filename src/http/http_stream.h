@@ -47,6 +47,11 @@ http_stream *http_reply_stream(struct http_response *response, int status,
 /* Queue bytes to send. 0, or -1 when the stream is closed or the write would exceed the cap
  * (the stream is then closed). */
 int http_stream_write(http_stream *stream, const char *bytes, size_t length);
+/* One server-sent event in one write (never interleaved with another writer's): "event: <name>"
+ * when event is not NULL, the data as "data: " lines (a line break in it starts a new line),
+ * and the blank line that ends the event. Same result as http_stream_write. */
+int http_stream_write_event(http_stream *stream, const char *event, const char *data,
+                            size_t length);
 /* End the stream after what is queued has been sent. */
 void http_stream_finish(http_stream *stream);
 bool http_stream_is_closed(const http_stream *stream);

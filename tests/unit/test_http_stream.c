@@ -201,6 +201,26 @@ static void test_empty_stream_suspends_and_a_write_resumes(void **state)
     http_stream_release(fixture.stream);
 }
 
+static void test_events_are_framed_one_data_line_per_line(void **state)
+{
+    (void)state;
+    stream_fixture fixture;
+    open_stream(&fixture, 1024, NULL, false);
+    char out[128];
+    assert_int_equal(http_stream_write_event(fixture.stream, "message", "{\"a\":1}", 7), 0);
+    assert_int_equal(read_text(fixture.stream, out, sizeof out), HTTP_STREAM_DATA);
+    assert_string_equal(out, "event: message\ndata: {\"a\":1}\n\n");
+    const char text[] = "one\ntwo\r\nthree\rfour";
+    assert_int_equal(http_stream_write_event(fixture.stream, NULL, text, sizeof text - 1), 0);
+    assert_int_equal(read_text(fixture.stream, out, sizeof out), HTTP_STREAM_DATA);
+    assert_string_equal(out, "data: one\ndata: two\ndata: three\ndata: four\n\n");
+    assert_int_equal(http_stream_write_event(fixture.stream, "endpoint", "", 0), 0);
+    assert_int_equal(read_text(fixture.stream, out, sizeof out), HTTP_STREAM_DATA);
+    assert_string_equal(out, "event: endpoint\ndata: \n\n");
+    end_connection(&fixture);
+    http_stream_release(fixture.stream);
+}
+
 static void test_finish_sends_what_is_queued_then_ends(void **state)
 {
     (void)state;
@@ -523,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_buffer_reuses_consumed_room_and_frees_when_drained),
         cmocka_unit_test(test_buffer_grows_up_to_its_limit_only),
         cmocka_unit_test(test_empty_stream_suspends_and_a_write_resumes),
+        cmocka_unit_test(test_events_are_framed_one_data_line_per_line),
         cmocka_unit_test(test_finish_sends_what_is_queued_then_ends),
         cmocka_unit_test(test_finish_resumes_a_suspended_connection),
         cmocka_unit_test(test_a_write_over_the_cap_closes_the_stream),
