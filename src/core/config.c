@@ -269,7 +269,7 @@ static int add_default_content_types(string_list *list)
     return rc;
 }
 
-/* mcp: the legacy SSE transport's sessions and the page size of tools/list, resources/list. */
+/* mcp: the legacy SSE transport's sessions (Mcp__ListPageSize is read with processing). */
 static void read_mcp_settings(loader *l, config *cfg)
 {
     read_unsigned(l, "Mcp__SseHeartbeatSeconds", &cfg->mcp_sse_heartbeat_s, 1, 3600);
@@ -278,7 +278,6 @@ static void read_mcp_settings(loader *l, config *cfg)
     read_unsigned(l, "Mcp__SseMaxSessions", &cfg->mcp_sse_max_sessions, 1, 1000000);
     read_unsigned(l, "Mcp__SseIdleSeconds", &cfg->mcp_sse_idle_s, 1, 86400);
     read_unsigned(l, "Mcp__SseBufferBytes", &cfg->mcp_sse_buffer_bytes, 4096, 1073741824);
-    read_int(l, "Mcp__ListPageSize", &cfg->mcp_list_page_size, 1, 1000);
 }
 
 /* Returns 0, or -1 when a default could not be allocated (config_load reports it). */
@@ -356,7 +355,6 @@ static int set_defaults(config *cfg)
     cfg->mcp_sse_max_sessions = 1000;
     cfg->mcp_sse_idle_s = 300;
     cfg->mcp_sse_buffer_bytes = 1024 * 1024;
-    cfg->mcp_list_page_size = 10;
     if (rc == 0 &&
         (!cfg->storage_provider || !cfg->s3_provider_name || !cfg->s3_region ||
          !cfg->github_provider_name || !cfg->github_ref || !cfg->github_visibility_policy ||

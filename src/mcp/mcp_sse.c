@@ -116,6 +116,19 @@ void mcp_sse_http_open(http_request *request, http_response *response)
 
 /* ---- POST /mcp/message ------------------------------------------------------------------- */
 
+static bool is_json_content_type(const char *content_type)
+{
+    if (!content_type)
+        return false;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    size_t length = strlen("application/json");
+    if (strncasecmp(content_type, "application/json", length) != 0)
+        return false;
+    char next = content_type[length];
+    return next == '\0' || next == ';' || next == ' ' || next == '\t';
+}
+
 /* The notify sink of a message: progress notifications go out on the session's stream. */
 static int notify_session(void *context, const char *json, size_t length)
 {
@@ -176,6 +189,11 @@ static void run_message(mcp_sse *sse, mcp_sse_session *session, http_request *re
 void mcp_sse_http_message(http_request *request, http_response *response)
 {
     mcp_sse *sse = request->context;
+    if (!is_json_content_type(http_request_header(request, "Content-Type"))) {
+        http_reply_error_code(response, 415, "request_unsupported_media_type",
+                              "The request body must be JSON (Content-Type: application/json).");
+        return;
+    }
     const char *id = http_request_query(request, "sessionId");
     if (!id || text_is_blank(id)) {
         http_reply_error_code(response, 400, "mcp_session_id_required",
