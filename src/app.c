@@ -14,6 +14,7 @@
 #include "jobs/job_queue.h"
 #include "jobs/job_test_kind.h"
 #include "mcp/mcp.h"
+#include "mcp/mcp_sse.h"
 #include "processing/processing.h"
 #include "providers/providers.h"
 #include "storage/storage.h"
@@ -57,6 +58,7 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_JOBS] = application->jobs;
     application->contexts[ROUTE_CONTEXT_PROCESSING] = application->processing;
     application->contexts[ROUTE_CONTEXT_MCP] = application->mcp;
+    application->contexts[ROUTE_CONTEXT_MCP_SSE] = application->mcp_sse;
 }
 
 /* The job queue with `workers` worker threads (0: enqueue and read only), not started yet; the
@@ -108,7 +110,10 @@ static int app_mcp_start(app *application, nh_error *err)
         .version = application->version,
     };
     application->mcp = mcp_server_create(&deps, err);
-    return application->mcp ? 0 : -1;
+    if (!application->mcp)
+        return -1;
+    application->mcp_sse = mcp_sse_create(application->cfg, application->mcp, err);
+    return application->mcp_sse ? 0 : -1;
 }
 
 /* The features that register job handlers come here, between app_jobs_create and
@@ -188,7 +193,9 @@ int app_worker_start(app *application, nh_error *err)
 
 void app_services_stop(app *application)
 {
-    job_queue_stop(application->jobs);    /* first: running jobs finish or are handed back */
+    job_queue_stop(application->jobs);     /* first: running jobs finish or are handed back */
+    mcp_sse_destroy(application->mcp_sse); /* its sessions message mcp */
+    application->mcp_sse = NULL;
     mcp_server_destroy(application->mcp); /* before the services it calls */
     application->mcp = NULL;
     processing_service_destroy(application->processing); /* no handler runs any more */

@@ -12,6 +12,7 @@
 #include "auth/auth_http.h"
 #include "auth/permissions.h"
 #include "mcp/mcp_http.h"
+#include "mcp/mcp_sse.h"
 #include "processing/processing_http.h"
 #include "providers/providers_http.h"
 #include "system/jobs_http.h"
@@ -150,6 +151,11 @@ const route ROUTES[] = {
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_MCP, false, NULL},
     {"DELETE", "/mcp", mcp_http_not_allowed, ROUTE_AUTH_API_KEY_ONLY, ROUTE_NO_PERMISSION,
      ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_MCP, false, NULL},
+    /* MCP legacy HTTP+SSE transport (mcp/mcp_sse.h) */
+    {"GET", "/mcp/sse", mcp_sse_http_open, ROUTE_AUTH_API_KEY_ONLY, ROUTE_NO_PERMISSION,
+     ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_MCP_SSE, false, NULL},
+    {"POST", "/mcp/message", mcp_sse_http_message, ROUTE_AUTH_API_KEY_ONLY, ROUTE_NO_PERMISSION,
+     ROUTE_BODY_RAW, NULL, ROUTE_CONTEXT_MCP_SSE, false, NULL},
 };
 
 const size_t ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];

@@ -141,6 +141,13 @@ typedef struct config {
     string_list previous_secret_keys;        /* Security__PreviousSecretKeys__N (64 hex each): tried
                                                 when opening sealed secrets, never for sealing */
 
+    /* mcp: the legacy HTTP+SSE transport's sessions (docs/mcp.md "Transports") */
+    unsigned int mcp_sse_heartbeat_s; /* Mcp__SseHeartbeatSeconds; default 15 (1..3600) */
+    unsigned int mcp_sse_max_sessions_per_credential; /* Mcp__SseMaxSessionsPerCredential; 8 */
+    unsigned int mcp_sse_max_sessions;                /* Mcp__SseMaxSessions; default 1000 */
+    unsigned int mcp_sse_idle_s;       /* Mcp__SseIdleSeconds; default 300 (1..86400) */
+    unsigned int mcp_sse_buffer_bytes; /* Mcp__SseBufferBytes; default 1 MiB (4 KiB..1 GiB) */
+
     /* ops: content sent by a reverse proxy in front (nginx X-Accel-Redirect) */
     char *accel_redirect_prefix; /* Server__AccelRedirect__Prefix; NULL = NekoHub sends bytes */
 } config;
