@@ -403,6 +403,8 @@ static void handle_cancelled(mcp_server *server, const mcp_message *message, con
                          .user_agent = message->user_agent};
     job_info after;
     nh_error err;
+    if (!server->deps.processing || !server->deps.processing->jobs)
+        return;
     if (job_admin_cancel(server->deps.processing->jobs, job_id, &actor, &after, &err) == 0)
         job_info_clear(&after);
     else if (err.status != 409) /* 409: it had finished meanwhile */
@@ -494,7 +496,10 @@ void mcp_handle(mcp_server *server, const mcp_message *message, mcp_reply *reply
 
 bool mcp_wants_progress(const char *body, size_t length)
 {
-    if (!body)
+    /* Most calls carry no progress token: skip parsing them twice (a client that escapes the
+     * member's name merely gets a plain JSON reply). */
+    static const char member[] = "\"progressToken\"";
+    if (!body || !memmem(body, length, member, sizeof member - 1))
         return false;
     json_t *root = json_loadb(body, length, JSON_DECODE_ANY, NULL);
     const char *method = json_string_value(json_object_get(root, "method"));
