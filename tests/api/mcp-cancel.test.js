@@ -3,7 +3,7 @@
 // Processing__ManualRunWaitSeconds answers state "queued" with succeeded null, executionId and
 // jobId; a notifications/cancelled {requestId} from the same key cancels the job (audited as
 // job.cancel) and the call answers nothing (202, no body), while the same notification from
-// another key changes nothing.
+// another key changes nothing; the SDK client's own cancellation (AbortSignal) does the same.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
@@ -133,4 +133,26 @@ test('a numeric request id is matched as a number, not as its text', async () =>
   }
   assert.equal((await call).status, 202);
   assert.equal((await jobsOf(waiting, asset.id))[0].state, 'cancelled');
+});
+
+test('the SDK client aborting callTool sends notifications/cancelled, which cancels the job', async () => {
+  const client = await connect(waiting);
+  try {
+    await listAllTools(client);
+    const asset = await uploadTo(waiting);
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'run_asset_skill', arguments: { assetId: asset.id,
+      skillName: 'thumbnail' } }, undefined, { signal: controller.signal });
+    // the call registers before it queues its job: once the job exists, a cancellation counts
+    await waitFor(async () => (await jobsOf(waiting, asset.id)).length > 0, 'the job');
+    controller.abort('changed my mind');
+    await assert.rejects(call);
+    const job = await waitFor(async () => {
+      const [found] = await jobsOf(waiting, asset.id);
+      return found.state === 'cancelled' ? found : null;
+    }, 'the job to be cancelled');
+    assert.equal(job.cancelRequested, false);
+  } finally {
+    await client.close();
+  }
 });
