@@ -12,13 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/log.h"
 #include "core/text.h"
 #include "mcp/mcp_cursor.h"
 #include "mcp/mcp_inflight.h"
 #include "mcp/mcp_internal.h"
-#include "processing/processing.h"
-#include "system/job_admin.h"
 
 static const char *const supported_versions[] = {MCP_PROTOCOL_LATEST, "2025-06-18", "2025-03-26"};
 
@@ -388,25 +385,15 @@ static void dispatch(mcp_server *server, const mcp_message *message, const char 
     reply_result(reply, id, result);
 }
 
-/* notifications/cancelled {requestId}: stop the caller's own call of that id (same
- * credential), cancelling its job as POST /api/v1/system/jobs/{id}/cancel does. */
+/* notifications/cancelled {requestId}: flag the caller's own call of that id (same credential);
+ * the call cancels its job and answers nothing (mcp_tools_skills.c). */
 static void handle_cancelled(mcp_server *server, const mcp_message *message, const json_t *params)
 {
     const json_t *request_id = json_object_get(params, "requestId");
     char credential[MCP_CREDENTIAL_SIZE];
-    char job_id[UUID_TEXT_SIZE];
     mcp_inflight_credential(message->principal, credential);
-    if (!request_id || !mcp_inflight_cancel(server->inflight, credential, request_id, job_id))
-        return;
-    audit_actor actor = {.principal = message->principal,
-                         .client_address = message->client_address,
-                         .user_agent = message->user_agent};
-    job_info after;
-    nh_error err;
-    if (job_admin_cancel(server->deps.processing->jobs, job_id, &actor, &after, &err) == 0)
-        job_info_clear(&after);
-    else if (err.status != 409) /* 409: it had finished meanwhile */
-        log_message(LOG_WARN, "mcp_cancel_failed", "job %s: %s", job_id, err.message);
+    if (request_id)
+        mcp_inflight_cancel(server->inflight, credential, request_id);
 }
 
 /* ---- §3.3-§3.7 ---------------------------------------------------------------------------- */
@@ -494,7 +481,10 @@ void mcp_handle(mcp_server *server, const mcp_message *message, mcp_reply *reply
 
 bool mcp_wants_progress(const char *body, size_t length)
 {
-    if (!body)
+    /* Most calls carry no progress token: skip parsing them twice (a client that escapes the
+     * member's name merely gets a plain JSON reply). */
+    static const char member[] = "\"progressToken\"";
+    if (!body || !memmem(body, length, member, sizeof member - 1))
         return false;
     json_t *root = json_loadb(body, length, JSON_DECODE_ANY, NULL);
     const char *method = json_string_value(json_object_get(root, "method"));

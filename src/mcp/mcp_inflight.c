@@ -12,7 +12,6 @@
 struct mcp_inflight_entry {
     char credential[MCP_CREDENTIAL_SIZE];
     char *request_key;
-    char job_id[UUID_TEXT_SIZE];
     bool cancelled;
     mcp_inflight_entry *next;
 };
@@ -87,7 +86,7 @@ static char *request_key_of(const json_t *request_id)
 }
 
 mcp_inflight_entry *mcp_inflight_add(mcp_inflight *inflight, const char *credential,
-                                     const json_t *request_id, const char *job_id)
+                                     const json_t *request_id)
 {
     mcp_inflight_entry *entry = calloc(1, sizeof *entry);
     if (!entry)
@@ -98,7 +97,6 @@ mcp_inflight_entry *mcp_inflight_add(mcp_inflight *inflight, const char *credent
         return NULL;
     }
     snprintf(entry->credential, sizeof entry->credential, "%s", credential);
-    snprintf(entry->job_id, sizeof entry->job_id, "%s", job_id);
     pthread_mutex_lock(&inflight->lock);
     entry->next = inflight->entries;
     inflight->entries = entry;
@@ -131,8 +129,7 @@ void mcp_inflight_remove(mcp_inflight *inflight, mcp_inflight_entry *entry)
     entry_free(entry);
 }
 
-bool mcp_inflight_cancel(mcp_inflight *inflight, const char *credential, const json_t *request_id,
-                         char job_id[UUID_TEXT_SIZE])
+bool mcp_inflight_cancel(mcp_inflight *inflight, const char *credential, const json_t *request_id)
 {
     char *key = request_key_of(request_id);
     if (!key)
@@ -142,8 +139,6 @@ bool mcp_inflight_cancel(mcp_inflight *inflight, const char *credential, const j
     for (mcp_inflight_entry *entry = inflight->entries; entry; entry = entry->next) {
         if (strcmp(entry->credential, credential) != 0 || strcmp(entry->request_key, key) != 0)
             continue;
-        if (!found)
-            snprintf(job_id, UUID_TEXT_SIZE, "%s", entry->job_id);
         entry->cancelled = true;
         found = true;
     }

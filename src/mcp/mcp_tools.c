@@ -30,289 +30,155 @@ typedef struct tool_definition {
 #define TEXT_OR_NULL(what) "{\"type\":[\"string\",\"null\"],\"description\":\"" what "\"}"
 #define NO_ARGUMENTS "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}"
 
-/* Sorted by name (tools/list order). */
-static const tool_definition tools[] =
-    {
-        {"batch_delete_assets", "Batch Delete Assets",
-         "Permanently deletes several assets with their derivatives and stored files. Ids that do "
-         "not exist are listed in notFoundIds; other failures in failures.",
-         false, true, false, PERMISSION_ASSETS_DELETE,
-         "{\"type\":\"object\",\"properties\":{\"ids\":{\"type\":\"array\",\"items\":{\"type\":"
-         "\"string\",\"format\":\"uuid\"},\"description\":\"The asset "
-         "ids.\"}},\"required\":[\"ids\"],"
-         "\"additionalProperties\":false}",
-         &MCP_VIEW_BATCH_DELETED, mcp_tool_batch_delete_assets},
-        {"create_storage_profile", "Create Storage Profile",
-         "Creates a storage provider profile (local, s3-compatible, github-repo, github-releases). "
-         "Secrets go in secretConfiguration and are never returned.",
-         false, false, false, PERMISSION_PROVIDERS_CREATE,
-         "{\"type\":\"object\",\"properties\":{"
+/* Sorted by name (tools/list order). The input schemas are JSON text in the subset of
+ * mcp_schema.h (checked at start-up); the output schemas come from the views. The table is
+ * laid out by hand (one tool per block, each schema indented as JSON). */
+/* clang-format off */
+static const tool_definition tools[] = {
+    {"batch_delete_assets", "Batch Delete Assets",
+     "Permanently deletes several assets with their derivatives and stored files. Ids that do "
+     "not exist are listed in notFoundIds; other failures in failures.",
+     false, true, false, PERMISSION_ASSETS_DELETE,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"ids\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"format\":\"uuid\"},"
+             "\"description\":\"The asset ids.\"}},"
+     "\"required\":[\"ids\"],\"additionalProperties\":false}",
+     &MCP_VIEW_BATCH_DELETED, mcp_tool_batch_delete_assets},
+    {"create_storage_profile", "Create Storage Profile",
+     "Creates a storage provider profile (local, s3-compatible, github-repo, github-releases). "
+     "Secrets go in secretConfiguration and are never returned.",
+     false, false, false, PERMISSION_PROVIDERS_CREATE,
+     "{\"type\":\"object\",\"properties\":{"
          "\"name\":{\"type\":\"string\",\"minLength\":1,\"description\":\"Unique name.\"},"
-         "\"displayName\":" TEXT_OR_NULL(
-             "Name shown to people.") ","
-                                      "\"providerType\":{\"type\":\"string\",\"minLength\":1,"
-                                      "\"description\":\"local, "
-                                      "s3-compatible, github-repo or github-releases.\"},"
-                                      "\"isEnabled\":{\"type\":\"boolean\",\"default\":true},"
-                                      "\"isDefault\":{\"type\":\"boolean\",\"default\":false},"
-                                      "\"configuration\":{\"type\":\"object\","
-                                      "\"additionalProperties\":true,\"description\":"
-                                      "\"The provider's non-secret settings.\"},"
-                                      "\"secretConfiguration\":{\"type\":[\"object\",\"null\"],"
-                                      "\"additionalProperties\":true,"
-                                      "\"description\":\"The provider's secrets (access keys, "
-                                      "tokens).\"}},"
-                                      "\"required\":[\"name\",\"providerType\",\"configuration\"],"
-                                      "\"additionalProperties\":false}",
-         &MCP_VIEW_PROFILE, mcp_tool_create_storage_profile},
-        {"delete_asset", "Delete Asset",
-         "Permanently deletes one asset with its derivatives and stored files.", false, true, false,
-         PERMISSION_ASSETS_DELETE,
-         "{\"type\":\"object\",\"properties\":{\"id\":" UUID_ARG(
-             "The asset id.") ","
-                              "\"commitMessage\":" TEXT_OR_NULL(
-                                  "Commit message for Git-backed storage.") "},"
-                                                                            "\"required\":[\"id\"],"
-                                                                            "\"additionalProperties"
-                                                                            "\":false}",
-         &MCP_VIEW_ASSET_DELETED, mcp_tool_delete_asset},
-        {"delete_storage_profile", "Delete Storage Profile",
-         "Deletes a storage provider profile; one that assets still use is only disabled.", false,
-         true, false, PERMISSION_PROVIDERS_DELETE,
-         "{\"type\":\"object\",\"properties\":{\"id\":" UUID_ARG(
-             "The profile id.") "},"
-                                "\"required\":[\"id\"],\"additionalProperties\":false}",
-         &MCP_VIEW_PROFILE_DELETED, mcp_tool_delete_storage_profile},
-        {"get_asset", "Get Asset",
-         "Reads one asset: metadata, derivatives, structured results, the latest skill execution "
-         "and how its processing stands.",
-         true, false, true, PERMISSION_ASSETS_READ,
-         "{\"type\":\"object\",\"properties\":{\"id\":" UUID_ARG(
-             "The asset id.") "},"
-                              "\"required\":[\"id\"],\"additionalProperties\":false}",
-         &MCP_VIEW_ASSET, mcp_tool_get_asset},
-        {"get_asset_content_url", "Get Asset Content URL",
-         "Returns the public URL of a public asset's content (private assets have none).", true,
-         false, true, PERMISSION_ASSETS_READ,
-         "{\"type\":\"object\",\"properties\":{\"id\":" UUID_ARG(
-             "The asset id.") "},"
-                              "\"required\":[\"id\"],\"additionalProperties\":false}",
-         &MCP_VIEW_CONTENT_URL, mcp_tool_get_asset_content_url},
-        {"get_asset_usage_stats", "Get Asset Usage Stats",
-         "Counts assets, bytes and derivatives, by content type, and the most active skill.", true,
-         false, true, PERMISSION_ASSETS_READ, NO_ARGUMENTS, &MCP_VIEW_USAGE,
-         mcp_tool_get_asset_usage_stats},
-        {"list_assets", "List Assets",
-         "Lists assets page by page, newest first unless ordered otherwise, with optional "
-         "filters.",
-         true, false, true, PERMISSION_ASSETS_READ,
-         "{\"type\":\"object\",\"properties\":{"
+         "\"displayName\":" TEXT_OR_NULL("Name shown to people.") ","
+         "\"providerType\":{\"type\":\"string\",\"minLength\":1,"
+             "\"description\":\"local, s3-compatible, github-repo or github-releases.\"},"
+         "\"isEnabled\":{\"type\":\"boolean\",\"default\":true},"
+         "\"isDefault\":{\"type\":\"boolean\",\"default\":false},"
+         "\"configuration\":{\"type\":\"object\",\"additionalProperties\":true,"
+             "\"description\":\"The provider's non-secret settings.\"},"
+         "\"secretConfiguration\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":true,"
+             "\"description\":\"The provider's secrets (access keys, tokens).\"}},"
+     "\"required\":[\"name\",\"providerType\",\"configuration\"],"
+     "\"additionalProperties\":false}",
+     &MCP_VIEW_PROFILE, mcp_tool_create_storage_profile},
+    {"delete_asset", "Delete Asset",
+     "Permanently deletes one asset with its derivatives and stored files.",
+     false, true, false, PERMISSION_ASSETS_DELETE,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"id\":" UUID_ARG("The asset id.") ","
+         "\"commitMessage\":" TEXT_OR_NULL("Commit message for Git-backed storage.") "},"
+     "\"required\":[\"id\"],\"additionalProperties\":false}",
+     &MCP_VIEW_ASSET_DELETED, mcp_tool_delete_asset},
+    {"delete_storage_profile", "Delete Storage Profile",
+     "Deletes a storage provider profile; one that assets still use is only disabled.",
+     false, true, false, PERMISSION_PROVIDERS_DELETE,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"id\":" UUID_ARG("The profile id.") "},"
+     "\"required\":[\"id\"],\"additionalProperties\":false}",
+     &MCP_VIEW_PROFILE_DELETED, mcp_tool_delete_storage_profile},
+    {"get_asset", "Get Asset",
+     "Reads one asset: metadata, derivatives, structured results, the latest skill execution "
+     "and how its processing stands.",
+     true, false, true, PERMISSION_ASSETS_READ,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"id\":" UUID_ARG("The asset id.") "},"
+     "\"required\":[\"id\"],\"additionalProperties\":false}",
+     &MCP_VIEW_ASSET, mcp_tool_get_asset},
+    {"get_asset_content_url", "Get Asset Content URL",
+     "Returns the public URL of a public asset's content (private assets have none).",
+     true, false, true, PERMISSION_ASSETS_READ,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"id\":" UUID_ARG("The asset id.") "},"
+     "\"required\":[\"id\"],\"additionalProperties\":false}",
+     &MCP_VIEW_CONTENT_URL, mcp_tool_get_asset_content_url},
+    {"get_asset_usage_stats", "Get Asset Usage Stats",
+     "Counts assets, bytes and derivatives, by content type, and the most active skill.",
+     true, false, true, PERMISSION_ASSETS_READ,
+     NO_ARGUMENTS,
+     &MCP_VIEW_USAGE, mcp_tool_get_asset_usage_stats},
+    {"list_assets", "List Assets",
+     "Lists assets page by page, newest first unless ordered otherwise, with optional filters.",
+     true, false, true, PERMISSION_ASSETS_READ,
+     "{\"type\":\"object\",\"properties\":{"
          "\"page\":{\"type\":\"integer\",\"minimum\":1,\"default\":1},"
-         "\"pageSize\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"Default 20, at most "
-         "100 (the server's Api__Assets__MaxPageSize).\"},"
-         "\"query\":" TEXT_OR_NULL(
-             "Matches file name, description and alt text.") ","
-                                                             "\"contentType\":" TEXT_OR_NULL(
-                                                                 "Exact content type, e.g. "
-                                                                 "image/png.") ","
-                                                                               "\"status\""
-                                                                               ":" TEXT_OR_NULL(
-                                                                                   "pending, "
-                                                                                   "ready, deleted "
-                                                                                   "or failed.") ","
-                                                                                                 "\"orderBy\":" TEXT_OR_NULL(
-                                                                                                     "createdAt (default) or size.") ","
-                                                                                                                                     "\"orderDirection\":" TEXT_OR_NULL(
-                                                                                                                                         "desc (default) or asc.") "},"
-                                                                                                                                                                   "\"additionalProperties\":false}",
-         &MCP_VIEW_ASSET_PAGE, mcp_tool_list_assets},
-        {"list_skills", "List Skills",
-         "Lists every skill that run_asset_skill can run, with its steps and parameters.", true,
-         false, true, PERMISSION_ASSETS_READ, NO_ARGUMENTS, &MCP_VIEW_SKILLS, mcp_tool_list_skills},
-        {"list_storage_profiles", "List Storage Profiles",
-         "Lists the storage provider profiles (never their secrets).", true, false, true,
-         PERMISSION_PROVIDERS_READ, NO_ARGUMENTS, &MCP_VIEW_PROFILES,
-         mcp_tool_list_storage_profiles},
-        {"patch_asset", "Patch Asset",
-         "Changes an asset's description, alt text, file name or visibility. An absent argument "
-         "is kept, null clears a text.",
-         false, false, false, PERMISSION_ASSETS_UPDATE,
-         "{\"type\":\"object\",\"properties\":{\"id\":" UUID_ARG(
-             "The asset id.") ","
-                              "\"description\":" TEXT_OR_NULL(
-                                  "At most 1000 characters.") ","
-                                                              "\"altText\":" TEXT_OR_NULL(
-                                                                  "At most 1000 characters.") ","
-                                                                                              "\"or"
-                                                                                              "igin"
-                                                                                              "alFi"
-                                                                                              "leNa"
-                                                                                              "me\""
-                                                                                              ":" TEXT_OR_NULL(
-                                                                                                  "The file name shown for the asset.") ","
-                                                                                                                                        "\"isPublic\":{\"type\":\"boolean\"}},"
-                                                                                                                                        "\"required\":[\"id\"],\"additionalProperties\":false}",
-         &MCP_VIEW_ASSET, mcp_tool_patch_asset},
-        {"run_asset_skill", "Run Asset Skill",
-         "Runs a skill on an asset through the job queue and waits for it (progress notifications "
-         "when a progressToken is given). When it takes longer, state is queued or running and "
-         "succeeded null: read asset://{id} later.",
-         false, false, false, PERMISSION_ASSETS_UPDATE,
-         "{\"type\":\"object\",\"properties\":{\"assetId\":" UUID_ARG(
-             "The asset id.") ","
-                              "\"skillName\":{\"type\":\"string\",\"description\":\"A skill of "
-                              "list_skills.\"},"
-                              "\"parameters\":{\"type\":\"object\",\"additionalProperties\":true,"
-                              "\"description\":"
-                              "\"The skill's parameters (list_skills).\"}},"
-                              "\"required\":[\"assetId\",\"skillName\"],\"additionalProperties\":"
-                              "false}",
-         &MCP_VIEW_RUN, mcp_tool_run_asset_skill},
-        {"update_storage_profile", "Update Storage Profile",
-         "Changes a storage provider profile; absent arguments are kept. setAsDefault makes it the "
-         "default profile (needs settings.update too).",
-         false, false, false, PERMISSION_PROVIDERS_UPDATE,
-         "{\"type\":\"object\",\"properties\":{\"id\":" UUID_ARG(
-             "The profile id.") ","
-                                "\"name\":{\"type\":\"string\",\"minLength\":1},"
-                                "\"displayName\":" TEXT_OR_NULL(
-                                    "Name shown to people.") ","
-                                                             "\"isEnabled\":{\"type\":\"boolean\"},"
-                                                             "\"configuration\":{\"type\":"
-                                                             "\"object\",\"additionalProperties\":"
-                                                             "true},"
-                                                             "\"secretConfiguration\":{\"type\":["
-                                                             "\"object\",\"null\"],"
-                                                             "\"additionalProperties\":true,"
-                                                             "\"description\":\"Replaces the "
-                                                             "secrets whole; null clears them.\"},"
-                                                             "\"setAsDefault\":{\"type\":"
-                                                             "\"boolean\"}},"
-                                                             "\"required\":[\"id\"],"
-                                                             "\"additionalProperties\":false}",
-         &MCP_VIEW_PROFILE, mcp_tool_update_storage_profile},
-        {"upload_asset", "Upload Asset",
-         "Uploads an image (JPEG, PNG, GIF or WebP) given as base64. Enrichment (thumbnails, "
-         "caption) is queued unless runEnrichment is false.",
-         false, false, false, PERMISSION_ASSETS_CREATE,
-         "{\"type\":\"object\",\"properties\":{"
+         "\"pageSize\":{\"type\":\"integer\",\"minimum\":1,"
+             "\"description\":\"Default 20, at most 100 (Api__Assets__MaxPageSize).\"},"
+         "\"query\":" TEXT_OR_NULL("Matches file name, description and alt text.") ","
+         "\"contentType\":" TEXT_OR_NULL("Exact content type, e.g. image/png.") ","
+         "\"status\":" TEXT_OR_NULL("pending, ready, deleted or failed.") ","
+         "\"orderBy\":" TEXT_OR_NULL("createdAt (default) or size.") ","
+         "\"orderDirection\":" TEXT_OR_NULL("desc (default) or asc.") "},"
+     "\"additionalProperties\":false}",
+     &MCP_VIEW_ASSET_PAGE, mcp_tool_list_assets},
+    {"list_skills", "List Skills",
+     "Lists every skill that run_asset_skill can run, with its steps and parameters.",
+     true, false, true, PERMISSION_ASSETS_READ,
+     NO_ARGUMENTS,
+     &MCP_VIEW_SKILLS, mcp_tool_list_skills},
+    {"list_storage_profiles", "List Storage Profiles",
+     "Lists the storage provider profiles (never their secrets).",
+     true, false, true, PERMISSION_PROVIDERS_READ,
+     NO_ARGUMENTS,
+     &MCP_VIEW_PROFILES, mcp_tool_list_storage_profiles},
+    {"patch_asset", "Patch Asset",
+     "Changes an asset's description, alt text, file name or visibility. An absent argument "
+     "is kept, null clears a text.",
+     false, false, false, PERMISSION_ASSETS_UPDATE,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"id\":" UUID_ARG("The asset id.") ","
+         "\"description\":" TEXT_OR_NULL("At most 1000 characters.") ","
+         "\"altText\":" TEXT_OR_NULL("At most 1000 characters.") ","
+         "\"originalFileName\":" TEXT_OR_NULL("The file name shown for the asset.") ","
+         "\"isPublic\":{\"type\":\"boolean\"}},"
+     "\"required\":[\"id\"],\"additionalProperties\":false}",
+     &MCP_VIEW_ASSET, mcp_tool_patch_asset},
+    {"run_asset_skill", "Run Asset Skill",
+     "Runs a skill on an asset through the job queue and waits for it (progress notifications "
+     "when a progressToken is given). When it takes longer, state is queued or running and "
+     "succeeded null: read asset://{id} later.",
+     false, false, false, PERMISSION_ASSETS_UPDATE,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"assetId\":" UUID_ARG("The asset id.") ","
+         "\"skillName\":{\"type\":\"string\",\"description\":\"A skill of list_skills.\"},"
+         "\"parameters\":{\"type\":\"object\",\"additionalProperties\":true,"
+             "\"description\":\"The skill's parameters (list_skills).\"}},"
+     "\"required\":[\"assetId\",\"skillName\"],\"additionalProperties\":false}",
+     &MCP_VIEW_RUN, mcp_tool_run_asset_skill},
+    {"update_storage_profile", "Update Storage Profile",
+     "Changes a storage provider profile; absent arguments are kept. setAsDefault makes it the "
+     "default profile (needs settings.update too).",
+     false, false, false, PERMISSION_PROVIDERS_UPDATE,
+     "{\"type\":\"object\",\"properties\":{"
+         "\"id\":" UUID_ARG("The profile id.") ","
+         "\"name\":{\"type\":\"string\",\"minLength\":1},"
+         "\"displayName\":" TEXT_OR_NULL("Name shown to people.") ","
+         "\"isEnabled\":{\"type\":\"boolean\"},"
+         "\"configuration\":{\"type\":\"object\",\"additionalProperties\":true},"
+         "\"secretConfiguration\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":true,"
+             "\"description\":\"Replaces the secrets whole; null clears them.\"},"
+         "\"setAsDefault\":{\"type\":\"boolean\"}},"
+     "\"required\":[\"id\"],\"additionalProperties\":false}",
+     &MCP_VIEW_PROFILE, mcp_tool_update_storage_profile},
+    {"upload_asset", "Upload Asset",
+     "Uploads an image (JPEG, PNG, GIF or WebP) given as base64. Enrichment (thumbnails, "
+     "caption) is queued unless runEnrichment is false.",
+     false, false, false, PERMISSION_ASSETS_CREATE,
+     "{\"type\":\"object\",\"properties\":{"
          "\"fileName\":{\"type\":\"string\",\"minLength\":1},"
          "\"contentType\":{\"type\":\"string\",\"minLength\":1,\"description\":\"e.g. image/png\"},"
          "\"contentBase64\":{\"type\":\"string\",\"minLength\":1,\"contentEncoding\":\"base64\"},"
-         "\"description\":" TEXT_OR_NULL(
-             "At most 1000 characters.") ","
-                                         "\"altText\":" TEXT_OR_NULL(
-                                             "At most 1000 characters.") ","
-                                                                         "\"commitMessage\""
-                                                                         ":" TEXT_OR_NULL("Commit "
-                                                                                          "message "
-                                                                                          "for "
-                                                                                          "Git-"
-                                                                                          "backed "
-                                                                                          "storage"
-                                                                                          ".") ","
-                                                                                               "\"i"
-                                                                                               "sPu"
-                                                                                               "bli"
-                                                                                               "c\""
-                                                                                               ":{"
-                                                                                               "\"t"
-                                                                                               "ype"
-                                                                                               "\":"
-                                                                                               "\"b"
-                                                                                               "ool"
-                                                                                               "ean"
-                                                                                               "\","
-                                                                                               "\"d"
-                                                                                               "efa"
-                                                                                               "ult"
-                                                                                               "\":"
-                                                                                               "tru"
-                                                                                               "e},"
-                                                                                               "\"s"
-                                                                                               "tor"
-                                                                                               "age"
-                                                                                               "Pro"
-                                                                                               "vid"
-                                                                                               "erP"
-                                                                                               "rof"
-                                                                                               "ile"
-                                                                                               "Id"
-                                                                                               "\":"
-                                                                                               "{\""
-                                                                                               "typ"
-                                                                                               "e\""
-                                                                                               ":["
-                                                                                               "\"s"
-                                                                                               "tri"
-                                                                                               "ng"
-                                                                                               "\","
-                                                                                               "\"n"
-                                                                                               "ull"
-                                                                                               "\"]"
-                                                                                               ",\""
-                                                                                               "for"
-                                                                                               "mat"
-                                                                                               "\":"
-                                                                                               "\"u"
-                                                                                               "uid"
-                                                                                               "\"}"
-                                                                                               ","
-                                                                                               "\"r"
-                                                                                               "unE"
-                                                                                               "nri"
-                                                                                               "chm"
-                                                                                               "ent"
-                                                                                               "\":"
-                                                                                               "{\""
-                                                                                               "typ"
-                                                                                               "e\""
-                                                                                               ":\""
-                                                                                               "boo"
-                                                                                               "lea"
-                                                                                               "n\""
-                                                                                               ",\""
-                                                                                               "def"
-                                                                                               "aul"
-                                                                                               "t\""
-                                                                                               ":tr"
-                                                                                               "ue}"
-                                                                                               "},"
-                                                                                               "\"r"
-                                                                                               "equ"
-                                                                                               "ire"
-                                                                                               "d\""
-                                                                                               ":["
-                                                                                               "\"f"
-                                                                                               "ile"
-                                                                                               "Nam"
-                                                                                               "e\""
-                                                                                               ",\""
-                                                                                               "con"
-                                                                                               "ten"
-                                                                                               "tTy"
-                                                                                               "pe"
-                                                                                               "\","
-                                                                                               "\"c"
-                                                                                               "ont"
-                                                                                               "ent"
-                                                                                               "Bas"
-                                                                                               "e64"
-                                                                                               "\"]"
-                                                                                               ","
-                                                                                               "\"a"
-                                                                                               "ddi"
-                                                                                               "tio"
-                                                                                               "nal"
-                                                                                               "Pro"
-                                                                                               "per"
-                                                                                               "tie"
-                                                                                               "s\""
-                                                                                               ":fa"
-                                                                                               "lse"
-                                                                                               "}",
-         &MCP_VIEW_ASSET, mcp_tool_upload_asset},
+         "\"description\":" TEXT_OR_NULL("At most 1000 characters.") ","
+         "\"altText\":" TEXT_OR_NULL("At most 1000 characters.") ","
+         "\"commitMessage\":" TEXT_OR_NULL("Commit message for Git-backed storage.") ","
+         "\"isPublic\":{\"type\":\"boolean\",\"default\":true},"
+         "\"storageProviderProfileId\":{\"type\":[\"string\",\"null\"],\"format\":\"uuid\"},"
+         "\"runEnrichment\":{\"type\":\"boolean\",\"default\":true}},"
+     "\"required\":[\"fileName\",\"contentType\",\"contentBase64\"],"
+     "\"additionalProperties\":false}",
+     &MCP_VIEW_ASSET, mcp_tool_upload_asset},
 };
+/* clang-format on */
 
 #define TOOL_COUNT (sizeof tools / sizeof tools[0])
 
@@ -415,6 +281,13 @@ static const tool_definition *find_tool(const char *name)
     return NULL;
 }
 
+/* The parsed input schema of the tool's descriptor (descriptors are in the table's order). */
+static const json_t *input_schema_of(const mcp_server *server, const tool_definition *tool)
+{
+    const json_t *descriptor_item = json_array_get(server->tools, (size_t)(tool - tools));
+    return json_object_get(descriptor_item, "inputSchema");
+}
+
 static json_t *run_tool(mcp_call *call, const tool_definition *tool, const json_t *arguments,
                         mcp_rpc_error *error)
 {
@@ -459,16 +332,8 @@ json_t *mcp_tools_call(mcp_call *call, const json_t *params, mcp_rpc_error *erro
         return result ? result : internal_failure(error, tool);
     }
     const json_t *arguments = json_object_get(params, "arguments");
-    const json_t *schema = NULL;
-    size_t index;
-    const json_t *descriptor_item;
-    json_array_foreach(call->server->tools, index, descriptor_item)
-    {
-        if (!strcmp(json_string_value(json_object_get(descriptor_item, "name")), tool->name))
-            schema = json_object_get(descriptor_item, "inputSchema");
-    }
     mcp_schema_error invalid;
-    if (mcp_schema_check(schema, arguments, &invalid) != 0) {
+    if (mcp_schema_check(input_schema_of(call->server, tool), arguments, &invalid) != 0) {
         json_t *result = error_result(invalid.code, invalid.message);
         return result ? result : internal_failure(error, tool);
     }

@@ -112,8 +112,10 @@ static int wait_slices(run_wait *wait, nh_error *err)
     return rc;
 }
 
-/* The client went away (its stream broke): cancel the job for it. */
-static void cancel_for_gone_client(run_wait *wait)
+/* The call was cancelled (notifications/cancelled, or the client went away): cancel its job as
+ * POST /api/v1/system/jobs/{id}/cancel does, with this call's key as actor. A job that ended
+ * meanwhile (409) is left as it is. */
+static void cancel_job(run_wait *wait)
 {
     job_info after;
     nh_error err;
@@ -164,6 +166,8 @@ static json_t *finished_result(run_wait *wait, nh_error *err)
     return result;
 }
 
+/* Queue the run (registered first, so that a cancellation cannot slip in between), wait for
+ * it, and answer its result; a cancelled call cancels its job and answers nothing. */
 json_t *mcp_tool_run_asset_skill(mcp_call *call, const json_t *arguments, nh_error *err)
 {
     run_wait wait = {.call = call, .processing = call->server->deps.processing};
@@ -171,24 +175,24 @@ json_t *mcp_tool_run_asset_skill(mcp_call *call, const json_t *arguments, nh_err
     if (mcp_argument_guid(arguments, "assetId", asset_id, err) != 0)
         return NULL;
     wait.asset_id = asset_id;
-    if (processing_run_skill(wait.processing, asset_id, mcp_argument_text(arguments, "skillName"),
-                             json_object_get(arguments, "parameters"), 0, &wait.run, err) != 0) {
-        processing_run_clear(&wait.run);
-        return NULL;
-    }
     char credential[MCP_CREDENTIAL_SIZE];
     mcp_inflight_credential(call->message->principal, credential);
-    wait.entry = mcp_inflight_add(call->server->inflight, credential, call->id, wait.run.job_id);
-    send_progress(&wait);
-    int rc = wait_slices(&wait, err);
-    bool cancelled = mcp_inflight_cancelled(call->server->inflight, wait.entry);
+    wait.entry = mcp_inflight_add(call->server->inflight, credential, call->id);
+    int rc =
+        processing_run_skill(wait.processing, asset_id, mcp_argument_text(arguments, "skillName"),
+                             json_object_get(arguments, "parameters"), 0, &wait.run, err);
+    if (rc == 0) {
+        send_progress(&wait);
+        rc = wait_slices(&wait, err);
+    }
+    bool queued = wait.run.job_id[0] != '\0';
+    call->cancelled =
+        wait.client_gone || mcp_inflight_cancelled(call->server->inflight, wait.entry);
     mcp_inflight_remove(call->server->inflight, wait.entry);
     json_t *result = NULL;
-    if (wait.client_gone && !cancelled)
-        cancel_for_gone_client(&wait);
-    if (wait.client_gone || cancelled)
-        call->cancelled = true;
-    else if (rc == 0)
+    if (call->cancelled && queued && !wait.run.finished)
+        cancel_job(&wait);
+    else if (!call->cancelled && rc == 0)
         result = wait.run.finished ? finished_result(&wait, err) : pending_result(&wait, err);
     processing_run_clear(&wait.run);
     return result;

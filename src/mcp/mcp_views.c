@@ -21,26 +21,13 @@
 #define S_SCALAR_NULL "{\"type\":[\"string\",\"number\",\"boolean\",\"null\"]}"
 #define S_OBJECT_NULL "{\"type\":[\"object\",\"null\"]}"
 
-#define VALUE(name, schema)                                                                        \
-    {                                                                                              \
-        name, MCP_MEMBER_VALUE, schema, NULL                                                       \
-    }
-#define OBJECT(name, view)                                                                         \
-    {                                                                                              \
-        name, MCP_MEMBER_OBJECT, NULL, &view                                                       \
-    }
-#define NULLABLE(name, view)                                                                       \
-    {                                                                                              \
-        name, MCP_MEMBER_NULLABLE_OBJECT, NULL, &view                                              \
-    }
-#define ARRAY(name, view)                                                                          \
-    {                                                                                              \
-        name, MCP_MEMBER_ARRAY, NULL, &view                                                        \
-    }
-#define VIEW(members)                                                                              \
-    {                                                                                              \
-        members, sizeof members / sizeof members[0]                                                \
-    }
+/* clang-format off */
+#define VALUE(name, schema) {name, MCP_MEMBER_VALUE, schema, NULL}
+#define OBJECT(name, view) {name, MCP_MEMBER_OBJECT, NULL, &view}
+#define NULLABLE(name, view) {name, MCP_MEMBER_NULLABLE_OBJECT, NULL, &view}
+#define ARRAY(name, view) {name, MCP_MEMBER_ARRAY, NULL, &view}
+#define VIEW(members) {members, sizeof members / sizeof members[0]}
+/* clang-format on */
 
 /* ---- assets ------------------------------------------------------------------------------- */
 
