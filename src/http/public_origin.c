@@ -3,7 +3,6 @@
 #include "http/public_origin.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -62,10 +61,9 @@ static bool copy_scheme(const char *header, char out[PUBLIC_ORIGIN_SCHEME_SIZE])
 void public_origin_resolve(bool trusted_peer, const char *forwarded_proto,
                            const char *forwarded_host, const char *host, public_origin *out)
 {
-    snprintf(out->scheme, sizeof out->scheme, "http");
-    out->authority[0] = '\0';
+    memset(out, 0, sizeof *out);
     if (!trusted_peer || !copy_scheme(forwarded_proto, out->scheme))
-        snprintf(out->scheme, sizeof out->scheme, "http");
+        memcpy(out->scheme, "http", sizeof "http");
     if (trusted_peer && copy_authority(forwarded_host, out->authority))
         return;
     if (!copy_authority(host, out->authority))
