@@ -46,6 +46,12 @@ typedef struct app {
     struct job_queue *jobs;
     /* skills on assets (processing/processing.h): registers its job handler on jobs */
     struct processing_service *processing;
+    /* the MCP server (mcp/mcp.h): over assets, processing and providers; created after
+     * processing, destroyed before it */
+    struct mcp_server *mcp;
+    /* the MCP legacy HTTP+SSE transport (mcp/mcp_sse.h): sessions over mcp; created after it,
+     * destroyed before it (after the HTTP server stopped) */
+    struct mcp_sse *mcp_sse;
     system_context system; /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];

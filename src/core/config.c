@@ -269,6 +269,17 @@ static int add_default_content_types(string_list *list)
     return rc;
 }
 
+/* mcp: the legacy SSE transport's sessions (Mcp__ListPageSize is read with processing). */
+static void read_mcp_settings(loader *l, config *cfg)
+{
+    read_unsigned(l, "Mcp__SseHeartbeatSeconds", &cfg->mcp_sse_heartbeat_s, 1, 3600);
+    read_unsigned(l, "Mcp__SseMaxSessionsPerCredential", &cfg->mcp_sse_max_sessions_per_credential,
+                  1, 1000000);
+    read_unsigned(l, "Mcp__SseMaxSessions", &cfg->mcp_sse_max_sessions, 1, 1000000);
+    read_unsigned(l, "Mcp__SseIdleSeconds", &cfg->mcp_sse_idle_s, 1, 86400);
+    read_unsigned(l, "Mcp__SseBufferBytes", &cfg->mcp_sse_buffer_bytes, 4096, 1073741824);
+}
+
 /* Returns 0, or -1 when a default could not be allocated (config_load reports it). */
 static int set_defaults(config *cfg)
 {
@@ -320,6 +331,7 @@ static int set_defaults(config *cfg)
     cfg->job_poll_interval_ms = 500;
     cfg->job_shutdown_grace_s = 10;
     cfg->manual_run_wait_s = 30;
+    cfg->mcp_list_page_size = 10;
     cfg->housekeeping_interval_s = 600;
     /* storage providers */
     cfg->storage_provider = strdup("local");
@@ -337,6 +349,12 @@ static int set_defaults(config *cfg)
     cfg->remote_stall_timeout_ms = 30000;
     cfg->remote_max_attempts = 4;
     cfg->remote_retry_base_delay_ms = 200;
+    /* mcp */
+    cfg->mcp_sse_heartbeat_s = 15;
+    cfg->mcp_sse_max_sessions_per_credential = 8;
+    cfg->mcp_sse_max_sessions = 1000;
+    cfg->mcp_sse_idle_s = 300;
+    cfg->mcp_sse_buffer_bytes = 1024 * 1024;
     if (rc == 0 &&
         (!cfg->storage_provider || !cfg->s3_provider_name || !cfg->s3_region ||
          !cfg->github_provider_name || !cfg->github_ref || !cfg->github_visibility_policy ||
@@ -602,9 +620,12 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_int(&l, "Processing__PollIntervalMilliseconds", &cfg->job_poll_interval_ms, 10, 60000);
     read_int(&l, "Processing__ShutdownGraceSeconds", &cfg->job_shutdown_grace_s, 0, 600);
     read_int(&l, "Processing__ManualRunWaitSeconds", &cfg->manual_run_wait_s, 0, 600);
+    read_int(&l, "Mcp__ListPageSize", &cfg->mcp_list_page_size, 1, 1000);
     int housekeeping = (int)cfg->housekeeping_interval_s;
     read_int(&l, "Server__HousekeepingIntervalSeconds", &housekeeping, 1, 86400);
     cfg->housekeeping_interval_s = (unsigned int)housekeeping;
+
+    read_mcp_settings(&l, cfg);
 
     apply_overrides(&l, cfg, overrides);
     validate(&l, cfg);

@@ -105,6 +105,10 @@ typedef struct config {
     int job_shutdown_grace_s;  /* Processing__ShutdownGraceSeconds; default 10 (0..600) */
     int manual_run_wait_s;     /* Processing__ManualRunWaitSeconds; default 30 (0..600) */
 
+    /* the MCP server (src/mcp/) */
+    int mcp_list_page_size; /* Mcp__ListPageSize; default 10 (1..1000): the page size of
+                               tools/list, resources/list and prompts/list */
+
     /* storage providers: config-driven storages (spec storage-providers.md §9.3), remote
      * backends' network behaviour, where local profiles may point, sealed-secret keys */
     char *storage_provider;          /* Storage__Provider; default "local" */
@@ -136,6 +140,13 @@ typedef struct config {
     unsigned int remote_retry_base_delay_ms; /* Storage__Remote__RetryBaseDelayMs; 200 */
     string_list previous_secret_keys;        /* Security__PreviousSecretKeys__N (64 hex each): tried
                                                 when opening sealed secrets, never for sealing */
+
+    /* mcp: the legacy HTTP+SSE transport's sessions (docs/mcp.md "Transports") */
+    unsigned int mcp_sse_heartbeat_s; /* Mcp__SseHeartbeatSeconds; default 15 (1..3600) */
+    unsigned int mcp_sse_max_sessions_per_credential; /* Mcp__SseMaxSessionsPerCredential; 8 */
+    unsigned int mcp_sse_max_sessions;                /* Mcp__SseMaxSessions; default 1000 */
+    unsigned int mcp_sse_idle_s;       /* Mcp__SseIdleSeconds; default 300 (1..86400) */
+    unsigned int mcp_sse_buffer_bytes; /* Mcp__SseBufferBytes; default 1 MiB (4 KiB..1 GiB) */
 
     /* ops: content sent by a reverse proxy in front (nginx X-Accel-Redirect) */
     char *accel_redirect_prefix; /* Server__AccelRedirect__Prefix; NULL = NekoHub sends bytes */

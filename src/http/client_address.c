@@ -224,6 +224,15 @@ bool client_address_peer_key(const trusted_proxies *proxies, const struct sockad
     return !(proxies && proxies->count > 0 && is_trusted(proxies, &address));
 }
 
+bool client_address_peer_trusted(const trusted_proxies *proxies, const struct sockaddr *peer)
+{
+    ip_address address;
+    if (!proxies || proxies->count == 0 || !peer_address(peer, &address))
+        return false;
+    unmap(&address);
+    return is_trusted(proxies, &address);
+}
+
 static void address_text(const ip_address *address, char *out)
 {
     if (!inet_ntop(address->family, address->bytes, out, CLIENT_ADDRESS_TEXT_SIZE))

@@ -40,6 +40,9 @@ int trusted_proxies_parse(const char *const *items, size_t count, trusted_proxie
 bool client_address_peer_key(const trusted_proxies *proxies, const struct sockaddr *peer,
                              unsigned char key[CLIENT_ADDRESS_KEY_SIZE]);
 
+/* Is the peer a trusted proxy (its forwarded headers are believed)? False when not IP. */
+bool client_address_peer_trusted(const trusted_proxies *proxies, const struct sockaddr *peer);
+
 /* A request header's value (all its lines joined by commas) for the caller to free, or NULL
  * when there is none or it could not be read. */
 typedef char *(*client_address_header)(void *closure, const char *name);

@@ -48,6 +48,7 @@ struct connection_guard {
     _Atomic uint64_t refused;
     _Atomic uint64_t header_timeouts;
     _Atomic uint64_t body_stalls;
+    _Atomic uint64_t dropped;
     periodic *sweeper; /* sweep_task once a second */
 };
 
@@ -302,6 +303,17 @@ void guard_entry_request_done(guard_entry *entry)
                  seconds_from_now(limits->idle_timeout_s + limits->header_timeout_s));
 }
 
+void guard_entry_drop(guard_entry *entry)
+{
+    if (!entry)
+        return;
+    connection_guard *guard = entry->guard;
+    pthread_mutex_lock(&guard->lock);
+    if (shutdown(entry->socket_fd, SHUT_RDWR) == 0)
+        atomic_fetch_add(&guard->dropped, 1);
+    pthread_mutex_unlock(&guard->lock);
+}
+
 void connection_guard_stats_get(connection_guard *guard, connection_guard_stats *out)
 {
     pthread_mutex_lock(&guard->lock);
@@ -310,4 +322,5 @@ void connection_guard_stats_get(connection_guard *guard, connection_guard_stats 
     out->header_timeouts = atomic_load(&guard->header_timeouts);
     out->body_stalls = atomic_load(&guard->body_stalls);
     out->refused_per_client = atomic_load(&guard->refused);
+    out->dropped = atomic_load(&guard->dropped);
 }

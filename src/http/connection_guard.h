@@ -18,8 +18,8 @@
  * connections open and close, so concurrent accepts on several event threads may overshoot the
  * limit by at most the number of event threads.
  *
- * Threading: guard_entry_* calls come from the event thread that owns the connection; the
- * sweep reads deadlines atomically; the rest takes the guard's lock. */
+ * Threading: guard_entry_* calls come from the event thread that owns the connection (except
+ * guard_entry_drop); the sweep reads deadlines atomically; the rest takes the guard's lock. */
 #ifndef NH_HTTP_CONNECTION_GUARD_H
 #define NH_HTTP_CONNECTION_GUARD_H
 
@@ -51,6 +51,7 @@ typedef struct connection_guard_stats {
     uint64_t header_timeouts;    /* closed for a late request header */
     uint64_t body_stalls;        /* closed for a stalled body */
     uint64_t refused_per_client; /* refused by the per-client limit */
+    uint64_t dropped;            /* shut down by guard_entry_drop (a stalled streamed reply) */
 } connection_guard_stats;
 
 /* Start the sweep thread. NULL with err filled on failure. */
@@ -79,6 +80,10 @@ void guard_entry_resume(guard_entry *entry);
 void guard_entry_body_done(guard_entry *entry);
 /* The reply went out; the connection may carry another request. */
 void guard_entry_request_done(guard_entry *entry);
+/* Give up on the connection now (a streamed reply whose reader fell too far behind): its socket
+ * is shut down at once and libmicrohttpd closes it. Any thread, while the caller knows the
+ * connection is open (a stream attached to it). */
+void guard_entry_drop(guard_entry *entry);
 
 void connection_guard_stats_get(connection_guard *guard, connection_guard_stats *out);
 

@@ -34,10 +34,11 @@ typedef struct http_request {
     route_match match;
     http_query_pair *query;
     size_t query_count;
-    buf body;     /* ROUTE_BODY_JSON: the raw bytes */
+    buf body;     /* ROUTE_BODY_JSON, ROUTE_BODY_RAW: the raw bytes */
     json_t *json; /* ROUTE_BODY_JSON: parsed body, or NULL when the body was empty */
     char request_id[HTTP_REQUEST_ID_SIZE];
     char client_address[64]; /* the peer, or the forwarded client behind a trusted proxy */
+    bool via_trusted_proxy;  /* the peer is in Server__TrustedProxies (http/public_origin.h) */
     auth_principal principal;
     void *handler_state;                     /* for streaming routes */
     void (*handler_state_free)(void *state); /* called when the request ends, if set */

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "http/http_stream_server.h"
 
 void http_response_init(http_response *response, const char *request_id)
 {
@@ -26,6 +27,9 @@ static void reset_body(http_response *response)
     if (response->file_descriptor >= 0)
         close(response->file_descriptor);
     response->file_descriptor = -1;
+    if (response->stream)
+        http_stream_server_end(response->stream);
+    response->stream = NULL;
 }
 
 void http_response_release(http_response *response)
@@ -179,4 +183,20 @@ void http_reply_file(http_response *response, int status, const char *content_ty
     response->file_descriptor = file_descriptor;
     response->file_offset = offset;
     response->file_length = length;
+}
+
+void http_reply_streamed(http_response *response, int status, const char *content_type,
+                         struct http_stream *stream)
+{
+    reset_body(response);
+    response->status = status;
+    if (content_type)
+        set_content_type(response, content_type);
+    response->stream = stream;
+}
+
+void http_response_after_reply(http_response *response, void (*run)(void *context), void *context)
+{
+    response->after_reply = run;
+    response->after_reply_context = context;
 }

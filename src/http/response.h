@@ -20,6 +20,8 @@
 
 #define HTTP_MAX_HEADERS 24
 
+struct http_stream;
+
 typedef struct http_header {
     char *name;
     char *value;
@@ -36,6 +38,11 @@ typedef struct http_response {
     uint64_t file_offset;
     uint64_t file_length;
     bool broken; /* something could not be stored: the server answers 500 instead */
+    /* a streamed reply (http_stream.h): the server's reference, given up with the body */
+    struct http_stream *stream;
+    /* http_response_after_reply(): run once on the handler's thread after the reply started */
+    void (*after_reply)(void *context);
+    void *after_reply_context;
 } http_response;
 
 void http_response_init(http_response *response, const char *request_id);
@@ -58,6 +65,20 @@ void http_reply_bytes(http_response *response, int status, const char *content_t
 /* Send part of an open file (the response takes the descriptor and closes it). */
 void http_reply_file(http_response *response, int status, const char *content_type,
                      int file_descriptor, uint64_t offset, uint64_t length);
+
+/* A streamed body (used by http_reply_stream in http_stream.c): the response takes the
+ * server's reference of stream, ended with the body (http_stream_server_end) when the reply is
+ * replaced or released. */
+void http_reply_streamed(http_response *response, int status, const char *content_type,
+                         struct http_stream *stream);
+
+/* Work for after the handler: once the handler has returned and the server has handed the
+ * reply to its connection (a streamed reply starts flowing), run(context) runs on the same
+ * handler-pool thread, exactly once, whatever became of the reply (a reply that could not be
+ * built is answered 500 and run still runs: it owns context). For the producer of a streamed
+ * reply computed while it is sent (http_stream.h). Only handlers that run on the pool (not
+ * never_blocks or inline ones) may use it. */
+void http_response_after_reply(http_response *response, void (*run)(void *context), void *context);
 
 /* The value of a header added with http_response_header (case-insensitive name), or NULL. */
 const char *http_response_header_value(const http_response *response, const char *name);

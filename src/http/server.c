@@ -24,6 +24,7 @@
 #include "http/client_address.h"
 #include "http/connection_guard.h"
 #include "http/handler_pool.h"
+#include "http/http_stream_server.h"
 #include "http/static_files.h"
 
 /* After an error mid-body we keep reading (and discarding) at most this much, then close. */
@@ -31,6 +32,8 @@
 /* File descriptors kept for everything that is not a connection (database, files, pipes). */
 #define RESERVED_DESCRIPTORS 256
 #define BUSY_RETRY_AFTER_SECONDS 1
+/* libmicrohttpd's preferred block for a streamed reply's content callback (advisory). */
+#define STREAM_BLOCK_BYTES (16 * 1024)
 
 _Static_assert(sizeof(((http_request *)0)->client_address) == CLIENT_ADDRESS_TEXT_SIZE,
                "client_address_resolve writes CLIENT_ADDRESS_TEXT_SIZE bytes");
@@ -41,7 +44,8 @@ struct http_server {
     struct MHD_Daemon *daemon;
     handler_pool *pool;
     connection_guard *guard;
-    atomic_ullong inline_replies; /* requests answered by a route's inline handler */
+    http_stream_registry *streams; /* streamed replies on their connections (http_stream.h) */
+    atomic_ullong inline_replies;  /* requests answered by a route's inline handler */
 };
 
 /* READING: the body (if any) is read and used. REPLY_READY: the reply was chosen early; it is
@@ -173,6 +177,8 @@ static void fill_client_address(request_context *context, struct MHD_Connection 
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     client_address_resolve(&context->server->proxies, info ? info->client_addr : NULL,
                            joined_header, connection, context->request.client_address);
+    context->request.via_trusted_proxy =
+        client_address_peer_trusted(&context->server->proxies, info ? info->client_addr : NULL);
 }
 
 typedef struct query_collector {
@@ -235,6 +241,8 @@ static int64_t body_limit(const request_context *context)
     const route *matched = context->request.match.route;
     if (matched && matched->body == ROUTE_BODY_STREAM)
         return settings->max_upload_body_bytes;
+    if (matched && matched->body == ROUTE_BODY_RAW && settings->max_raw_body_bytes > 0)
+        return settings->max_raw_body_bytes;
     return (int64_t)settings->max_json_body_bytes;
 }
 
@@ -367,6 +375,61 @@ static int add_server_headers(request_context *context, struct MHD_Connection *c
     return failed ? -1 : 0;
 }
 
+/* ---- streamed replies (http_stream.h) ----------------------------------------------------- */
+
+/* The stream's hooks; handle is the request's context, alive while the stream is attached. */
+static void stream_suspend(void *handle)
+{
+    request_context *context = handle;
+    MHD_suspend_connection(context->request.connection);
+}
+
+static void stream_resume(void *handle)
+{
+    request_context *context = handle;
+    MHD_resume_connection(context->request.connection);
+}
+
+static void stream_drop(void *handle)
+{
+    request_context *context = handle;
+    guard_entry_drop(context->guard);
+}
+
+static const http_stream_connection stream_hooks = {stream_suspend, stream_resume, stream_drop};
+
+static ssize_t stream_content(void *closure, uint64_t position, char *out, size_t max)
+{
+    (void)position;
+    size_t count;
+    switch (http_stream_read(closure, out, max, &count)) {
+    case HTTP_STREAM_DATA:
+        return (ssize_t)count;
+    case HTTP_STREAM_WAIT:
+        return 0; /* suspended: a write resumes the connection */
+    case HTTP_STREAM_END:
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    case HTTP_STREAM_FAILED:
+        break;
+    }
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_response_freed(void *closure)
+{
+    http_stream_release(closure);
+}
+
+static struct MHD_Response *make_stream_response(http_stream *stream)
+{
+    http_stream_retain(stream); /* the libmicrohttpd response's, released when it is freed */
+    struct MHD_Response *reply = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, STREAM_BLOCK_BYTES, stream_content, stream, stream_response_freed);
+    if (!reply)
+        http_stream_release(stream);
+    return reply;
+}
+
 static struct MHD_Response *build_reply(request_context *context, struct MHD_Connection *connection)
 {
     http_response *response = &context->response;
@@ -378,7 +441,8 @@ static struct MHD_Response *build_reply(request_context *context, struct MHD_Con
     if (response->broken)
         return NULL;
     uint64_t bytes = response->file_descriptor >= 0 ? response->file_length : response->body.length;
-    struct MHD_Response *reply = make_mhd_response(response);
+    struct MHD_Response *reply =
+        response->stream ? make_stream_response(response->stream) : make_mhd_response(response);
     if (!reply)
         return NULL;
     int failed = 0;
@@ -395,6 +459,8 @@ static struct MHD_Response *build_reply(request_context *context, struct MHD_Con
     }
     context->final_status = response->status;
     context->final_bytes = bytes;
+    if (response->stream)
+        http_stream_attach(response->stream, context->server->streams, &stream_hooks, context);
     return reply;
 }
 
@@ -548,9 +614,15 @@ static void run_job(handler_job *job)
         finish_request(context);
         break;
     }
+    /* Taken before the resume: from then on the context belongs to the event thread. */
+    void (*after_reply)(void *) = context->response.after_reply;
+    void *after_reply_context = context->response.after_reply_context;
+    context->response.after_reply = NULL;
     context->job_result = result;
     context->job_finished = true;
     MHD_resume_connection(request->connection);
+    if (after_reply)
+        after_reply(after_reply_context);
 }
 
 /* Under the pool's lock, just before the job is queued: the handler thread may resume the
@@ -698,6 +770,24 @@ static enum MHD_Result reply_now(request_context *context, struct MHD_Connection
     return send_response(context, connection);
 }
 
+/* A handler that ran on the event thread asked for work after its reply (only pooled handlers
+ * should): run it here rather than lose it, and say so. */
+static enum MHD_Result reply_now_then_after_reply(request_context *context,
+                                                  struct MHD_Connection *connection)
+{
+    void (*after_reply)(void *) = context->response.after_reply;
+    void *after_reply_context = context->response.after_reply_context;
+    context->response.after_reply = NULL;
+    enum MHD_Result queued = reply_now(context, connection);
+    if (after_reply) {
+        log_message(LOG_WARN, "http_server",
+                    "route %s asked for work after its reply on an event thread",
+                    context->request.match.route->pattern);
+        after_reply(after_reply_context);
+    }
+    return queued;
+}
+
 /* A reply chosen from the headers: sent at once when a body would follow (libmicrohttpd then
  * drops the body and closes the connection), else at the final call (the connection stays
  * open for the next request). */
@@ -792,7 +882,8 @@ static void take_body_chunk(request_context *context, const char *data, size_t s
         stream_chunk(context, data, size);
         return;
     }
-    if (matched->body == ROUTE_BODY_JSON && buf_append(&request->body, data, size) != 0) {
+    if ((matched->body == ROUTE_BODY_JSON || matched->body == ROUTE_BODY_RAW) &&
+        buf_append(&request->body, data, size) != 0) {
         reply_too_large(context);
         context->stage = STAGE_DISCARDING;
     }
@@ -824,7 +915,7 @@ static enum MHD_Result on_body_complete(request_context *context, struct MHD_Con
     bool needs_authentication = matched->auth != ROUTE_AUTH_ANONYMOUS && !context->authenticated;
     if (!needs_authentication && matched->never_blocks) {
         finish_request(context);
-        return reply_now(context, connection);
+        return reply_now_then_after_reply(context, connection);
     }
     if (!needs_authentication && try_inline(context))
         return reply_now(context, connection);
@@ -901,6 +992,8 @@ static void on_completed(void *closure, struct MHD_Connection *connection, void 
     int64_t duration = clock_monotonic_ns() - context->request.started_ns;
     if (context->final_status == 0)
         context->final_status = 499; /* the client went away before a reply */
+    if (context->response.stream)
+        context->final_bytes = http_stream_sent_bytes(context->response.stream);
     write_access_log(context, duration, reason == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     metrics_request_finished(server->settings.metrics, context->metrics_slot,
                              context->request.method, context->final_status, duration,
@@ -1093,10 +1186,15 @@ static int render_server_gauges(void *closure, buf *out)
         "# HELP nekohub_http_connections_open Client connections open now.\n"
         "# TYPE nekohub_http_connections_open gauge\n"
         "nekohub_http_connections_open %llu\n"
-        "# HELP nekohub_http_connections_closed_total Connections closed by a deadline.\n"
+        "# HELP nekohub_http_connections_closed_total Connections closed by a deadline or a "
+        "dropped stream.\n"
         "# TYPE nekohub_http_connections_closed_total counter\n"
         "nekohub_http_connections_closed_total{reason=\"header_timeout\"} %llu\n"
         "nekohub_http_connections_closed_total{reason=\"body_stall\"} %llu\n"
+        "nekohub_http_connections_closed_total{reason=\"stream_dropped\"} %llu\n"
+        "# HELP nekohub_http_streams_open Streamed replies (event streams) being sent now.\n"
+        "# TYPE nekohub_http_streams_open gauge\n"
+        "nekohub_http_streams_open %llu\n"
         "# HELP nekohub_http_connections_refused_total Connections refused by the per-client "
         "limit.\n"
         "# TYPE nekohub_http_connections_refused_total counter\n"
@@ -1118,7 +1216,8 @@ static int render_server_gauges(void *closure, buf *out)
         "# TYPE nekohub_http_inline_replies_total counter\n"
         "nekohub_http_inline_replies_total %llu\n",
         (unsigned long long)connections.open, (unsigned long long)connections.header_timeouts,
-        (unsigned long long)connections.body_stalls,
+        (unsigned long long)connections.body_stalls, (unsigned long long)connections.dropped,
+        (unsigned long long)http_stream_registry_count(server->streams),
         (unsigned long long)connections.refused_per_client, pool.threads, pool.busy, pool.queued,
         (unsigned long long)pool.refused,
         (unsigned long long)atomic_load_explicit(&server->inline_replies, memory_order_relaxed));
@@ -1128,6 +1227,7 @@ static void server_free(http_server *server)
 {
     handler_pool_stop(server->pool);
     connection_guard_stop(server->guard);
+    http_stream_registry_destroy(server->streams);
     free(server);
 }
 
@@ -1147,6 +1247,9 @@ static int start_helpers(http_server *server, nh_error *err)
     server->guard = connection_guard_start(&limits, err);
     if (!server->guard)
         return -1;
+    server->streams = http_stream_registry_create();
+    if (!server->streams)
+        return error_internal(err);
     server->pool =
         handler_pool_create(settings->handler_threads, settings->handler_queue_length, err);
     return server->pool ? 0 : -1;
@@ -1193,6 +1296,7 @@ void http_server_quiesce(http_server *server)
     MHD_socket listener = MHD_quiesce_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
+    http_stream_registry_quiesce(server->streams); /* session streams end: clients reconnect */
 }
 
 bool http_server_wait_idle(http_server *server, unsigned int timeout_ms)
@@ -1211,8 +1315,11 @@ void http_server_stop(http_server *server)
     if (!server)
         return;
     /* Every job runs to its end and resumes its connection, and no connection is suspended
-     * again: libmicrohttpd must not be stopped with a connection still suspended. */
+     * again: libmicrohttpd must not be stopped with a connection still suspended. Streamed
+     * replies are closed after the jobs (their producers) ended: each suspended one is resumed
+     * and none suspends again. */
     handler_pool_close(server->pool);
+    http_stream_registry_close_all(server->streams);
     MHD_stop_daemon(server->daemon);
     metrics_set_gauge_source(server->settings.metrics, NULL, NULL);
     server_free(server);
