@@ -100,6 +100,12 @@ describe('abilities', () => {
     expect(allowed(['providers.update'])).toEqual(['storageUpdate']);
     expect(allowed(['providers.update', 'settings.update'])).toEqual(['storageUpdate', 'storageDefault']);
   });
+  it('leave out what the account could not give a key anyway', () => {
+    const ids = abilities(['assets.read'], ['assets.read', 'assets.create', 'assets.update', 'assets.delete']).map((a) => a.ability.id);
+    expect(ids).toEqual(['read', 'upload', 'update', 'delete']);
+    const storage = abilities([], ['providers.update']).map((a) => a.ability.id);
+    expect(storage).toEqual(['storageUpdate']);
+  });
   it('list delete_asset only under assets.delete', () => {
     const del = abilities(['assets.read']).find((a) => a.ability.tools.includes('delete_asset'))!;
     expect(del.ability.needs).toEqual(['assets.delete']);

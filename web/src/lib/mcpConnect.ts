@@ -88,10 +88,17 @@ export const ABILITIES: readonly Ability[] = [
   { id: 'storageDelete', needs: ['providers.delete'], tools: ['delete_storage_profile'] },
 ];
 
-/** Each ability with whether the chosen permissions allow it. */
-export function abilities(chosen: readonly string[]): { ability: Ability; allowed: boolean }[] {
+/**
+ * Each ability with whether the chosen permissions allow it; with `offered`, only the abilities
+ * such a key could have at all (an account without storage permissions hears nothing of them).
+ */
+export function abilities(chosen: readonly string[], offered?: readonly string[]): { ability: Ability; allowed: boolean }[] {
   const set = new Set(chosen);
-  return ABILITIES.map((ability) => ({ ability, allowed: ability.needs.every((p) => set.has(p)) }));
+  const possible = offered ? new Set(offered) : null;
+  return ABILITIES.filter((ability) => !possible || ability.needs.every((p) => possible.has(p))).map((ability) => ({
+    ability,
+    allowed: ability.needs.every((p) => set.has(p)),
+  }));
 }
 
 // ---- snippets ---------------------------------------------------------------------------------

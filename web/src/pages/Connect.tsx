@@ -51,7 +51,7 @@ export function ConnectPage() {
           <p>{t('connect.noPermissions')}</p>
         </div>
       ) : created ? (
-        <CreatedKey created={created} onAnother={() => setCreated(null)} />
+        <CreatedKey created={created} offered={grantable} onAnother={() => setCreated(null)} />
       ) : (
         <KeyForm grantable={grantable} onCreated={setCreated} />
       )}
@@ -142,7 +142,7 @@ function KeyForm({ grantable, onCreated }: { grantable: Permission[]; onCreated:
           {permError}
         </p>
       )}
-      <Abilities chosen={perms} />
+      <Abilities chosen={perms} offered={grantable} />
       <div class="form-actions">
         <button type="submit" class="btn btn-primary" disabled={busy} data-testid="connect-key-create">
           {busy ? t('connect.creating') : t('connect.create')}
@@ -161,8 +161,8 @@ function fieldOfCode(code: string): 'name' | 'expiry' | 'permissions' | null {
 }
 
 /** What an agent holding these permissions can and cannot do, tool by tool. */
-function Abilities({ chosen }: { chosen: readonly string[] }) {
-  const list = abilities(chosen);
+function Abilities({ chosen, offered }: { chosen: readonly string[]; offered: readonly string[] }) {
+  const list = abilities(chosen, offered);
   return (
     <div class="abilities" aria-labelledby="connect-abilities-title" role="region">
       <h3 id="connect-abilities-title">{t('connect.abilitiesTitle')}</h3>
@@ -189,7 +189,7 @@ function Abilities({ chosen }: { chosen: readonly string[] }) {
   );
 }
 
-function CreatedKey({ created, onAnother }: { created: CreatedApiKey; onAnother: () => void }) {
+function CreatedKey({ created, offered, onAnother }: { created: CreatedApiKey; offered: readonly string[]; onAnother: () => void }) {
   const another = async () => {
     const ok = await confirmDialog({ title: t('connect.anotherTitle'), body: t('connect.anotherBody'), confirmLabel: t('connect.another') });
     if (ok) onAnother();
@@ -212,7 +212,7 @@ function CreatedKey({ created, onAnother }: { created: CreatedApiKey; onAnother:
           {created.expiresAtUtc ? t('connect.expiresOn', { date: formatDate(created.expiresAtUtc) }) : t('connect.noExpiry')}
         </p>
       </div>
-      <Abilities chosen={created.permissions} />
+      <Abilities chosen={created.permissions} offered={offered} />
       <div class="form-actions">
         <button type="button" class="btn" onClick={another} data-testid="connect-key-another">
           {t('connect.another')}
