@@ -13,6 +13,7 @@
 #include "core/secret_box.h"
 #include "jobs/job_queue.h"
 #include "jobs/job_test_kind.h"
+#include "mcp/mcp.h"
 #include "processing/processing.h"
 #include "providers/providers.h"
 #include "storage/storage.h"
@@ -55,6 +56,7 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_PROVIDERS] = application->providers;
     application->contexts[ROUTE_CONTEXT_JOBS] = application->jobs;
     application->contexts[ROUTE_CONTEXT_PROCESSING] = application->processing;
+    application->contexts[ROUTE_CONTEXT_MCP] = application->mcp;
 }
 
 /* The job queue with `workers` worker threads (0: enqueue and read only), not started yet; the
@@ -91,6 +93,22 @@ static int app_processing_start(app *application, nh_error *err)
         application->cfg, application->database, application->storage, assets->media, assets,
         application->jobs, application->public_base_url, err);
     return application->processing ? 0 : -1;
+}
+
+/* The MCP server over the features' services (after processing: run_asset_skill uses it). */
+static int app_mcp_start(app *application, nh_error *err)
+{
+    mcp_dependencies deps = {
+        .cfg = application->cfg,
+        .database = application->database,
+        .assets = application->assets,
+        .processing = application->processing,
+        .providers = application->providers,
+        .public_base_url = application->public_base_url,
+        .version = application->version,
+    };
+    application->mcp = mcp_server_create(&deps, err);
+    return application->mcp ? 0 : -1;
 }
 
 /* The features that register job handlers come here, between app_jobs_create and
@@ -139,7 +157,8 @@ int app_services_start(app *application, nh_error *err)
     if (app_jobs_create(application, application->cfg->job_workers, err) != 0)
         return -1;
     /* features that register job handlers: here */
-    if (app_processing_start(application, err) != 0 || app_jobs_start(application, err) != 0)
+    if (app_processing_start(application, err) != 0 || app_jobs_start(application, err) != 0 ||
+        app_mcp_start(application, err) != 0)
         return -1;
     app_fill_contexts(application);
     purge_sessions(application);
@@ -169,7 +188,9 @@ int app_worker_start(app *application, nh_error *err)
 
 void app_services_stop(app *application)
 {
-    job_queue_stop(application->jobs); /* first: running jobs finish or are handed back */
+    job_queue_stop(application->jobs);    /* first: running jobs finish or are handed back */
+    mcp_server_destroy(application->mcp); /* before the services it calls */
+    application->mcp = NULL;
     processing_service_destroy(application->processing); /* no handler runs any more */
     application->processing = NULL;
     periodic_stop(application->housekeeping);
@@ -207,6 +228,9 @@ void app_server_settings(app *application, int listen_socket, http_server_settin
         .web_dir = cfg->web_dir,
         .max_json_body_bytes = cfg->max_json_body_bytes,
         .max_upload_body_bytes = cfg->max_upload_size_bytes + APP_UPLOAD_ENVELOPE_ALLOWANCE,
+        /* POST /mcp: an upload_asset call carries the file as base64 (4/3 of its size) */
+        .max_raw_body_bytes =
+            (cfg->max_upload_size_bytes + 2) / 3 * 4 + APP_UPLOAD_ENVELOPE_ALLOWANCE,
         .max_connections = cfg->max_connections,
         .max_connections_per_client = cfg->max_connections_per_client,
         .idle_timeout_s = cfg->idle_timeout_s,

@@ -46,6 +46,9 @@ typedef struct app {
     struct job_queue *jobs;
     /* skills on assets (processing/processing.h): registers its job handler on jobs */
     struct processing_service *processing;
+    /* the MCP server (mcp/mcp.h): over assets, processing and providers; created after
+     * processing, destroyed before it */
+    struct mcp_server *mcp;
     system_context system; /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];

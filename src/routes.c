@@ -11,6 +11,7 @@
 #include "audit/audit_http.h"
 #include "auth/auth_http.h"
 #include "auth/permissions.h"
+#include "mcp/mcp_http.h"
 #include "processing/processing_http.h"
 #include "providers/providers_http.h"
 #include "system/jobs_http.h"
@@ -142,6 +143,13 @@ const route ROUTES[] = {
     {"GET", "/content/{*storageKey}", asset_http_public_content, ROUTE_AUTH_ANONYMOUS,
      ROUTE_NO_PERMISSION, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS, false,
      asset_http_public_content_inline},
+    /* MCP (mcp/mcp_http.h): API keys only, hidden from the OpenAPI document */
+    {"POST", "/mcp", mcp_http_post, ROUTE_AUTH_API_KEY_ONLY, ROUTE_NO_PERMISSION, ROUTE_BODY_RAW,
+     NULL, ROUTE_CONTEXT_MCP, false, NULL},
+    {"GET", "/mcp", mcp_http_not_allowed, ROUTE_AUTH_API_KEY_ONLY, ROUTE_NO_PERMISSION,
+     ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_MCP, false, NULL},
+    {"DELETE", "/mcp", mcp_http_not_allowed, ROUTE_AUTH_API_KEY_ONLY, ROUTE_NO_PERMISSION,
+     ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_MCP, false, NULL},
 };
 
 const size_t ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];

@@ -16,9 +16,10 @@ typedef enum route_context {
     ROUTE_CONTEXT_USERS,
     ROUTE_CONTEXT_AUDIT,
     ROUTE_CONTEXT_ASSETS,
-    ROUTE_CONTEXT_PROVIDERS, /* providers/providers.h: providers_service */
-    ROUTE_CONTEXT_JOBS,      /* jobs/job_queue.h: job_queue (system/jobs_http.h) */
+    ROUTE_CONTEXT_PROVIDERS,  /* providers/providers.h: providers_service */
+    ROUTE_CONTEXT_JOBS,       /* jobs/job_queue.h: job_queue (system/jobs_http.h) */
     ROUTE_CONTEXT_PROCESSING, /* processing/processing.h: processing_service */
+    ROUTE_CONTEXT_MCP,        /* mcp/mcp.h: mcp_server (mcp/mcp_http.h) */
     ROUTE_CONTEXT_COUNT
 } route_context;
 

@@ -251,6 +251,54 @@ int upload_form_finish(upload_form *form, nh_error *err)
     return 0;
 }
 
+upload_form *upload_form_from_bytes(upload_temps *temps, int64_t max_file_bytes,
+                                    const char *file_name, const char *content_type,
+                                    const void *bytes, size_t size, nh_error *err)
+{
+    upload_form *form = calloc(1, sizeof *form);
+    if (!form) {
+        error_internal(err);
+        return NULL;
+    }
+    form->file.fd = -1;
+    form->max_file_bytes = max_file_bytes;
+    form->temps = temps;
+    for (int i = 0; i < UPLOAD_FIELD_COUNT; i++)
+        buf_init(&form->field_text[i], UPLOAD_FIELD_MAX);
+    multipart_part part = {.name = "file", .file_name = file_name, .content_type = content_type};
+    int rc = begin_file(form, &part);
+    if (rc == 0)
+        rc = take_file_bytes(form, bytes, size);
+    if (rc == 0)
+        rc = on_part_end(form);
+    if (rc != 0) {
+        *err = form->failure;
+        upload_form_free(form);
+        return NULL;
+    }
+    return form;
+}
+
+int upload_form_set_field(upload_form *form, upload_field_id id, const char *value, nh_error *err)
+{
+    if (!value)
+        return 0;
+    upload_field *field = &form->fields[id];
+    if (field->present)
+        return error_set(err, 400, "request_invalid", "The form field '%s' appears more than once.",
+                         field_names[id]);
+    if (strlen(value) > UPLOAD_FIELD_MAX)
+        return error_set(err, 400, "request_invalid",
+                         "The form field '%s' is longer than %d bytes.", field_names[id],
+                         UPLOAD_FIELD_MAX);
+    field->value = strdup(value);
+    if (!field->value)
+        return error_internal(err);
+    field->present = true;
+    field->length = strlen(value);
+    return 0;
+}
+
 const upload_field *upload_form_field(const upload_form *form, upload_field_id id)
 {
     return &form->fields[id];

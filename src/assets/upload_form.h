@@ -69,6 +69,18 @@ int upload_form_feed(upload_form *form, const char *data, size_t size, nh_error 
 /* The body ended: checks the closing boundary was seen. */
 int upload_form_finish(upload_form *form, nh_error *err);
 
+/* A form built from bytes already in memory (MCP upload_asset): the file part named
+ * file_name with content_type (NULL = none) holding size bytes, written to a temporary file
+ * of temps with its SHA-256, as if it had streamed in; fields are set with
+ * upload_form_set_field. Errors: 400 asset_file_too_large (over max_file_bytes), 507
+ * storage_insufficient_space, 500. */
+upload_form *upload_form_from_bytes(upload_temps *temps, int64_t max_file_bytes,
+                                    const char *file_name, const char *content_type,
+                                    const void *bytes, size_t size, nh_error *err);
+/* Set a text field of such a form (value NULL = leave it absent). 0, or -1 with err (500, or
+ * 400 request_invalid for a field given twice). */
+int upload_form_set_field(upload_form *form, upload_field_id id, const char *value, nh_error *err);
+
 /* The field (never NULL; `present` tells whether it was sent). */
 const upload_field *upload_form_field(const upload_form *form, upload_field_id id);
 /* The file part, or NULL when none was sent. */

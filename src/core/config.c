@@ -320,6 +320,7 @@ static int set_defaults(config *cfg)
     cfg->job_poll_interval_ms = 500;
     cfg->job_shutdown_grace_s = 10;
     cfg->manual_run_wait_s = 30;
+    cfg->mcp_list_page_size = 10;
     cfg->housekeeping_interval_s = 600;
     /* storage providers */
     cfg->storage_provider = strdup("local");
@@ -602,6 +603,7 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_int(&l, "Processing__PollIntervalMilliseconds", &cfg->job_poll_interval_ms, 10, 60000);
     read_int(&l, "Processing__ShutdownGraceSeconds", &cfg->job_shutdown_grace_s, 0, 600);
     read_int(&l, "Processing__ManualRunWaitSeconds", &cfg->manual_run_wait_s, 0, 600);
+    read_int(&l, "Mcp__ListPageSize", &cfg->mcp_list_page_size, 1, 1000);
     int housekeeping = (int)cfg->housekeeping_interval_s;
     read_int(&l, "Server__HousekeepingIntervalSeconds", &housekeeping, 1, 86400);
     cfg->housekeeping_interval_s = (unsigned int)housekeeping;

@@ -105,6 +105,10 @@ typedef struct config {
     int job_shutdown_grace_s;  /* Processing__ShutdownGraceSeconds; default 10 (0..600) */
     int manual_run_wait_s;     /* Processing__ManualRunWaitSeconds; default 30 (0..600) */
 
+    /* the MCP server (src/mcp/) */
+    int mcp_list_page_size; /* Mcp__ListPageSize; default 10 (1..1000): the page size of
+                               tools/list, resources/list and prompts/list */
+
     /* storage providers: config-driven storages (spec storage-providers.md §9.3), remote
      * backends' network behaviour, where local profiles may point, sealed-secret keys */
     char *storage_provider;          /* Storage__Provider; default "local" */

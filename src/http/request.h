@@ -34,7 +34,7 @@ typedef struct http_request {
     route_match match;
     http_query_pair *query;
     size_t query_count;
-    buf body;     /* ROUTE_BODY_JSON: the raw bytes */
+    buf body;     /* ROUTE_BODY_JSON, ROUTE_BODY_RAW: the raw bytes */
     json_t *json; /* ROUTE_BODY_JSON: parsed body, or NULL when the body was empty */
     char request_id[HTTP_REQUEST_ID_SIZE];
     char client_address[64]; /* the peer, or the forwarded client behind a trusted proxy */

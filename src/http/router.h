@@ -32,6 +32,9 @@ typedef enum {
     ROUTE_BODY_NONE = 0, /* a body is read but ignored */
     ROUTE_BODY_JSON,     /* buffered up to Api__MaxJsonBodyBytes, must be application/json */
     ROUTE_BODY_STREAM,   /* handed chunk by chunk to route.body_chunk as it arrives */
+    ROUTE_BODY_RAW,      /* buffered up to max_raw_body_bytes into request->body, whatever
+                            its type, never parsed: the handler checks and reads it (MCP's
+                            JSON-RPC, whose parse errors are protocol replies) */
 } route_body;
 
 typedef void (*route_handler)(struct http_request *request, struct http_response *response);

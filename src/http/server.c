@@ -235,6 +235,8 @@ static int64_t body_limit(const request_context *context)
     const route *matched = context->request.match.route;
     if (matched && matched->body == ROUTE_BODY_STREAM)
         return settings->max_upload_body_bytes;
+    if (matched && matched->body == ROUTE_BODY_RAW && settings->max_raw_body_bytes > 0)
+        return settings->max_raw_body_bytes;
     return (int64_t)settings->max_json_body_bytes;
 }
 
@@ -792,7 +794,8 @@ static void take_body_chunk(request_context *context, const char *data, size_t s
         stream_chunk(context, data, size);
         return;
     }
-    if (matched->body == ROUTE_BODY_JSON && buf_append(&request->body, data, size) != 0) {
+    if ((matched->body == ROUTE_BODY_JSON || matched->body == ROUTE_BODY_RAW) &&
+        buf_append(&request->body, data, size) != 0) {
         reply_too_large(context);
         context->stage = STAGE_DISCARDING;
     }

@@ -51,6 +51,7 @@ typedef struct http_server_settings {
     const char *web_dir;                /* NULL: NEKOHUB_WEB_DIR default search */
     size_t max_json_body_bytes;
     int64_t max_upload_body_bytes; /* streaming routes, envelope included */
+    int64_t max_raw_body_bytes;    /* ROUTE_BODY_RAW routes; 0 = max_json_body_bytes */
     unsigned int max_connections;
     unsigned int max_connections_per_client; /* 0: no limit */
     unsigned int idle_timeout_s;

@@ -197,6 +197,16 @@ static bool take_wait_slot(processing_service *service)
     return false;
 }
 
+bool processing_wait_slot_take(processing_service *service)
+{
+    return take_wait_slot(service);
+}
+
+void processing_wait_slot_release(processing_service *service)
+{
+    atomic_fetch_sub(&service->waiting, 1);
+}
+
 static bool is_finished(job_state state)
 {
     return state == JOB_STATE_SUCCEEDED || state == JOB_STATE_FAILED ||
@@ -269,7 +279,12 @@ int processing_enqueue_skills(processing_service *service, const char *asset_id,
 
 json_t *processing_skills_json(void)
 {
-    return processing_json_skills();
+    return processing_json_skills(false);
+}
+
+json_t *processing_runnable_skills_json(void)
+{
+    return processing_json_skills(true);
 }
 
 static int check_asset(db_conn *conn, const char *asset_id, nh_error *err)

@@ -101,11 +101,20 @@ void processing_run_clear(processing_run *run);
 int processing_run_result_json(processing_service *service, const char *asset_id,
                                const processing_run *run, json_t **out, nh_error *err);
 
+/* The wait slots of manual runs (max_waiting; REST takes one inside processing_run_skill):
+ * a caller that waits for a run's job by itself (MCP run_asset_skill, in slices with progress)
+ * takes one first and does not wait when none is free. */
+bool processing_wait_slot_take(processing_service *service);
+void processing_wait_slot_release(processing_service *service);
+
 /* ---- reads (REST, MCP) ----------------------------------------------------------------------- */
 
 /* The listed catalog (§5.1) with each skill's parameter descriptors (skill_params_describe):
  * [{"skillName","description","steps":[...],"parameters":[...]}]. NULL when out of memory. */
 json_t *processing_skills_json(void);
+/* The same for every runnable skill (also thumbnail and ai-caption, which the REST list does
+ * not show): MCP list_skills and skill:// (issue 13). */
+json_t *processing_runnable_skills_json(void);
 
 /* {items, page, pageSize, total}: the asset's execution records newest first, each with its
  * steps (processing_get_execution's shape). 404 asset_not_found. */

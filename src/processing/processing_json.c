@@ -31,10 +31,11 @@ static json_t *time_or_null(int64_t unix_ms, bool present)
     return json_string(text);
 }
 
-json_t *processing_json_skills(void)
+json_t *processing_json_skills(bool all_runnable)
 {
     size_t count = 0;
-    const skill_definition *const *skills = skill_catalog_listed(&count);
+    const skill_definition *const *skills =
+        all_runnable ? skill_catalog_all(&count) : skill_catalog_listed(&count);
     json_t *array = json_array();
     for (size_t i = 0; array && i < count; i++) {
         json_t *steps = json_array();

@@ -9,8 +9,9 @@
 #include "db/db.h"
 #include "jobs/job_queue.h"
 
-/* The listed catalog with parameter descriptors (processing_skills_json). */
-json_t *processing_json_skills(void);
+/* The listed catalog with parameter descriptors (processing_skills_json), or with
+ * all_runnable every runnable skill (processing_runnable_skills_json). */
+json_t *processing_json_skills(bool all_runnable);
 
 /* One execution record: row `row` of executions (execution_store.h columns) with its steps
  * from steps (rows of execution_id + ASSET_STEP_COLUMNS, execution_store_steps). */

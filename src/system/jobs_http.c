@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "audit/audit_http.h"
-#include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
 #include "http/paging.h"
 #include "jobs/job_json.h"
 #include "jobs/job_store.h"
 #include "jobs/job_test_kind.h"
+#include "system/job_admin.h"
 
 static const char *nonblank_query(const http_request *request, const char *name)
 {
@@ -109,85 +109,33 @@ void jobs_http_get(http_request *request, http_response *response)
     job_info_clear(&info);
 }
 
-/* ---- retry and cancel: the change and its audit entry in one transaction ----------------- */
+/* ---- retry and cancel: the change and its audit entry in one transaction (job_admin.h) ---- */
 
-typedef int (*job_change_fn)(db_conn *conn, const char *id, int64_t now, nh_error *err);
+typedef int (*job_admin_fn)(job_queue *queue, const char *id, const audit_actor *actor,
+                            job_info *after, nh_error *err);
 
-typedef struct job_change {
-    const char *id;
-    const char *action; /* "job.retry" | "job.cancel" */
-    job_change_fn apply;
-    const audit_actor *actor;
-    job_info after;
-} job_change;
-
-static json_t *changes_of(const job_info *before, const job_info *after)
-{
-    json_t *changes = json_object();
-    if (!changes)
-        return NULL;
-    audit_change(changes, "state", json_string(job_state_name(before->state)),
-                 json_string(job_state_name(after->state)));
-    if (before->cancel_requested != after->cancel_requested)
-        audit_change(changes, "cancelRequested", json_boolean(before->cancel_requested),
-                     json_boolean(after->cancel_requested));
-    if (before->attempts != after->attempts)
-        audit_change(changes, "attempts", json_integer(before->attempts),
-                     json_integer(after->attempts));
-    return changes;
-}
-
-static int change_step(db_conn *conn, void *context, nh_error *err)
-{
-    job_change *change = context;
-    job_info before;
-    if (job_store_get(conn, change->id, &before, err) != 0)
-        return -1;
-    int rc = change->apply(conn, change->id, clock_now_ms(), err);
-    if (rc == 0)
-        rc = job_store_get(conn, change->id, &change->after, err);
-    json_t *changes = rc == 0 ? changes_of(&before, &change->after) : NULL;
-    if (rc == 0 && !changes)
-        rc = error_internal(err);
-    if (rc == 0) {
-        audit_entry entry = {.action = change->action,
-                             .target_type = "job",
-                             .target_id = change->id,
-                             .target_name = change->after.kind,
-                             .changes = changes};
-        rc = audit_record(conn, change->actor, &entry, err);
-    }
-    json_decref(changes);
-    job_info_clear(&before);
-    return rc;
-}
-
-static void change_job(http_request *request, http_response *response, const char *action,
-                       job_change_fn apply)
+static void change_job(http_request *request, http_response *response, job_admin_fn change)
 {
     job_queue *queue = request->context;
     audit_actor actor = audit_actor_of(request);
-    job_change change = {
-        .id = http_request_param(request, "id"), .action = action, .apply = apply, .actor = &actor};
+    job_info after;
     nh_error err;
-    if (db_transaction(job_queue_database(queue), change_step, &change, &err) != 0) {
-        job_info_clear(&change.after);
+    if (change(queue, http_request_param(request, "id"), &actor, &after, &err) != 0) {
         http_reply_error(response, &err);
         return;
     }
-    job_queue_notify(queue); /* a retried job is runnable now */
-    reply_job(response, &change.after);
-    job_info_clear(&change.after);
+    reply_job(response, &after);
+    job_info_clear(&after);
 }
 
 void jobs_http_retry(http_request *request, http_response *response)
 {
-    change_job(request, response, "job.retry", job_store_retry);
+    change_job(request, response, job_admin_retry);
 }
 
 void jobs_http_cancel(http_request *request, http_response *response)
 {
-    change_job(request, response, "job.cancel", job_store_cancel);
+    change_job(request, response, job_admin_cancel);
 }
 
 /* ---- test builds: enqueue test.sleep jobs --------------------------------------------------- */

@@ -100,10 +100,19 @@ static void lower_copy(const char *text, char *out, size_t size)
     out[i] = '\0';
 }
 
+/* The MCP routes (/mcp, /mcp/...) speak JSON-RPC, not this document's envelopes: they are
+ * described in docs/mcp.md instead. */
+static bool is_hidden(const route *entry)
+{
+    return !strcmp(entry->pattern, "/mcp") || !strncmp(entry->pattern, "/mcp/", 5);
+}
+
 json_t *openapi_document(const route *routes, size_t count, const char *version)
 {
     json_t *paths = json_object();
     for (size_t i = 0; i < count; i++) {
+        if (is_hidden(&routes[i]))
+            continue;
         buf path;
         buf_init(&path, 0);
         openapi_path(routes[i].pattern, &path);
