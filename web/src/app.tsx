@@ -11,6 +11,7 @@ import { Toaster } from './ui/toast';
 import { LoginPage } from './pages/Login';
 import { UsersPage } from './pages/Users';
 import { AccountPage } from './pages/Account';
+import { ConnectPage } from './pages/Connect';
 import { AuditPage } from './pages/Audit';
 import { AssetsPage } from './pages/Assets';
 import { UploadPage } from './pages/Upload';
@@ -44,6 +45,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/jobs', layout: 'console', permission: 'settings.read', component: JobsPage },
   { path: '/users', layout: 'console', permission: 'users.read', component: UsersPage },
   { path: '/audit', layout: 'console', permission: 'audit.read', component: AuditPage },
+  // Any signed-in user; the page explains when the account has nothing an agent could use.
+  { path: '/connect', layout: 'console', permission: null, component: ConnectPage },
   { path: '/account', layout: 'console', permission: null, component: AccountPage },
 ];
 

@@ -137,9 +137,14 @@ describe('what may be granted', () => {
 
 describe('navigation', () => {
   it('shows only permitted, built pages', () => {
-    expect(visibleNav(root).map((n) => n.key)).toEqual(['assets', 'upload', 'storage', 'jobs', 'users', 'audit', 'account']);
-    expect(visibleNav(user).map((n) => n.key)).toEqual(['assets', 'account']);
+    expect(visibleNav(root).map((n) => n.key)).toEqual(['assets', 'upload', 'storage', 'jobs', 'users', 'audit', 'connect', 'account']);
+    expect(visibleNav(user).map((n) => n.key)).toEqual(['assets', 'connect', 'account']);
     expect(visibleNav(mk('n', 'user', [])).map((n) => n.key)).toEqual(['account']);
+  });
+  it('offers "Connect an agent" only to holders of a permission an MCP tool checks', () => {
+    expect(visibleNav(mk('a', 'user', ['audit.read'])).map((n) => n.key)).toEqual(['audit', 'account']);
+    expect(visibleNav(mk('p', 'user', ['providers.read'])).map((n) => n.key)).toEqual(['storage', 'connect', 'account']);
+    expect(visibleNav(mk('s', 'user', ['settings.update'])).map((n) => n.key)).toEqual(['connect', 'account']);
   });
   it('lands on the first permitted page', () => {
     expect(landingPath(root)).toBe('/assets');

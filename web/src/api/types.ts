@@ -25,6 +25,8 @@ export interface Bootstrap {
   apiKeyRequired: boolean;
   maxUploadSizeBytes: number;
   allowedContentTypes: string[];
+  /** The hub's public base URL, when the server announces one (not yet: the page's origin is used). */
+  publicBaseUrl?: string | null;
 }
 
 export interface Paged<T> {

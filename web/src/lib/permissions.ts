@@ -18,6 +18,22 @@ export type Permission = (typeof PERMISSION_GROUPS)[number]['permissions'][numbe
 /** All 20 permission keys, in catalogue order. */
 export const PERMISSIONS: readonly Permission[] = PERMISSION_GROUPS.flatMap((g) => g.permissions);
 
+/**
+ * Permissions the MCP tools check (the rest mean nothing to an agent): assets.*, providers.*,
+ * and settings.update for making a storage profile the default.
+ */
+export const MCP_PERMISSIONS: readonly Permission[] = [
+  'assets.read',
+  'assets.create',
+  'assets.update',
+  'assets.delete',
+  'providers.read',
+  'providers.create',
+  'providers.update',
+  'providers.delete',
+  'settings.update',
+];
+
 export const ROLES: readonly Role[] = ['superAdmin', 'admin', 'user'];
 
 type Actor = Pick<User, 'id' | 'role' | 'permissions'> | null | undefined;
@@ -172,9 +188,11 @@ export function mergeGrants(actor: Actor, existing: readonly string[], selected:
 
 export interface NavEntry {
   path: string;
-  key: 'assets' | 'upload' | 'users' | 'audit' | 'account' | 'storage' | 'jobs' | 'aiProviders' | 'workflows';
+  key: 'assets' | 'upload' | 'users' | 'audit' | 'connect' | 'account' | 'storage' | 'jobs' | 'aiProviders' | 'workflows';
   /** null = any signed-in user. */
   permission: Permission | null;
+  /** Shown only to holders of at least one of these (besides `permission`). */
+  anyOf?: readonly Permission[];
   /** Pages planned but not built yet are kept here, hidden. */
   enabled: boolean;
 }
@@ -188,11 +206,15 @@ export const NAV: readonly NavEntry[] = [
   { path: '/workflows', key: 'workflows', permission: 'settings.read', enabled: false },
   { path: '/users', key: 'users', permission: 'users.read', enabled: true },
   { path: '/audit', key: 'audit', permission: 'audit.read', enabled: true },
+  // Anyone who can give a key something an agent can use (personal keys need ≥ 1 permission).
+  { path: '/connect', key: 'connect', permission: null, anyOf: MCP_PERMISSIONS, enabled: true },
   { path: '/account', key: 'account', permission: null, enabled: true },
 ];
 
 export function visibleNav(actor: Actor): NavEntry[] {
-  return NAV.filter((n) => n.enabled && (n.permission === null || can(actor, n.permission)));
+  return NAV.filter(
+    (n) => n.enabled && (n.permission === null || can(actor, n.permission)) && (!n.anyOf || n.anyOf.some((p) => can(actor, p))),
+  );
 }
 
 /** Where `/` and a successful sign-in without `next` lead: the first permitted page. */
