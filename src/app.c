@@ -145,6 +145,24 @@ static int app_storage_start(app *application, nh_error *err)
     return 0;
 }
 
+/* What serve and worker share: storage, assets (and the media pool), the job queue with
+ * `workers` threads, the features that register job handlers, then the queue started. */
+static int app_assets_and_jobs_start(app *application, int workers, nh_error *err)
+{
+    if (app_storage_start(application, err) != 0)
+        return -1;
+    application->assets = assets_start(application->cfg, application->database,
+                                       application->storage, application->public_base_url, err);
+    if (!application->assets)
+        return -1;
+    if (app_jobs_create(application, workers, err) != 0)
+        return -1;
+    /* features that register job handlers: here */
+    if (app_processing_start(application, err) != 0)
+        return -1;
+    return app_jobs_start(application, err);
+}
+
 int app_services_start(app *application, nh_error *err)
 {
     if (auth_context_create(application->cfg, application->database, &application->auth, err) != 0)
@@ -153,16 +171,7 @@ int app_services_start(app *application, nh_error *err)
                              &application->users, err) != 0 ||
         users_bootstrap(application->users, err) != 0)
         return -1;
-    if (app_storage_start(application, err) != 0)
-        return -1;
-    application->assets = assets_start(application->cfg, application->database,
-                                       application->storage, application->public_base_url, err);
-    if (!application->assets)
-        return -1;
-    if (app_jobs_create(application, application->cfg->job_workers, err) != 0)
-        return -1;
-    /* features that register job handlers: here */
-    if (app_processing_start(application, err) != 0 || app_jobs_start(application, err) != 0 ||
+    if (app_assets_and_jobs_start(application, application->cfg->job_workers, err) != 0 ||
         app_mcp_start(application, err) != 0)
         return -1;
     app_fill_contexts(application);
@@ -176,19 +185,8 @@ int app_services_start(app *application, nh_error *err)
 
 int app_worker_start(app *application, nh_error *err)
 {
-    if (app_storage_start(application, err) != 0)
-        return -1;
-    application->assets = assets_start(application->cfg, application->database,
-                                       application->storage, application->public_base_url, err);
-    if (!application->assets)
-        return -1;
     int workers = application->cfg->job_workers > 0 ? application->cfg->job_workers : 1;
-    if (app_jobs_create(application, workers, err) != 0)
-        return -1;
-    /* features that register job handlers: here (as in app_services_start) */
-    if (app_processing_start(application, err) != 0)
-        return -1;
-    return app_jobs_start(application, err);
+    return app_assets_and_jobs_start(application, workers, err);
 }
 
 void app_services_stop(app *application)

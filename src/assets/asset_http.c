@@ -25,17 +25,6 @@ static asset_service *service_of(const http_request *request)
     return request->context;
 }
 
-static void reply_json_or_fail(http_response *response, int status, json_t *payload)
-{
-    if (!payload) {
-        nh_error err;
-        error_internal(&err);
-        http_reply_error(response, &err);
-        return;
-    }
-    http_reply_data(response, status, payload);
-}
-
 static void reply_detail(http_request *request, http_response *response, const char *id, int status)
 {
     asset_detail detail;
@@ -44,7 +33,7 @@ static void reply_detail(http_request *request, http_response *response, const c
         http_reply_error(response, &err);
         return;
     }
-    reply_json_or_fail(response, status, asset_json_detail(&detail));
+    http_reply_built(response, status, asset_json_detail(&detail));
     asset_detail_free(&detail);
 }
 
@@ -117,7 +106,7 @@ void asset_http_upload(http_request *request, http_response *response)
         return;
     }
     /* the detail as the upload's transaction saw it: processing "queued" when it has a job */
-    reply_json_or_fail(response, 202, asset_json_detail(&detail));
+    http_reply_built(response, 202, asset_json_detail(&detail));
     asset_detail_free(&detail);
     if (response->status == 202) {
         char location[64];
@@ -163,7 +152,7 @@ static void reply_list(http_request *request, http_response *response, bool publ
         http_reply_error(response, &err);
         return;
     }
-    reply_json_or_fail(response, 200, asset_json_page(&result, public_only));
+    http_reply_built(response, 200, asset_json_page(&result, public_only));
     asset_page_free(&result);
 }
 
@@ -185,7 +174,7 @@ void asset_http_usage(http_request *request, http_response *response)
         http_reply_error(response, &err);
         return;
     }
-    reply_json_or_fail(response, 200, asset_json_usage(&usage));
+    http_reply_built(response, 200, asset_json_usage(&usage));
     asset_usage_free(&usage);
 }
 
@@ -205,7 +194,7 @@ void asset_http_public_detail(http_request *request, http_response *response)
         http_reply_error(response, &err);
         return;
     }
-    reply_json_or_fail(response, 200, asset_json_public_detail(&detail));
+    http_reply_built(response, 200, asset_json_public_detail(&detail));
     asset_detail_free(&detail);
 }
 
@@ -289,7 +278,7 @@ void asset_http_delete(http_request *request, http_response *response)
         http_reply_error(response, &err);
         return;
     }
-    reply_json_or_fail(response, 200, asset_json_deleted(id, deleted_at));
+    http_reply_built(response, 200, asset_json_deleted(id, deleted_at));
 }
 
 /* ---- batch delete ----------------------------------------------------------------------- */
@@ -357,10 +346,10 @@ void asset_http_batch_delete(http_request *request, http_response *response)
             json_array_append_new(failures, failure_json(ids[i], &failure));
     }
     free(ids);
-    reply_json_or_fail(response, 200,
-                       json_pack("{s:I, s:I, s:o*, s:o*}", "requestedCount", (json_int_t)count,
-                                 "deletedCount", deleted, "notFoundIds", not_found, "failures",
-                                 failures));
+    http_reply_built(response, 200,
+                     json_pack("{s:I, s:I, s:o*, s:o*}", "requestedCount", (json_int_t)count,
+                               "deletedCount", deleted, "notFoundIds", not_found, "failures",
+                               failures));
 }
 
 /* ---- content ---------------------------------------------------------------------------- */

@@ -897,23 +897,28 @@ static int public_location(asset_service *service, db_conn *conn, const asset_re
     return 0;
 }
 
+/* The asset with this id when its status is visible: 0 with asset read from *found, or -1 with
+ * err (the lookup failed, or 404 asset_not_found). Free *found either way (NULL is fine). */
+static int find_visible(db_conn *conn, const char *id, db_result **found, asset_record *asset,
+                        nh_error *err)
+{
+    memset(asset, 0, sizeof *asset);
+    *found = NULL;
+    if (asset_store_find(conn, id, false, found, err) != 0)
+        return -1;
+    if (db_result_rows(*found) == 0)
+        return asset_not_found(err, id);
+    asset_record_from_row(*found, 0, asset);
+    return is_visible_status(asset->status) ? 0 : asset_not_found(err, id);
+}
+
 static int open_protected(asset_service *service, db_conn *conn, const char *id,
                           const char *public_base_url, asset_content *out, char **redirect_url,
                           nh_error *err)
 {
     db_result *found = NULL;
-    if (asset_store_find(conn, id, false, &found, err) != 0)
-        return -1;
     asset_record asset;
-    memset(&asset, 0, sizeof asset);
-    int rc = 0;
-    if (db_result_rows(found) == 0) {
-        rc = asset_not_found(err, id);
-    } else {
-        asset_record_from_row(found, 0, &asset);
-        if (!is_visible_status(asset.status))
-            rc = asset_not_found(err, id);
-    }
+    int rc = find_visible(conn, id, &found, &asset, err);
     if (rc == 0 && asset.is_public) {
         rc = public_location(service, conn, &asset, public_base_url, redirect_url, err);
     } else if (rc == 0) {
@@ -948,18 +953,8 @@ static int open_derivative(asset_service *service, db_conn *conn, const char *id
                            asset_content *out, nh_error *err)
 {
     db_result *found = NULL;
-    if (asset_store_find(conn, id, false, &found, err) != 0)
-        return -1;
     asset_record asset;
-    memset(&asset, 0, sizeof asset);
-    int rc = 0;
-    if (db_result_rows(found) == 0) {
-        rc = asset_not_found(err, id);
-    } else {
-        asset_record_from_row(found, 0, &asset);
-        if (!is_visible_status(asset.status))
-            rc = asset_not_found(err, id);
-    }
+    int rc = find_visible(conn, id, &found, &asset, err);
     db_result *derivative = NULL;
     if (rc == 0)
         rc = asset_store_find_derivative(conn, id, kind, &derivative, err);

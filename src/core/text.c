@@ -97,6 +97,28 @@ void text_utf8_scrub(char *text)
     }
 }
 
+bool text_copy_utf8(char *out, size_t out_size, const char *text)
+{
+    if (!text)
+        text = "";
+    size_t length = strlen(text), used = 0;
+    while (used < length) {
+        size_t step = utf8_sequence_length(text + used, length - used);
+        if (step == 0 || used + step >= out_size)
+            break;
+        used += step;
+    }
+    memcpy(out, text, used);
+    out[used] = '\0';
+    return used < length;
+}
+
+void text_excerpt_utf8(char *out, size_t max_bytes, const char *text)
+{
+    if (text_copy_utf8(out, max_bytes + 1, text))
+        strcat(out, "...");
+}
+
 bool text_has_control(const char *text)
 {
     for (const unsigned char *c = (const unsigned char *)text; c && *c; c++)

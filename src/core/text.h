@@ -27,6 +27,15 @@ bool text_is_utf8(const char *text);
  * that client-supplied text can be quoted in JSON, logs and the database. */
 void text_utf8_scrub(char *text);
 
+/* Copy text (NULL = "") into out (out_size >= 1 bytes), cut on a UTF-8 sequence boundary so
+ * that it fits: never half a character. A malformed byte ends the copy. Returns true when
+ * something was left out. */
+bool text_copy_utf8(char *out, size_t out_size, const char *text);
+
+/* The start of a client's text for a message: at most max_bytes of it (text_copy_utf8), then
+ * "..." when something was left out. out must hold max_bytes + 4 bytes. */
+void text_excerpt_utf8(char *out, size_t max_bytes, const char *text);
+
 /* True when text contains an ASCII control character (0x00-0x1F or 0x7F), which must never
  * reach an HTTP header or URL (CR/LF would start a header of its own). False for NULL. */
 bool text_has_control(const char *text);

@@ -123,6 +123,17 @@ void http_reply_data(http_response *response, int status, json_t *payload)
     set_body_text(response, status, "application/json; charset=utf-8", http_render_data(payload));
 }
 
+void http_reply_built(http_response *response, int status, json_t *payload)
+{
+    if (payload) {
+        http_reply_data(response, status, payload);
+        return;
+    }
+    nh_error err;
+    error_internal(&err);
+    http_reply_error(response, &err);
+}
+
 void http_reply_error(http_response *response, const nh_error *err)
 {
     nh_error safe = *err;

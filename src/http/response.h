@@ -53,6 +53,9 @@ int http_response_header(http_response *response, const char *name, const char *
 
 /* {"data": payload} with status; takes ownership of payload (NULL renders "data": null). */
 void http_reply_data(http_response *response, int status, json_t *payload);
+/* The same for a payload just built: NULL means building it ran out of memory, answered as a
+ * 500 internal_server_error. */
+void http_reply_built(http_response *response, int status, json_t *payload);
 /* The error envelope for err. */
 void http_reply_error(http_response *response, const nh_error *err);
 void http_reply_error_code(http_response *response, int status, const char *code,

@@ -92,16 +92,12 @@ static int anything_runnable(db_conn *conn, int64_t now, bool *found, nh_error *
     return 0;
 }
 
-static int claim_sqlite(db_conn *conn, const char *locked_by, int64_t now, int64_t lease_ms,
-                        job_claim *out, bool *claimed, nh_error *err)
+/* Run one claiming UPDATE ... RETURNING: *claimed and out filled when it took a row. */
+static int run_claim(db_conn *conn, const char *sql, const db_param *params, size_t count,
+                     job_claim *out, bool *claimed, nh_error *err)
 {
-    db_param params[] = {db_int(now), db_text(locked_by), db_int(now + lease_ms),
-                         db_text(EXPIRED_TEXT)};
     db_result *result = NULL;
-    if (db_query(conn,
-                 CLAIM_SET "WHERE id = (SELECT j.id FROM jobs j WHERE " RUNNABLE " AND " ASSET_FREE
-                           " ORDER BY j.run_after, j.id LIMIT 1)" CLAIM_RETURNING,
-                 params, 4, &result, err) != 0)
+    if (db_query(conn, sql, params, count, &result, err) != 0)
         return DB_ERROR;
     int rc = 0;
     if (db_result_rows(result) > 0) {
@@ -110,6 +106,18 @@ static int claim_sqlite(db_conn *conn, const char *locked_by, int64_t now, int64
     }
     db_result_free(result);
     return rc;
+}
+
+static int claim_sqlite(db_conn *conn, const char *locked_by, int64_t now, int64_t lease_ms,
+                        job_claim *out, bool *claimed, nh_error *err)
+{
+    db_param params[] = {db_int(now), db_text(locked_by), db_int(now + lease_ms),
+                         db_text(EXPIRED_TEXT)};
+    return run_claim(conn,
+                     CLAIM_SET "WHERE id = (SELECT j.id FROM jobs j WHERE " RUNNABLE
+                               " AND " ASSET_FREE
+                               " ORDER BY j.run_after, j.id LIMIT 1)" CLAIM_RETURNING,
+                     params, 4, out, claimed, err);
 }
 
 /* PostgreSQL: may this candidate's asset be claimed? Takes the asset lock (until commit) and
@@ -143,16 +151,7 @@ static int take_postgres(db_conn *conn, const char *id, const char *locked_by, i
 {
     db_param params[] = {db_int(now), db_text(locked_by), db_int(now + lease_ms),
                          db_text(EXPIRED_TEXT), db_text(id)};
-    db_result *result = NULL;
-    if (db_query(conn, CLAIM_SET "WHERE id = $5" CLAIM_RETURNING, params, 5, &result, err) != 0)
-        return DB_ERROR;
-    int rc = 0;
-    if (db_result_rows(result) > 0) {
-        rc = claim_from_row(result, out, err);
-        *claimed = rc == 0;
-    }
-    db_result_free(result);
-    return rc;
+    return run_claim(conn, CLAIM_SET "WHERE id = $5" CLAIM_RETURNING, params, 5, out, claimed, err);
 }
 
 /* Inside the claim transaction. */

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "jobs/job_json.h"
 
 #define JOB_COLUMNS JOB_STORE_COLUMNS
@@ -160,20 +161,6 @@ int job_store_get(db_conn *conn, const char *id, job_info *out, nh_error *err)
 
 /* ---- processing state of assets ------------------------------------------------------------ */
 
-/* Cut text into out (JOB_ERROR_MAX + 1 bytes) at a UTF-8 boundary. */
-static void copy_error(char out[JOB_ERROR_MAX + 1], const char *text)
-{
-    size_t length = text ? strnlen(text, JOB_ERROR_MAX + 1) : 0;
-    if (length > JOB_ERROR_MAX) {
-        length = JOB_ERROR_MAX;
-        while (length > 0 && ((unsigned char)text[length] & 0xC0) == 0x80)
-            length--;
-    }
-    if (length > 0)
-        memcpy(out, text, length);
-    out[length] = '\0';
-}
-
 static void processing_init(job_asset_processing *out)
 {
     out->state = "idle";
@@ -253,7 +240,7 @@ static int read_last_finished(db_conn *conn, const char *const *asset_ids, size_
         if (at < 0 || out[at].pending > 0 || strcmp(db_result_text(result, row, 1), "failed"))
             continue;
         out[at].state = "failed";
-        copy_error(out[at].last_error, db_result_text(result, row, 2));
+        text_copy_utf8(out[at].last_error, JOB_ERROR_MAX + 1, db_result_text(result, row, 2));
     }
     db_result_free(result);
     return 0;

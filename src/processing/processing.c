@@ -10,7 +10,6 @@
 #include "assets/asset_store.h"
 #include "core/log.h"
 #include "core/text.h"
-#include "core/utf8.h"
 #include "processing/execution_store.h"
 #include "processing/processing_jobs.h"
 #include "processing/processing_json.h"
@@ -55,20 +54,6 @@ void processing_service_destroy(processing_service *service)
 }
 
 /* ---- manual runs ------------------------------------------------------------------------ */
-
-/* The start of a client's text for a message (UTF-8 safe, "..." when cut). */
-static void shown_text(const char *text, char out[SHOWN_MAX + 4])
-{
-    size_t length = strlen(text), used = 0;
-    while (used < length) {
-        size_t step = utf8_sequence_length(text + used, length - used);
-        if (step == 0 || used + step > SHOWN_MAX)
-            break;
-        used += step;
-    }
-    memcpy(out, text, used);
-    strcpy(out + used, used < length ? "..." : "");
-}
 
 static int asset_not_found(nh_error *err, const char *id)
 {
@@ -139,7 +124,7 @@ static int validate(processing_service *service, const char *asset_id, const cha
     *skill = skill_catalog_resolve(skill_id, facts.content_type);
     if (!*skill) {
         char shown[SHOWN_MAX + 4];
-        shown_text(skill_id, shown);
+        text_excerpt_utf8(shown, SHOWN_MAX, skill_id);
         return error_set(err, 404, "skill_not_found", "Skill '%s' was not found.", shown);
     }
     if (skill_params_check((*skill)->name, parameters, err) != 0)

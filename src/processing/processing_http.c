@@ -16,21 +16,10 @@ static processing_service *service_of(const http_request *request)
     return request->context;
 }
 
-static void reply_json_or_fail(http_response *response, int status, json_t *payload)
-{
-    if (!payload) {
-        nh_error err;
-        error_internal(&err);
-        http_reply_error(response, &err);
-        return;
-    }
-    http_reply_data(response, status, payload);
-}
-
 void processing_http_skills(http_request *request, http_response *response)
 {
     (void)request;
-    reply_json_or_fail(response, 200, processing_skills_json());
+    http_reply_built(response, 200, processing_skills_json());
 }
 
 /* The body's parameters: none without a body or when `parameters` is not an object; a body

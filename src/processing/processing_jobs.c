@@ -11,7 +11,7 @@
 #include "core/clock.h"
 #include "core/json_input.h"
 #include "core/log.h"
-#include "core/utf8.h"
+#include "core/text.h"
 #include "core/uuid.h"
 #include "processing/execution_store.h"
 #include "processing/processing.h"
@@ -45,28 +45,12 @@ typedef struct dispatch {
     char failure[JOB_ERROR_MAX + 1]; /* the first such failure */
 } dispatch;
 
-/* Copy src into dst (size bytes) cut on a UTF-8 boundary. */
-static void copy_utf8(char *dst, size_t size, const char *src)
-{
-    size_t length = strlen(src), used = 0;
-    while (used < length) {
-        size_t step = utf8_sequence_length(src + used, length - used);
-        if (step == 0)
-            step = 1;
-        if (used + step >= size)
-            break;
-        used += step;
-    }
-    memcpy(dst, src, used);
-    dst[used] = '\0';
-}
-
 static void set_outcome(job_outcome *outcome, job_outcome_kind kind, int retry_after_s,
                         const char *error)
 {
     outcome->kind = kind;
     outcome->retry_after_s = retry_after_s;
-    copy_utf8(outcome->error, sizeof outcome->error, error ? error : "");
+    text_copy_utf8(outcome->error, sizeof outcome->error, error ? error : "");
 }
 
 /* A database failure while dispatching: busy or not, the job is worth another attempt (the
@@ -215,7 +199,7 @@ static void note_transient(dispatch *d, const skill_run *run)
         char text[JOB_ERROR_MAX + 256];
         snprintf(text, sizeof text, "%s/%s: %s (%s)", run->skill->name, run->steps[i].step_name,
                  result->message, result->code);
-        copy_utf8(d->error, sizeof d->error, text);
+        text_copy_utf8(d->error, sizeof d->error, text);
         return;
     }
 }
@@ -233,7 +217,7 @@ static void note_failure(dispatch *d, const skill_run *run)
         char text[JOB_ERROR_MAX + 256];
         snprintf(text, sizeof text, "%s/%s: %s", run->skill->name, run->steps[i].step_name,
                  result->message);
-        copy_utf8(d->failure, sizeof d->failure, text);
+        text_copy_utf8(d->failure, sizeof d->failure, text);
         d->failed = true;
         return;
     }

@@ -146,22 +146,6 @@ static int redact(const char *text, buf *out)
     return rc;
 }
 
-/* Copy at most STEP_MESSAGE_MAX bytes of text into out, cut on a UTF-8 boundary. */
-static void copy_bounded(const char *text, char out[STEP_MESSAGE_MAX + 1])
-{
-    size_t length = strlen(text), used = 0;
-    while (used < length) {
-        size_t step = utf8_sequence_length(text + used, length - used);
-        if (step == 0)
-            break; /* cannot happen after collapsing: malformed bytes became '?' */
-        if (used + step > STEP_MESSAGE_MAX)
-            break;
-        used += step;
-    }
-    memcpy(out, text, used);
-    out[used] = '\0';
-}
-
 static void fallback_message(const char *step_name, char out[STEP_MESSAGE_MAX + 1])
 {
     if (step_name && step_name[0])
@@ -182,7 +166,7 @@ void processing_sanitize_message(const char *message, const char *step_name,
     if (rc == 0)
         rc = redact(collapsed.data, &redacted);
     if (rc == 0 && !text_is_blank(redacted.data))
-        copy_bounded(redacted.data, out);
+        text_copy_utf8(out, STEP_MESSAGE_MAX + 1, redacted.data);
     else
         fallback_message(step_name, out);
     buf_free(&collapsed);

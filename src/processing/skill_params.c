@@ -12,7 +12,6 @@
 
 #include "core/json_input.h"
 #include "core/text.h"
-#include "core/utf8.h"
 
 #define SHOWN_MAX 40
 #define WATERMARK_FONT_SIZE_MAX 1000
@@ -21,21 +20,6 @@
 #define WATERMARK_DEFAULT_FONT_SIZE 36
 
 /* ---- small readers ------------------------------------------------------------------------ */
-
-/* The start of text for a message: at most SHOWN_MAX bytes, cut on a UTF-8 boundary, "..."
- * appended when cut. Malformed bytes end the excerpt. */
-static void shown_text(const char *text, char out[SHOWN_MAX + 4])
-{
-    size_t length = strlen(text), used = 0;
-    while (used < length) {
-        size_t step = utf8_sequence_length(text + used, length - used);
-        if (step == 0 || used + step > SHOWN_MAX)
-            break;
-        used += step;
-    }
-    memcpy(out, text, used);
-    strcpy(out + used, used < length ? "..." : "");
-}
 
 /* A parameter by name (any case); JSON null counts as absent. */
 static const json_t *parameter(const json_t *parameters, const char *name)
@@ -128,7 +112,7 @@ static int read_target(const json_t *parameters, media_format *out, nh_error *er
                                  name);
     }
     char shown[SHOWN_MAX + 4];
-    shown_text(json_string_value(value), shown);
+    text_excerpt_utf8(shown, SHOWN_MAX, json_string_value(value));
     return error_set(err, 400, "format_convert_target_format_invalid",
                      "The target format '%s' is not supported; use webp, jpg, jpeg, png or gif.",
                      shown);
@@ -247,7 +231,7 @@ static int read_position(const json_t *parameters, media_watermark *out, nh_erro
                 return 0;
             }
     char shown[SHOWN_MAX + 4];
-    shown_text(json_string_value(value), shown);
+    text_excerpt_utf8(shown, SHOWN_MAX, json_string_value(value));
     return error_set(err, 400, "watermark_position_invalid",
                      "The position '%s' is not one of BottomRight, BottomLeft, Center, TopRight, "
                      "TopLeft.",

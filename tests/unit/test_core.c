@@ -183,6 +183,29 @@ static void utf8_scrub_replaces_only_invalid_bytes(void **state)
     assert_true(text_is_utf8(text));
 }
 
+static void utf8_copy_cuts_between_characters(void **state)
+{
+    (void)state;
+    char out[6];
+    /* "ab" + U+732B (3 bytes) + "c": with room for 5 bytes the "c" is left out */
+    assert_true(text_copy_utf8(out, 6,
+                               "ab\xe7\x8c\xab"
+                               "c"));
+    assert_string_equal(out, "ab\xe7\x8c\xab");
+    /* with room for 4 bytes the cat is not halved: it is left out whole */
+    assert_true(text_copy_utf8(out, 5, "ab\xe7\x8c\xab"));
+    assert_string_equal(out, "ab");
+    assert_false(text_copy_utf8(out, sizeof out, "abc"));
+    assert_string_equal(out, "abc");
+    assert_false(text_copy_utf8(out, sizeof out, NULL));
+    assert_string_equal(out, "");
+    char shown[4 + 4];
+    text_excerpt_utf8(shown, 4, "abcdef");
+    assert_string_equal(shown, "abcd...");
+    text_excerpt_utf8(shown, 4, "abc");
+    assert_string_equal(shown, "abc");
+}
+
 /* Run write_lines with stderr sent to a temporary file; returns what was written (caller frees). */
 static char *capture_stderr(void (*write_lines)(void))
 {
@@ -507,6 +530,7 @@ int main(void)
         cmocka_unit_test(error_envelope_survives_invalid_utf8),
         cmocka_unit_test(utf8_validation_is_strict),
         cmocka_unit_test(utf8_scrub_replaces_only_invalid_bytes),
+        cmocka_unit_test(utf8_copy_cuts_between_characters),
         cmocka_unit_test(log_lines_stay_utf8_json),
         cmocka_unit_test(log_messages_cut_say_so),
         cmocka_unit_test(log_throttle_counts_what_it_holds_back),

@@ -2,11 +2,10 @@
 // with NEKOHUB_TEST_JOBS=1; see src/jobs/job_test_kind.h), its run log, polling the jobs API,
 // and `nekohub worker` processes that share a test server's database.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binary, repoRoot, withTimeout, databaseKind } from './server.js';
+import { withTimeout, databaseKind, sanitizerEnv, spawnLogged } from './server.js';
 
 export const MACHINE_KEY = 'jobs-machine-key-0123456789';
 
@@ -116,14 +115,6 @@ export function assertNoOverlap(runs) {
   }
 }
 
-const sanitizerEnv = {
-  ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
-  LSAN_OPTIONS: `suppressions=${join(repoRoot, 'tests/lsan.supp')}:print_suppressions=0`,
-  UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
-  TSAN_OPTIONS: process.env.TSAN_OPTIONS
-    || `halt_on_error=1:second_deadlock_stack=1:suppressions=${join(repoRoot, 'tests/tsan.supp')}`,
-};
-
 // A `nekohub worker` process on the database of `server` (same databaseEnv; for SQLite the
 // server's database file). Its own data directory unless one is given.
 export class JobWorker {
@@ -144,36 +135,9 @@ export class JobWorker {
   async start() {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME || '/tmp', ...sanitizerEnv,
       ...this.databaseEnv(), ...this.extraEnv };
-    this.logs = [];
-    this.stderrText = '';
-    this.process = spawn(binary, ['worker', '--data-dir', this.dataDir], { env,
-      stdio: ['ignore', 'pipe', 'pipe'] });
+    const ready = spawnLogged(this, ['worker', '--data-dir', this.dataDir], env,
+      (line) => (line.event === 'worker_started' ? true : undefined), 'nekohub worker', 'starting');
     this.pid = this.process.pid;
-    this.exited = new Promise((resolveExit) => {
-      this.process.on('exit', (code, signal) => resolveExit({ code, signal }));
-    });
-    const ready = new Promise((resolveReady, rejectReady) => {
-      let pending = '';
-      this.process.stderr.on('data', (chunk) => {
-        const text = chunk.toString();
-        this.stderrText += text;
-        pending += text;
-        let newline;
-        while ((newline = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, newline);
-          pending = pending.slice(newline + 1);
-          let parsed = null;
-          try { parsed = JSON.parse(line); } catch { /* sanitizer or other text */ }
-          if (parsed) {
-            this.logs.push(parsed);
-            if (parsed.event === 'worker_started') resolveReady();
-          }
-        }
-      });
-      this.process.stdout.on('data', () => {});
-      this.exited.then(({ code }) => rejectReady(new Error(
-        `nekohub worker exited with ${code} before starting:\n${this.stderrText}`)));
-    });
     await withTimeout(ready, 30000, () => `nekohub worker did not start:\n${this.stderrText}`);
     return this;
   }

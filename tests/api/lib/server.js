@@ -14,7 +14,7 @@ export const repoRoot = resolve(here, '../../..');
 export const binary = process.env.NEKOHUB_BIN || join(repoRoot, 'build/test/nekohub');
 export const databaseKind = process.env.NEKOHUB_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
-const sanitizerEnv = {
+export const sanitizerEnv = {
   ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
   LSAN_OPTIONS: `suppressions=${join(repoRoot, 'tests/lsan.supp')}:print_suppressions=0`,
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
@@ -43,6 +43,41 @@ export function databaseEnv() {
   };
 }
 
+// Spawn nekohub with args and env on owner (a test server or worker): its process, `exited`
+// (resolves with {code, signal}), `logs` (the JSON lines of stderr) and `stderrText`. Resolves
+// with what readyValue returns for the first log line it answers (not undefined); rejects when
+// the process exits before that.
+export function spawnLogged(owner, args, env, readyValue, name, awaited) {
+  owner.logs = [];
+  owner.stderrText = '';
+  owner.process = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  owner.exited = new Promise((resolveExit) => {
+    owner.process.on('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  return new Promise((resolveReady, rejectReady) => {
+    let pending = '';
+    owner.process.stderr.on('data', (chunk) => {
+      const text = chunk.toString();
+      owner.stderrText += text;
+      pending += text;
+      let newline;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        let parsed = null;
+        try { parsed = JSON.parse(line); } catch { /* sanitizer or other text */ }
+        if (!parsed) continue;
+        owner.logs.push(parsed);
+        const value = readyValue(parsed);
+        if (value !== undefined) resolveReady(value);
+      }
+    });
+    owner.process.stdout.on('data', () => {});
+    owner.exited.then(({ code }) => rejectReady(new Error(
+      `${name} exited with ${code} before ${awaited}:\n${owner.stderrText}`)));
+  });
+}
+
 export class NekoHub {
   constructor({ env = {}, dataDir, args = [] } = {}) {
     this.ownDataDir = !dataDir;
@@ -63,35 +98,9 @@ export class NekoHub {
       Auth__Password__HashConcurrency: '4',
       ...this.extraEnv,
     };
-    this.logs = [];
-    this.stderrText = '';
-    this.process = spawn(binary, ['serve', '--port', '0', '--listen', '127.0.0.1',
-      '--data-dir', this.dataDir, ...this.args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolveExit) => {
-      this.process.on('exit', (code, signal) => resolveExit({ code, signal }));
-    });
-    const listening = new Promise((resolveListen, rejectListen) => {
-      let pending = '';
-      this.process.stderr.on('data', (chunk) => {
-        const text = chunk.toString();
-        this.stderrText += text;
-        pending += text;
-        let newline;
-        while ((newline = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, newline);
-          pending = pending.slice(newline + 1);
-          let parsed = null;
-          try { parsed = JSON.parse(line); } catch { /* sanitizer or other text */ }
-          if (parsed) {
-            this.logs.push(parsed);
-            if (parsed.event === 'listening') resolveListen(parsed.port);
-          }
-        }
-      });
-      this.process.stdout.on('data', () => {});
-      this.exited.then(({ code }) => rejectListen(new Error(
-        `nekohub exited with ${code} before listening:\n${this.stderrText}`)));
-    });
+    const listening = spawnLogged(this, ['serve', '--port', '0', '--listen', '127.0.0.1',
+      '--data-dir', this.dataDir, ...this.args], env,
+    (line) => (line.event === 'listening' ? line.port : undefined), 'nekohub', 'listening');
     this.port = await withTimeout(listening, 30000, () => `nekohub did not start:\n${this.stderrText}`);
     this.baseUrl = `http://127.0.0.1:${this.port}`;
     return this;

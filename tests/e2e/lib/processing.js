@@ -2,10 +2,8 @@
 // with the machine key, waiting (through the API) until an asset's jobs are done, and reading
 // what an <img> actually loaded.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { uploadOk } from '../../api/lib/assets.js';
-import { binary, repoRoot, withTimeout } from '../../api/lib/server.js';
+import { sanitizerEnv, spawnLogged, withTimeout } from '../../api/lib/server.js';
 import { eventually } from './browser.js';
 import { MACHINE_KEY, machine } from './nekohub.js';
 
@@ -56,42 +54,17 @@ export async function assertNotReloaded(page) {
 // a second machine would run them (with the server's address as Storage__PublicBaseUrl, so the
 // public URLs it writes are the server's). Resolves once it logged `worker_started`.
 export async function startWorker(server, env = {}) {
-  const worker = { stderrText: '', logs: [] };
-  worker.process = spawn(binary, ['worker', '--data-dir', server.dataDir], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME || '/tmp',
-      ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
-      LSAN_OPTIONS: `suppressions=${join(repoRoot, 'tests/lsan.supp')}:print_suppressions=0`,
-      UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
-      ...server.databaseEnv,
-      ...server.extraEnv,
-      // What the worker writes gets the public URLs the server would give it.
-      Storage__PublicBaseUrl: `${server.baseUrl}/content`,
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  worker.exited = new Promise((resolveExit) => worker.process.on('exit', (code, signal) => resolveExit({ code, signal })));
-  const started = new Promise((resolveStart, rejectStart) => {
-    let pending = '';
-    worker.process.stderr.on('data', (chunk) => {
-      const text = chunk.toString();
-      worker.stderrText += text;
-      pending += text;
-      let newline;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        try {
-          const parsed = JSON.parse(line);
-          worker.logs.push(parsed);
-          if (parsed.event === 'worker_started') resolveStart();
-        } catch { /* sanitizer or other text */ }
-      }
-    });
-    worker.exited.then(({ code }) => rejectStart(new Error(`nekohub worker exited with ${code}:\n${worker.stderrText}`)));
-  });
+  const worker = {};
+  const started = spawnLogged(worker, ['worker', '--data-dir', server.dataDir], {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME || '/tmp',
+    ...sanitizerEnv,
+    ...server.databaseEnv,
+    ...server.extraEnv,
+    // What the worker writes gets the public URLs the server would give it.
+    Storage__PublicBaseUrl: `${server.baseUrl}/content`,
+    ...env,
+  }, (line) => (line.event === 'worker_started' ? true : undefined), 'nekohub worker', 'starting');
   await withTimeout(started, 30000, () => `nekohub worker did not start:\n${worker.stderrText}`);
   worker.stop = async () => {
     if (worker.process.exitCode === null && worker.process.signalCode === null) worker.process.kill('SIGTERM');
