@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer check: no file under src/ may include a header of a higher layer, or of another folder
 # on its own layer. The order, lowest first (docs/architecture.md explains it):
-#   core -> db, http -> storage, media -> media_worker (the helper binary), audit, jobs -> auth -> users, assets, system, providers -> processing -> mcp -> app, routes -> main
+#   core -> db, http -> storage, media -> media_worker (the helper binary), audit, jobs -> auth -> users, assets, system, providers, ai -> processing -> mcp, workflows -> app, routes -> main
 # A new folder must be given a layer here before it can build into the tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,10 @@ layer_of() {
     audit | jobs) echo 3 ;; # jobs: the durable queue (SQL + worker threads), below every feature
     auth) echo 4 ;;
     users | assets | system | providers) echo 5 ;;
+    ai) echo 5 ;; # AI provider profiles and the vision client: processing reaches it through app.c's hook
     processing) echo 6 ;; # skills run on assets: above the assets feature it works on
     mcp) echo 7 ;; # the MCP server: a facade over the features' services
+    workflows) echo 7 ;; # workflow profiles: run skills through processing
     app) echo 8 ;;
     main) echo 9 ;;
     *) echo "" ;;

@@ -140,6 +140,16 @@ json_t *asset_json_processing(const char *state, int64_t pending_jobs, const cha
                      last_error && last_error[0] ? last_error : NULL);
 }
 
+/* The stored tags (a JSON array text) as an array; [] when none or unreadable. */
+static json_t *tags_json(const char *text)
+{
+    json_t *tags = text ? json_loads(text, 0, NULL) : NULL;
+    if (json_is_array(tags))
+        return tags;
+    json_decref(tags);
+    return json_array();
+}
+
 /* publicUrl is shown only while the asset is public. */
 static json_t *visible_url(const asset_record *asset)
 {
@@ -173,6 +183,7 @@ json_t *asset_json_detail(const asset_detail *detail)
     json_object_set_new(o, "isPublic", json_boolean(a->is_public));
     json_object_set_new(o, "description", text_or_null(a->description));
     json_object_set_new(o, "altText", text_or_null(a->alt_text));
+    json_object_set_new(o, "tags", tags_json(a->tags));
     json_object_set_new(o, "createdByUserId", text_or_null(a->created_by_user_id));
     json_object_set_new(o, "createdByUsername", text_or_null(a->created_by_username));
     json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
@@ -204,6 +215,7 @@ static json_t *public_item(const asset_record *a)
     json_object_set_new(o, "publicUrl", text_or_null(a->public_url));
     json_object_set_new(o, "description", text_or_null(a->description));
     json_object_set_new(o, "altText", text_or_null(a->alt_text));
+    json_object_set_new(o, "tags", tags_json(a->tags));
     json_object_set_new(o, "createdAtUtc", time_json(a->created_at));
     json_object_set_new(o, "updatedAtUtc", time_json(a->updated_at));
     return o;
@@ -238,6 +250,7 @@ static json_t *list_item(const asset_record *a)
                         text_or_null(a->storage_provider_profile_id));
     json_object_set_new(o, "publicUrl", visible_url(a));
     json_object_set_new(o, "isPublic", json_boolean(a->is_public));
+    json_object_set_new(o, "tags", tags_json(a->tags));
     json_object_set_new(o, "createdByUserId", text_or_null(a->created_by_user_id));
     json_object_set_new(o, "createdByUsername", text_or_null(a->created_by_username));
     json_object_set_new(o, "createdAtUtc", time_json(a->created_at));

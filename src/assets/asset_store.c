@@ -14,7 +14,7 @@
     "id, type, status, original_file_name, stored_file_name, content_type, extension, size, "      \
     "width, height, checksum_sha256, storage_provider, storage_provider_profile_id, "              \
     "storage_key, public_url, is_public, description, alt_text, created_at, updated_at, "          \
-    "created_by_user_id, created_by_username"
+    "created_by_user_id, created_by_username, tags"
 
 /* The position of each column of ASSET_COLUMNS. */
 enum {
@@ -40,6 +40,7 @@ enum {
     COLUMN_UPDATED_AT,
     COLUMN_CREATED_BY_USER_ID,
     COLUMN_CREATED_BY_USERNAME,
+    COLUMN_TAGS,
 };
 
 /* ---- assets ----------------------------------------------------------------------------- */
@@ -69,10 +70,11 @@ int asset_store_insert(db_conn *conn, const asset_record *asset, nh_error *err)
         db_int(asset->updated_at),
         db_text(asset->created_by_user_id),
         db_text(asset->created_by_username),
+        db_text(asset->tags),
     };
     return db_exec(conn,
                    "INSERT INTO assets (" ASSET_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                   "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+                   "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
                    params, sizeof params / sizeof params[0], NULL, err);
 }
 
@@ -118,6 +120,7 @@ void asset_record_from_row(const db_result *result, size_t row, asset_record *ou
     out->updated_at = db_result_int64(result, row, COLUMN_UPDATED_AT);
     out->created_by_user_id = db_result_text(result, row, COLUMN_CREATED_BY_USER_ID);
     out->created_by_username = db_result_text(result, row, COLUMN_CREATED_BY_USERNAME);
+    out->tags = db_result_text(result, row, COLUMN_TAGS);
 }
 
 int asset_store_duplicate_of(db_conn *conn, const asset_record *asset, char out[ASSET_ID_SIZE],
@@ -203,8 +206,9 @@ static int build_where(list_query *query, const asset_list_filter *filter)
         rc = buf_printf(&query->where,
                         " AND (LOWER(original_file_name) LIKE LOWER(CAST($%d AS TEXT)) ESCAPE '\\'"
                         " OR LOWER(description) LIKE LOWER(CAST($%d AS TEXT)) ESCAPE '\\'"
-                        " OR LOWER(alt_text) LIKE LOWER(CAST($%d AS TEXT)) ESCAPE '\\')",
-                        n, n, n);
+                        " OR LOWER(alt_text) LIKE LOWER(CAST($%d AS TEXT)) ESCAPE '\\'"
+                        " OR LOWER(tags) LIKE LOWER(CAST($%d AS TEXT)) ESCAPE '\\')",
+                        n, n, n, n);
     }
     if (rc == 0 && filter->content_type) {
         bool prefix = ends_with_wildcard_subtype(filter->content_type);
@@ -301,7 +305,7 @@ int asset_store_list(db_conn *conn, const asset_list_filter *filter, db_result *
 
 int asset_store_update(db_conn *conn, const char *id, const asset_update *update, nh_error *err)
 {
-    db_param params[6];
+    db_param params[7];
     size_t count = 0;
     buf sql;
     buf_init(&sql, 0);
@@ -314,6 +318,10 @@ int asset_store_update(db_conn *conn, const char *id, const asset_update *update
     if (rc == 0 && update->set_alt_text) {
         params[count++] = db_text(update->alt_text);
         rc = buf_printf(&sql, ", alt_text = $%zu", count);
+    }
+    if (rc == 0 && update->set_tags) {
+        params[count++] = db_text(update->tags);
+        rc = buf_printf(&sql, ", tags = $%zu", count);
     }
     if (rc == 0 && update->set_original_file_name) {
         params[count++] = db_text(update->original_file_name);

@@ -43,6 +43,7 @@ typedef struct asset_record {
     int64_t updated_at;
     const char *created_by_user_id;  /* the uploading user; NULL for machine keys, older rows */
     const char *created_by_username; /* their name, "api-key:<id>" for a machine key; or NULL */
+    const char *tags; /* a JSON array of strings as text (the caption step's); NULL: none */
 } asset_record;
 
 /* Columns of a derivative row as read by asset_store_derivatives(). */
@@ -108,6 +109,8 @@ typedef struct asset_update {
     const char *description;
     bool set_alt_text;
     const char *alt_text;
+    bool set_tags;
+    const char *tags; /* JSON array text, or NULL */
     bool set_original_file_name;
     const char *original_file_name;
     bool set_is_public;

@@ -332,6 +332,8 @@ static int set_defaults(config *cfg)
     cfg->job_shutdown_grace_s = 10;
     cfg->manual_run_wait_s = 30;
     cfg->mcp_list_page_size = 10;
+    cfg->ai_max_concurrency = 4;
+    cfg->ai_request_timeout_s = 60;
     cfg->housekeeping_interval_s = 600;
     /* storage providers */
     cfg->storage_provider = strdup("local");
@@ -621,6 +623,8 @@ int config_load(config *cfg, char *const *environment, const config_overrides *o
     read_int(&l, "Processing__ShutdownGraceSeconds", &cfg->job_shutdown_grace_s, 0, 600);
     read_int(&l, "Processing__ManualRunWaitSeconds", &cfg->manual_run_wait_s, 0, 600);
     read_int(&l, "Mcp__ListPageSize", &cfg->mcp_list_page_size, 1, 1000);
+    read_int(&l, "Ai__MaxConcurrency", &cfg->ai_max_concurrency, 1, 64);
+    read_int(&l, "Ai__RequestTimeoutSeconds", &cfg->ai_request_timeout_s, 5, 600);
     int housekeeping = (int)cfg->housekeeping_interval_s;
     read_int(&l, "Server__HousekeepingIntervalSeconds", &housekeeping, 1, 86400);
     cfg->housekeeping_interval_s = (unsigned int)housekeeping;

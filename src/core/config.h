@@ -105,6 +105,13 @@ typedef struct config {
     int job_shutdown_grace_s;  /* Processing__ShutdownGraceSeconds; default 10 (0..600) */
     int manual_run_wait_s;     /* Processing__ManualRunWaitSeconds; default 30 (0..600) */
 
+    /* AI providers (src/ai/): the OpenAI-compatible vision client */
+    int ai_max_concurrency;  /* Ai__MaxConcurrency; default 4 (1..64): model calls at once in
+                                this process; a caption step waits for a free slot */
+    int ai_request_timeout_s; /* Ai__RequestTimeoutSeconds; default 60 (5..600): the TOTAL
+                                 deadline of one caption call, both requests (the standard one
+                                 and the streaming fallback), headers, body and stream */
+
     /* the MCP server (src/mcp/) */
     int mcp_list_page_size; /* Mcp__ListPageSize; default 10 (1..1000): the page size of
                                tools/list, resources/list and prompts/list */

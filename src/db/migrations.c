@@ -297,6 +297,41 @@ static const db_migration migrations[] = {
      " created_at BIGINT NOT NULL,"
      " PRIMARY KEY (job_id, step_key));",
      NULL, NULL},
+    {8, "ai_and_workflows",
+     /* AI provider profiles (spec processing.md §10 with issue 12's corrections): the API key
+      * sealed (core/secret_box.h, the profile id as associated data; never plain) with its mask
+      * kept beside it, at most one active profile enforced by a partial unique index.
+      * Workflow profiles (§12): graph_json is the saved text verbatim, at most one auto-run
+      * profile (partial unique index). normalized_name is the trimmed, case-folded name.
+      * assets.tags: the tags the caption step got from the model, a JSON array of strings
+      * (NULL: none), searched by the asset list's query. */
+     "CREATE TABLE ai_provider_profiles ("
+     " id TEXT PRIMARY KEY,"
+     " name TEXT NOT NULL CHECK (length(name) <= 128),"
+     " normalized_name TEXT NOT NULL UNIQUE,"
+     " api_base_url TEXT NOT NULL CHECK (length(api_base_url) <= 512),"
+     " api_key_sealed TEXT NOT NULL,"
+     " api_key_mask TEXT NOT NULL,"
+     " model_name TEXT NOT NULL CHECK (length(model_name) <= 256),"
+     " default_system_prompt TEXT,"
+     " is_active INTEGER NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL);"
+     "CREATE UNIQUE INDEX ai_provider_profiles_one_active"
+     " ON ai_provider_profiles (is_active) WHERE is_active = 1;"
+     "CREATE TABLE workflow_profiles ("
+     " id TEXT PRIMARY KEY,"
+     " name TEXT NOT NULL,"
+     " normalized_name TEXT NOT NULL UNIQUE,"
+     " description TEXT,"
+     " is_auto_run INTEGER NOT NULL,"
+     " graph_json TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " updated_at BIGINT NOT NULL);"
+     "CREATE UNIQUE INDEX workflow_profiles_one_auto_run"
+     " ON workflow_profiles (is_auto_run) WHERE is_auto_run = 1;"
+     "ALTER TABLE assets ADD COLUMN tags TEXT;",
+     NULL, NULL},
     /* Append new migrations here (see HOW TO ADD A MIGRATION above). */
 };
 

@@ -37,13 +37,26 @@
 
 /* ---- hooks the AI feature (issue 12) plugs in ------------------------------------------------ */
 
-/* The caption step's provider. Returns 0 with *caption (malloc'ed, non-blank) and *generator
- * (malloc'ed model name); 1 when there is no active AI provider (the step is SKIPPED with
- * reason); -1 with err (the step FAILED; transient for 429/5xx). image_path is a bounded
- * derivative (thumbnail or preview), never the full original. */
+/* What the caption hook hands back (issue 12: one model call asks for all three). */
+typedef struct processing_caption {
+    char *caption;   /* malloc'ed; non-blank on success */
+    char *alt_text;  /* malloc'ed, or NULL (the caption then serves as alt text) */
+    json_t *tags;    /* a JSON array of strings as the model gave them (the step normalizes
+                        them: caption_text_tags), or NULL; owned (one reference) */
+    char *generator; /* malloc'ed model name: the one the provider reported, else requested */
+} processing_caption;
+
+/* Free what a processing_caption holds and zero it (a zeroed one is fine). */
+void processing_caption_clear(processing_caption *caption);
+
+/* The caption step's provider. Returns 0 with *out filled; 1 when there is no active AI
+ * provider (the step is SKIPPED with reason); -1 with err (the step FAILED; transient for
+ * 429/503, see processing_step.h). image_path is a bounded derivative (the WebP preview, or
+ * the PNG thumbnail when the preview is over 1 MiB), never the full original. May block for the AI call (bounded by Ai__RequestTimeoutSeconds
+ * and a wait for one of Ai__MaxConcurrency slots). */
 typedef int (*processing_caption_fn)(void *context, const char *image_path,
-                                     const char *image_content_type, char **caption,
-                                     char **generator, nh_error *err);
+                                     const char *image_content_type, processing_caption *out,
+                                     nh_error *err);
 
 /* The auto-run workflow of an upload job, asked at dispatch time. Returns 0 with *skills set to
  * a JSON array of {"skillId","parameters"?} (new reference) to run instead of the default;

@@ -1,15 +1,16 @@
-/* step_caption.c - generate_basic_caption (spec processing.md §7.2, with issue 11's
- * corrections): the structured result basic_caption {"caption","generator"} through the
- * service's caption hook (the AI feature, issue 12), and the back-fill of a blank description
- * and alt text.
+/* step_caption.c - generate_basic_caption (spec processing.md §7.2, with the corrections of
+ * issues 11 and 12): the structured result basic_caption {"caption","altText","tags",
+ * "generator"} through the service's caption hook (the AI feature), and the back-fill of a
+ * blank description (the caption), alt text (the alt text, else the caption) and tags.
  *
  *   - a result already there: no hook call, only the back-fill from it;
  *   - no hook, or the hook reports no active AI provider: SKIPPED with CAPTION_SKIP_MESSAGE;
  *   - the hook sees a bounded derivative (preview_1024, else thumbnail_256, refreshed first
  *     when missing or stale), never the original;
- *   - the caption is trimmed and kept to CAPTION_TEXT_RESULT_MAX characters in the result (cut at a
- * word boundary); the back-fill writes at most ASSET_TEXT_MAX_CHARS (the column limit), cut the
- *     same way, so it can never fail on length after the result was saved;
+ *   - the caption and alt text are trimmed and kept to CAPTION_TEXT_RESULT_MAX characters in
+ *     the result (cut at a word boundary), the tags normalized (caption_text_tags); the
+ *     back-fill writes at most ASSET_TEXT_MAX_CHARS (the column limit), cut the same way, so
+ *     it can never fail on length after the result was saved;
  *   - a result inserted meanwhile by another run (unique per asset and kind) wins: the
  *     back-fill uses it.
  * Test builds only: with NEKOHUB_TEST_CAPTION set and no hook plugged in, a stand-in hook
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "assets/asset_text.h"
 #include "core/clock.h"
@@ -32,14 +34,116 @@
 #define CAPTION_KIND "basic_caption"
 #define CAPTION_SKIP_MESSAGE "No active AI provider profile; the caption was not generated."
 #define CAPTION_PAYLOAD_MAX 16384
+#define CAPTION_IMAGE_MAX_BYTES (1024 * 1024) /* the most the model is sent */
+
+/* ---- what the step writes ------------------------------------------------------------------ */
+
+/* The texts of a caption, fit for the result (caption_values_from_hook) or read back from a
+ * stored result (caption_values_from_payload). All malloc'ed or NULL. */
+typedef struct caption_values {
+    char *caption;   /* within CAPTION_TEXT_RESULT_MAX characters; non-blank */
+    char *alt_text;  /* within CAPTION_TEXT_RESULT_MAX characters, or NULL */
+    json_t *tags;    /* normalized array (maybe empty) */
+    char *generator; /* "unknown" when the hook named none */
+} caption_values;
+
+static void caption_values_clear(caption_values *values)
+{
+    free(values->caption);
+    free(values->alt_text);
+    json_decref(values->tags);
+    free(values->generator);
+    memset(values, 0, sizeof *values);
+}
+
+/* NULL for NULL or blank text, else the cut copy; *failed when out of memory. */
+static char *cut_or_null(const char *text, size_t max_chars, bool *failed)
+{
+    if (!text || text_is_blank(text))
+        return NULL;
+    char *cut = caption_text_cut(text, max_chars);
+    if (!cut)
+        *failed = true;
+    return cut;
+}
+
+static int caption_values_from_hook(const processing_caption *hook, caption_values *out,
+                                    nh_error *err)
+{
+    bool failed = false;
+    memset(out, 0, sizeof *out);
+    out->caption = cut_or_null(hook->caption, CAPTION_TEXT_RESULT_MAX, &failed);
+    out->alt_text = cut_or_null(hook->alt_text, CAPTION_TEXT_RESULT_MAX, &failed);
+    out->tags = caption_text_tags(hook->tags);
+    out->generator =
+        strdup(hook->generator && !text_is_blank(hook->generator) ? hook->generator : "unknown");
+    if (failed || !out->tags || !out->generator) {
+        caption_values_clear(out);
+        return error_internal(err);
+    }
+    return 0;
+}
+
+/* A stored payload's values; 1 when it holds no caption (nothing to fill). */
+static int caption_values_from_payload(const char *payload, caption_values *out, nh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *parsed = payload ? json_loads(payload, 0, NULL) : NULL;
+    processing_caption stored = {
+        .caption = (char *)json_string_value(json_object_get(parsed, "caption")),
+        .alt_text = (char *)json_string_value(json_object_get(parsed, "altText")),
+        .tags = json_object_get(parsed, "tags"),
+        .generator = (char *)json_string_value(json_object_get(parsed, "generator")),
+    };
+    int rc = stored.caption && !text_is_blank(stored.caption)
+                 ? caption_values_from_hook(&stored, out, err)
+                 : 1;
+    json_decref(parsed);
+    return rc;
+}
+
+/* {"caption","altText","tags","generator"} compact, within CAPTION_PAYLOAD_MAX characters (the
+ * texts are shortened further if escaping made them longer). NULL when out of memory. */
+static char *make_payload(const caption_values *values)
+{
+    size_t limit = CAPTION_TEXT_RESULT_MAX;
+    for (;;) {
+        bool failed = false;
+        char *caption = cut_or_null(values->caption, limit, &failed);
+        char *alt_text = cut_or_null(values->alt_text, limit, &failed);
+        json_t *payload = failed ? NULL
+                                 : json_pack("{s:s?, s:s?, s:O, s:s}", "caption", caption,
+                                             "altText", alt_text, "tags", values->tags,
+                                             "generator", values->generator);
+        char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+        json_decref(payload);
+        free(caption);
+        free(alt_text);
+        if (!text || text_utf8_length(text) <= CAPTION_PAYLOAD_MAX || limit < 16)
+            return text;
+        free(text);
+        limit /= 2;
+    }
+}
 
 /* ---- the back-fill -------------------------------------------------------------------------- */
 
 typedef struct backfill {
     const char *asset_id;
-    const char *text; /* already within ASSET_TEXT_MAX_CHARS */
-    bool lock;        /* step_row_locks */
+    const char *description; /* already within ASSET_TEXT_MAX_CHARS */
+    const char *alt_text;    /* the same */
+    const char *tags;        /* JSON array text, or NULL when there are none */
+    bool lock;               /* step_row_locks */
 } backfill;
+
+/* Are the stored tags (JSON text or NULL) empty? */
+static bool tags_are_blank(const char *tags)
+{
+    json_t *parsed = tags ? json_loads(tags, 0, NULL) : NULL;
+    bool blank = json_array_size(parsed) == 0;
+    json_decref(parsed);
+    return blank;
+}
 
 static int backfill_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
@@ -53,46 +157,46 @@ static int backfill_in_transaction(db_conn *conn, void *context, nh_error *err)
         asset_record_from_row(rows, 0, &asset);
         update.set_description = text_is_blank(asset.description);
         update.set_alt_text = text_is_blank(asset.alt_text);
+        update.set_tags = fill->tags && tags_are_blank(asset.tags);
     }
-    update.description = fill->text;
-    update.alt_text = fill->text;
-    int rc = update.set_description || update.set_alt_text
+    update.description = fill->description;
+    update.alt_text = fill->alt_text;
+    update.tags = fill->tags;
+    int rc = update.set_description || update.set_alt_text || update.set_tags
                  ? asset_store_update(conn, fill->asset_id, &update, err)
                  : 0;
     db_result_free(rows);
     return rc;
 }
 
-/* Fill a blank description and alt text of the asset with the caption (never overwrites). */
-static int backfill_from(processing_service *service, const char *asset_id, const char *caption,
-                         nh_error *err)
+/* Fill a blank description, alt text and tags of the asset (never overwrites). */
+static int backfill_from(processing_service *service, const char *asset_id,
+                         const caption_values *values, nh_error *err)
 {
-    char *text = caption_text_cut(caption, ASSET_TEXT_MAX_CHARS);
-    if (!text)
-        return error_internal(err);
-    backfill fill = {asset_id, text, step_row_locks(service)};
-    int rc = text_is_blank(text)
-                 ? 0
-                 : db_transaction(service->database, backfill_in_transaction, &fill, err);
-    free(text);
-    return rc == 0 ? 0 : -1;
+    char *description = caption_text_cut(values->caption, ASSET_TEXT_MAX_CHARS);
+    char *alt_text = caption_text_cut(values->alt_text ? values->alt_text : values->caption,
+                                      ASSET_TEXT_MAX_CHARS);
+    char *tags = json_array_size(values->tags) > 0 ? json_dumps(values->tags, JSON_COMPACT) : NULL;
+    int rc = -1;
+    if (!description || !alt_text || (json_array_size(values->tags) > 0 && !tags)) {
+        error_internal(err);
+    } else {
+        backfill fill = {asset_id, text_is_blank(description) ? NULL : description,
+                         text_is_blank(alt_text) ? NULL : alt_text, tags,
+                         step_row_locks(service)};
+        rc = db_transaction(service->database, backfill_in_transaction, &fill, err) == 0 ? 0 : -1;
+    }
+    free(description);
+    free(alt_text);
+    free(tags);
+    return rc;
 }
 
-/* The caption of the stored payload; NULL when absent or not readable (then nothing to fill). */
-static char *payload_caption(const char *payload)
-{
-    json_t *parsed = payload ? json_loads(payload, 0, NULL) : NULL;
-    const char *caption = json_string_value(json_object_get(parsed, "caption"));
-    char *copy = caption ? strdup(caption) : NULL;
-    json_decref(parsed);
-    return copy;
-}
-
-/* The stored result's caption: 0 with *caption (NULL when there is no result), or -1. */
+/* The stored result: 0 with *exists and, when it holds a caption, *values (else zeroed). */
 static int stored_caption(processing_service *service, const char *asset_id, bool *exists,
-                          char **caption, nh_error *err)
+                          caption_values *values, nh_error *err)
 {
-    *caption = NULL;
+    memset(values, 0, sizeof *values);
     db_conn *conn = db_acquire(service->database, err);
     if (!conn)
         return -1;
@@ -100,32 +204,13 @@ static int stored_caption(processing_service *service, const char *asset_id, boo
     int rc = step_store_structured_result(conn, asset_id, CAPTION_KIND, &rows, err);
     db_release(service->database, conn);
     *exists = rc == 0 && db_result_rows(rows) > 0;
-    if (*exists)
-        *caption = payload_caption(db_result_text(rows, 0, 0));
+    if (*exists && caption_values_from_payload(db_result_text(rows, 0, 0), values, err) < 0)
+        rc = -1;
     db_result_free(rows);
     return rc == 0 ? 0 : -1;
 }
 
 /* ---- the result ----------------------------------------------------------------------------- */
-
-/* {"caption","generator"} compact, within CAPTION_PAYLOAD_MAX characters (the caption is
- * shortened further if escaping made it longer). NULL when out of memory. */
-static char *make_payload(const char *caption, const char *generator)
-{
-    size_t limit = CAPTION_TEXT_RESULT_MAX;
-    for (;;) {
-        char *cut = caption_text_cut(caption, limit);
-        json_t *payload =
-            cut ? json_pack("{s:s, s:s}", "caption", cut, "generator", generator) : NULL;
-        char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-        json_decref(payload);
-        free(cut);
-        if (!text || text_utf8_length(text) <= CAPTION_PAYLOAD_MAX || limit < 16)
-            return text;
-        free(text);
-        limit /= 2;
-    }
-}
 
 typedef struct caption_insert {
     const char *asset_id;
@@ -142,10 +227,10 @@ static int insert_in_transaction(db_conn *conn, void *context, nh_error *err)
 }
 
 /* Save the result and back-fill from it; a result that appeared meanwhile wins. */
-static int save_caption(processing_service *service, const char *asset_id, const char *caption,
-                        const char *generator, nh_error *err)
+static int save_caption(processing_service *service, const char *asset_id,
+                        const caption_values *values, nh_error *err)
 {
-    char *payload = make_payload(caption, generator && generator[0] ? generator : "unknown");
+    char *payload = make_payload(values);
     if (!payload)
         return error_internal(err);
     caption_insert insert = {asset_id, payload};
@@ -153,20 +238,20 @@ static int save_caption(processing_service *service, const char *asset_id, const
     free(payload);
     if (rc == DB_CONSTRAINT) {
         bool exists = false;
-        char *stored = NULL;
+        caption_values stored;
         rc = stored_caption(service, asset_id, &exists, &stored, err);
-        if (rc == 0 && stored)
-            rc = backfill_from(service, asset_id, stored, err);
-        free(stored);
+        if (rc == 0 && stored.caption)
+            rc = backfill_from(service, asset_id, &stored, err);
+        caption_values_clear(&stored);
         return rc;
     }
-    return rc == 0 ? backfill_from(service, asset_id, caption, err) : -1;
+    return rc == 0 ? backfill_from(service, asset_id, values, err) : -1;
 }
 
 /* ---- the image the hook sees ---------------------------------------------------------------- */
 
-/* The preview (else the thumbnail) of the asset's current original in a temp file, made first
- * when missing or stale. */
+/* The preview (else, when it is missing or over CAPTION_IMAGE_MAX_BYTES, the thumbnail) of the
+ * asset's current original in a temp file, made first when missing or stale. */
 static int derivative_for_caption(processing_service *service, const asset_record *asset,
                                   step_temp *temp, const char **content_type, nh_error *err)
 {
@@ -177,6 +262,11 @@ static int derivative_for_caption(processing_service *service, const asset_recor
     if (rc != 0)
         return -1;
     rc = derivatives_fetch(service, asset, DERIVATIVE_PREVIEW, temp, content_type, err);
+    struct stat status;
+    if (rc == 0 && (fstat(temp->fd, &status) != 0 || status.st_size > CAPTION_IMAGE_MAX_BYTES)) {
+        step_temp_close(service, temp); /* too large to send: the thumbnail then */
+        rc = 1;
+    }
     if (rc == 1)
         rc = derivatives_fetch(service, asset, DERIVATIVE_THUMBNAIL, temp, content_type, err);
     if (rc == 1)
@@ -186,13 +276,13 @@ static int derivative_for_caption(processing_service *service, const asset_recor
 }
 
 #ifdef NEKOHUB_TEST_BUILD
-#include <sys/stat.h>
 
 /* Test builds only: NEKOHUB_TEST_CAPTION="<text>" captions every image with that text, the
- * generator naming what the hook was given ("test-caption <content type> <bytes> bytes");
- * "@skip" answers "no active provider", "@fail" a 503. */
+ * generator naming what the hook was given ("test-caption <content type> <bytes> bytes"); a
+ * text that is a JSON object gives {"caption","altText","tags"} as they are; "@skip" answers
+ * "no active provider", "@fail" a 503. */
 static int test_caption(void *context, const char *image_path, const char *content_type,
-                        char **caption, char **generator, nh_error *err)
+                        processing_caption *out, nh_error *err)
 {
     (void)context;
     const char *text = getenv("NEKOHUB_TEST_CAPTION");
@@ -206,9 +296,15 @@ static int test_caption(void *context, const char *image_path, const char *conte
     char name[160];
     snprintf(name, sizeof name, "test-caption %s %lld bytes", content_type,
              (long long)status.st_size);
-    *caption = strdup(text);
-    *generator = strdup(name);
-    return *caption && *generator ? 0 : error_internal(err);
+    json_t *object = text[0] == '{' ? json_loads(text, 0, NULL) : NULL;
+    const char *caption = object ? json_string_value(json_object_get(object, "caption")) : text;
+    const char *alt_text = json_string_value(json_object_get(object, "altText"));
+    out->caption = strdup(caption ? caption : "");
+    out->alt_text = alt_text ? strdup(alt_text) : NULL;
+    out->tags = json_incref(json_object_get(object, "tags"));
+    out->generator = strdup(name);
+    json_decref(object);
+    return out->caption && out->generator ? 0 : error_internal(err);
 }
 #endif
 
@@ -240,22 +336,24 @@ static void caption_asset(processing_service *service, const asset_record *asset
         step_fail(result, &err);
         return;
     }
-    char *caption = NULL, *generator = NULL;
-    int rc = caption_hook(service)(service->caption_context, temp.path, content_type, &caption,
-                                   &generator, &err);
+    processing_caption answer = {0};
+    int rc = caption_hook(service)(service->caption_context, temp.path, content_type, &answer,
+                                   &err);
     step_temp_close(service, &temp);
+    caption_values values = {0};
     if (rc == 1) {
         skip(result);
     } else if (rc != 0) {
         step_fail(result, &err);
-    } else if (!caption || text_is_blank(caption)) {
+    } else if (!answer.caption || text_is_blank(answer.caption)) {
         error_set(&err, 502, "caption_empty", "The AI provider returned an empty caption.");
         step_fail(result, &err);
-    } else if (save_caption(service, asset->id, caption, generator, &err) != 0) {
+    } else if (caption_values_from_hook(&answer, &values, &err) != 0 ||
+               save_caption(service, asset->id, &values, &err) != 0) {
         step_fail(result, &err);
     }
-    free(caption);
-    free(generator);
+    caption_values_clear(&values);
+    processing_caption_clear(&answer);
 }
 
 void step_generate_basic_caption(const step_context *context, step_result *result)
@@ -264,20 +362,31 @@ void step_generate_basic_caption(const step_context *context, step_result *resul
     processing_service *service = context->service;
     step_asset asset;
     bool found = false, exists = false;
-    char *stored = NULL;
+    caption_values stored = {0};
     nh_error err;
     if (step_asset_load(service, context->asset_id, &asset, &found, &err) != 0 ||
         (found && step_asset_is_image(&asset) &&
          stored_caption(service, asset.record.id, &exists, &stored, &err) != 0)) {
         step_fail(result, &err);
     } else if (found && step_asset_is_image(&asset)) {
-        if (exists && stored && backfill_from(service, asset.record.id, stored, &err) != 0)
+        if (exists && stored.caption && backfill_from(service, asset.record.id, &stored, &err) != 0)
             step_fail(result, &err);
         else if (!exists && !caption_hook(service))
             skip(result);
         else if (!exists)
             caption_asset(service, &asset.record, result);
     }
-    free(stored);
+    caption_values_clear(&stored);
     step_asset_free(&asset);
+}
+
+void processing_caption_clear(processing_caption *caption)
+{
+    if (!caption)
+        return;
+    free(caption->caption);
+    free(caption->alt_text);
+    json_decref(caption->tags);
+    free(caption->generator);
+    memset(caption, 0, sizeof *caption);
 }
