@@ -149,7 +149,10 @@ static int enqueue_manual(processing_service *service, const char *asset_id, jso
                           char job_id[UUID_TEXT_SIZE], nh_error *err)
 {
     json_t *payload = json_pack("{s:O}", "skills", skills);
-    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    /* 15 significant digits: a parameter given as 0.8 is written 0.8, not 0.80000000000000004 */
+    char *text =
+        payload ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+                : NULL;
     json_decref(payload);
     if (!text)
         return error_internal(err);

@@ -160,7 +160,9 @@ char *processing_json_parameters(const json_t *parameters, bool *failed)
     *failed = false;
     if (!json_is_object(parameters))
         return NULL;
-    char *text = json_dumps(parameters, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* 15 significant digits: 0.8 stays 0.8 (17 would show 0.80000000000000004) */
+    char *text =
+        json_dumps(parameters, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     *failed = text == NULL;
     return text;
 }

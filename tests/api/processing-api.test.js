@@ -369,6 +369,16 @@ test('list items carry derivatives and processing; public list items carry deriv
   assert.ok(!gallery.text.includes('"processing"'));
 });
 
+test('parameters are recorded as given: a decimal opacity is not widened to 17 digits', async () => {
+  const asset = await uploadOk(server, key, { file: image(120, 90) });
+  await settled(server, asset.id);
+  const response = await run(server, asset.id, 'watermark', { parameters: { Opacity: 0.8, FontSize: 12 } });
+  assert.equal(response.status, 200, response.text);
+  const record = await server.request('GET',
+    `/api/v1/assets/${asset.id}/executions/${response.body.data.executionId}`, { token: key });
+  assert.equal(record.body.data.parametersJson, '{"Opacity":0.8,"FontSize":12}');
+});
+
 test('a manual run answers 200 within the wait; format-convert swaps the original and refreshes derivatives', async () => {
   const asset = await uploadOk(server, key, { file: image(400, 300) });
   await settled(server, asset.id);
