@@ -294,14 +294,19 @@ static int audit_workflow(db_conn *conn, const audit_actor *actor, const char *a
 /* ---- writing ------------------------------------------------------------------------------ */
 
 /* Every write of profiles: one transaction behind the lock row. A unique index that still
- * refused a write (a row written around the service) is a 409 to try again. */
+ * refused a write (a row written around the service) is a 409 to try again. What the step
+ * rendered into *rendered (may be NULL) is handed to *out on success, dropped otherwise. */
 static int write_transaction(workflows_service *service, db_transaction_step step, void *context,
-                             nh_error *err)
+                             json_t **rendered, json_t **out, nh_error *err)
 {
     int rc = db_transaction(service->database, step, context, err);
     if (rc == DB_CONSTRAINT)
-        return error_set(err, 409, "workflow_profile_conflict",
-                         "The workflow profiles changed meanwhile; try again.");
+        error_set(err, 409, "workflow_profile_conflict",
+                  "The workflow profiles changed meanwhile; try again.");
+    if (rendered && rc == 0)
+        *out = *rendered;
+    else if (rendered)
+        json_decref(*rendered);
     return rc == 0 ? 0 : -1;
 }
 
@@ -397,14 +402,9 @@ static int write_profile(workflows_service *service, const audit_actor *actor, c
         snprintf(c.draft.id, sizeof c.draft.id, "%s", id);
     else
         uuid_v7(c.draft.id);
-    int rc = write_transaction(service, write_step, &c, err);
+    int rc = write_transaction(service, write_step, &c, &c.out, out, err);
     draft_clear(&c.draft);
-    if (rc != 0) {
-        json_decref(c.out);
-        return -1;
-    }
-    *out = c.out;
-    return 0;
+    return rc;
 }
 
 int workflows_create(workflows_service *service, const audit_actor *actor, const json_t *body,
@@ -451,7 +451,7 @@ int workflows_delete(workflows_service *service, const audit_actor *actor, const
                      nh_error *err)
 {
     delete_context c = {actor, id};
-    return write_transaction(service, delete_step, &c, err);
+    return write_transaction(service, delete_step, &c, NULL, NULL, err);
 }
 
 /* ---- the auto-run switch ------------------------------------------------------------------ */
@@ -504,11 +504,5 @@ int workflows_set_auto_run(workflows_service *service, const audit_actor *actor,
 {
     *out = NULL;
     auto_run_context c = {actor, id, NULL};
-    int rc = write_transaction(service, auto_run_step, &c, err);
-    if (rc != 0) {
-        json_decref(c.out);
-        return -1;
-    }
-    *out = c.out;
-    return 0;
+    return write_transaction(service, auto_run_step, &c, &c.out, out, err);
 }
