@@ -19,8 +19,8 @@ import { header } from './lib/vips.js';
 import {
   KEY, stepsEnv, settled, uploadProcessed, originalBytes, derivativeBytes, sqlExec, sqlRows,
 } from './lib/steps.js';
+import { WORKFLOWS as BASE, graph, createWorkflow as createProfile, uniqueName } from './lib/workflows.js';
 
-const BASE = '/api/v1/system/workflows';
 const CAPTION = 'A tabby cat asleep on a sunny windowsill.';
 let server;
 
@@ -35,23 +35,9 @@ after(async () => {
 
 const request = (method, path, json) => server.request(method, path, { json, token: KEY });
 let counter = 0;
-const unique = (prefix = 'wf') => `${prefix}-${process.pid}-${++counter}`;
+const unique = uniqueName;
 
-// A graph in the original editor's format (nodes of type "skill", data {skillId, parameters}).
-function graph(...skills) {
-  const nodes = skills.map((skill, index) => {
-    const [skillId, parameters] = Array.isArray(skill) ? skill : [skill, undefined];
-    const data = parameters === undefined ? { skillId } : { skillId, parameters };
-    return { id: `n${index}`, type: 'skill', position: { x: index * 200, y: 0 }, data };
-  });
-  return JSON.stringify({ nodes, edges: [], viewport: { x: 0, y: 0, zoom: 1 } });
-}
-
-async function createWorkflow(graphJson, extra = {}) {
-  const response = await request('POST', BASE, { name: unique(), graphJson, ...extra });
-  assert.equal(response.status, 201, response.text);
-  return response.body.data;
-}
+const createWorkflow = (graphJson, extra = {}) => createProfile(server, KEY, { graphJson, ...extra });
 
 // A profile row written behind the service's back (graphs the API refuses to save).
 function insertWorkflow(graphJson, { autoRun = false } = {}) {
