@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/acceptor.h"
 #include "http/client_address.h"
 #include "http/connection_guard.h"
 #include "http/handler_pool.h"
@@ -42,6 +43,7 @@ struct http_server {
     http_server_settings settings;
     trusted_proxies proxies;
     struct MHD_Daemon *daemon;
+    acceptor *accepting; /* owns the listen socket; NULL once quiesced */
     handler_pool *pool;
     connection_guard *guard;
     http_stream_registry *streams; /* streamed replies on their connections (http_stream.h) */
@@ -1255,6 +1257,15 @@ static int start_helpers(http_server *server, nh_error *err)
     return server->pool ? 0 : -1;
 }
 
+/* The acceptor's consumer: libmicrohttpd takes the connection (the accept policy and the
+ * connection limit apply there; a refused socket is closed by it). */
+static void hand_connection(void *context, int socket_fd, const struct sockaddr *address,
+                            socklen_t address_length)
+{
+    http_server *server = context;
+    (void)MHD_add_connection(server->daemon, socket_fd, address, address_length);
+}
+
 http_server *http_server_start(const http_server_settings *settings, nh_error *err)
 {
     http_server *server = calloc(1, sizeof *server);
@@ -1270,17 +1281,19 @@ http_server *http_server_start(const http_server_settings *settings, nh_error *e
         return NULL;
     }
     unsigned int io_threads = settings->io_threads ? settings->io_threads : 1;
+    /* No listen socket of libmicrohttpd's: the acceptor hands it each connection (acceptor.h
+     * says why); MHD_ALLOW_SUSPEND_RESUME brings the inter-thread channel that wakes an event
+     * thread for a connection added from outside. */
     unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                         MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+                         MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     metrics_set_gauge_source(settings->metrics, render_server_gauges, server);
     server->daemon = MHD_start_daemon(
         flags, 0, may_accept, server, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_LISTEN_SOCKET, settings->listen_socket, MHD_OPTION_THREAD_POOL_SIZE,
-        io_threads, MHD_OPTION_CONNECTION_LIMIT, settings->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, settings->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        settings->connection_memory_bytes, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_UNESCAPE_CALLBACK,
-        keep_escaped, NULL, MHD_OPTION_END);
+        NULL, MHD_OPTION_THREAD_POOL_SIZE, io_threads, MHD_OPTION_CONNECTION_LIMIT,
+        settings->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, settings->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, settings->connection_memory_bytes,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, server, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
     if (!server->daemon) {
         metrics_set_gauge_source(settings->metrics, NULL, NULL);
         close(settings->listen_socket);
@@ -1288,14 +1301,20 @@ http_server *http_server_start(const http_server_settings *settings, nh_error *e
         error_set(err, 500, "listen_failed", "the HTTP server could not start");
         return NULL;
     }
+    server->accepting = acceptor_start(settings->listen_socket, hand_connection, server, err);
+    if (!server->accepting) {
+        MHD_stop_daemon(server->daemon);
+        metrics_set_gauge_source(settings->metrics, NULL, NULL);
+        server_free(server);
+        return NULL;
+    }
     return server;
 }
 
 void http_server_quiesce(http_server *server)
 {
-    MHD_socket listener = MHD_quiesce_daemon(server->daemon);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+    acceptor_stop(server->accepting); /* from now on the kernel refuses new connections */
+    server->accepting = NULL;
     http_stream_registry_quiesce(server->streams); /* session streams end: clients reconnect */
 }
 
@@ -1318,6 +1337,8 @@ void http_server_stop(http_server *server)
      * again: libmicrohttpd must not be stopped with a connection still suspended. Streamed
      * replies are closed after the jobs (their producers) ended: each suspended one is resumed
      * and none suspends again. */
+    acceptor_stop(server->accepting); /* when not quiesced before */
+    server->accepting = NULL;
     handler_pool_close(server->pool);
     http_stream_registry_close_all(server->streams);
     MHD_stop_daemon(server->daemon);

@@ -77,7 +77,8 @@ unsigned int http_fit_connection_limit(unsigned int wanted);
 /* Start serving on settings->listen_socket (closed on failure too). The settings and what
  * they point to must outlive the server. */
 http_server *http_server_start(const http_server_settings *settings, nh_error *err);
-/* Stop accepting new connections; requests in flight go on. */
+/* Stop accepting new connections (the listen socket is closed: the kernel refuses them);
+ * requests in flight go on. */
 void http_server_quiesce(http_server *server);
 /* Wait until no request is in flight, at most timeout_ms. True when idle. */
 bool http_server_wait_idle(http_server *server, unsigned int timeout_ms);

@@ -26,7 +26,13 @@ static size_t cut_point(const char *text, size_t start, size_t end, size_t max_c
         }
         chars++;
     }
-    return pos < end && has_space ? last_space : pos;
+    if (pos >= end)
+        return pos;
+    size_t next = pos;
+    uint32_t following = 0;
+    if (utf8_next(text, end, &next, &following) == 0 && utf8_is_white_space(following))
+        return pos; /* the limit falls on a word boundary */
+    return has_space ? last_space : pos;
 }
 
 char *caption_text_cut(const char *text, size_t max_chars)

@@ -205,7 +205,7 @@ test('private assets never appear in the public API', async () => {
   assert.ok(!list.text.includes('secret description'));
   for (const item of list.body.data.items) {
     assert.deepEqual(Object.keys(item), ['id', 'type', 'originalFileName', 'contentType', 'size', 'width',
-      'height', 'publicUrl', 'description', 'altText', 'createdAtUtc', 'updatedAtUtc', 'derivatives']);
+      'height', 'publicUrl', 'description', 'altText', 'tags', 'createdAtUtc', 'updatedAtUtc', 'derivatives']);
   }
   for (const word of ['storageKey', 'checksumSha256', 'storageProvider', 'status', 'structuredResults',
     'latestExecutionSummary']) {
@@ -215,7 +215,7 @@ test('private assets never appear in the public API', async () => {
   const detail = await server.request('GET', `/api/v1/public/assets/${publicAsset.id}`);
   assert.equal(detail.status, 200);
   assert.deepEqual(Object.keys(detail.body.data), ['id', 'type', 'originalFileName', 'contentType', 'size',
-    'width', 'height', 'publicUrl', 'description', 'altText', 'createdAtUtc', 'updatedAtUtc', 'extension',
+    'width', 'height', 'publicUrl', 'description', 'altText', 'tags', 'createdAtUtc', 'updatedAtUtc', 'extension',
     'derivatives']);
   assert.equal(detail.body.data.extension, '.jpg');
   assert.equal(detail.body.data.publicUrl, publicAsset.publicUrl);

@@ -14,7 +14,7 @@ const assets = {};
 const sleep = (ms) => new Promise((resolveSleep) => { setTimeout(resolveSleep, ms); });
 
 const LIST_FIELDS = ['id', 'type', 'status', 'originalFileName', 'contentType', 'size', 'width', 'height',
-  'storageProvider', 'storageProviderProfileId', 'publicUrl', 'isPublic', 'createdByUserId',
+  'storageProvider', 'storageProviderProfileId', 'publicUrl', 'isPublic', 'tags', 'createdByUserId',
   'createdByUsername', 'createdAtUtc', 'updatedAtUtc', 'derivatives', 'processing'];
 
 async function list(query, token = key) {

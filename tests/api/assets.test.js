@@ -19,7 +19,7 @@ const key = MACHINE_KEY;
 
 const DETAIL_FIELDS = ['id', 'type', 'status', 'originalFileName', 'storedFileName', 'contentType',
   'extension', 'size', 'width', 'height', 'checksumSha256', 'duplicateOfAssetId', 'storageProvider',
-  'storageProviderProfileId', 'storageKey', 'publicUrl', 'isPublic', 'description', 'altText',
+  'storageProviderProfileId', 'storageKey', 'publicUrl', 'isPublic', 'description', 'altText', 'tags',
   'createdByUserId', 'createdByUsername', 'createdAtUtc', 'updatedAtUtc', 'derivatives',
   'structuredResults', 'latestExecutionSummary', 'processing'];
 

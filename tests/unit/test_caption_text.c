@@ -30,7 +30,8 @@ static void long_text_is_cut_at_a_word(void **state)
     (void)state;
     check("A cat sits on a mat", 12, "A cat sits");
     check("A cat sits on a mat", 11, "A cat sits");
-    check("A cat sits on a mat", 10, "A cat");
+    check("A cat sits on a mat", 10, "A cat sits"); /* the limit falls on a boundary */
+    check("A cat sits on a mat", 9, "A cat");
     check("Supercalifragilistic word", 5, "Super");
 }
 
@@ -69,6 +70,59 @@ static void malformed_bytes_become_question_marks(void **state)
     check("bad \xff byte", 100, "bad ? byte");
 }
 
+/* The tags of a raw model answer, as compact JSON text. */
+static void check_tags(const char *raw_json, const char *expected_json)
+{
+    json_t *raw = raw_json ? json_loads(raw_json, 0, NULL) : NULL;
+    json_t *tags = caption_text_tags(raw);
+    assert_non_null(tags);
+    char *text = json_dumps(tags, JSON_COMPACT);
+    assert_string_equal(text, expected_json);
+    free(text);
+    json_decref(tags);
+    json_decref(raw);
+}
+
+static void tags_are_trimmed_collapsed_and_deduplicated(void **state)
+{
+    (void)state;
+    check_tags("[\"  orange   cat \", \"Cat\", \"cat\", \"\", \"  \", 7, null, \"CAT\"]",
+               "[\"orange cat\",\"Cat\"]");
+}
+
+static void tags_of_a_non_array_are_empty(void **state)
+{
+    (void)state;
+    check_tags(NULL, "[]");
+    check_tags("\"cat, dog\"", "[]");
+    check_tags("{\"a\":1}", "[]");
+}
+
+static void tags_are_bounded_in_number_and_length(void **state)
+{
+    (void)state;
+    json_t *raw = json_array();
+    char tag[16];
+    for (int i = 0; i < 30; i++) {
+        snprintf(tag, sizeof tag, "tag%d", i);
+        json_array_append_new(raw, json_string(tag));
+    }
+    json_array_append_new(raw, json_string("this is a very long tag that goes on and on past the limit"));
+    json_t *tags = caption_text_tags(raw);
+    assert_int_equal(json_array_size(tags), CAPTION_TEXT_TAGS_MAX);
+    assert_string_equal(json_string_value(json_array_get(tags, 19)), "tag19");
+    json_decref(tags);
+    json_decref(raw);
+    raw = json_array();
+    json_array_append_new(raw, json_string("this is a very long tag that goes on and on past the limit"));
+    tags = caption_text_tags(raw);
+    const char *only = json_string_value(json_array_get(tags, 0));
+    assert_true(text_utf8_length(only) <= CAPTION_TEXT_TAG_MAX_CHARS);
+    assert_string_equal(only, "this is a very long tag that goes on and on past");
+    json_decref(tags);
+    json_decref(raw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -77,6 +131,9 @@ int main(void)
         cmocka_unit_test(characters_are_counted_not_bytes),
         cmocka_unit_test(long_caption_fits_the_column),
         cmocka_unit_test(malformed_bytes_become_question_marks),
+        cmocka_unit_test(tags_are_trimmed_collapsed_and_deduplicated),
+        cmocka_unit_test(tags_of_a_non_array_are_empty),
+        cmocka_unit_test(tags_are_bounded_in_number_and_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
