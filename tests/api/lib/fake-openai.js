@@ -30,7 +30,7 @@
 //   { echoCredentials: true }          401 whose error message quotes the Authorization
 //                                      header and the key (tests of sanitizing)
 // and may carry `delayMs` (wait before answering) and `model` (the model reported; default
-// the configured one). caption({caption, altText, tags}) builds the JSON text of a caption.
+// the configured one). `inFlight` / `maxInFlight` count the requests being answered at once. caption({caption, altText, tags}) builds the JSON text of a caption.
 import http from 'node:http';
 import { deflateSync } from 'node:zlib';
 
@@ -138,6 +138,8 @@ export class FakeOpenAI {
     this.queue = [];
     this.defaultAnswer = { content: caption({ caption: 'A calm test image.', altText: 'Test image', tags: ['test'] }) };
     this.sockets = new Set();
+    this.inFlight = 0; // requests being answered now
+    this.maxInFlight = 0; // the most at once since the last reset
   }
 
   async start() {
@@ -160,7 +162,7 @@ export class FakeOpenAI {
 
   script(...answers) { this.queue.push(...answers); }
 
-  reset() { this.requests = []; this.violations = []; this.queue = []; }
+  reset() { this.requests = []; this.violations = []; this.queue = []; this.maxInFlight = this.inFlight; }
 
   // Requests that got past the checks (the model was asked).
   get accepted() { return this.requests.filter((entry) => !entry.violation); }
@@ -172,6 +174,12 @@ export class FakeOpenAI {
   }
 
   async handle(request, response) {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let counted = true;
+    const done = () => { if (counted) { counted = false; this.inFlight -= 1; } };
+    response.on('finish', done);
+    response.on('close', done);
     const raw = await readBody(request);
     const entry = { method: request.method, path: request.url, headers: request.headers, at: Date.now() };
     this.requests.push(entry);
