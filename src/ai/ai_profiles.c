@@ -312,8 +312,10 @@ static int audit_profile(db_conn *conn, const audit_actor *actor, const char *ac
                          const ai_profile_record *before, const ai_profile_record *after,
                          nh_error *err)
 {
-    return audit_entry_with(conn, actor, action, after ? after : before,
-                            profile_changes(before, after), err);
+    const ai_profile_record *subject = after ? after : before;
+    if (!subject)
+        return error_internal(err);
+    return audit_entry_with(conn, actor, action, subject, profile_changes(before, after), err);
 }
 
 /* ---- activation ----------------------------------------------------------------------------- */

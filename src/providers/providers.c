@@ -342,6 +342,8 @@ static int audit_profile(db_conn *conn, const audit_actor *actor, const char *ac
                          const profile_record *before, const profile_record *after, nh_error *err)
 {
     const profile_record *subject = after ? after : before;
+    if (!subject)
+        return error_internal(err);
     return audit_record_changes(conn, actor, action, "storage_provider", subject->id, subject->name,
                                 profile_changes(before, after), err);
 }
