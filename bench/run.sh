@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 status=0
-for script in system.sh login.sh connections.sh assets.sh web.sh media.sh thumbnail.sh processing.sh mcp-tools.sh; do
+for script in system.sh login.sh connections.sh assets.sh web.sh media.sh thumbnail.sh processing.sh mcp-tools.sh ai-captions.sh; do
   [ -x "$script" ] || continue
   echo
   ./"$script" || status=1
