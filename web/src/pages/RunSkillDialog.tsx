@@ -29,7 +29,7 @@ import { ExecutionStateBadge, skillLabel, StepsTable, StepStatusBadge } from './
 
 type Phase = 'form' | 'confirm' | 'running' | 'queued' | 'done';
 
-interface ServerProblem {
+export interface ServerProblem {
   code: string;
   message: string;
 }
@@ -75,8 +75,10 @@ function hintFor(p: SkillParameter): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
-interface ParamFieldProps {
+export interface ParamFieldProps {
   p: SkillParameter;
+  /** Prefix of the field's id and test id (one form per workflow step). */
+  idPrefix?: string;
   value: string | boolean;
   onValue: (v: string | boolean) => void;
   clientError: string | null;
@@ -84,8 +86,8 @@ interface ParamFieldProps {
 }
 
 /** One generated field: checkbox, select, slider + number, number, or text. */
-function ParamField({ p, value, onValue, clientError, server }: ParamFieldProps) {
-  const id = `run-skill-param-${p.name}`;
+export function ParamField({ p, idPrefix = 'run-skill-param', value, onValue, clientError, server }: ParamFieldProps) {
+  const id = `${idPrefix}-${p.name}`;
   const hint = hintFor(p);
   const hintId = hint ? `${id}-hint` : undefined;
   const errId = clientError || server ? `${id}-error` : undefined;
