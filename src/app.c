@@ -19,6 +19,7 @@
 #include "providers/providers.h"
 #include "storage/storage.h"
 #include "users/users.h"
+#include "workflows/workflows.h"
 
 static void purge_sessions(app *application)
 {
@@ -59,6 +60,7 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_PROCESSING] = application->processing;
     application->contexts[ROUTE_CONTEXT_MCP] = application->mcp;
     application->contexts[ROUTE_CONTEXT_MCP_SSE] = application->mcp_sse;
+    application->contexts[ROUTE_CONTEXT_WORKFLOWS] = application->workflows;
 }
 
 /* The job queue with `workers` worker threads (0: enqueue and read only), not started yet; the
@@ -95,6 +97,18 @@ static int app_processing_start(app *application, nh_error *err)
         application->cfg, application->database, application->storage, assets->media, assets,
         application->jobs, application->public_base_url, err);
     return application->processing ? 0 : -1;
+}
+
+/* The workflows feature over processing, and its auto-run hook plugged into processing (after
+ * app_processing_start, before app_jobs_start: no upload job is dispatched without it). */
+static int app_workflows_start(app *application, nh_error *err)
+{
+    if (workflows_service_create(application->database, application->processing,
+                                 &application->workflows, err) != 0)
+        return -1;
+    application->processing->workflow = workflows_auto_run;
+    application->processing->workflow_context = application->workflows;
+    return 0;
 }
 
 /* The MCP server over the features' services (after processing: run_asset_skill uses it). */
@@ -160,6 +174,8 @@ static int app_assets_and_jobs_start(app *application, int workers, nh_error *er
     /* features that register job handlers: here */
     if (app_processing_start(application, err) != 0)
         return -1;
+    if (app_workflows_start(application, err) != 0)
+        return -1;
     return app_jobs_start(application, err);
 }
 
@@ -196,6 +212,8 @@ void app_services_stop(app *application)
     application->mcp_sse = NULL;
     mcp_server_destroy(application->mcp); /* before the services it calls */
     application->mcp = NULL;
+    workflows_service_free(application->workflows); /* processing's hook: no job runs any more */
+    application->workflows = NULL;
     processing_service_destroy(application->processing); /* no handler runs any more */
     application->processing = NULL;
     periodic_stop(application->housekeeping);

@@ -52,6 +52,9 @@ typedef struct app {
     /* the MCP legacy HTTP+SSE transport (mcp/mcp_sse.h): sessions over mcp; created after it,
      * destroyed before it (after the HTTP server stopped) */
     struct mcp_sse *mcp_sse;
+    /* workflow profiles (workflows/workflows.h): its auto-run hook is plugged into processing
+     * before the job queue starts */
+    struct workflows_service *workflows;
     system_context system; /* the system endpoints' context */
     /* request->context of each route, by enum route_context (filled by app_services_start) */
     void *contexts[ROUTE_CONTEXT_COUNT];

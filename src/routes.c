@@ -19,6 +19,7 @@
 #include "system/openapi.h"
 #include "system/system.h"
 #include "users/users_http.h"
+#include "workflows/workflows_http.h"
 
 const route ROUTES[] = {
     {"GET", "/api/v1/system/ping", system_ping, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
@@ -137,6 +138,23 @@ const route ROUTES[] = {
     {"GET", "/api/v1/assets/{id:guid}/executions/{executionId:guid}", processing_http_execution,
      ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_PROCESSING,
      false, NULL},
+    /* workflow profiles and runs (workflows/workflows_http.h) */
+    {"GET", "/api/v1/system/workflows", workflows_http_list, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_WORKFLOWS, false, NULL},
+    {"POST", "/api/v1/system/workflows", workflows_http_create, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_WORKFLOWS, false, NULL},
+    {"GET", "/api/v1/system/workflows/{id:guid}", workflows_http_get, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_WORKFLOWS, false, NULL},
+    {"PUT", "/api/v1/system/workflows/{id:guid}", workflows_http_replace, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_WORKFLOWS, false, NULL},
+    {"DELETE", "/api/v1/system/workflows/{id:guid}", workflows_http_delete, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_WORKFLOWS, false, NULL},
+    {"PATCH", "/api/v1/system/workflows/{id:guid}/autorun", workflows_http_auto_run,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_SETTINGS_UPDATE, ROUTE_BODY_NONE, NULL,
+     ROUTE_CONTEXT_WORKFLOWS, false, NULL},
+    {"POST", "/api/v1/assets/{id:guid}/workflows/{workflowId:guid}/run", workflows_http_run,
+     ROUTE_AUTH_MANAGEMENT, PERMISSION_ASSETS_UPDATE, ROUTE_BODY_NONE, NULL,
+     ROUTE_CONTEXT_WORKFLOWS, false, NULL},
     {"GET", "/api/v1/public/assets", asset_http_public_list, ROUTE_AUTH_ANONYMOUS,
      ROUTE_NO_PERMISSION, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_ASSETS, false, NULL},
     {"GET", "/api/v1/public/assets/{id:guid}", asset_http_public_detail, ROUTE_AUTH_ANONYMOUS,

@@ -21,6 +21,7 @@ typedef enum route_context {
     ROUTE_CONTEXT_PROCESSING, /* processing/processing.h: processing_service */
     ROUTE_CONTEXT_MCP,        /* mcp/mcp.h: mcp_server (mcp/mcp_http.h) */
     ROUTE_CONTEXT_MCP_SSE,    /* mcp/mcp_sse.h: mcp_sse (the legacy SSE transport) */
+    ROUTE_CONTEXT_WORKFLOWS,  /* workflows/workflows.h: workflows_service */
     ROUTE_CONTEXT_COUNT
 } route_context;
 

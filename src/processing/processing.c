@@ -60,14 +60,8 @@ static int asset_not_found(nh_error *err, const char *id)
     return error_set(err, 404, "asset_not_found", "Asset '%s' was not found.", id);
 }
 
-/* What validation needs of the asset. */
-typedef struct asset_facts {
-    char content_type[256];
-    char profile_id[UUID_TEXT_SIZE]; /* "" for config-driven storage */
-} asset_facts;
-
-static int load_facts(processing_service *service, const char *asset_id, asset_facts *out,
-                      nh_error *err)
+int processing_asset_facts_load(processing_service *service, const char *asset_id,
+                                processing_asset_facts *out, nh_error *err)
 {
     memset(out, 0, sizeof *out);
     db_conn *conn = db_acquire(service->database, err);
@@ -95,7 +89,8 @@ static int load_facts(processing_service *service, const char *asset_id, asset_f
 
 /* A rewriting skill writes through the asset's profile: refuse a disabled one before anything
  * is queued (other resolution problems are the step's to report). Holds no connection. */
-static int check_writable(processing_service *service, const asset_facts *facts, nh_error *err)
+static int check_writable(processing_service *service, const processing_asset_facts *facts,
+                          nh_error *err)
 {
     if (!facts->profile_id[0])
         return 0;
@@ -118,8 +113,8 @@ static int validate(processing_service *service, const char *asset_id, const cha
 {
     if (!skill_id || text_is_blank(skill_id))
         return error_set(err, 400, "skill_name_required", "A skill name is required.");
-    asset_facts facts;
-    if (load_facts(service, asset_id, &facts, err) != 0)
+    processing_asset_facts facts;
+    if (processing_asset_facts_load(service, asset_id, &facts, err) != 0)
         return -1;
     *skill = skill_catalog_resolve(skill_id, facts.content_type);
     if (!*skill) {
@@ -251,12 +246,29 @@ void processing_run_clear(processing_run *run)
     job_info_clear(&run->job);
 }
 
+/* Does one of the skills (resolved for content_type) rewrite the original? */
+static bool rewrites_any(const json_t *skills, const char *content_type)
+{
+    for (size_t i = 0; i < json_array_size(skills); i++) {
+        const json_t *id = json_object_get(json_array_get(skills, i), "skillId");
+        const skill_definition *skill = skill_catalog_resolve(json_string_value(id), content_type);
+        if (skill && skill->rewrites_original)
+            return true;
+    }
+    return false;
+}
+
 int processing_enqueue_skills(processing_service *service, const char *asset_id,
                               const json_t *skills, char job_id[UUID_TEXT_SIZE], nh_error *err)
 {
     job_id[0] = '\0';
     if (!json_is_array(skills) || json_array_size(skills) == 0)
         return error_set(err, 400, "request_invalid", "There are no skills to run.");
+    processing_asset_facts facts;
+    if (processing_asset_facts_load(service, asset_id, &facts, err) != 0)
+        return -1;
+    if (rewrites_any(skills, facts.content_type) && check_writable(service, &facts, err) != 0)
+        return -1;
     return enqueue_manual(service, asset_id, (json_t *)skills, NULL, NULL, job_id, err);
 }
 

@@ -145,8 +145,22 @@ int processing_list_executions(processing_service *service, const char *asset_id
 int processing_get_execution(processing_service *service, const char *asset_id,
                              const char *execution_id, json_t **out, nh_error *err);
 
+/* ---- workflow runs (issue 12: the workflows feature checks the graph, then queues it) ------ */
+
+/* What the checks of a run need of an asset. */
+typedef struct processing_asset_facts {
+    char content_type[256];
+    char profile_id[UUID_TEXT_SIZE]; /* "" for config-driven storage */
+} processing_asset_facts;
+
+/* 404 asset_not_found when the asset is missing or deleted. Holds no connection on return. */
+int processing_asset_facts_load(processing_service *service, const char *asset_id,
+                                processing_asset_facts *out, nh_error *err);
+
 /* Enqueue the nodes of a workflow (already parsed: a JSON array of {"skillId","parameters"?})
- * as one manual job (§9.3). Writes the job id. */
+ * as one manual job (§9.3). Writes the job id. 404 asset_not_found; 400
+ * storage_provider_profile_disabled when one of the skills rewrites the original and the
+ * asset's storage profile is disabled (as processing_run_skill). */
 int processing_enqueue_skills(processing_service *service, const char *asset_id,
                               const json_t *skills, char job_id[UUID_TEXT_SIZE], nh_error *err);
 
