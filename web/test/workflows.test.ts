@@ -261,9 +261,14 @@ describe('where the server\'s 400 goes', () => {
   const steps = build('thumbnail', 'watermark', 'watermark');
 
   it('finds the step a message names (0- or 1-based, checked against the skill named)', () => {
+    // The server's wording: the 0-based index in the nodes array.
+    expect(stepIndexFromMessage('nodes[1] (watermark): The opacity must be between 0 and 1.', steps)).toBe(1);
+    expect(stepIndexFromMessage('nodes[0] (thumbnail): …', steps)).toBe(0);
+    expect(stepIndexFromMessage("The workflow has unsupported skills: 'resize' (nodes[2]).", steps)).toBe(2);
+    expect(stepIndexFromMessage('nodes[7] (watermark): …', steps)).toBeNull();
+    // Other wordings, checked against the skill named.
     expect(stepIndexFromMessage('Node 2 (watermark): opacity must be between 0 and 1.', steps)).toBe(2);
     expect(stepIndexFromMessage('node 1 (watermark): …', steps)).toBe(1);
-    expect(stepIndexFromMessage('nodes[0] thumbnail …', steps)).toBe(0);
     expect(stepIndexFromMessage('node 3 (watermark)', steps)).toBe(2);
     expect(stepIndexFromMessage('No node named here.', steps)).toBeNull();
   });
@@ -271,8 +276,9 @@ describe('where the server\'s 400 goes', () => {
   it('puts field codes on fields, parameter codes on the step\'s parameter, graph codes on the list', () => {
     expect(serverErrorTarget('workflow_profile_name_conflict', 'A workflow named x already exists.', steps, of)).toEqual({ field: 'name', stepIndex: null, param: null });
     expect(serverErrorTarget('workflow_profile_description_too_long', '…', steps, of).field).toBe('description');
-    expect(serverErrorTarget('watermark_opacity_out_of_range', 'Node 2 (watermark): The opacity must be between 0 and 1.', steps, of)).toEqual({ field: null, stepIndex: 2, param: 'opacity' });
-    expect(serverErrorTarget('workflow_profile_contains_unsupported_skills', 'Unsupported skills: resize (node 0).', steps, of)).toEqual({ field: 'steps', stepIndex: 0, param: null });
+    expect(serverErrorTarget('watermark_opacity_out_of_range', 'nodes[2] (watermark): The opacity must be between 0 and 1.', steps, of)).toEqual({ field: null, stepIndex: 2, param: 'opacity' });
+    expect(serverErrorTarget('watermark_font_size_invalid', 'nodes[1] (watermark): The font size must be a whole number.', steps, of)).toEqual({ field: null, stepIndex: 1, param: 'fontSize' });
+    expect(serverErrorTarget('workflow_profile_contains_unsupported_skills', "The workflow has unsupported skills: 'resize' (nodes[0]).", steps, of)).toEqual({ field: 'steps', stepIndex: 0, param: null });
     expect(serverErrorTarget('workflow_profile_has_no_skills', 'The workflow has no runnable skill node.', steps, of)).toEqual({ field: 'steps', stepIndex: null, param: null });
   });
 

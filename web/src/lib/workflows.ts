@@ -295,12 +295,18 @@ export interface ServerErrorTarget {
 }
 
 /**
- * The step a message names ("node 2 (watermark)", "nodes[1]"): the number is checked against
- * the skill named beside it when there is one (0- or 1-based, whichever fits), else read as an
- * array index.
+ * The step a message names. The server writes `nodes[N] (skill)`: N is the 0-based index in the
+ * graph's nodes array, which is the step's index in a graph this editor wrote (every node runs).
+ * Other wordings ("node 2 (watermark)") are read as 0- or 1-based, whichever step runs the skill
+ * named beside it.
  */
 export function stepIndexFromMessage(message: string, steps: readonly Pick<WorkflowStep, 'skillId'>[]): number | null {
-  const m = /nodes?\s*(?:\[\s*|#\s*|index\s*)?(\d+)/i.exec(message);
+  const exact = /nodes\[(\d+)\]/.exec(message);
+  if (exact) {
+    const n = parseInt(exact[1], 10);
+    return n < steps.length ? n : null;
+  }
+  const m = /\bnode\s*(?:#\s*|index\s*)?(\d+)/i.exec(message);
   if (!m) return null;
   const n = parseInt(m[1], 10);
   const named = PALETTE.filter((id) => message.toLowerCase().includes(id));

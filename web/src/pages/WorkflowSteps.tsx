@@ -137,6 +137,7 @@ export function StepsEditor({ steps, onSteps, descriptorsOf, readOnly, checks, s
             const titleId = `wf-${s.key}-title`;
             const rewrites = canonical ? rewritesOriginal({ skillName: canonical }) : false;
             const invalid = !!check || !!server;
+            const context = t('wf.stepContext', { step: stepName(s), n: formatNumber(i + 1) });
             return (
               <li
                 key={s.key}
@@ -195,10 +196,11 @@ export function StepsEditor({ steps, onSteps, descriptorsOf, readOnly, checks, s
                         class="btn btn-small"
                         onClick={() => move(i, i - 1, 'keyboard', 'up')}
                         disabled={i === 0}
-                        aria-label={t('wf.moveUpLabel', { step: stepName(s), n: formatNumber(i + 1) })}
                         data-testid="wf-step-up"
                       >
-                        ↑ {t('wf.moveUp')}
+                        <span aria-hidden="true">↑</span>
+                        {t('wf.moveUp')}
+                        <span class="sr-only"> {context}</span>
                       </button>
                       <button
                         type="button"
@@ -206,19 +208,20 @@ export function StepsEditor({ steps, onSteps, descriptorsOf, readOnly, checks, s
                         class="btn btn-small"
                         onClick={() => move(i, i + 1, 'keyboard', 'down')}
                         disabled={i === steps.length - 1}
-                        aria-label={t('wf.moveDownLabel', { step: stepName(s), n: formatNumber(i + 1) })}
                         data-testid="wf-step-down"
                       >
-                        ↓ {t('wf.moveDown')}
+                        <span aria-hidden="true">↓</span>
+                        {t('wf.moveDown')}
+                        <span class="sr-only"> {context}</span>
                       </button>
                       <button
                         type="button"
                         class="btn btn-small btn-danger"
                         onClick={() => remove(i)}
-                        aria-label={t('wf.removeLabel', { step: stepName(s), n: formatNumber(i + 1) })}
                         data-testid="wf-step-remove"
                       >
                         {t('wf.remove')}
+                        <span class="sr-only"> {context}</span>
                       </button>
                     </div>
                   )}
