@@ -2,6 +2,10 @@
  * server; each feature's context for its routes; the server's settings. */
 #include "app.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai/ai.h"
 #include "assets/asset_service.h"
 #include "assets/assets.h"
 #include "auth/auth_context.h"
@@ -61,6 +65,7 @@ static void app_fill_contexts(app *application)
     application->contexts[ROUTE_CONTEXT_MCP] = application->mcp;
     application->contexts[ROUTE_CONTEXT_MCP_SSE] = application->mcp_sse;
     application->contexts[ROUTE_CONTEXT_WORKFLOWS] = application->workflows;
+    application->contexts[ROUTE_CONTEXT_AI] = application->ai;
 }
 
 /* The job queue with `workers` worker threads (0: enqueue and read only), not started yet; the
@@ -97,6 +102,38 @@ static int app_processing_start(app *application, nh_error *err)
         application->cfg, application->database, application->storage, assets->media, assets,
         application->jobs, application->public_base_url, err);
     return application->processing ? 0 : -1;
+}
+
+/* processing_caption_fn on the AI feature's caption call (context: the ai_service). */
+static int app_caption(void *context, const char *image_path, const char *image_content_type,
+                       processing_caption *out, nh_error *err)
+{
+    vision_caption caption;
+    int rc = ai_caption_image(context, image_path, image_content_type, &caption, err);
+    if (rc != 0)
+        return rc; /* 1: no active profile */
+    *out = (processing_caption){.caption = caption.caption,
+                                .alt_text = caption.alt_text,
+                                .tags = caption.tags,
+                                .generator = caption.model};
+    return 0; /* what caption held is out's now */
+}
+
+/* The AI feature (after the sealed secrets) and its caption hook on processing (before the job
+ * queue starts). Test builds with NEKOHUB_TEST_CAPTION keep step_caption.c's stand-in. */
+static int app_ai_start(app *application, nh_error *err)
+{
+    application->ai =
+        ai_service_create(application->cfg, application->database, application->secrets, err);
+    if (!application->ai)
+        return -1;
+#ifdef NEKOHUB_TEST_BUILD
+    if (getenv("NEKOHUB_TEST_CAPTION"))
+        return 0;
+#endif
+    application->processing->caption = app_caption;
+    application->processing->caption_context = application->ai;
+    return 0;
 }
 
 /* The workflows feature over processing, and its auto-run hook plugged into processing (after
@@ -172,7 +209,7 @@ static int app_assets_and_jobs_start(app *application, int workers, nh_error *er
     if (app_jobs_create(application, workers, err) != 0)
         return -1;
     /* features that register job handlers: here */
-    if (app_processing_start(application, err) != 0)
+    if (app_processing_start(application, err) != 0 || app_ai_start(application, err) != 0)
         return -1;
     if (app_workflows_start(application, err) != 0)
         return -1;
@@ -216,6 +253,8 @@ void app_services_stop(app *application)
     application->workflows = NULL;
     processing_service_destroy(application->processing); /* no handler runs any more */
     application->processing = NULL;
+    ai_service_destroy(application->ai); /* after processing: its caption hook */
+    application->ai = NULL;
     periodic_stop(application->housekeeping);
     application->housekeeping = NULL;
     assets_stop(application->assets);

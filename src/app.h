@@ -46,6 +46,8 @@ typedef struct app {
     struct job_queue *jobs;
     /* skills on assets (processing/processing.h): registers its job handler on jobs */
     struct processing_service *processing;
+    /* AI provider profiles and the caption call (ai/ai.h): processing's caption hook */
+    struct ai_service *ai;
     /* the MCP server (mcp/mcp.h): over assets, processing and providers; created after
      * processing, destroyed before it */
     struct mcp_server *mcp;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ai/ai_profile_store.h"
 #include "app.h"
 #include "auth/auth_context.h"
 #include "auth/permissions.h"
@@ -333,11 +334,14 @@ static int command_secrets(const command_line *line)
         return status;
     nh_error err;
     int resealed = 0;
+    int ai_keys = 0;
     secret_box *box = secret_box_create(cfg.secret_key, &cfg.previous_secret_keys, &err);
-    if (!box || profile_store_reseal_all(database, box, &resealed, &err) != 0) {
+    if (!box || profile_store_reseal_all(database, box, &resealed, &err) != 0 ||
+        ai_profile_store_reseal_all(database, box, &ai_keys, &err) != 0) {
         fprintf(stderr, "nekohub: secrets reseal: %s\n", err.message);
         status = 1;
     } else {
+        resealed += ai_keys;
         printf("resealed %d secret%s under the current key\n", resealed, resealed == 1 ? "" : "s");
     }
     secret_box_destroy(box);

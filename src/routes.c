@@ -7,6 +7,7 @@
  * optional inline handler: a fast path tried on the event thread before the pool (router.h). */
 #include "routes.h"
 
+#include "ai/ai_http.h"
 #include "assets/asset_http.h"
 #include "audit/audit_http.h"
 #include "auth/auth_http.h"
@@ -70,6 +71,19 @@ const route ROUTES[] = {
     {"POST", "/api/v1/system/storage/providers/{id:guid}/github-repo/upsert",
      providers_http_github_upsert, ROUTE_AUTH_MANAGEMENT, PERMISSION_PROVIDERS_UPDATE,
      ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_PROVIDERS, false, NULL},
+    /* AI provider profiles (ai/ai_http.h) */
+    {"GET", "/api/v1/system/ai/providers", ai_http_list, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_AI_PROVIDERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_AI, false, NULL},
+    {"GET", "/api/v1/system/ai/providers/active", ai_http_active, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_AI_PROVIDERS_READ, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_AI, false, NULL},
+    {"POST", "/api/v1/system/ai/providers", ai_http_create, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_AI_PROVIDERS_CREATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_AI, false, NULL},
+    {"POST", "/api/v1/system/ai/providers/test", ai_http_test, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_AI_PROVIDERS_UPDATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_AI, false, NULL},
+    {"PATCH", "/api/v1/system/ai/providers/{id:guid}", ai_http_update, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_AI_PROVIDERS_UPDATE, ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_AI, false, NULL},
+    {"DELETE", "/api/v1/system/ai/providers/{id:guid}", ai_http_delete, ROUTE_AUTH_MANAGEMENT,
+     PERMISSION_AI_PROVIDERS_DELETE, ROUTE_BODY_NONE, NULL, ROUTE_CONTEXT_AI, false, NULL},
     {"POST", "/api/v1/auth/login", auth_http_login, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,
      ROUTE_BODY_JSON, NULL, ROUTE_CONTEXT_AUTH, false, NULL},
     {"POST", "/api/v1/auth/refresh", auth_http_refresh, ROUTE_AUTH_ANONYMOUS, ROUTE_NO_PERMISSION,

@@ -22,6 +22,7 @@ typedef enum route_context {
     ROUTE_CONTEXT_MCP,        /* mcp/mcp.h: mcp_server (mcp/mcp_http.h) */
     ROUTE_CONTEXT_MCP_SSE,    /* mcp/mcp_sse.h: mcp_sse (the legacy SSE transport) */
     ROUTE_CONTEXT_WORKFLOWS,  /* workflows/workflows.h: workflows_service */
+    ROUTE_CONTEXT_AI,         /* ai/ai.h: ai_service (ai/ai_http.h) */
     ROUTE_CONTEXT_COUNT
 } route_context;
 

@@ -156,6 +156,20 @@ int secret_box_open(const secret_box *box, const char *sealed, const char *ad,
     return 0;
 }
 
+int secret_box_reseal(const secret_box *box, const char *sealed, const char *ad,
+                      char **resealed_out, nh_error *err)
+{
+    *resealed_out = NULL;
+    unsigned char *plain = NULL;
+    size_t length = 0;
+    int rc = secret_box_open(box, sealed, ad, &plain, &length, NULL, err);
+    if (rc != 0)
+        return rc;
+    rc = secret_box_seal(box, plain, length, ad, resealed_out, err);
+    secret_box_free_plain(plain, length);
+    return rc;
+}
+
 void secret_box_free_plain(unsigned char *plain, size_t length)
 {
     if (!plain)

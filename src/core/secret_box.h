@@ -43,6 +43,12 @@ int secret_box_open(const secret_box *box, const char *sealed, const char *ad,
                     unsigned char **plain_out, size_t *length_out, bool *with_previous,
                     nh_error *err);
 
+/* Open sealed (associated data ad) and seal it again under the current key: *resealed_out is
+ * malloc'ed text. Returns 0, SECRET_BOX_UNOPENABLE or -1 as secret_box_open. `nekohub secrets
+ * reseal` runs it on every stored secret. */
+int secret_box_reseal(const secret_box *box, const char *sealed, const char *ad,
+                      char **resealed_out, nh_error *err);
+
 /* Wipe and free a plain text from secret_box_open (NULL is fine). */
 void secret_box_free_plain(unsigned char *plain, size_t length);
 

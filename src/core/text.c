@@ -1,9 +1,12 @@
 /* text.c - blankness, trimming, UTF-8 length and validation, on core/utf8. */
 #include "core/text.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/buf.h"
 #include "core/utf8.h"
 
 /* Decode leniently for blankness and trimming: a malformed byte counts as one character that
@@ -139,4 +142,103 @@ void text_redact(char *text, const char *secret)
         memmove(found + 3, found + secret_length, strlen(found + secret_length) + 1);
         from = found + 3;
     }
+}
+
+/* ---- sanitizing (spec processing.md §6) ------------------------------------------------------ */
+
+/* text with every run of white space (Unicode White_Space) turned into one space, the ends
+ * trimmed, and every malformed byte replaced with '?'. */
+static int collapse_white_space(const char *text, buf *out)
+{
+    size_t length = strlen(text), pos = 0;
+    bool pending_space = false;
+    int rc = buf_append(out, "", 0); /* an empty message still yields "" */
+    while (rc == 0 && pos < length) {
+        size_t start = pos;
+        uint32_t code_point;
+        bool malformed = utf8_next(text, length, &pos, &code_point) != 0;
+        if (malformed)
+            pos = start + 1;
+        if (!malformed && utf8_is_white_space(code_point)) {
+            pending_space = out->length > 0;
+            continue;
+        }
+        if (pending_space)
+            rc = buf_append(out, " ", 1);
+        pending_space = false;
+        if (rc == 0)
+            rc = malformed ? buf_append(out, "?", 1) : buf_append(out, text + start, pos - start);
+    }
+    return rc;
+}
+
+static bool is_word_byte(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+static bool is_sk_key_byte(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+/* How many bytes of a secret follow at text: "Bearer <token>" (the token: everything up to
+ * the next space) or "sk-<[A-Za-z0-9_-]+>" (any case). *keep gets the bytes of the prefix that
+ * stay; 0 when nothing matches here. An "sk-" inside a word ("task-", "disk-") is no key. */
+static size_t secret_at(const char *text, size_t pos, size_t *keep)
+{
+    const char *at = text + pos;
+    bool word_start = pos == 0 || !is_word_byte(text[pos - 1]);
+    if (word_start && !strncasecmp(at, "bearer ", 7) && at[7] && at[7] != ' ') {
+        size_t end = 7;
+        while (at[end] && at[end] != ' ')
+            end++;
+        *keep = 7;
+        return end;
+    }
+    if (word_start && !strncasecmp(at, "sk-", 3) && is_sk_key_byte(at[3])) {
+        size_t end = 3;
+        while (is_sk_key_byte(at[end]))
+            end++;
+        *keep = 3;
+        return end;
+    }
+    return 0;
+}
+
+/* Replace the credentials of text (already collapsed) with "***", keeping their prefix as the
+ * spec writes it ("Bearer ***", "sk-***"). */
+static int redact(const char *text, buf *out)
+{
+    int rc = 0;
+    for (size_t pos = 0; rc == 0 && text[pos];) {
+        size_t keep = 0;
+        size_t length = secret_at(text, pos, &keep);
+        if (length == 0) {
+            rc = buf_append(out, text + pos, 1);
+            pos++;
+            continue;
+        }
+        rc = buf_append_str(out, keep == 7 ? "Bearer ***" : "sk-***");
+        pos += length;
+    }
+    return rc;
+}
+
+char *text_sanitized(const char *text)
+{
+    buf collapsed, redacted;
+    buf_init(&collapsed, 0);
+    buf_init(&redacted, 0);
+    int rc = collapse_white_space(text ? text : "", &collapsed);
+    if (rc == 0)
+        rc = buf_append(&redacted, "", 0);
+    if (rc == 0)
+        rc = redact(collapsed.data, &redacted);
+    buf_free(&collapsed);
+    if (rc != 0) {
+        buf_free(&redacted);
+        return NULL;
+    }
+    return buf_detach(&redacted);
 }

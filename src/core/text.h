@@ -45,4 +45,10 @@ bool text_has_control(const char *text);
  * a remote service answered. */
 void text_redact(char *text, const char *secret);
 
+/* An error text fit to show (spec processing.md §6): every run of white space (Unicode
+ * White_Space) one space, the ends trimmed, malformed bytes '?', and credentials redacted:
+ * "Bearer <token>" -> "Bearer ***", "sk-<[A-Za-z0-9_-]+>" (any case, at a word start) ->
+ * "sk-***". Malloc'ed (NULL text gives ""); NULL when out of memory. */
+char *text_sanitized(const char *text);
+
 #endif

@@ -241,19 +241,13 @@ typedef struct reseal_step {
 static int reseal_one(db_conn *conn, const secret_box *box, const profile_record *profile,
                       nh_error *err)
 {
-    unsigned char *plain = NULL;
-    size_t length = 0;
-    int rc = secret_box_open(box, profile->secret_sealed, profile->id, &plain, &length, NULL, err);
+    char *sealed = NULL;
+    int rc = secret_box_reseal(box, profile->secret_sealed, profile->id, &sealed, err);
     if (rc == SECRET_BOX_UNOPENABLE)
         return error_set(err, 500, "secret_unreadable",
                          "The secret of storage provider profile '%s' (%s) cannot be opened with "
                          "Security__SecretKey or any Security__PreviousSecretKeys__N.",
                          profile->name, profile->id);
-    if (rc != 0)
-        return -1;
-    char *sealed = NULL;
-    rc = secret_box_seal(box, plain, length, profile->id, &sealed, err);
-    secret_box_free_plain(plain, length);
     if (rc == 0)
         rc = profile_store_set_sealed(conn, profile->id, sealed, err);
     free(sealed);

@@ -151,6 +151,7 @@ typedef struct attempt_state {
     int read_errno;         /* reading the request body failed */
     int write_errno;        /* writing the response file failed */
     bool too_large;         /* a 2xx body beyond the memory limit */
+    bool complete;          /* request->body_complete ended the transfer */
     bool header_overflow;
     bool stalled;             /* no byte moved for stall_timeout_ms */
     int64_t stall_limit_ns;   /* settings->stall_timeout_ms */
@@ -313,7 +314,14 @@ static size_t on_body(char *data, size_t size, size_t count, void *context)
         state->too_large = true;
         return 0;
     }
-    return buf_append(&response->body, data, length) == 0 ? length : 0;
+    if (buf_append(&response->body, data, length) != 0)
+        return 0;
+    if (request->body_complete &&
+        request->body_complete(request->body_complete_context, response)) {
+        state->complete = true;
+        return 0; /* ends the transfer: CURLE_WRITE_ERROR, answered as a response */
+    }
+    return length;
 }
 
 /* Forget what an earlier attempt received. */
@@ -400,10 +408,13 @@ static CURLcode set_options(remote_http *client, CURL *handle, const remote_http
         rc = curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+    long connect_ms = settings->connect_timeout_ms ? (long)settings->connect_timeout_ms : 5000;
+    if (request->timeout_ms && connect_ms > (long)request->timeout_ms)
+        connect_ms = (long)request->timeout_ms;
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(
-            handle, CURLOPT_CONNECTTIMEOUT_MS,
-            (long)(settings->connect_timeout_ms ? settings->connect_timeout_ms : 5000));
+        rc = curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    if (rc == CURLE_OK && request->timeout_ms)
+        rc = curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, (long)request->timeout_ms);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
     if (rc == CURLE_OK)
@@ -467,22 +478,39 @@ static bool is_transient_curl_error(CURLcode code)
 
 /* Seconds the service asked us to wait (Retry-After as seconds or a date, X-RateLimit-Reset
  * as epoch seconds); -1 when it did not say. */
+long remote_http_retry_after_seconds(const char *value, time_t now)
+{
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (isdigit((unsigned char)value[0])) {
+        errno = 0;
+        char *end = NULL;
+        long seconds = strtol(value, &end, 10);
+        while (end && (*end == ' ' || *end == '\t'))
+            end++;
+        if (errno == ERANGE || !end || *end != '\0')
+            return errno == ERANGE ? LONG_MAX : -1;
+        return seconds;
+    }
+    struct tm date;
+    memset(&date, 0, sizeof date);
+    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &date);
+    if (!end)
+        return -1;
+    time_t at = timegm(&date);
+    return at > now ? (long)(at - now) : 0;
+}
+
 static long asked_wait_seconds(const remote_http_response *response)
 {
-    const char *value = remote_http_response_header(response, "Retry-After");
     time_t now = time(NULL);
-    if (value && isdigit((unsigned char)value[0]))
-        return strtol(value, NULL, 10);
-    if (value) {
-        struct tm date;
-        memset(&date, 0, sizeof date);
-        const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &date);
-        if (end) {
-            time_t at = timegm(&date);
-            return at > now ? (long)(at - now) : 0;
-        }
-    }
-    value = remote_http_response_header(response, "X-RateLimit-Reset");
+    long asked =
+        remote_http_retry_after_seconds(remote_http_response_header(response, "Retry-After"), now);
+    if (asked >= 0)
+        return asked;
+    const char *value = remote_http_response_header(response, "X-RateLimit-Reset");
     if (value && isdigit((unsigned char)value[0])) {
         long long at = strtoll(value, NULL, 10);
         return at > (long long)now ? (long)(at - (long long)now) : 0;
@@ -514,9 +542,27 @@ static attempt_outcome classify_status(const remote_http_request *request,
 }
 
 /* What one performed attempt means; err filled for OUTCOME_FAILED. */
+/* Why an attempt brought no usable response (remote_http_failure). */
+static remote_http_failure failure_of(const attempt_state *state, CURLcode code)
+{
+    if (state->too_large)
+        return REMOTE_HTTP_FAILURE_TOO_LARGE;
+    if (state->stalled || code == CURLE_OPERATION_TIMEDOUT)
+        return REMOTE_HTTP_FAILURE_TIMEOUT;
+    if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+        code == CURLE_COULDNT_RESOLVE_PROXY)
+        return REMOTE_HTTP_FAILURE_CONNECT;
+    return code == CURLE_OK ? REMOTE_HTTP_FAILURE_NONE : REMOTE_HTTP_FAILURE_TRANSFER;
+}
+
 static attempt_outcome classify(remote_http *client, const attempt_state *state, CURLcode code,
                                 const char *error_text, nh_error *err)
 {
+    state->response->failure = REMOTE_HTTP_FAILURE_NONE;
+    if (state->complete)
+        return OUTCOME_DONE;
+    if (code != CURLE_OK || state->too_large || state->stalled)
+        state->response->failure = failure_of(state, code);
     if (state->write_errno) {
         log_message(LOG_ERROR, "storage_remote", "storage '%s': writing a response file: %s",
                     client->label, strerror(state->write_errno));

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -47,6 +48,7 @@
 #define REMOTE_HTTP_UNAVAILABLE_RETRY_AFTER 5   /* seconds, when the service gave none */
 
 typedef struct remote_http remote_http;
+typedef struct remote_http_response remote_http_response;
 
 /* Once per process, before any thread uses a client (curl_global_init), and at exit. */
 int remote_http_global_init(void);
@@ -80,9 +82,26 @@ typedef struct remote_http_request {
      * default; more = 502 error). Bodies of other statuses always go to memory (capped). */
     int response_fd;
     size_t response_limit;
+    /* the whole request (connect, sending, headers and body) at most this long; 0 = bounded
+     * only by the connect and stall timeouts. Timing out is REMOTE_HTTP_FAILURE_TIMEOUT. */
+    unsigned int timeout_ms;
+    /* For a 2xx body kept in memory that may be complete before the connection ends (an event
+     * stream's end marker): asked after each piece arrives; true ends the transfer there and
+     * the response is handed back as received so far. NULL: read to the end. */
+    bool (*body_complete)(void *context, const remote_http_response *response);
+    void *body_complete_context;
 } remote_http_request;
 
-typedef struct remote_http_response {
+/* Why no usable response arrived (set when remote_http_perform fails; NONE otherwise). */
+typedef enum {
+    REMOTE_HTTP_FAILURE_NONE = 0,
+    REMOTE_HTTP_FAILURE_CONNECT,   /* the host could not be resolved or connected to */
+    REMOTE_HTTP_FAILURE_TIMEOUT,   /* timeout_ms, the connect timeout or the stall timeout */
+    REMOTE_HTTP_FAILURE_TRANSFER,  /* reset, empty reply, another broken transfer */
+    REMOTE_HTTP_FAILURE_TOO_LARGE, /* a 2xx body beyond response_limit */
+} remote_http_failure;
+
+struct remote_http_response {
     long status;           /* the final HTTP status; 0 when none arrived */
     buf body;              /* the body when not written to response_fd (also for errors,
                               capped), always NUL-terminated once anything was kept */
@@ -90,7 +109,8 @@ typedef struct remote_http_response {
     char **header_lines;   /* "Name: value" lines of the final response, NULL-terminated (or
                               NULL when none) */
     unsigned int attempts; /* how many attempts were made */
-} remote_http_response;
+    remote_http_failure failure;
+};
 
 /* Perform the request. 0 when an HTTP response arrived whose status is not a failure mapped
  * above (the caller reads response->status); -1 with err filled otherwise. The response must
@@ -110,6 +130,10 @@ int remote_http_spool_keep_range(int fd, uint64_t offset, uint64_t length);
 
 /* True for a rate-limit answer: 429, or 403 with Retry-After or X-RateLimit-Remaining: 0. */
 bool remote_http_is_rate_limited(const remote_http_response *response);
+
+/* A Retry-After value (delay seconds, or an HTTP date counted from now) in seconds; 0 for a
+ * date already past, -1 when value is NULL or neither form. Pure. */
+long remote_http_retry_after_seconds(const char *value, time_t now);
 
 /* The value of a response header (case-insensitive name, surrounding blanks trimmed), or
  * NULL. Points into response. */
