@@ -19,11 +19,15 @@ import { assetDetail, derivative, imageState } from './lib/processing.js';
 import { startModel } from './lib/ai.js';
 
 const CAT = { name: 'orange-cat.png', mimeType: 'image/png', buffer: solidPng(300, 200, [230, 140, 40]) };
-const API_KEY = 'sk-e2e-secret-key-0123456789';
 
 // The steps of the editor as [skill, position] in document order.
 async function stepList(page) {
   return page.locator('[data-testid=wf-step]').evaluateAll((items) => items.map((li) => li.dataset.skill));
+}
+
+// The text of a <select>'s chosen option (options themselves are never "visible").
+async function chosen(select) {
+  return select.evaluate((el) => el.selectedOptions[0]?.textContent.trim() ?? null);
 }
 
 async function focused(page) {
@@ -47,6 +51,7 @@ describe('console: AI providers and workflows', () => {
 
   after(async () => {
     await closeBrowser(root);
+    assert.deepEqual(model?.violations() ?? [], [], 'requests the stand-in model refused');
     try {
       await stopNekoHub(server);
     } finally {
@@ -77,7 +82,7 @@ describe('console: AI providers and workflows', () => {
     await capture(page, 'ai-provider-form-invalid');
 
     await dialog.getByTestId('ai-form-apiBaseUrl').fill(`${model.baseUrl}/`);
-    await dialog.getByTestId('ai-form-apiKey').fill(API_KEY);
+    await dialog.getByTestId('ai-form-apiKey').fill(model.apiKey);
     assert.equal(await dialog.getByTestId('ai-form-apiKey').getAttribute('type'), 'password');
     await dialog.getByTestId('ai-form-submit').click();
     await expectToast(page, 'AI provider “Stand-in vision” created.', 'success');
@@ -88,7 +93,7 @@ describe('console: AI providers and workflows', () => {
     assert.equal(await row.getAttribute('data-active'), 'true');
     await expectText(row.getByTestId('ai-active-badge'), 'Active');
     await expectText(row.getByTestId('ai-key-mask'), 'sk-***');
-    assert.equal(await page.getByText(API_KEY).count(), 0, 'the key is never shown');
+    assert.equal(await page.getByText(model.apiKey).count(), 0, 'the key is never shown');
     const saved = (await machine(server, 'GET', '/api/v1/system/ai/providers')).body.data;
     assert.equal(saved.length, 1);
     assert.equal(saved[0].apiBaseUrl, model.baseUrl, 'trailing slash removed');
@@ -265,7 +270,8 @@ describe('console: AI providers and workflows', () => {
     const { page } = root;
     const card = page.getByTestId('asset-workflows');
     await card.waitFor();
-    await expectText(card.getByTestId('asset-wf-select').locator('option:checked'), 'Publish with caption (auto-run)');
+    await card.getByTestId('asset-wf-select').waitFor();
+    assert.equal(await chosen(card.getByTestId('asset-wf-select')), 'Publish with caption (auto-run)');
     const before = (await machine(server, 'GET', `/api/v1/assets/${ids.asset}/executions`)).body.data.total;
     await card.getByTestId('asset-wf-run').click();
     const queued = card.getByTestId('asset-wf-queued');
@@ -282,7 +288,7 @@ describe('console: AI providers and workflows', () => {
     const { page } = root;
     await page.getByTestId('nav-workflows').click();
     await page.getByTestId('wf-form').waitFor();
-    await expectText(page.getByTestId('wf-select').locator('option:checked'), 'Publish with caption (auto-run)');
+    assert.equal(await chosen(page.getByTestId('wf-select')), 'Publish with caption (auto-run)');
     const steps = await stepList(page);
     assert.deepEqual(steps, ['thumbnail', 'ai-caption', 'watermark'], 'the saved order read back');
 

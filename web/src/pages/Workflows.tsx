@@ -461,7 +461,7 @@ function WorkflowsEditor({ workflows, skills, initialId, canChange, setList }: E
               {t('common.delete')}
             </GatedButton>
           )}
-          {saved && dirty && canChange && <p class="hint small">{t('wf.autorun.saveFirst')}</p>}
+          {saved && !saved.isAutoRun && dirty && canChange && <p class="hint small">{t('wf.autorun.saveFirst')}</p>}
         </div>
       </form>
       <p class="muted small">
