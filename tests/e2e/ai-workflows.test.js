@@ -5,9 +5,10 @@
 // built in the editor without writing JSON (added from the palette, one step moved with the
 // keyboard and announced, another dragged, a parameter refused inline, the JSON view), made
 // auto-run and saved in the original editor's graph format; an image uploaded: the caption, alt
-// text, tags and derivatives on its asset page; the workflow run again from the asset page; a
-// parameter the browser cannot check refused by the server and shown on its step; discard
-// confirmation; the pages in zh-CN.
+// text, tags and derivatives on its asset page; the workflow run again from the asset page (its
+// job followed); another provider activated and deleted, another workflow made auto-run and
+// deleted (confirmations); a parameter the browser cannot check refused by the server and shown
+// on its step; discard confirmation when leaving; the pages in zh-CN.
 import { after, before, describe, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -281,6 +282,62 @@ describe('console: AI providers and workflows', () => {
     await eventually(async () => (await machine(server, 'GET', `/api/v1/assets/${ids.asset}/executions`)).body.data.total,
       (n) => n >= before + 3, { message: 'three more executions', timeout: 30000 });
     await expectText(page.getByTestId('asset-processing-state'), 'Idle');
+    assertHealthy(root);
+  });
+
+  test('another provider activated, another workflow made auto-run, both deleted after a confirmation', async () => {
+    const { page } = root;
+    // Set up through the API: a second provider (inactive) and a second workflow.
+    const created = await machine(server, 'POST', '/api/v1/system/ai/providers', {
+      name: 'Backup vision', apiBaseUrl: model.baseUrl, apiKey: 'key-backup-0123', modelName: model.modelName, isActive: false,
+    });
+    assert.equal(created.status, 201, created.text);
+    const graph = JSON.stringify({ nodes: [{ id: 'n1', type: 'skill', position: { x: 0, y: 0 }, data: { skillId: 'exif-strip', parameters: {} } }], edges: [], viewport: { x: 0, y: 0, zoom: 1 } });
+    const wf = await machine(server, 'POST', '/api/v1/system/workflows', { name: 'Strip only', graphJson: graph });
+    assert.equal(wf.status, 201, wf.text);
+
+    await page.getByTestId('nav-aiProviders').click();
+    await page.getByTestId('ai-table').waitFor();
+    await eventually(() => page.locator('[data-testid=ai-row]').evaluateAll((rows) => rows.map((r) => [r.dataset.name, r.dataset.active])),
+      (rows) => rows.length === 2, { message: 'two providers' });
+    const backup = page.locator('[data-testid=ai-row][data-name="Backup vision"]');
+    await expectText(backup.getByTestId('ai-key-mask'), 'key-***');
+    await backup.getByTestId('ai-activate').click();
+    await expectToast(page, '“Backup vision” is now the active AI provider.', 'success');
+    // The active one first, and only one.
+    await eventually(() => page.locator('[data-testid=ai-row]').evaluateAll((rows) => rows.map((r) => [r.dataset.name, r.dataset.active])),
+      (rows) => JSON.stringify(rows) === JSON.stringify([['Backup vision', 'true'], ['Stand-in vision', 'false']]), { message: 'backup active, first' });
+    await backup.getByTestId('ai-delete').click();
+    const confirm = page.getByTestId('confirm-dialog');
+    await expectText(confirm.locator('#confirm-body'), /It is the active provider: no provider will be active afterwards/);
+    await capture(page, 'ai-provider-delete-confirm');
+    await confirm.getByTestId('confirm-ok').click();
+    await expectToast(page, 'AI provider “Backup vision” deleted.', 'success');
+    await expectText(page.getByTestId('ai-none-active'), 'No provider is active: uploads get no caption until one is activated.');
+    await page.locator('[data-testid=ai-row][data-name="Stand-in vision"]').getByTestId('ai-activate').click();
+    await page.locator('[data-testid=ai-row][data-name="Stand-in vision"][data-active=true]').waitFor();
+
+    await page.getByTestId('nav-workflows').click();
+    await page.getByTestId('wf-form').waitFor();
+    await page.getByTestId('wf-select').selectOption({ label: 'Strip only' });
+    assert.deepEqual(await stepList(page), ['exif-strip']);
+    await page.getByTestId('wf-set-autorun').click();
+    await expectText(page.getByTestId('confirm-dialog').locator('#confirm-body'), /“Publish with caption” stops being the auto-run workflow\./);
+    await page.getByTestId('confirm-ok').click();
+    await expectToast(page, '“Strip only” now runs on every upload.', 'success');
+    await page.getByTestId('wf-autorun-badge').waitFor();
+    const all = (await machine(server, 'GET', '/api/v1/system/workflows')).body.data;
+    assert.deepEqual(all.map((w) => [w.name, w.isAutoRun]), [['Strip only', true], ['Publish with caption', false]]);
+    await page.getByTestId('wf-delete').click();
+    await expectText(page.getByTestId('confirm-dialog').locator('#confirm-body'), /It is the auto-run workflow: uploads go back to the default processing\./);
+    await page.getByTestId('confirm-ok').click();
+    await expectToast(page, 'Workflow “Strip only” deleted.', 'success');
+    assert.equal(await chosen(page.getByTestId('wf-select')), 'Publish with caption');
+    assert.deepEqual((await machine(server, 'GET', '/api/v1/system/workflows')).body.data.map((w) => w.name), ['Publish with caption']);
+    // Make the first one auto-run again for what follows.
+    await page.getByTestId('wf-set-autorun').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('wf-autorun-badge').waitFor();
     assertHealthy(root);
   });
 
