@@ -125,6 +125,22 @@ describe('console: AI providers and workflows', () => {
     assert.equal(await edit.getByTestId('ai-form-apiKey').inputValue(), '');
     assert.equal(await edit.getByTestId('ai-form-apiKey').getAttribute('placeholder'), 'sk-***');
     await edit.getByTestId('ai-form-defaultSystemPrompt').fill('Describe the image for a photo library.');
+    // Test what the form holds: the model says it is busy, then answers.
+    model.script({ status: 429, retryAfter: 30, message: 'Rate limit reached for requests' });
+    await edit.getByTestId('ai-form-test').click();
+    const failed = edit.locator('[data-testid=ai-test-result][data-succeeded=false]');
+    await failed.waitFor({ timeout: 90000 });
+    await expectText(failed.getByTestId('ai-test-summary'), /^The test failed\./);
+    const message = failed.getByTestId('ai-test-error-message');
+    assert.equal(await message.getAttribute('data-code'), 'ai_provider_rate_limited');
+    await expectText(message, /Rate limit reached for requests/);
+    assert.doesNotMatch(await message.innerText(), /sk-e2e|Bearer/);
+    await capture(page, 'ai-provider-test-error');
+    const sent = model.requests().at(-1);
+    assert.equal(sent.body.messages[0].content, 'Describe the image for a photo library.', 'the prompt typed, not yet saved');
+    await edit.getByTestId('ai-form-test').click();
+    await edit.locator('[data-testid=ai-test-result][data-succeeded=true]').waitFor({ timeout: 90000 });
+    await expectText(edit.getByTestId('ai-test-caption'), model.caption);
     await edit.getByTestId('ai-form-submit').click();
     await expectToast(page, 'AI provider “Stand-in vision” saved.', 'success');
     const afterEdit = (await machine(server, 'GET', '/api/v1/system/ai/providers')).body.data[0];

@@ -20,6 +20,8 @@ export async function startModel({ apiKey = 'sk-e2e-secret-key-0123456789', mode
     modelName: model,
     ...MODEL_ANSWER,
     requests: () => fake.accepted,
+    // The next answers, in order (see fake-openai.js: { status, retryAfter, message }, …).
+    script: (...answers) => fake.script(...answers),
     violations: () => fake.violations,
     stop: () => fake.stop(),
   };

@@ -1065,6 +1065,7 @@ export const en = {
   'ai.test.altText': 'Alt text',
   'ai.test.tags': 'Tags',
   'ai.test.model': 'Model that answered',
+  'ai.test.modelAsked': 'Model asked',
   'ai.test.url': 'API base URL',
   'asset.captionAlt': 'Alt text: {alt}',
   'asset.wf.title': 'Run a workflow',

@@ -1064,6 +1064,7 @@ export const zhCN: Messages = {
   'ai.test.altText': '替代文本',
   'ai.test.tags': '标签',
   'ai.test.model': '应答的模型',
+  'ai.test.modelAsked': '请求的模型',
   'ai.test.url': 'API 基础地址',
   'asset.captionAlt': '替代文本：{alt}',
   'asset.wf.title': '运行工作流',

@@ -67,9 +67,14 @@ export function useAiTest(): { state: AiTestState; run: (body: AiProviderTestReq
 
 /** The test's progress and outcome (a polite live region). */
 export function AiTestPanel({ state, onCancel }: { state: AiTestState; onCancel: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  // A new phase (running, the outcome) is brought into view: in a long dialog it is below the fold.
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [state.phase]);
   if (state.phase === 'idle') return null;
   return (
-    <div class="ai-test" aria-live="polite" data-testid="ai-test-panel" data-phase={state.phase}>
+    <div class="ai-test" aria-live="polite" data-testid="ai-test-panel" data-phase={state.phase} ref={ref}>
       {state.phase === 'running' && (
         <div class="state state-loading" role="status" data-testid="ai-test-running">
           <span class="spinner" aria-hidden="true" />
@@ -125,7 +130,7 @@ function AiTestOutcomeView({ outcome: o }: { outcome: AiTestOutcome }) {
             </dd>
           </>
         )}
-        <dt>{t('ai.test.model')}</dt>
+        <dt>{o.succeeded ? t('ai.test.model') : t('ai.test.modelAsked')}</dt>
         <dd class="break" data-testid="ai-test-model">
           <code>{o.model ?? t('common.none')}</code>
         </dd>
