@@ -375,6 +375,12 @@ describe('console: AI providers and workflows', () => {
     assert.equal(await focused(page), (await watermark.locator('[data-testid$="-param-text"]').getAttribute('data-testid')));
     await capture(page, 'workflow-editor-server-error');
 
+    // Switching to a new draft asks too; "Cancel" keeps the workflow and its menu entry.
+    await page.getByTestId('wf-select').selectOption('new');
+    await page.getByTestId('confirm-dialog').getByTestId('confirm-cancel').click();
+    assert.equal(await chosen(page.getByTestId('wf-select')), 'Publish with caption (auto-run)');
+    assert.equal(await watermark.locator('[data-testid$="-param-text"]').inputValue(), 'ねこ'.repeat(40));
+
     // Leaving asks; "Cancel" stays, "Discard" goes.
     await page.getByTestId('nav-assets').click();
     const confirm = page.getByTestId('confirm-dialog');

@@ -150,9 +150,13 @@ function WorkflowsEditor({ workflows, skills, initialId, canChange, setList }: E
     return true;
   };
 
-  const select = (value: string) => {
-    if (value === (saved?.id ?? NEW)) return;
-    void switchTo(value === NEW ? null : (workflows.find((w) => w.id === value) ?? null));
+  const select = (el: HTMLSelectElement) => {
+    const current = saved?.id ?? NEW;
+    if (el.value === current) return;
+    // Kept changes: the menu shows the workflow still edited (Preact leaves the DOM as chosen).
+    void switchTo(el.value === NEW ? null : (workflows.find((w) => w.id === el.value) ?? null)).then((switched) => {
+      if (!switched) el.value = current;
+    });
   };
 
   const setForm = (patch: Partial<WorkflowForm>) => setState((s) => ({ ...s, form: { ...s.form, ...patch } }));
@@ -301,7 +305,7 @@ function WorkflowsEditor({ workflows, skills, initialId, canChange, setList }: E
       <div class="card wf-select-card">
         <div class="field">
           <label for="wf-select">{t('wf.select')}</label>
-          <select id="wf-select" value={saved?.id ?? NEW} onChange={(e) => select((e.target as HTMLSelectElement).value)} data-testid="wf-select">
+          <select id="wf-select" value={saved?.id ?? NEW} onChange={(e) => select(e.target as HTMLSelectElement)} data-testid="wf-select">
             {sorted.map((w) => (
               <option key={w.id} value={w.id}>
                 {w.isAutoRun ? t('wf.optionAutoRun', { name: w.name }) : w.name}
