@@ -1,11 +1,8 @@
 /* ai_http.c - /api/v1/system/ai/providers handlers; request->context is the AI service. */
 #include "ai/ai_http.h"
 
-#include <stdio.h>
-
 #include "ai/ai.h"
 #include "audit/audit_http.h"
-#include "core/log.h"
 
 static void reply(http_response *response, int rc, const nh_error *err, int status, json_t *payload)
 {
@@ -36,17 +33,10 @@ void ai_http_create(http_request *request, http_response *response)
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *profile = NULL;
-    if (ai_profiles_create(request->context, &actor, request->json, &profile, &err) != 0) {
+    if (ai_profiles_create(request->context, &actor, request->json, &profile, &err) != 0)
         http_reply_error(response, &err);
-        return;
-    }
-    char location[128];
-    snprintf(location, sizeof location, "/api/v1/system/ai/providers/%s",
-             json_string_value(json_object_get(profile, "id")));
-    http_reply_data(response, 201, profile);
-    /* the profile exists and its id is in the body: a missing Location is logged only */
-    if (http_response_header(response, "Location", location) != 0)
-        log_message(LOG_WARN, "response_header", "Location %s could not be added", location);
+    else
+        http_reply_created(response, profile, "/api/v1/system/ai/providers");
 }
 
 void ai_http_update(http_request *request, http_response *response)

@@ -16,13 +16,6 @@
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
 
-static json_t *time_json(int64_t unix_ms)
-{
-    char text[CLOCK_ISO_SIZE];
-    clock_format_iso(unix_ms, text);
-    return json_string(text);
-}
-
 static json_t *text_or_null(const char *text)
 {
     return text ? json_string(text) : json_null();
@@ -30,11 +23,13 @@ static json_t *text_or_null(const char *text)
 
 json_t *ai_profile_json(const ai_profile_record *p)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "id", p->id, "name", p->name,
+    char created[CLOCK_ISO_SIZE], updated[CLOCK_ISO_SIZE];
+    clock_format_iso(p->created_at, created);
+    clock_format_iso(p->updated_at, updated);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:s, s:s}", "id", p->id, "name", p->name,
                      "apiBaseUrl", p->api_base_url, "apiKey", p->api_key_mask, "modelName",
-                     p->model_name, "defaultSystemPrompt", text_or_null(p->default_system_prompt),
-                     "isActive", p->is_active, "createdAtUtc", time_json(p->created_at),
-                     "updatedAtUtc", time_json(p->updated_at));
+                     p->model_name, "defaultSystemPrompt", p->default_system_prompt, "isActive",
+                     p->is_active, "createdAtUtc", created, "updatedAtUtc", updated);
 }
 
 /* ---- errors and transactions ---------------------------------------------------------------- */
@@ -305,27 +300,22 @@ static json_t *profile_changes(const ai_profile_record *before, const ai_profile
     return changes;
 }
 
+/* One entry about subject, taking changes. */
 static int audit_entry_with(db_conn *conn, const audit_actor *actor, const char *action,
                             const ai_profile_record *subject, json_t *changes, nh_error *err)
 {
-    if (!changes)
-        return error_internal(err);
-    audit_entry entry = {.action = action,
-                         .target_type = "ai_provider",
-                         .target_id = subject->id,
-                         .target_name = subject->name,
-                         .changes = changes};
-    int rc = audit_record(conn, actor, &entry, err);
-    json_decref(changes);
-    return rc;
+    return audit_record_changes(conn, actor, action, "ai_provider", subject->id, subject->name,
+                                changes, err);
 }
 
 static int audit_profile(db_conn *conn, const audit_actor *actor, const char *action,
                          const ai_profile_record *before, const ai_profile_record *after,
                          nh_error *err)
 {
-    return audit_entry_with(conn, actor, action, after ? after : before,
-                            profile_changes(before, after), err);
+    const ai_profile_record *subject = after ? after : before;
+    if (!subject)
+        return error_internal(err);
+    return audit_entry_with(conn, actor, action, subject, profile_changes(before, after), err);
 }
 
 /* ---- activation ----------------------------------------------------------------------------- */

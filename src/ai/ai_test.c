@@ -116,11 +116,6 @@ static int target_of_body(const test_body *b, ai_target *target, nh_error *err)
     return ai_field_prompt(b->prompt, &target->prompt, err);
 }
 
-static json_t *text_or_null(const char *text)
-{
-    return text ? json_string(text) : json_null();
-}
-
 static json_t *result_json(const ai_target *target, const vision_caption *caption,
                            const nh_error *failure, int64_t started_ns)
 {
@@ -128,12 +123,11 @@ static json_t *result_json(const ai_target *target, const vision_caption *captio
     const char *model = caption->model && caption->model[0] ? caption->model : target->model;
     json_t *tags =
         caption->tags ? json_incref(caption->tags) : (failure ? json_null() : json_array());
-    return json_pack("{s:b, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:I}", "succeeded", !failure,
-                     "caption", text_or_null(caption->caption), "altText",
-                     text_or_null(caption->alt_text), "tags", tags, "resolvedModelName", model,
-                     "resolvedApiBaseUrl", target->base_url, "errorMessage",
-                     text_or_null(failure ? failure->message : NULL), "errorCode",
-                     text_or_null(failure ? failure->code : NULL), "durationMs", duration_ms);
+    return json_pack("{s:b, s:s?, s:s?, s:o, s:s, s:s, s:s?, s:s?, s:I}", "succeeded", !failure,
+                     "caption", caption->caption, "altText", caption->alt_text, "tags", tags,
+                     "resolvedModelName", model, "resolvedApiBaseUrl", target->base_url,
+                     "errorMessage", failure ? failure->message : NULL, "errorCode",
+                     failure ? failure->code : NULL, "durationMs", duration_ms);
 }
 
 /* A failure the test reports in its answer (the provider's, the key's, the deadline's). */

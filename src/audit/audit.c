@@ -91,6 +91,22 @@ int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *ent
     return rc;
 }
 
+int audit_record_changes(db_conn *conn, const audit_actor *actor, const char *action,
+                         const char *target_type, const char *target_id, const char *target_name,
+                         json_t *changes, nh_error *err)
+{
+    if (!changes)
+        return error_internal(err);
+    audit_entry entry = {.action = action,
+                         .target_type = target_type,
+                         .target_id = target_id,
+                         .target_name = target_name,
+                         .changes = changes};
+    int rc = audit_record(conn, actor, &entry, err);
+    json_decref(changes);
+    return rc;
+}
+
 /* ---- listing --------------------------------------------------------------------------- */
 
 /* Build "WHERE ..." with $N parameters; params/values must have room for 8 entries. */

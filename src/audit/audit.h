@@ -36,6 +36,12 @@ typedef struct audit_actor {
 /* Insert one entry on conn. Returns 0 or -1 (err filled). */
 int audit_record(db_conn *conn, const audit_actor *actor, const audit_entry *entry, nh_error *err);
 
+/* audit_record() of an entry made of its parts, taking (and freeing) changes: NULL changes
+ * (building them ran out of memory) is a 500 with nothing recorded. */
+int audit_record_changes(db_conn *conn, const audit_actor *actor, const char *action,
+                         const char *target_type, const char *target_id, const char *target_name,
+                         json_t *changes, nh_error *err);
+
 /* Helper for `changes`: add {"before": before, "after": after} under field (steals both). */
 void audit_change(json_t *changes, const char *field, json_t *before, json_t *after);
 

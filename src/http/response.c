@@ -134,6 +134,16 @@ void http_reply_built(http_response *response, int status, json_t *payload)
     http_reply_error(response, &err);
 }
 
+void http_reply_created(http_response *response, json_t *payload, const char *collection)
+{
+    char location[256];
+    snprintf(location, sizeof location, "%s/%s", collection,
+             json_string_value(json_object_get(payload, "id")));
+    http_reply_data(response, 201, payload);
+    if (http_response_header(response, "Location", location) != 0)
+        log_message(LOG_WARN, "response_header", "Location %s could not be added", location);
+}
+
 void http_reply_error(http_response *response, const nh_error *err)
 {
     nh_error safe = *err;

@@ -56,6 +56,9 @@ void http_reply_data(http_response *response, int status, json_t *payload);
 /* The same for a payload just built: NULL means building it ran out of memory, answered as a
  * 500 internal_server_error. */
 void http_reply_built(http_response *response, int status, json_t *payload);
+/* 201 {"data": payload} (taken) with Location: <collection>/<payload's "id">; a Location that
+ * cannot be added is logged only (the resource exists and its id is in the body). */
+void http_reply_created(http_response *response, json_t *payload, const char *collection);
 /* The error envelope for err. */
 void http_reply_error(http_response *response, const nh_error *err);
 void http_reply_error_code(http_response *response, int status, const char *code,

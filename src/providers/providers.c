@@ -342,17 +342,10 @@ static int audit_profile(db_conn *conn, const audit_actor *actor, const char *ac
                          const profile_record *before, const profile_record *after, nh_error *err)
 {
     const profile_record *subject = after ? after : before;
-    json_t *changes = profile_changes(before, after);
-    if (!changes)
+    if (!subject)
         return error_internal(err);
-    audit_entry entry = {.action = action,
-                         .target_type = "storage_provider",
-                         .target_id = subject->id,
-                         .target_name = subject->name,
-                         .changes = changes};
-    int rc = audit_record(conn, actor, &entry, err);
-    json_decref(changes);
-    return rc;
+    return audit_record_changes(conn, actor, action, "storage_provider", subject->id, subject->name,
+                                profile_changes(before, after), err);
 }
 
 /* The profile row id rendered into *out (on conn). */

@@ -2,10 +2,7 @@
  * providers service. */
 #include "providers/providers_http.h"
 
-#include <stdio.h>
-
 #include "audit/audit_http.h"
-#include "core/log.h"
 #include "providers/providers.h"
 
 static void reply(http_response *response, int rc, const nh_error *err, int status, json_t *payload)
@@ -30,17 +27,10 @@ void providers_http_create(http_request *request, http_response *response)
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *profile = NULL;
-    if (providers_create(request->context, &actor, request->json, &profile, &err) != 0) {
+    if (providers_create(request->context, &actor, request->json, &profile, &err) != 0)
         http_reply_error(response, &err);
-        return;
-    }
-    char location[128];
-    snprintf(location, sizeof location, "/api/v1/system/storage/providers/%s",
-             json_string_value(json_object_get(profile, "id")));
-    http_reply_data(response, 201, profile);
-    /* The profile exists and its id is in the body: a missing Location is logged only. */
-    if (http_response_header(response, "Location", location) != 0)
-        log_message(LOG_WARN, "response_header", "Location %s could not be added", location);
+    else
+        http_reply_created(response, profile, "/api/v1/system/storage/providers");
 }
 
 void providers_http_update(http_request *request, http_response *response)

@@ -1,11 +1,8 @@
 /* users_http.c - /api/v1/users handlers; request->context is the users service. */
 #include "users/users_http.h"
 
-#include <stdio.h>
-
 #include "audit/audit_http.h"
 #include "auth/api_keys.h"
-#include "core/log.h"
 #include "users/users.h"
 
 static void reply(http_response *response, int rc, const nh_error *err, int status, json_t *payload)
@@ -43,17 +40,10 @@ void users_http_create(http_request *request, http_response *response)
     audit_actor actor = audit_actor_of(request);
     nh_error err;
     json_t *user = NULL;
-    if (users_create(users, &actor, request->json, &user, &err) != 0) {
+    if (users_create(users, &actor, request->json, &user, &err) != 0)
         http_reply_error(response, &err);
-        return;
-    }
-    char location[96];
-    snprintf(location, sizeof location, "/api/v1/users/%s",
-             json_string_value(json_object_get(user, "id")));
-    http_reply_data(response, 201, user);
-    /* The user exists and its id is in the body: a missing Location is logged, not a failure. */
-    if (http_response_header(response, "Location", location) != 0)
-        log_message(LOG_WARN, "response_header", "Location %s could not be added", location);
+    else
+        http_reply_created(response, user, "/api/v1/users");
 }
 
 void users_http_update(http_request *request, http_response *response)

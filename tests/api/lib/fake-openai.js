@@ -30,9 +30,10 @@
 //   { echoCredentials: true }          401 whose error message quotes the Authorization
 //                                      header and the key (tests of sanitizing)
 // and may carry `delayMs` (wait before answering) and `model` (the model reported; default
-// the configured one). caption({caption, altText, tags}) builds the JSON text of a caption.
+// the configured one). `inFlight` / `maxInFlight` count the requests being answered at once. caption({caption, altText, tags}) builds the JSON text of a caption.
 import http from 'node:http';
-import { deflateSync } from 'node:zlib';
+import { buffer as readBody } from 'node:stream/consumers';
+import { crc32 } from './images.js';
 
 export const FAKE_MODEL = 'vision-test-1';
 export const FAKE_KEY = 'sk-fake-0123456789abcdefABCDEF_key';
@@ -41,22 +42,6 @@ const TOP_MEMBERS = ['messages', 'model', 'response_format'];
 
 export function caption(fields) {
   return JSON.stringify(fields);
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(buffer) {
-  let crc = 0xffffffff;
-  for (const byte of buffer) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 // Is bytes a real PNG: signature, an IHDR of a non-empty image with a good CRC, an IEND?
@@ -113,15 +98,6 @@ function imageViolation(url) {
   return null;
 }
 
-function readBody(request) {
-  return new Promise((resolveBody, rejectBody) => {
-    const chunks = [];
-    request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => resolveBody(Buffer.concat(chunks)));
-    request.on('error', rejectBody);
-  });
-}
-
 function sendJson(response, status, body, headers = {}) {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
@@ -138,6 +114,8 @@ export class FakeOpenAI {
     this.queue = [];
     this.defaultAnswer = { content: caption({ caption: 'A calm test image.', altText: 'Test image', tags: ['test'] }) };
     this.sockets = new Set();
+    this.inFlight = 0; // requests being answered now
+    this.maxInFlight = 0; // the most at once since the last reset
   }
 
   async start() {
@@ -160,7 +138,7 @@ export class FakeOpenAI {
 
   script(...answers) { this.queue.push(...answers); }
 
-  reset() { this.requests = []; this.violations = []; this.queue = []; }
+  reset() { this.requests = []; this.violations = []; this.queue = []; this.maxInFlight = this.inFlight; }
 
   // Requests that got past the checks (the model was asked).
   get accepted() { return this.requests.filter((entry) => !entry.violation); }
@@ -172,6 +150,12 @@ export class FakeOpenAI {
   }
 
   async handle(request, response) {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let counted = true;
+    const done = () => { if (counted) { counted = false; this.inFlight -= 1; } };
+    response.on('finish', done);
+    response.on('close', done);
     const raw = await readBody(request);
     const entry = { method: request.method, path: request.url, headers: request.headers, at: Date.now() };
     this.requests.push(entry);
@@ -232,24 +216,4 @@ export class FakeOpenAI {
     response.write('data: [DONE]\n\n');
     if (!answer.hold) response.end();
   }
-}
-
-// A tiny real PNG (width x height, RGB) for tests that need one.
-export function tinyPng(width = 2, height = 2) {
-  const chunk = (type, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = 2;
-  const rows = Buffer.alloc(height * (1 + width * 3));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -19,7 +19,7 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-function crc32(buffer) {
+export function crc32(buffer) {
   let crc = 0xffffffff;
   for (const byte of buffer) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
