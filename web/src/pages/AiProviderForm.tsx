@@ -22,6 +22,7 @@ import {
 } from '../lib/aiProviders';
 import { errorMessage } from '../lib/errors';
 import { formatNumber, t, type MessageKey } from '../i18n';
+import { CodedError } from '../ui/CodedError';
 import { Dialog } from '../ui/Dialog';
 import { TextField } from '../ui/fields';
 import { GatedButton } from '../ui/GatedButton';
@@ -187,17 +188,7 @@ export function AiProviderDialog({ provider, hasActive, testReason, onClose, onS
               <p class="hint">{form.isActive ? t('ai.field.activeOnHint') : t('ai.field.activeOffHint')}</p>
             </div>
           </fieldset>
-          {formError && (
-            <p class="field-error" role="alert" data-testid="ai-form-error" data-code={formError.code ?? ''}>
-              {formError.message}
-              {formError.code && (
-                <>
-                  {' '}
-                  <code class="error-code">{formError.code}</code>
-                </>
-              )}
-            </p>
-          )}
+          <CodedError error={formError} testid="ai-form-error" />
           <section class="ai-form-test" aria-labelledby="ai-form-test-title">
             <h3 id="ai-form-test-title">{t('ai.test.title')}</h3>
             <p class="hint">{provider ? t('ai.test.introEdit') : t('ai.test.introCreate')}</p>

@@ -11,6 +11,7 @@ import { sortProviders } from '../lib/aiProviders';
 import { can } from '../lib/permissions';
 import { useSession } from '../lib/session';
 import { useAsync } from '../lib/useAsync';
+import { useRowAction } from '../lib/useAction';
 import { formatDateTime, t } from '../i18n';
 import { confirmDialog } from '../ui/confirm';
 import { Dialog } from '../ui/Dialog';
@@ -56,7 +57,7 @@ export function AiProvidersPage() {
   const { user } = useSession();
   const list = useAsync((signal) => API.aiProviders(signal), []);
   const [dialog, setDialog] = useState<DialogState>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
+  const [busyId, runRow] = useRowAction();
 
   const createReason = can(user, 'aiProviders.create') ? null : needs('aiProviders.create');
   const updateReason = can(user, 'aiProviders.update') ? null : needs('aiProviders.update');
@@ -64,16 +65,7 @@ export function AiProvidersPage() {
   const providers = sortProviders(list.data ?? []);
   const hasActive = providers.some((p) => p.isActive);
 
-  const act = async (p: AiProvider, action: () => Promise<void>) => {
-    setBusyId(p.id);
-    try {
-      await action();
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusyId(null);
-    }
-  };
+  const act = (p: AiProvider, action: () => Promise<void>) => runRow(p.id, action);
 
   const activate = (p: AiProvider) =>
     act(p, async () => {

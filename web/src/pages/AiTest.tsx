@@ -9,6 +9,7 @@ import type { AiProviderTestRequest } from '../api/types';
 import { normalizeAiTest, type AiTestOutcome } from '../lib/aiProviders';
 import { errorDetail, errorMessage } from '../lib/errors';
 import { formatNumber, t } from '../i18n';
+import { CodedError } from '../ui/CodedError';
 import { TagChips } from '../ui/TagChips';
 import { formatMs } from './AssetProcessing';
 
@@ -102,17 +103,7 @@ function AiTestOutcomeView({ outcome: o }: { outcome: AiTestOutcome }) {
         <strong>{o.succeeded ? t('ai.test.passed') : t('ai.test.failed')}</strong>
         {o.durationMs !== null && <span class="muted small"> · {formatMs(o.durationMs)}</span>}
       </p>
-      {!o.succeeded && (
-        <p class="field-error break" data-testid="ai-test-error-message" data-code={o.code ?? ''}>
-          {o.error ?? t('error.unknown')}
-          {o.code && (
-            <>
-              {' '}
-              <code class="error-code">{o.code}</code>
-            </>
-          )}
-        </p>
-      )}
+      {!o.succeeded && <CodedError error={{ message: o.error ?? t('error.unknown'), code: o.code }} testid="ai-test-error-message" alert={false} />}
       <dl class="kv">
         {o.succeeded && (
           <>

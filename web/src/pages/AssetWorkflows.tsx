@@ -14,6 +14,7 @@ import { useAsync } from '../lib/useAsync';
 import { usePoll } from '../lib/usePoll';
 import { isApiError } from '../api/client';
 import { t, tMaybe } from '../i18n';
+import { CodedError } from '../ui/CodedError';
 import { GatedButton } from '../ui/GatedButton';
 import { Link } from '../ui/Link';
 import { ErrorState, Loading } from '../ui/states';
@@ -111,17 +112,7 @@ function RunWorkflowInner({ assetId, onQueued, canRun }: Props & { canRun: boole
           {runReason && <p class="hint">{runReason}</p>}
         </>
       )}
-      {error && (
-        <p class="field-error" role="alert" data-testid="asset-wf-error" data-code={error.code ?? ''}>
-          {error.message}
-          {error.code && (
-            <>
-              {' '}
-              <code class="error-code">{error.code}</code>
-            </>
-          )}
-        </p>
-      )}
+      <CodedError error={error} testid="asset-wf-error" />
       {queued && (
         <p class="notice notice-result" role="status" data-testid="asset-wf-queued" data-state={state ?? ''} data-job-id={queued.run.jobId ?? ''}>
           {t('asset.wf.queued', { name: queued.name, skills: queued.run.skillIds.map((id) => skillLabel(canonicalSkill(id) ?? id)).join(' → ') })}{' '}

@@ -23,6 +23,7 @@ import {
 import { useAsync } from '../lib/useAsync';
 import { usePoll } from '../lib/usePoll';
 import { formatNumber, t, tMaybe } from '../i18n';
+import { CodedError } from '../ui/CodedError';
 import { Dialog } from '../ui/Dialog';
 import { ErrorState, Loading } from '../ui/states';
 import { ExecutionStateBadge, skillLabel, StepsTable, StepStatusBadge } from './AssetProcessing';
@@ -456,17 +457,7 @@ export function RunSkillDialog({ asset, onClose, onFinished, onQueued }: RunSkil
               ))}
             </fieldset>
           )}
-          {formError && (
-            <p class="field-error" role="alert" data-testid="run-skill-error" data-code={formError.code ?? ''}>
-              {formError.message}
-              {formError.code && (
-                <>
-                  {' '}
-                  <code class="error-code">{formError.code}</code>
-                </>
-              )}
-            </p>
-          )}
+          <CodedError error={formError} testid="run-skill-error" />
         </div>
         <div class="dialog-footer">
           <button type="button" class="btn" onClick={onClose} data-testid="run-skill-cancel">

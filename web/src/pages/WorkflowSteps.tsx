@@ -19,6 +19,7 @@ import {
   type WorkflowStep,
 } from '../lib/workflows';
 import { rewritesOriginal } from '../lib/processing';
+import { CodedError } from '../ui/CodedError';
 import { skillLabel } from './AssetProcessing';
 import { ParamField, problemText, type ServerProblem } from './RunSkillDialog';
 
@@ -112,17 +113,7 @@ export function StepsEditor({ steps, onSteps, descriptorsOf, readOnly, checks, s
       <p class="sr-only" role="status" aria-live="polite" data-testid="wf-announce">
         {announcement}
       </p>
-      {listError && (
-        <p class="field-error" role="alert" data-testid="wf-steps-error" data-code={listError.code ?? ''}>
-          {listError.message}
-          {listError.code && (
-            <>
-              {' '}
-              <code class="error-code">{listError.code}</code>
-            </>
-          )}
-        </p>
-      )}
+      <CodedError error={listError} testid="wf-steps-error" />
       {steps.length === 0 ? (
         <p class="muted wf-empty" data-testid="wf-no-steps">
           {t('wf.noSteps')}
@@ -250,9 +241,7 @@ export function StepsEditor({ steps, onSteps, descriptorsOf, readOnly, checks, s
                   </fieldset>
                 )}
                 {server && (server.param === null || !params.some((p) => p.name === server.param)) && (
-                  <p class="field-error" data-testid="wf-step-server-error" data-code={server.problem.code}>
-                    {server.problem.message} <code class="error-code">{server.problem.code}</code>
-                  </p>
+                  <CodedError error={server.problem} testid="wf-step-server-error" alert={false} />
                 )}
               </li>
             );
