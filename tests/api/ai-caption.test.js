@@ -42,10 +42,14 @@ after(async () => {
   await fake?.stop();
 });
 
+// Upload and wait for the processing to end; the detail is read again after that, since the one
+// that saw the end may have read the asset row before the job's last write (the detail's reads
+// are separate statements).
 async function uploadImage(fields = {}) {
   seed += 1;
-  return uploadProcessed(server, { data: gradientPng(1400, 900, { seed }), filename: `photo-${seed}.png`,
+  const asset = await uploadProcessed(server, { data: gradientPng(1400, 900, { seed }), filename: `photo-${seed}.png`,
     contentType: 'image/png', fields });
+  return detail(server, asset.id);
 }
 
 function captionStep(asset) {
