@@ -73,7 +73,7 @@ describe('console: accounts', () => {
     await submitSignIn(page, ROOT.username, ROOT.password);
     await expectPath(page, '/users');
     await expectText(page.getByTestId('current-user'), `${ROOT.username} Super admin`);
-    assert.deepEqual(await navEntries(page), ['assets', 'upload', 'storage', 'jobs', 'users', 'audit', 'connect', 'account', 'gallery']);
+    assert.deepEqual(await navEntries(page), ['assets', 'upload', 'storage', 'jobs', 'aiProviders', 'workflows', 'users', 'audit', 'connect', 'account', 'gallery']);
     await expectText(page.getByTestId(`user-row-${ROOT.username}`).getByTestId('user-role'), 'Super admin');
     assertHealthy(root);
   });
@@ -122,7 +122,7 @@ describe('console: accounts', () => {
     await signIn(page, server, ADMIN.username, ADMIN.password);
     await expectPath(page, '/assets');
     await expectText(page.getByTestId('current-user'), `${ADMIN.username} Admin`);
-    assert.deepEqual(await navEntries(page), ['assets', 'upload', 'storage', 'jobs', 'users', 'audit', 'connect', 'account', 'gallery']);
+    assert.deepEqual(await navEntries(page), ['assets', 'upload', 'storage', 'jobs', 'aiProviders', 'workflows', 'users', 'audit', 'connect', 'account', 'gallery']);
 
     await page.getByTestId('nav-users').click();
     await page.getByTestId('users-table').waitFor();

@@ -81,7 +81,8 @@ describe('console: phone-sized screen', () => {
     const { page } = phone;
     for (const [entry, ready, name] of [['upload', 'upload-dropzone', 'mobile-upload'],
       ['audit', 'audit-table', 'mobile-audit'], ['jobs', 'jobs-tabs', 'mobile-jobs'],
-      ['connect', 'connect-tabs', 'mobile-connect'], ['account', 'change-password-form', 'mobile-account']]) {
+      ['connect', 'connect-tabs', 'mobile-connect'], ['account', 'change-password-form', 'mobile-account'],
+      ['aiProviders', 'ai-new', 'mobile-ai-providers'], ['workflows', 'wf-palette', 'mobile-workflows']]) {
       await page.getByTestId('nav-menu-toggle').click();
       await page.getByTestId(`nav-${entry}`).click();
       await page.getByTestId(ready).waitFor();

@@ -18,6 +18,8 @@ import { UploadPage } from './pages/Upload';
 import { AssetDetailPage } from './pages/AssetDetail';
 import { StoragePage } from './pages/Storage';
 import { JobsPage } from './pages/Jobs';
+import { AiProvidersPage } from './pages/AiProviders';
+import { WorkflowsPage } from './pages/Workflows';
 import { GalleryDetailPage, GalleryPage } from './pages/Gallery';
 import { roleLabel } from './pages/Users';
 
@@ -43,6 +45,8 @@ export const ROUTES: RouteDef[] = [
   // The original console's address of the same page.
   { path: '/providers', layout: 'console', permission: 'providers.read', component: () => <Redirect to="/storage" /> },
   { path: '/jobs', layout: 'console', permission: 'settings.read', component: JobsPage },
+  { path: '/ai-providers', layout: 'console', permission: 'aiProviders.read', component: AiProvidersPage },
+  { path: '/workflows', layout: 'console', permission: 'settings.read', component: WorkflowsPage },
   { path: '/users', layout: 'console', permission: 'users.read', component: UsersPage },
   { path: '/audit', layout: 'console', permission: 'audit.read', component: AuditPage },
   // Any signed-in user; the page explains when the account has nothing an agent could use.

@@ -137,7 +137,7 @@ describe('what may be granted', () => {
 
 describe('navigation', () => {
   it('shows only permitted, built pages', () => {
-    expect(visibleNav(root).map((n) => n.key)).toEqual(['assets', 'upload', 'storage', 'jobs', 'users', 'audit', 'connect', 'account']);
+    expect(visibleNav(root).map((n) => n.key)).toEqual(['assets', 'upload', 'storage', 'jobs', 'aiProviders', 'workflows', 'users', 'audit', 'connect', 'account']);
     expect(visibleNav(user).map((n) => n.key)).toEqual(['assets', 'connect', 'account']);
     expect(visibleNav(mk('n', 'user', [])).map((n) => n.key)).toEqual(['account']);
   });
@@ -145,11 +145,15 @@ describe('navigation', () => {
     expect(visibleNav(mk('a', 'user', ['audit.read'])).map((n) => n.key)).toEqual(['audit', 'account']);
     expect(visibleNav(mk('p', 'user', ['providers.read'])).map((n) => n.key)).toEqual(['storage', 'connect', 'account']);
     expect(visibleNav(mk('s', 'user', ['settings.update'])).map((n) => n.key)).toEqual(['connect', 'account']);
+    expect(visibleNav(mk('r', 'user', ['settings.read', 'aiProviders.read'])).map((n) => n.key)).toEqual(['jobs', 'aiProviders', 'workflows', 'account']);
   });
   it('lands on the first permitted page', () => {
     expect(landingPath(root)).toBe('/assets');
     expect(landingPath(mk('a', 'user', ['audit.read']))).toBe('/audit');
     expect(landingPath(mk('n', 'user', []))).toBe('/account');
+    expect(landingPath(mk('ai', 'user', ['aiProviders.read']))).toBe('/ai-providers');
+    // Never the workflow editor: settings.read lands on the Jobs page first.
+    expect(landingPath(mk('s', 'user', ['settings.read']))).toBe('/jobs');
     expect(landingPath(null)).toBe('/gallery');
   });
 });

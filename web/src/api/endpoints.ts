@@ -2,6 +2,12 @@
 
 import { api, type ApiClient, type StatusResult } from './client';
 import type {
+  AiProvider,
+  AiProviderCreate,
+  AiProviderDeleteResult,
+  AiProviderPatch,
+  AiProviderTestRequest,
+  AiProviderTestResult,
   ApiKey,
   AssetDetail,
   AssetListItem,
@@ -30,10 +36,17 @@ import type {
   StorageProfilePatch,
   UsageStats,
   User,
+  Workflow,
+  WorkflowRunResult,
+  WorkflowSave,
 } from './types';
 
 const id = (v: string) => encodeURIComponent(v);
 const STORAGE = '/system/storage/providers';
+const AI = '/system/ai/providers';
+const WORKFLOWS = '/system/workflows';
+/** The AI test waits for the model (the server's deadline is 60 s by default, up to 600 s). */
+export const AI_TEST_TIMEOUT_MS = 90_000;
 
 export function endpoints(c: ApiClient) {
   return {
@@ -119,6 +132,27 @@ export function endpoints(c: ApiClient) {
       c.get<GithubBrowseResult>(`${STORAGE}/${id(profileId)}/github-repo/browse`, query, signal),
     githubUpsert: (profileId: string, body: GithubUpsertRequest) =>
       c.request<GithubUpsertResult>(`${STORAGE}/${id(profileId)}/github-repo/upsert`, { method: 'POST', body, timeoutMs: 120_000 }),
+
+    // AI provider profiles (aiProviders.*)
+    aiProviders: (signal?: AbortSignal) => c.get<AiProvider[]>(AI, undefined, signal),
+    createAiProvider: (body: AiProviderCreate) => c.post<AiProvider>(AI, body),
+    updateAiProvider: (profileId: string, body: AiProviderPatch) => c.patch<AiProvider>(`${AI}/${id(profileId)}`, body),
+    deleteAiProvider: (profileId: string) => c.del<AiProviderDeleteResult>(`${AI}/${id(profileId)}`),
+    /** One caption call with a built-in sample image; 200 with the outcome even when the model fails. */
+    testAiProvider: (body: AiProviderTestRequest, signal?: AbortSignal) =>
+      c.request<AiProviderTestResult>(`${AI}/test`, { method: 'POST', body, timeoutMs: AI_TEST_TIMEOUT_MS, signal }),
+
+    // workflow profiles (settings.read; changes: settings.update)
+    workflows: (signal?: AbortSignal) => c.get<Workflow[]>(WORKFLOWS, undefined, signal),
+    workflow: (workflowId: string, signal?: AbortSignal) => c.get<Workflow>(`${WORKFLOWS}/${id(workflowId)}`, undefined, signal),
+    createWorkflow: (body: WorkflowSave) => c.post<Workflow>(WORKFLOWS, body),
+    updateWorkflow: (workflowId: string, body: WorkflowSave) =>
+      c.request<Workflow>(`${WORKFLOWS}/${id(workflowId)}`, { method: 'PUT', body }),
+    deleteWorkflow: (workflowId: string) => c.request<void>(`${WORKFLOWS}/${id(workflowId)}`, { method: 'DELETE', expect: 'none' }),
+    setAutoRunWorkflow: (workflowId: string) => c.patch<Workflow>(`${WORKFLOWS}/${id(workflowId)}/autorun`, {}),
+    /** Queues the workflow's skills on the asset (202; assets.update). */
+    runWorkflow: (assetId: string, workflowId: string) =>
+      c.post<WorkflowRunResult>(`/assets/${id(assetId)}/workflows/${id(workflowId)}/run`),
 
     // public gallery (anonymous)
     publicAssets: (query: Record<string, string | number | undefined>, signal?: AbortSignal) =>

@@ -116,6 +116,8 @@ export interface AssetListItem {
   createdByUsername?: string | null;
   derivatives?: Derivative[];
   processing?: Processing | null;
+  /** The asset's tags (from the caption step or set by hand); [] when none. */
+  tags?: string[] | null;
 }
 
 export interface StructuredResult {
@@ -447,4 +449,87 @@ export type JobCounts = Record<JobState, number>;
 
 export interface JobsPage extends Paged<Job> {
   counts: JobCounts;
+}
+
+// ---- AI provider profiles (/system/ai/providers) ---------------------------------------------
+
+export interface AiProvider {
+  id: string;
+  name: string;
+  apiBaseUrl: string;
+  /** The mask (`sk-***`, `key-***`), never the key. */
+  apiKey: string;
+  modelName: string;
+  /** Null: the built-in standard prompt. */
+  defaultSystemPrompt: string | null;
+  isActive: boolean;
+  createdAtUtc: string;
+  updatedAtUtc: string;
+}
+
+export interface AiProviderCreate {
+  name: string;
+  apiBaseUrl: string;
+  apiKey: string;
+  modelName: string;
+  defaultSystemPrompt?: string | null;
+  isActive?: boolean;
+}
+
+/** Tri-state PATCH: an absent member is unchanged; `defaultSystemPrompt: null` resets it. */
+export type AiProviderPatch = Partial<AiProviderCreate>;
+
+export interface AiProviderTestRequest {
+  profileId?: string;
+  apiBaseUrl?: string;
+  apiKey?: string;
+  modelName?: string;
+  defaultSystemPrompt?: string | null;
+}
+
+export interface AiProviderTestResult {
+  succeeded: boolean;
+  caption: string | null;
+  altText?: string | null;
+  tags?: string[] | null;
+  resolvedModelName: string | null;
+  resolvedApiBaseUrl: string | null;
+  errorMessage: string | null;
+  errorCode?: string | null;
+  durationMs?: number | null;
+}
+
+export interface AiProviderDeleteResult {
+  id: string;
+  wasActive: boolean;
+  status: 'deleted';
+  deletedAtUtc: string;
+}
+
+// ---- workflow profiles (/system/workflows) ---------------------------------------------------
+
+export interface Workflow {
+  id: string;
+  name: string;
+  description: string | null;
+  isAutoRun: boolean;
+  /** The graph as stored (the original editor's format), text. */
+  graphJson: string;
+  createdAtUtc: string;
+  updatedAtUtc: string;
+}
+
+export interface WorkflowSave {
+  name: string;
+  description?: string | null;
+  isAutoRun?: boolean;
+  graphJson: string;
+}
+
+/** POST /assets/{id}/workflows/{wid}/run → 202. */
+export interface WorkflowRunResult {
+  assetId: string;
+  workflowId: string;
+  skillIds: string[];
+  jobId?: string | null;
 }

@@ -202,8 +202,8 @@ export const NAV: readonly NavEntry[] = [
   { path: '/assets/upload', key: 'upload', permission: 'assets.create', enabled: true },
   { path: '/storage', key: 'storage', permission: 'providers.read', enabled: true },
   { path: '/jobs', key: 'jobs', permission: 'settings.read', enabled: true },
-  { path: '/ai-providers', key: 'aiProviders', permission: 'aiProviders.read', enabled: false },
-  { path: '/workflows', key: 'workflows', permission: 'settings.read', enabled: false },
+  { path: '/ai-providers', key: 'aiProviders', permission: 'aiProviders.read', enabled: true },
+  { path: '/workflows', key: 'workflows', permission: 'settings.read', enabled: true },
   { path: '/users', key: 'users', permission: 'users.read', enabled: true },
   { path: '/audit', key: 'audit', permission: 'audit.read', enabled: true },
   // Anyone who can give a key something an agent can use (personal keys need ≥ 1 permission).

@@ -18,9 +18,27 @@ if (typeof window !== 'undefined') {
   window.addEventListener('popstate', () => locationStore.set(readLocation()));
 }
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+/**
+ * A page with unsaved work can hold in-app navigation: the guard gets the navigation to carry
+ * out later (after a confirmation) and returns true when it took over. Replacing navigations
+ * (redirects, sign-out) are never held.
+ */
+export type LeaveGuard = (proceed: () => void) => boolean;
+
+let leaveGuard: LeaveGuard | null = null;
+
+/** Installs the guard; returns its removal. */
+export function setLeaveGuard(guard: LeaveGuard): () => void {
+  leaveGuard = guard;
+  return () => {
+    if (leaveGuard === guard) leaveGuard = null;
+  };
+}
+
+export function navigate(to: string, options: { replace?: boolean; force?: boolean } = {}): void {
   const current = window.location.pathname + window.location.search;
   if (to === current) return;
+  if (leaveGuard && !options.replace && !options.force && leaveGuard(() => navigate(to, { ...options, force: true }))) return;
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   locationStore.set(readLocation());

@@ -23,6 +23,8 @@ import { usePoll } from '../lib/usePoll';
 import { assetName, dims } from './Assets';
 import { DerivativesPanel, ExecutionHistory, ProcessingPanel, ResultsPanel } from './AssetProcessing';
 import { RunSkillDialog } from './RunSkillDialog';
+import { RunWorkflowCard } from './AssetWorkflows';
+import { TagChips } from '../ui/TagChips';
 
 export function AssetDetailPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -203,6 +205,7 @@ export function AssetDetailPage({ id }: { id: string }) {
       </div>
 
       <ProcessingPanel processing={a.processing} onRun={canUpdate ? () => setRunOpen(true) : null} />
+      <RunWorkflowCard assetId={a.id} onQueued={asset.reload} />
       <section class="card" aria-labelledby="details-title">
         <h2 id="details-title">{t('asset.details')}</h2>
         <dl class="kv">
@@ -213,6 +216,10 @@ export function AssetDetailPage({ id }: { id: string }) {
           <dt>{t('asset.contentType')}</dt>
           <dd>
             <code>{a.contentType}</code>
+          </dd>
+          <dt>{t('tags.label')}</dt>
+          <dd>
+            <TagChips tags={a.tags} testid="asset-tags" />
           </dd>
           <dt>{t('asset.size')}</dt>
           <dd>{formatBytes(a.size)}</dd>

@@ -10,6 +10,7 @@ import { formatBytes, formatDateTime, formatNumber, t, tMaybe, tn, type MessageK
 import { openDerivative, useDerivativeUrl } from '../ui/AssetImage';
 import { Pager } from '../ui/Pager';
 import { Empty, ErrorState, Loading } from '../ui/states';
+import { TagChips } from '../ui/TagChips';
 import { toast } from '../ui/toast';
 import { dims } from './Assets';
 
@@ -119,8 +120,10 @@ export function ResultsPanel({ asset }: { asset: AssetDetail }) {
   const caption = asset.structuredResults
     .map((r) => {
       try {
-        const p = JSON.parse(r.payloadJson) as { caption?: string; generator?: string };
-        return p.caption ? { caption: p.caption, generator: p.generator ?? null } : null;
+        const p = JSON.parse(r.payloadJson) as { caption?: string; altText?: string; tags?: unknown; generator?: string };
+        if (!p.caption) return null;
+        const tags = Array.isArray(p.tags) ? p.tags.filter((x): x is string => typeof x === 'string') : [];
+        return { caption: p.caption, altText: p.altText ?? null, tags, generator: p.generator ?? null };
       } catch {
         return null;
       }
@@ -130,8 +133,14 @@ export function ResultsPanel({ asset }: { asset: AssetDetail }) {
     <section class="card" aria-labelledby="results-title" data-testid="asset-structured-results">
       <h2 id="results-title">{t('asset.results')}</h2>
       {caption && (
-        <blockquote class="caption">
-          <p>{caption.caption}</p>
+        <blockquote class="caption" data-testid="asset-caption">
+          <p data-testid="asset-caption-text">{caption.caption}</p>
+          {caption.altText && (
+            <p class="small" data-testid="asset-caption-alt">
+              {t('asset.captionAlt', { alt: caption.altText })}
+            </p>
+          )}
+          {caption.tags.length > 0 && <TagChips tags={caption.tags} testid="asset-caption-tags" />}
           {caption.generator && <footer class="muted small">{t('asset.generator', { generator: caption.generator })}</footer>}
         </blockquote>
       )}

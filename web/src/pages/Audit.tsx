@@ -24,6 +24,14 @@ export const AUDIT_ACTIONS = [
   'asset.visibility',
   'job.retry',
   'job.cancel',
+  'ai_provider.created',
+  'ai_provider.updated',
+  'ai_provider.deleted',
+  'ai_provider.activated',
+  'workflow.created',
+  'workflow.updated',
+  'workflow.deleted',
+  'workflow.autorun',
 ];
 
 const PAGE_SIZES = [20, 50, 100] as const;

@@ -23,13 +23,14 @@ import {
 import { useAsync } from '../lib/useAsync';
 import { usePoll } from '../lib/usePoll';
 import { formatNumber, t, tMaybe } from '../i18n';
+import { CodedError } from '../ui/CodedError';
 import { Dialog } from '../ui/Dialog';
 import { ErrorState, Loading } from '../ui/states';
 import { ExecutionStateBadge, skillLabel, StepsTable, StepStatusBadge } from './AssetProcessing';
 
 type Phase = 'form' | 'confirm' | 'running' | 'queued' | 'done';
 
-interface ServerProblem {
+export interface ServerProblem {
   code: string;
   message: string;
 }
@@ -75,8 +76,10 @@ function hintFor(p: SkillParameter): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
-interface ParamFieldProps {
+export interface ParamFieldProps {
   p: SkillParameter;
+  /** Prefix of the field's id and test id (one form per workflow step). */
+  idPrefix?: string;
   value: string | boolean;
   onValue: (v: string | boolean) => void;
   clientError: string | null;
@@ -84,8 +87,8 @@ interface ParamFieldProps {
 }
 
 /** One generated field: checkbox, select, slider + number, number, or text. */
-function ParamField({ p, value, onValue, clientError, server }: ParamFieldProps) {
-  const id = `run-skill-param-${p.name}`;
+export function ParamField({ p, idPrefix = 'run-skill-param', value, onValue, clientError, server }: ParamFieldProps) {
+  const id = `${idPrefix}-${p.name}`;
   const hint = hintFor(p);
   const hintId = hint ? `${id}-hint` : undefined;
   const errId = clientError || server ? `${id}-error` : undefined;
@@ -454,17 +457,7 @@ export function RunSkillDialog({ asset, onClose, onFinished, onQueued }: RunSkil
               ))}
             </fieldset>
           )}
-          {formError && (
-            <p class="field-error" role="alert" data-testid="run-skill-error" data-code={formError.code ?? ''}>
-              {formError.message}
-              {formError.code && (
-                <>
-                  {' '}
-                  <code class="error-code">{formError.code}</code>
-                </>
-              )}
-            </p>
-          )}
+          <CodedError error={formError} testid="run-skill-error" />
         </div>
         <div class="dialog-footer">
           <button type="button" class="btn" onClick={onClose} data-testid="run-skill-cancel">

@@ -12,6 +12,7 @@ import { can } from '../lib/permissions';
 import { useSession } from '../lib/session';
 import { activeCapabilities, canStoreFiles, isKnownType, normalizeTestResult, profileLabel, summaryEntries, type TestResult } from '../lib/storage';
 import { useAsync } from '../lib/useAsync';
+import { useRowAction } from '../lib/useAction';
 import { formatDateTime, formatNumber, t, tMaybe, type MessageKey } from '../i18n';
 import { confirmDialog } from '../ui/confirm';
 import { Dialog } from '../ui/Dialog';
@@ -164,7 +165,7 @@ export function StoragePage() {
   const overview = useAsync((signal) => API.storageOverview(signal), []);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [browsing, setBrowsing] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
+  const [busyId, runRow] = useRowAction();
   const [deleted, setDeleted] = useState<{ result: StorageDeleteResult; name: string } | null>(null);
 
   const canCreate = can(user, 'providers.create');
@@ -176,16 +177,7 @@ export function StoragePage() {
   // The browser is for enabled github-repo profiles (the server refuses the others).
   const browsed = profiles.find((p) => p.id === browsing && p.isEnabled && p.providerType.toLowerCase() === 'github-repo') ?? null;
 
-  const act = async (p: StorageProfile, action: () => Promise<void>) => {
-    setBusyId(p.id);
-    try {
-      await action();
-    } catch (err) {
-      toast.error(err);
-    } finally {
-      setBusyId(null);
-    }
-  };
+  const act = (p: StorageProfile, action: () => Promise<void>) => runRow(p.id, action);
 
   const setEnabled = (p: StorageProfile, isEnabled: boolean) =>
     act(p, async () => {
