@@ -122,8 +122,9 @@ static int app_caption(void *context, const char *image_path, const char *image_
 {
     vision_caption caption;
     int rc = ai_caption_image(context, image_path, image_content_type, &caption, err);
+    _Static_assert(AI_CAPTION_BUSY == PROCESSING_CAPTION_BUSY, "the busy answers must agree");
     if (rc != 0)
-        return rc; /* 1: no active profile */
+        return rc; /* 1: no active profile; AI_CAPTION_BUSY; -1 */
     *out = (processing_caption){.caption = caption.caption,
                                 .alt_text = caption.alt_text,
                                 .tags = caption.tags,

@@ -64,8 +64,14 @@ int ai_profiles_delete(ai_service *service, const audit_actor *actor, const char
  * 400 for a missing or invalid field. Nothing is stored. */
 int ai_profiles_test(ai_service *service, const json_t *body, json_t **out, nh_error *err);
 
+#define AI_CAPTION_BUSY 2          /* ai_caption_image: every model slot is busy */
+#define AI_CAPTION_SLOT_WAIT_MS 250 /* how long a caption waits for a slot before that */
+
 /* The caption of an image file (at most AI_IMAGE_MAX_BYTES; content_type its media type) by
- * the active profile's model. 0 with *out filled; 1 when no profile is active; -1 with err:
+ * the active profile's model. 0 with *out filled; 1 when no profile is active;
+ * AI_CAPTION_BUSY when no model slot (Ai__MaxConcurrency) freed up within
+ * AI_CAPTION_SLOT_WAIT_MS (err: 503 ai_provider_busy, retry_after_seconds 1; the caller
+ * comes back later instead of holding its thread); -1 with err:
  * the vision client's codes, 500 ai_provider_key_unreadable (no configured secret key opens
  * the stored key: enter it again), 500 ai_image_too_large. */
 int ai_caption_image(ai_service *service, const char *image_path, const char *content_type,

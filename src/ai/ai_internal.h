@@ -44,9 +44,11 @@ int ai_target_from_record(const ai_service *service, const ai_profile_record *pr
                           ai_target *target, nh_error *err);
 
 /* Ask target's model for the caption of the image (a data: URL) within the deadline that
- * started at started_ns (clock_monotonic_ns): waits for a free slot first. */
+ * started at started_ns (clock_monotonic_ns), after a free slot: waiting for one at most
+ * slot_wait_ms (then AI_CAPTION_BUSY, err->retry_after_seconds set), or with slot_wait_ms < 0
+ * until the deadline (then 503 ai_provider_timeout). */
 int ai_call_model(ai_service *service, const ai_target *target, const char *image_data_url,
-                  int64_t started_ns, vision_caption *out, nh_error *err);
+                  int64_t started_ns, int slot_wait_ms, vision_caption *out, nh_error *err);
 
 /* The response shape of a profile (§10.1; the key as its mask). NULL when out of memory. */
 json_t *ai_profile_json(const ai_profile_record *profile);

@@ -68,8 +68,8 @@ void ai_service_destroy(ai_service *service)
 
 /* ---- the slots ------------------------------------------------------------------------------ */
 
-/* Take a slot, waiting until deadline_ns at the most: 0, or 503 ai_provider_timeout. */
-static int slot_take(ai_service *service, int64_t deadline_ns, nh_error *err)
+/* Take a slot, waiting until deadline_ns at the most: 0, or 1 when none became free. */
+static int slot_take(ai_service *service, int64_t deadline_ns)
 {
     struct timespec until = {(time_t)(deadline_ns / 1000000000), (long)(deadline_ns % 1000000000)};
     int rc = 0;
@@ -80,11 +80,7 @@ static int slot_take(ai_service *service, int64_t deadline_ns, nh_error *err)
     if (taken)
         service->slots_used++;
     pthread_mutex_unlock(&service->slots_lock);
-    if (taken)
-        return 0;
-    return error_set(err, 503, "ai_provider_timeout",
-                     "No model slot (Ai__MaxConcurrency) became free within "
-                     "Ai__RequestTimeoutSeconds.");
+    return taken ? 0 : 1;
 }
 
 static void slot_release(ai_service *service)
@@ -141,12 +137,23 @@ int ai_target_from_record(const ai_service *service, const ai_profile_record *pr
 }
 
 int ai_call_model(ai_service *service, const ai_target *target, const char *image_data_url,
-                  int64_t started_ns, vision_caption *out, nh_error *err)
+                  int64_t started_ns, int slot_wait_ms, vision_caption *out, nh_error *err)
 {
     memset(out, 0, sizeof *out);
     int64_t deadline_ns = started_ns + service->timeout_ns;
-    if (slot_take(service, deadline_ns, err) != 0)
-        return -1;
+    int64_t slot_deadline_ns = deadline_ns;
+    if (slot_wait_ms >= 0 && clock_monotonic_ns() + (int64_t)slot_wait_ms * 1000000 < deadline_ns)
+        slot_deadline_ns = clock_monotonic_ns() + (int64_t)slot_wait_ms * 1000000;
+    if (slot_take(service, slot_deadline_ns) != 0) {
+        if (slot_wait_ms >= 0) {
+            error_set_retry(err, 503, "ai_provider_busy", 1,
+                            "Every model slot (Ai__MaxConcurrency) is busy.");
+            return AI_CAPTION_BUSY;
+        }
+        return error_set(err, 503, "ai_provider_timeout",
+                         "No model slot (Ai__MaxConcurrency) became free within "
+                         "Ai__RequestTimeoutSeconds.");
+    }
     vision_request request = {
         .api_base_url = target->base_url,
         .api_key = target->key,
@@ -234,7 +241,8 @@ int ai_caption_image(ai_service *service, const char *image_path, const char *co
     char *data_url = NULL;
     rc = image_data_url(image_path, content_type, &data_url, err);
     if (rc == 0)
-        rc = ai_call_model(service, &target, data_url, started_ns, out, err);
+        rc = ai_call_model(service, &target, data_url, started_ns, AI_CAPTION_SLOT_WAIT_MS, out,
+                           err);
     free(data_url);
     ai_target_clear(&target);
     return rc;

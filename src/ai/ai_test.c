@@ -152,7 +152,7 @@ int ai_profiles_test(ai_service *service, const json_t *body, json_t **out, nh_e
     vision_caption caption;
     memset(&caption, 0, sizeof caption);
     if (rc == 0 && target.key &&
-        ai_call_model(service, &target, SAMPLE_IMAGE_URL, started_ns, &caption, &failure) != 0 &&
+        ai_call_model(service, &target, SAMPLE_IMAGE_URL, started_ns, -1, &caption, &failure) != 0 &&
         !is_provider_failure(&failure)) {
         *err = failure;
         rc = -1;

@@ -208,6 +208,10 @@ void asset_detail_free(asset_detail *detail)
 int asset_detail_load(db_conn *conn, const char *id, bool public_only, asset_detail *out,
                       nh_error *err)
 {
+    /* The jobs first: a job writes the asset before it ends, so a detail that shows its jobs
+     * ended also shows what they wrote (read the other way round, the row could predate it). */
+    if (!public_only && job_store_asset_processing(conn, id, &out->processing, err) != 0)
+        return -1;
     if (asset_store_find(conn, id, false, &out->asset, err) != 0)
         return -1;
     if (db_result_rows(out->asset) == 0)
@@ -223,8 +227,7 @@ int asset_detail_load(db_conn *conn, const char *id, bool public_only, asset_det
     if (asset_store_duplicate_of(conn, &out->record, out->duplicate_of, &out->has_duplicate, err) !=
             0 ||
         asset_store_structured_results(conn, id, &out->structured_results, err) != 0 ||
-        asset_store_latest_execution(conn, id, &out->execution, &out->steps, err) != 0 ||
-        job_store_asset_processing(conn, id, &out->processing, err) != 0)
+        asset_store_latest_execution(conn, id, &out->execution, &out->steps, err) != 0)
         return -1;
     return 0;
 }

@@ -186,8 +186,9 @@ static void hand_back_all(job_queue *queue, const hand_back_item *items, size_t 
     db_conn *conn = count > 0 ? db_acquire(queue->database, &err) : NULL;
     for (size_t i = 0; i < count; i++) {
         bool changed = false;
+        int64_t now = clock_now_ms();
         int rc = conn ? job_store_hand_back(conn, items[i].job_id, items[i].locked_by,
-                                            items[i].attempt, clock_now_ms(), &changed, &err)
+                                            items[i].attempt, now, now, &changed, &err)
                       : DB_ERROR;
         if (rc != 0) {
             log_message(LOG_WARN, "job_hand_back_failed",

@@ -142,12 +142,18 @@ typedef enum {
                               attempts are left */
     JOB_OUTCOME_FAILED,    /* permanent: failed now */
     JOB_OUTCOME_CANCELLED, /* the handler saw job_cancel_requested() and stopped */
+    JOB_OUTCOME_DEFER,     /* the job could not start its work for want of a shared resource
+                              (every model slot busy) and changed nothing: queued again after
+                              retry_after_s (at least JOB_DEFER_MIN_MS), the attempt NOT
+                              counted; a cancel asked meanwhile cancels it instead */
 } job_outcome_kind;
+
+#define JOB_DEFER_MIN_MS 500
 
 typedef struct job_outcome {
     job_outcome_kind kind;         /* the runner starts with JOB_OUTCOME_DONE */
     char error[JOB_ERROR_MAX + 1]; /* RETRY/FAILED: why (kept as last_error; no secrets) */
-    int retry_after_s;             /* RETRY: wait at least this long (a Retry-After), else 0 */
+    int retry_after_s;             /* RETRY, DEFER: wait at least this long, else 0 */
     char *result_json;             /* DONE: malloc'ed compact JSON kept as result_json, or NULL;
                                       the runner frees it */
 } job_outcome;

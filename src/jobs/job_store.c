@@ -320,15 +320,16 @@ int job_store_finish(db_conn *conn, const char *id, const char *locked_by, int a
 }
 
 int job_store_hand_back(db_conn *conn, const char *id, const char *locked_by, int attempt,
-                        int64_t now, bool *changed, nh_error *err)
+                        int64_t now, int64_t run_after, bool *changed, nh_error *err)
 {
-    db_param params[] = {db_text(id), db_text(locked_by), db_int(attempt), db_int(now)};
+    db_param params[] = {db_text(id), db_text(locked_by), db_int(attempt), db_int(now),
+                         db_int(run_after)};
     int64_t affected = 0;
     int rc = db_exec(conn,
                      "UPDATE jobs SET status = 'queued', locked_by = NULL, locked_until = NULL, "
-                     "attempts = attempts - 1, run_after = $4, updated_at = $4 "
+                     "attempts = attempts - 1, run_after = $5, updated_at = $4 "
                      "WHERE id = $1 AND status = 'running' AND locked_by = $2 AND attempts = $3",
-                     params, 4, &affected, err);
+                     params, 5, &affected, err);
     *changed = rc == 0 && affected > 0;
     return rc;
 }

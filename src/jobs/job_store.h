@@ -70,10 +70,10 @@ typedef struct job_finish {
 int job_store_finish(db_conn *conn, const char *id, const char *locked_by, int attempt,
                      const job_finish *finish, int64_t now, bool *changed, nh_error *err);
 
-/* Give a running job back (shutdown): 'queued', lease cleared, runnable now, the attempt not
- * counted. */
+/* Give a running job back (shutdown, or a deferred job): 'queued', lease cleared, runnable
+ * from run_after on, the attempt not counted. */
 int job_store_hand_back(db_conn *conn, const char *id, const char *locked_by, int attempt,
-                        int64_t now, bool *changed, nh_error *err);
+                        int64_t now, int64_t run_after, bool *changed, nh_error *err);
 
 /* ---- the jobs API ----------------------------------------------------------------------- */
 

@@ -40,13 +40,15 @@ static void idle_wait(job_queue *queue, uint64_t seen_wakes)
     pthread_mutex_unlock(&queue->mutex);
 }
 
-static void give_back(job_queue *queue, const job_claim *claim, const char *locked_by)
+/* Hand the claimed job back, runnable from run_after on, the attempt not counted. */
+static void give_back(job_queue *queue, const job_claim *claim, const char *locked_by,
+                      int64_t run_after)
 {
     nh_error err;
     bool changed = false;
     db_conn *conn = db_acquire(queue->database, &err);
     int rc = conn ? job_store_hand_back(conn, claim->id, locked_by, claim->attempt, clock_now_ms(),
-                                        &changed, &err)
+                                        run_after, &changed, &err)
                   : DB_ERROR;
     if (conn)
         db_release(queue->database, conn);
@@ -70,7 +72,7 @@ static bool activate(job_worker *worker, const job_claim *claim)
     }
     pthread_mutex_unlock(&queue->mutex);
     if (stopping)
-        give_back(queue, claim, worker->lease.locked_by);
+        give_back(queue, claim, worker->lease.locked_by, clock_now_ms());
     return !stopping;
 }
 
@@ -179,6 +181,10 @@ static void settle(const job_queue *queue, const job_claim *claim, const job_lea
     case JOB_OUTCOME_RETRY:
         settle_retry(queue, claim, lease, outcome, out);
         return;
+    case JOB_OUTCOME_DEFER: /* here only when a cancel was asked meanwhile */
+        *out = (job_settlement){
+            {JOB_STATE_CANCELLED, NULL, NULL, 0}, JOB_METRIC_CANCELLED, "cancelled"};
+        return;
     case JOB_OUTCOME_FAILED:
     default:
         *out = (job_settlement){{JOB_STATE_FAILED, error_text(outcome, "the job failed"), NULL, 0},
@@ -249,6 +255,11 @@ static void run_claimed(job_worker *worker, const job_claim *claim)
     double seconds = (double)(clock_monotonic_ns() - started_ns) / 1e9;
     if (job_lease_lost(&worker->lease)) {
         log_outcome(claim, "lease_lost", NULL, seconds);
+    } else if (outcome.kind == JOB_OUTCOME_DEFER && !job_cancel_requested(&worker->lease)) {
+        int64_t delay = (int64_t)outcome.retry_after_s * 1000;
+        give_back(queue, claim, worker->lease.locked_by,
+                  clock_now_ms() + (delay > JOB_DEFER_MIN_MS ? delay : JOB_DEFER_MIN_MS));
+        log_outcome(claim, "deferred", NULL, seconds);
     } else {
         job_settlement settlement;
         settle(queue, claim, &worker->lease, &outcome, &settlement);

@@ -37,6 +37,8 @@
 
 /* ---- hooks the AI feature (issue 12) plugs in ------------------------------------------------ */
 
+#define PROCESSING_CAPTION_BUSY 2
+
 /* What the caption hook hands back (issue 12: one model call asks for all three). */
 typedef struct processing_caption {
     char *caption;   /* malloc'ed; non-blank on success */
@@ -50,10 +52,13 @@ typedef struct processing_caption {
 void processing_caption_clear(processing_caption *caption);
 
 /* The caption step's provider. Returns 0 with *out filled; 1 when there is no active AI
- * provider (the step is SKIPPED with reason); -1 with err (the step FAILED; transient for
+ * provider (the step is SKIPPED with reason); PROCESSING_CAPTION_BUSY when no model slot is
+ * free now (err->retry_after_seconds may hint when to try again): the step is deferred and its
+ * job runs again later without counting an attempt, so a job worker never waits for a slot
+ * while thumbnails of other uploads queue behind it; -1 with err (the step FAILED; transient for
  * 429/503, see processing_step.h). image_path is a bounded derivative (the WebP preview, or
- * the PNG thumbnail when the preview is over 1 MiB), never the full original. May block for the AI call (bounded by Ai__RequestTimeoutSeconds
- * and a wait for one of Ai__MaxConcurrency slots). */
+ * the PNG thumbnail when the preview is over 1 MiB), never the full original. May block for the AI call (bounded by Ai__RequestTimeoutSeconds)
+ * and a short wait for one of Ai__MaxConcurrency slots. */
 typedef int (*processing_caption_fn)(void *context, const char *image_path,
                                      const char *image_content_type, processing_caption *out,
                                      nh_error *err);

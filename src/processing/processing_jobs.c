@@ -27,6 +27,7 @@ typedef enum {
     DISPATCH_LEASE_LOST, /* stop, write nothing, report nothing */
     DISPATCH_CANCELLED,  /* stop, report CANCELLED */
     DISPATCH_RETRY,      /* stop, report RETRY (outcome filled) */
+    DISPATCH_DEFER,      /* stop, report DEFER (outcome filled): a step could not start yet */
 } dispatch_state;
 
 typedef struct dispatch {
@@ -268,6 +269,12 @@ static dispatch_state run_one(dispatch *d, size_t index, size_t count, const jso
     skill_run_request request = {d->claimed->asset_id, d->claimed->id, index, skill,
                                  parameters,           d->lease};
     skill_runner_run(d->service, &request, run);
+    if (run->end == SKILL_RUN_DEFERRED) {
+        set_outcome(outcome, JOB_OUTCOME_DEFER, run->retry_after_s,
+                    "waiting for a free AI model slot");
+        free(run);
+        return DISPATCH_DEFER;
+    }
     dispatch_state state = run->end == SKILL_RUN_LEASE_LOST  ? DISPATCH_LEASE_LOST
                            : run->end == SKILL_RUN_CANCELLED ? DISPATCH_CANCELLED
                                                              : lease_state(d);
@@ -380,7 +387,7 @@ static void run_all(dispatch *d, const json_t *skills, job_outcome *outcome)
         dispatch_state state = lease_state(d);
         if (state == DISPATCH_GO_ON)
             state = run_one(d, i, count, json_array_get(skills, i), outcome);
-        if (state == DISPATCH_LEASE_LOST || state == DISPATCH_RETRY)
+        if (state == DISPATCH_LEASE_LOST || state == DISPATCH_RETRY || state == DISPATCH_DEFER)
             return;
         if (state == DISPATCH_CANCELLED) {
             set_outcome(outcome, JOB_OUTCOME_CANCELLED, 0, "Cancelled on request.");

@@ -53,7 +53,11 @@ typedef struct step_result {
     char code[64];                      /* FAILED: the error code ("media_worker_timeout") */
     char message[STEP_MESSAGE_MAX + 1]; /* FAILED: sanitized error; SKIPPED: the reason */
     bool transient;     /* FAILED: worth retrying (storage 5xx/429, worker busy, db busy) */
-    int retry_after_s;  /* transient: the Retry-After the cause asked for, or 0 */
+    int retry_after_s;  /* transient, deferred: the Retry-After the cause asked for, or 0 */
+    bool deferred;      /* the step could not start for want of a shared resource (every AI
+                           model slot busy) and changed nothing: the skill run stops unrecorded
+                           and the job runs again later, this attempt not counted
+                           (JOB_OUTCOME_DEFER) */
 } step_result;
 
 typedef void (*step_executor)(const step_context *context, step_result *result);

@@ -124,6 +124,11 @@ void skill_runner_run(struct processing_service *service, const skill_run_reques
             return;
         skill_step_run *step = &out->steps[out->step_count++];
         run_step(service, request, skill->steps[i], step_start(out), step);
+        if (step->result.deferred) {
+            out->retry_after_s = step->result.retry_after_s;
+            out->end = SKILL_RUN_DEFERRED;
+            return;
+        }
         account(out, step);
         bool refresh = skill->rewrites_original && step->result.status == STEP_STATUS_SUCCEEDED;
         if (!refresh)

@@ -36,6 +36,8 @@ typedef enum {
     SKILL_RUN_FINISHED = 0, /* every step ran: the run is to be recorded */
     SKILL_RUN_LEASE_LOST,   /* the job is no longer ours: write nothing */
     SKILL_RUN_CANCELLED,    /* someone asked to cancel the job */
+    SKILL_RUN_DEFERRED,     /* a step was deferred (step_result.deferred): write nothing, run the
+                               job again later (retry_after_s) */
 } skill_run_end;
 
 typedef struct skill_run {

@@ -343,6 +343,9 @@ static void caption_asset(processing_service *service, const asset_record *asset
     caption_values values = {0};
     if (rc == 1) {
         skip(result);
+    } else if (rc == PROCESSING_CAPTION_BUSY) {
+        result->deferred = true; /* nothing written: the job comes back for it */
+        result->retry_after_s = err.retry_after_seconds;
     } else if (rc != 0) {
         step_fail(result, &err);
     } else if (!answer.caption || text_is_blank(answer.caption)) {

@@ -30,7 +30,7 @@
 //   { echoCredentials: true }          401 whose error message quotes the Authorization
 //                                      header and the key (tests of sanitizing)
 // and may carry `delayMs` (wait before answering) and `model` (the model reported; default
-// the configured one). `inFlight` / `maxInFlight` count the requests being answered at once. caption({caption, altText, tags}) builds the JSON text of a caption.
+// the configured one). `hold()` makes every answer wait (after the checks) until `release()`. `inFlight` / `maxInFlight` count the requests being answered at once. caption({caption, altText, tags}) builds the JSON text of a caption.
 import http from 'node:http';
 import { buffer as readBody } from 'node:stream/consumers';
 import { crc32 } from './images.js';
@@ -138,6 +138,11 @@ export class FakeOpenAI {
 
   script(...answers) { this.queue.push(...answers); }
 
+  // Keep every answer waiting until release() (requests are still checked and recorded).
+  hold() { this.gate = new Promise((open) => { this.openGate = open; }); }
+
+  release() { this.openGate?.(); this.gate = null; }
+
   reset() { this.requests = []; this.violations = []; this.queue = []; this.maxInFlight = this.inFlight; }
 
   // Requests that got past the checks (the model was asked).
@@ -176,6 +181,7 @@ export class FakeOpenAI {
     if (violation) return this.refuse(response, entry, 400, violation);
     const answer = this.queue.length ? this.queue.shift() : this.defaultAnswer;
     entry.answer = answer;
+    if (this.gate) await this.gate;
     if (answer.delayMs) await sleep(answer.delayMs);
     return this.answer(request, response, answer);
   }
