@@ -238,6 +238,9 @@ static int read_patch(const json_t *body, asset_patch *patch, nh_error *err)
         return invalid_body(err, "The JSON value of 'isPublic' must be true or false.");
     patch->has_is_public = is_public != NULL;
     patch->is_public = json_is_true(is_public);
+    const json_t *tags = json_input_get(body, "tags");
+    patch->has_tags = tags != NULL;
+    patch->tags = json_is_null(tags) ? NULL : tags;
     return 0;
 }
 

@@ -437,7 +437,8 @@ static int check_visibility_toggle(asset_service *service, db_conn *conn, const 
 
 /* Inside the transaction: look up, check the file name, save, audit. */
 static int apply_patch(asset_service *service, db_conn *conn, const char *id,
-                       const asset_patch *patch, const audit_actor *actor, nh_error *err)
+                       const asset_patch *patch, const char *tags, const audit_actor *actor,
+                       nh_error *err)
 {
     db_result *found = NULL;
     if (asset_store_find(conn, id, locks_rows(service), &found, err) != 0)
@@ -461,6 +462,8 @@ static int apply_patch(asset_service *service, db_conn *conn, const char *id,
         .original_file_name = file_name,
         .set_is_public = patch->has_is_public,
         .is_public = patch->is_public,
+        .set_tags = patch->has_tags,
+        .tags = tags,
         .updated_at = clock_now_ms(),
     };
     if (rc == 0 && patch->has_is_public && patch->is_public != asset.is_public)
@@ -478,13 +481,30 @@ typedef struct patch_step {
     asset_service *service;
     const char *id;
     const asset_patch *patch;
+    const char *tags; /* the checked tags as JSON text, or NULL (none / clear) */
     const audit_actor *actor;
 } patch_step;
 
 static int patch_in_transaction(db_conn *conn, void *context, nh_error *err)
 {
     const patch_step *step = context;
-    return apply_patch(step->service, conn, step->id, step->patch, step->actor, err);
+    return apply_patch(step->service, conn, step->id, step->patch, step->tags, step->actor, err);
+}
+
+/* The patch's tags checked and as the stored JSON text (NULL when they clear). */
+static int patch_tags_text(const asset_patch *patch, char **out, nh_error *err)
+{
+    *out = NULL;
+    if (!patch->has_tags || !patch->tags)
+        return 0;
+    json_t *tags = NULL;
+    if (asset_text_tags_check(patch->tags, &tags, err) != 0)
+        return -1;
+    if (json_array_size(tags) > 0)
+        *out = json_dumps(tags, JSON_COMPACT);
+    bool failed = json_array_size(tags) > 0 && !*out;
+    json_decref(tags);
+    return failed ? error_internal(err) : 0;
 }
 
 int asset_service_patch(asset_service *service, const char *id, const asset_patch *patch,
@@ -497,8 +517,13 @@ int asset_service_patch(asset_service *service, const char *id, const asset_patc
     if (patch->has_alt_text &&
         asset_text_check_length(patch->alt_text, "asset_alt_text_too_long", "Alt text", err) != 0)
         return -1;
-    patch_step step = {service, id, patch, actor};
-    if (db_transaction(service->database, patch_in_transaction, &step, err) != 0)
+    char *tags = NULL;
+    if (patch_tags_text(patch, &tags, err) != 0)
+        return -1;
+    patch_step step = {service, id, patch, tags, actor};
+    int rc = db_transaction(service->database, patch_in_transaction, &step, err);
+    free(tags);
+    if (rc != 0)
         return -1;
     content_cache_clear(service->public_keys);
     return 0;

@@ -158,9 +158,12 @@ typedef struct asset_patch {
     const char *original_file_name;
     bool has_is_public;
     bool is_public;
+    bool has_tags;
+    const json_t *tags; /* a JSON array (checked by asset_service_patch), or NULL: clears */
 } asset_patch;
 
-/* Apply the patch (400 asset_description_too_long / asset_alt_text_too_long before the
+/* Apply the patch (400 asset_description_too_long / asset_alt_text_too_long /
+ * asset_tags_invalid (asset_text_tags_check; [] and null clear the tags) before the
  * lookup, 404 asset_not_found, 400 asset_filename_invalid). A visibility change is audited
  * (asset.visibility_change) in the same transaction. */
 int asset_service_patch(asset_service *service, const char *id, const asset_patch *patch,

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "assets/asset_text.h"
 #include "core/text.h"
 #include "core/utf8.h"
 
@@ -52,38 +52,6 @@ char *caption_text_cut(const char *text, size_t max_chars)
     return copy;
 }
 
-/* text with each run of white space turned into one space (ASCII white space; the cut
- * trims the ends). NULL when out of memory. */
-static char *collapse_spaces(const char *text)
-{
-    char *copy = malloc(strlen(text) + 1);
-    if (!copy)
-        return NULL;
-    size_t length = 0;
-    bool in_space = false;
-    for (const char *p = text; *p; p++) {
-        bool space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' ||
-                     *p == '\v';
-        if (space && in_space)
-            continue;
-        copy[length++] = space ? ' ' : *p;
-        in_space = space;
-    }
-    copy[length] = '\0';
-    return copy;
-}
-
-static bool tags_contain(const json_t *tags, const char *tag)
-{
-    size_t index;
-    const json_t *item;
-    json_array_foreach(tags, index, item) {
-        if (!strcasecmp(json_string_value(item), tag))
-            return true;
-    }
-    return false;
-}
-
 json_t *caption_text_tags(const json_t *raw)
 {
     json_t *tags = json_array();
@@ -91,24 +59,21 @@ json_t *caption_text_tags(const json_t *raw)
     const json_t *item;
     if (!tags || !json_is_array(raw))
         return tags;
-    json_array_foreach(raw, index, item) {
+    json_array_foreach(raw, index, item)
+    {
         if (json_array_size(tags) >= CAPTION_TEXT_TAGS_MAX)
             break;
         if (!json_is_string(item))
             continue;
-        char *collapsed = collapse_spaces(json_string_value(item));
-        char *tag = collapsed ? caption_text_cut(collapsed, CAPTION_TEXT_TAG_MAX_CHARS) : NULL;
-        free(collapsed);
-        if (!tag) {
-            json_decref(tags);
-            return NULL;
-        }
-        if (tag[0] && !tags_contain(tags, tag) && json_array_append_new(tags, json_string(tag)) != 0) {
-            free(tag);
-            json_decref(tags);
-            return NULL;
-        }
+        char *normalized = asset_text_tag_normalized(json_string_value(item));
+        char *tag = normalized ? caption_text_cut(normalized, CAPTION_TEXT_TAG_MAX_CHARS) : NULL;
+        free(normalized);
+        int rc = !tag ? -1 : tag[0] ? asset_text_tags_add(tags, tag) : 0;
         free(tag);
+        if (rc != 0) {
+            json_decref(tags);
+            return NULL;
+        }
     }
     return tags;
 }

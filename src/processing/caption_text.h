@@ -9,8 +9,10 @@
 #include <stddef.h>
 
 #define CAPTION_TEXT_RESULT_MAX 4000
-#define CAPTION_TEXT_TAGS_MAX 20     /* tags kept of a model's answer */
-#define CAPTION_TEXT_TAG_MAX_CHARS 48 /* characters of one tag */
+#include "assets/asset_text.h"
+
+#define CAPTION_TEXT_TAGS_MAX ASSET_TAGS_MAX           /* tags kept of a model's answer */
+#define CAPTION_TEXT_TAG_MAX_CHARS ASSET_TAG_MAX_CHARS /* characters of one tag */
 
 /* A malloc'ed copy of text without surrounding white space, of at most max_chars characters:
  * a longer text is cut at its last white space within the limit (or, when the first max_chars
@@ -19,7 +21,7 @@
 char *caption_text_cut(const char *text, size_t max_chars);
 
 /* The tags a model gave, fit to keep: a new JSON array of at most CAPTION_TEXT_TAGS_MAX
- * strings, each trimmed with its white space runs collapsed to one space, cut to
+ * strings, each normalized (asset_text_tag_normalized), cut to
  * CAPTION_TEXT_TAG_MAX_CHARS characters (at a word boundary), in the model's order; non-string
  * items, blank ones and repeats (ignoring ASCII case) left out. raw may be anything (NULL or a
  * non-array gives []). NULL when out of memory. */

@@ -62,3 +62,28 @@ test('an asset uploaded without enrichment has no tags', async () => {
   assert.deepEqual(asset.tags, []);
   assert.deepEqual((await detail(server, asset.id)).tags, []);
 });
+
+test('a person edits the tags: PATCH tags normalizes them, [] or null clears, bad tags are refused', async () => {
+  const asset = await uploadOk(server, KEY, { file: { data: gradientPng(48, 36, { seed: 14 }), filename: 'edit.png' },
+    fields: { runEnrichment: 'false' } });
+  const patch = (json) => server.request('PATCH', `/api/v1/assets/${asset.id}`, { token: KEY, json });
+  const set = await patch({ tags: ['  Night   sky ', 'stars', 'STARS'] });
+  assert.equal(set.status, 200, set.text);
+  assert.deepEqual(set.body.data.tags, ['Night sky', 'stars']);
+  const found = await server.request('GET', '/api/v1/assets?query=night%20sky&pageSize=100', { token: KEY });
+  assert.ok(found.body.data.items.some((item) => item.id === asset.id), 'found by the edited tag');
+  const unchanged = await patch({ description: 'only the description' });
+  assert.deepEqual(unchanged.body.data.tags, ['Night sky', 'stars'], 'absent tags stay');
+  for (const [tags, message] of [['stars', /array of strings/], [['ok', 7], /array of strings/],
+    [['  '], /blank/], [['x'.repeat(49)], /48 characters/],
+    [Array.from({ length: 21 }, (_, i) => `t${i}`), /at most 20 tags/]]) {
+    const refused = await patch({ tags, description: 'not applied' });
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.body.error.code, 'asset_tags_invalid');
+    assert.match(refused.body.error.message, message);
+  }
+  assert.equal((await detail(server, asset.id)).description, 'only the description', 'a refused patch changes nothing');
+  assert.deepEqual((await patch({ tags: [] })).body.data.tags, []);
+  await patch({ tags: ['again'] });
+  assert.deepEqual((await patch({ tags: null })).body.data.tags, []);
+});
