@@ -231,6 +231,22 @@ static bool reply_streamed(http_request *request, http_response *response,
     return true;
 }
 
+void mcp_http_message(http_request *request, public_origin *own, mcp_message *out)
+{
+    http_request_public_origin(request, own);
+    *out = (mcp_message){
+        .principal = &request->principal,
+        .body = request->body.data ? request->body.data : "",
+        .length = request->body.length,
+        .origin = http_request_header(request, "Origin"),
+        .protocol_version_header = http_request_header(request, "MCP-Protocol-Version"),
+        .scheme = own->scheme,
+        .authority = own->authority[0] ? own->authority : NULL,
+        .client_address = request->client_address,
+        .user_agent = http_request_header(request, "User-Agent"),
+    };
+}
+
 void mcp_http_post(http_request *request, http_response *response)
 {
     if (!is_json_content_type(http_request_header(request, "Content-Type"))) {
@@ -239,18 +255,8 @@ void mcp_http_post(http_request *request, http_response *response)
         return;
     }
     public_origin own;
-    http_request_public_origin(request, &own);
-    mcp_message message = {
-        .principal = &request->principal,
-        .body = request->body.data ? request->body.data : "",
-        .length = request->body.length,
-        .origin = http_request_header(request, "Origin"),
-        .protocol_version_header = http_request_header(request, "MCP-Protocol-Version"),
-        .scheme = own.scheme,
-        .authority = own.authority[0] ? own.authority : NULL,
-        .client_address = request->client_address,
-        .user_agent = http_request_header(request, "User-Agent"),
-    };
+    mcp_message message;
+    mcp_http_message(request, &own, &message);
     if (accepts_event_stream(http_request_header(request, "Accept")) &&
         mcp_wants_progress(message.body, message.length) &&
         reply_streamed(request, response, &message, &own))

@@ -12,10 +12,18 @@
 #ifndef NH_MCP_HTTP_H
 #define NH_MCP_HTTP_H
 
+#include "http/public_origin.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "mcp/mcp.h"
 
 void mcp_http_post(http_request *request, http_response *response);
+
+/* The mcp_message of an HTTP request carrying one (POST /mcp, POST /mcp/message): principal,
+ * body, Origin, MCP-Protocol-Version, the public scheme and authority (*own, filled here and
+ * borrowed by *out), client address, User-Agent; no notify callback. Everything is borrowed
+ * from request and own. */
+void mcp_http_message(http_request *request, public_origin *own, mcp_message *out);
 void mcp_http_not_allowed(http_request *request, http_response *response);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/periodic.h"
 #include "core/text.h"
 #include "http/public_origin.h"
+#include "mcp/mcp_http.h"
 #include "mcp/mcp_sse_sessions.h"
 
 #define NS_PER_SECOND 1000000000LL
@@ -160,20 +161,10 @@ static void run_message(mcp_sse *sse, mcp_sse_session *session, http_request *re
                         http_response *response)
 {
     public_origin own;
-    http_request_public_origin(request, &own);
-    mcp_message message = {
-        .principal = &request->principal,
-        .body = request->body.data ? request->body.data : "",
-        .length = request->body.length,
-        .origin = http_request_header(request, "Origin"),
-        .protocol_version_header = http_request_header(request, "MCP-Protocol-Version"),
-        .scheme = own.scheme,
-        .authority = own.authority[0] ? own.authority : NULL,
-        .client_address = request->client_address,
-        .user_agent = http_request_header(request, "User-Agent"),
-        .notify = notify_session,
-        .notify_context = session,
-    };
+    mcp_message message;
+    mcp_http_message(request, &own, &message);
+    message.notify = notify_session;
+    message.notify_context = session;
     mcp_reply reply;
     mcp_handle(sse->server, &message, &reply);
     if (reply.status >= 400)
