@@ -41,11 +41,7 @@ void ai_profile_record_from_row(const db_result *result, size_t row, ai_profile_
 
 int ai_profile_store_lock(db_conn *conn, nh_error *err)
 {
-    /* an upsert: creates the row the first time, and locks it until the transaction ends */
-    return db_exec(conn,
-                   "INSERT INTO instance_meta (key, value) VALUES ('ai.profiles_lock', '0')"
-                   " ON CONFLICT (key) DO UPDATE SET value = instance_meta.value",
-                   NULL, 0, NULL, err);
+    return db_lock_named(conn, "ai.profiles_lock", err);
 }
 
 int ai_profile_store_list(db_conn *conn, db_result **out, nh_error *err)

@@ -562,6 +562,16 @@ static int run_transaction(db *pool, db_transaction_step step, void *context,
     return status;
 }
 
+int db_lock_named(db_conn *conn, const char *name, nh_error *err)
+{
+    /* an upsert that changes nothing but locks the row until the transaction ends */
+    db_param params[] = {db_text(name)};
+    return db_exec(conn,
+                   "INSERT INTO instance_meta (key, value) VALUES ($1, '0')"
+                   " ON CONFLICT (key) DO UPDATE SET value = instance_meta.value",
+                   params, 1, NULL, err);
+}
+
 int db_transaction(db *pool, db_transaction_step step, void *context, nh_error *err)
 {
     return run_transaction(pool, step, context, false, err);

@@ -114,6 +114,11 @@ typedef int (*db_transaction_step)(db_conn *conn, void *context, nh_error *err);
  * release the connection. Returns step's result (err as step filled it), or DB_ERROR with err
  * filled when acquiring, BEGIN or COMMIT failed (a failed COMMIT leaves nothing written). */
 int db_transaction(db *pool, db_transaction_step step, void *context, nh_error *err);
+/* Inside a transaction: take the named lock (a row of instance_meta, created the first time)
+ * until the transaction ends, so writers of one kind of record (e.g. "ai.profiles_lock") run
+ * one after another on both databases. 0 or DB_ERROR. */
+int db_lock_named(db_conn *conn, const char *name, nh_error *err);
+
 /* Like db_transaction(), but what step wrote is committed even when step returns non-zero:
  * for writes that must stick although the caller's request fails (revoking a session family
  * on refresh-token reuse). Returns step's result; when step failed and the commit failed too,

@@ -63,11 +63,7 @@ char *profile_name_key(const char *name)
 
 int profile_store_lock(db_conn *conn, nh_error *err)
 {
-    /* an upsert: creates the row the first time, and locks it until the transaction ends */
-    return db_exec(conn,
-                   "INSERT INTO instance_meta (key, value) VALUES ('storage.profiles_lock', '0')"
-                   " ON CONFLICT (key) DO UPDATE SET value = instance_meta.value",
-                   NULL, 0, NULL, err);
+    return db_lock_named(conn, "storage.profiles_lock", err);
 }
 
 int profile_store_list(db_conn *conn, db_result **out, nh_error *err)

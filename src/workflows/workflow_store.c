@@ -33,10 +33,7 @@ void workflow_record_from_row(const db_result *result, size_t row, workflow_reco
 
 int workflow_store_lock(db_conn *conn, nh_error *err)
 {
-    return db_exec(conn,
-                   "INSERT INTO instance_meta (key, value) VALUES ('workflows.profiles_lock', '0')"
-                   " ON CONFLICT (key) DO UPDATE SET value = instance_meta.value",
-                   NULL, 0, NULL, err);
+    return db_lock_named(conn, "workflows.profiles_lock", err);
 }
 
 int workflow_store_list(db_conn *conn, db_result **out, nh_error *err)
