@@ -3,7 +3,8 @@ import { api } from '../api/client';
 import { API } from '../api/endpoints';
 import type { ApiKey, CreatedApiKey } from '../api/types';
 import { copyText } from '../lib/clipboard';
-import { EXPIRY_CHOICES, expiryToUtc, type Expiry } from '../lib/expiry';
+import { expiryToUtc, type Expiry } from '../lib/expiry';
+import { ExpiryFields } from '../ui/ExpiryFields';
 import { grantablePermissions, sortPermissions } from '../lib/permissions';
 import { passwordProblem } from '../lib/password';
 import { navigate } from '../lib/router';
@@ -196,19 +197,7 @@ function ApiKeys() {
         <h3 id="new-key-title">{t('apiKeys.new')}</h3>
         <TextField id="api-key-name" label={t('apiKeys.name')} value={name} onValue={setName} error={nameError} maxLength={100} required autocomplete="off" testid="api-key-name" />
         <div class="field-row">
-          <div class="field">
-            <label for="api-key-expiry">{t('apiKeys.expiry')}</label>
-            <select id="api-key-expiry" value={expiry} onChange={(e) => setExpiry((e.target as HTMLSelectElement).value as Expiry)} data-testid="api-key-expiry">
-              {EXPIRY_CHOICES.map((c) => (
-                <option key={c} value={c}>
-                  {t(`apiKeys.expiry.${c}` as MessageKey)}
-                </option>
-              ))}
-            </select>
-          </div>
-          {expiry === 'custom' && (
-            <TextField id="api-key-expiry-date" type="date" label={t('apiKeys.expiryDate')} value={date} onValue={setDate} error={dateError} required testid="api-key-expiry-date" />
-          )}
+          <ExpiryFields idPrefix="api-key" expiry={expiry} onExpiry={setExpiry} date={date} onDate={setDate} dateError={dateError} />
         </div>
         <PermissionChecklist value={perms} onChange={setPerms} grantable={own} idPrefix="api-key-perm" legend={t('apiKeys.permissions')} />
         {permError && (

@@ -8,7 +8,8 @@ import { isApiError } from '../api/client';
 import { API, loadBootstrap } from '../api/endpoints';
 import type { CreatedApiKey } from '../api/types';
 import { copyText } from '../lib/clipboard';
-import { EXPIRY_CHOICES, expiryToUtc, type Expiry } from '../lib/expiry';
+import { expiryToUtc, type Expiry } from '../lib/expiry';
+import { ExpiryFields } from '../ui/ExpiryFields';
 import {
   abilities,
   agentGrantable,
@@ -117,19 +118,7 @@ function KeyForm({ grantable, onCreated }: { grantable: Permission[]; onCreated:
       <p class="muted">{t('connect.step1Intro')}</p>
       <div class="field-row">
         <TextField id="connect-key-name" label={t('apiKeys.name')} value={name} onValue={setName} error={nameError} maxLength={100} required autocomplete="off" testid="connect-key-name" />
-        <div class="field">
-          <label for="connect-key-expiry">{t('apiKeys.expiry')}</label>
-          <select id="connect-key-expiry" value={expiry} onChange={(e) => setExpiry((e.target as HTMLSelectElement).value as Expiry)} data-testid="connect-key-expiry">
-            {EXPIRY_CHOICES.map((c) => (
-              <option key={c} value={c}>
-                {t(`apiKeys.expiry.${c}` as MessageKey)}
-              </option>
-            ))}
-          </select>
-        </div>
-        {expiry === 'custom' && (
-          <TextField id="connect-key-expiry-date" type="date" label={t('apiKeys.expiryDate')} value={date} onValue={setDate} error={dateError} required testid="connect-key-expiry-date" />
-        )}
+        <ExpiryFields idPrefix="connect-key" expiry={expiry} onExpiry={setExpiry} date={date} onDate={setDate} dateError={dateError} />
       </div>
       {expiry !== 'custom' && dateError && (
         <p class="field-error" role="alert">
